@@ -1,0 +1,60 @@
+//! Typed access to what the session holds: the signed-in user, the CSRF token, a flash message.
+use actix_session::Session;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::tokens::random_token;
+
+pub const USER_ID: &str = "uid";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// `success` | `error` | `info`: also the CSS modifier.
+    pub kind: String,
+    pub message: String,
+}
+
+pub fn user_id(session: &Session) -> Option<Uuid> {
+    session.get::<Uuid>(USER_ID).ok().flatten()
+}
+
+/// A new session id (no fixation) and a new CSRF token for the signed-in user.
+pub fn sign_in(session: &Session, user: Uuid) {
+    session.renew();
+    let _ = session.insert(USER_ID, user);
+    let _ = session.insert(CSRF, random_token());
+}
+
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF) {
+        return t;
+    }
+    let t = random_token();
+    let _ = session.insert(CSRF, &t);
+    t
+}
+
+pub fn expected_csrf(session: &Session) -> Option<String> {
+    session.get::<String>(CSRF).ok().flatten()
+}
+
+pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
+    let _ = session.insert(
+        FLASH,
+        Flash {
+            kind: kind.to_string(),
+            message: message.into(),
+        },
+    );
+}
+
+pub fn take_flash(session: &Session) -> Option<Flash> {
+    session.remove_as::<Flash>(FLASH).and_then(Result::ok)
+}

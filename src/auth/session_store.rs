@@ -1,0 +1,146 @@
+//! actix-session storage in the database: sessions survive restarts, are shared by every
+//! instance, and can be revoked (sign-out everywhere on password change or deactivation).
+//! Only the SHA-256 of the cookie's key is stored.
+use std::collections::HashMap;
+
+use actix_session::storage::{
+    generate_session_key, LoadError, SaveError, SessionKey, SessionStore, UpdateError,
+};
+use actix_web::cookie::time::Duration;
+use chrono::Utc;
+use sea_orm::{
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use super::{session::USER_ID, tokens::hash_token};
+use crate::{db::Db, entities::sessions};
+
+type State = HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn user_of(state: &State) -> Option<Uuid> {
+    state
+        .get(USER_ID)
+        .and_then(|v| serde_json::from_str::<Uuid>(v).ok())
+}
+
+fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
+}
+
+async fn upsert(db: &Db, key_hash: String, state: State, ttl: &Duration) -> anyhow::Result<()> {
+    let row = sessions::ActiveModel {
+        key_hash: Set(key_hash),
+        user_id: Set(user_of(&state)),
+        state: Set(serde_json::to_string(&state)?),
+        expires_at: Set(expiry(ttl)),
+    };
+    sessions::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(sessions::Column::KeyHash)
+                .update_columns([
+                    sessions::Column::UserId,
+                    sessions::Column::State,
+                    sessions::Column::ExpiresAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&db.write)
+        .await?;
+    Ok(())
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let row = sessions::Entity::find_by_id(hash_token(key.as_ref()))
+            .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+            .one(&self.db.read)
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        row.map(|r| serde_json::from_str(&r.state))
+            .transpose()
+            .map_err(|e| LoadError::Deserialization(e.into()))
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let key = generate_session_key();
+        upsert(&self.db, hash_token(key.as_ref()), state, ttl)
+            .await
+            .map_err(SaveError::Other)?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        // A session revoked meanwhile must not come back to life through an update.
+        let hash = hash_token(key.as_ref());
+        let exists = sessions::Entity::find_by_id(hash.clone())
+            .one(&self.db.write)
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?
+            .is_some();
+        if !exists {
+            return self.save(state, ttl).await.map_err(|e| match e {
+                SaveError::Serialization(e) => UpdateError::Serialization(e),
+                SaveError::Other(e) => UpdateError::Other(e),
+            });
+        }
+        upsert(&self.db, hash, state, ttl)
+            .await
+            .map_err(UpdateError::Other)?;
+        Ok(key)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        sessions::Entity::update_many()
+            .col_expr(
+                sessions::Column::ExpiresAt,
+                sea_orm::sea_query::Expr::value(expiry(ttl)),
+            )
+            .filter(sessions::Column::KeyHash.eq(hash_token(key.as_ref())))
+            .exec(&self.db.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        sessions::Entity::delete_by_id(hash_token(key.as_ref()))
+            .exec(&self.db.write)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Signs a user out everywhere (password change, deactivation).
+pub async fn revoke_user_sessions(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<(), sea_orm::DbErr> {
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes expired sessions; run now and then by the background worker.
+pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::ExpiresAt.lt(Utc::now()))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,136 @@
+//! Settings from the environment, each with a default that works on a fresh machine.
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Context;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    pub public_url: String,
+    /// 64+ bytes used to sign and encrypt the session cookie.
+    pub session_secret: Vec<u8>,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub data_dir: PathBuf,
+    /// Base delay of the outbox retry backoff (doubles per attempt).
+    pub mail_retry_base: Duration,
+    /// How often the outbox worker looks for due messages when nothing wakes it.
+    pub mail_poll: Duration,
+    /// Passwords hashed at once; more wait briefly, then get 429.
+    pub hash_concurrency: usize,
+    /// Lifetime of the links in sign-up, reset and invitation emails.
+    pub signup_link_ttl: chrono::Duration,
+    pub reset_link_ttl: chrono::Duration,
+    pub invite_link_ttl: chrono::Duration,
+    pub session_ttl: chrono::Duration,
+    /// Failed sign-ins per account / per IP within `throttle_window` before sign-in is refused.
+    pub throttle_account_limit: i32,
+    pub throttle_ip_limit: i32,
+    pub throttle_window: chrono::Duration,
+    pub workers: usize,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_num<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match env(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} must be a number, got {v:?}")),
+    }
+}
+
+impl Config {
+    /// Reads the environment. Creates the data folder and, when `SESSION_SECRET` is unset,
+    /// a secret kept in it so sessions survive restarts.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let data_dir = PathBuf::from(env("DATA_DIR").unwrap_or_else(|| "data".into()));
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("creating data folder {}", data_dir.display()))?;
+        let bind = env("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let public_url = env("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        let session_secret = match env("SESSION_SECRET") {
+            Some(s) if s.len() >= 64 => s.into_bytes(),
+            Some(_) => anyhow::bail!("SESSION_SECRET must be at least 64 characters"),
+            None => load_or_create_secret(&data_dir.join("session_secret"))?,
+        };
+        let default_db = format!("sqlite://{}/portal.db?mode=rwc", data_dir.display());
+        Ok(Self {
+            database_url: env("DATABASE_URL").unwrap_or(default_db),
+            bind,
+            public_url,
+            session_secret,
+            smtp_url: env("SMTP_URL"),
+            mail_from: env("MAIL_FROM")
+                .unwrap_or_else(|| "Partner Portal <no-reply@partner-portal.local>".into()),
+            mail_retry_base: Duration::from_millis(env_num("MAIL_RETRY_BASE_MS", 2000)?),
+            mail_poll: Duration::from_millis(env_num("MAIL_POLL_MS", 1000)?),
+            hash_concurrency: env_num(
+                "HASH_CONCURRENCY",
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )?,
+            signup_link_ttl: chrono::Duration::hours(env_num("SIGNUP_LINK_HOURS", 24)?),
+            reset_link_ttl: chrono::Duration::minutes(env_num("RESET_LINK_MINUTES", 60)?),
+            invite_link_ttl: chrono::Duration::days(7),
+            session_ttl: chrono::Duration::hours(12),
+            throttle_account_limit: env_num("THROTTLE_ACCOUNT_LIMIT", 5)?,
+            throttle_ip_limit: env_num("THROTTLE_IP_LIMIT", 50)?,
+            throttle_window: chrono::Duration::minutes(15),
+            workers: env_num("WORKERS", 0)?,
+            data_dir,
+        })
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    /// Emails go to files (and `/dev/mail` is served) when no SMTP server is configured.
+    pub fn dev_mail(&self) -> bool {
+        self.smtp_url.is_none()
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.public_url, path)
+    }
+}
+
+fn load_or_create_secret(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        if s.trim().len() >= 64 {
+            return Ok(s.trim().as_bytes().to_vec());
+        }
+    }
+    let secret = crate::auth::tokens::random_token() + &crate::auth::tokens::random_token();
+    write_private(path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

@@ -1,0 +1,76 @@
+//! Database connections. SQLite gets WAL, synchronous=NORMAL, a busy timeout and a single
+//! writer connection, so concurrent writes queue instead of failing with "database is locked".
+//! PostgreSQL uses one pool for both.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    ConnectOptions, Database, DatabaseConnection, DbBackend,
+};
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// Reads (many connections).
+    pub read: DatabaseConnection,
+    /// Writes and transactions; one connection on SQLite.
+    pub write: DatabaseConnection,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            if let Some(path) = url
+                .strip_prefix("sqlite://")
+                .and_then(|p| p.split('?').next())
+            {
+                if let Some(parent) = std::path::Path::new(path).parent() {
+                    std::fs::create_dir_all(parent).ok();
+                }
+            }
+            let read = Database::connect(sqlite_opts(url, 8)).await?;
+            let write = Database::connect(sqlite_opts(url, 1)).await?;
+            Ok(Self { read, write })
+        } else {
+            let mut opts = ConnectOptions::new(url);
+            opts.max_connections(20)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let pool = Database::connect(opts).await?;
+            Ok(Self {
+                read: pool.clone(),
+                write: pool,
+            })
+        }
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DbBackend::Postgres
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        Migrator::up(&self.write, None).await?;
+        Ok(())
+    }
+}
+
+fn sqlite_opts(url: &str, max: u32) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    opts
+}

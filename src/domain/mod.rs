@@ -1,0 +1,23 @@
+//! Pure types and rules: no I/O, no HTTP, no database. Input is parsed into these types at the
+//! edge; past that point a value is valid by construction.
+pub mod countries;
+pub mod email;
+pub mod password;
+pub mod profile;
+pub mod role;
+
+pub use email::Email;
+pub use password::NewPassword;
+pub use profile::{CountryCode, Phone, PlainName};
+pub use role::{PartnerRole, UserKind};
+
+/// Why a value was refused, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}

@@ -1,0 +1,96 @@
+//! Every email the portal sends: one struct each, rendered through a text and an HTML
+//! template under `templates/emails/`. HTML bodies are escaped by askama.
+use askama::Template;
+
+use super::EmailMessage;
+
+macro_rules! email {
+    ($name:ident, $txt:literal, $html:literal, subject = $subject:expr, { $($field:ident : $ty:ty),* $(,)? }) => {
+        pub struct $name {
+            $(pub $field: $ty),*
+        }
+
+        const _: () = {
+            #[derive(Template)]
+            #[template(path = $txt)]
+            struct Text<'a> {
+                m: &'a $name,
+            }
+
+            #[derive(Template)]
+            #[template(path = $html)]
+            struct Html<'a> {
+                m: &'a $name,
+            }
+
+            impl $name {
+                pub fn render(&self, to: &str) -> Result<EmailMessage, askama::Error> {
+                    let subject: fn(&$name) -> String = $subject;
+                    Ok(EmailMessage {
+                        to: to.to_string(),
+                        subject: subject(self),
+                        text: Text { m: self }.render()?,
+                        html: Html { m: self }.render()?,
+                    })
+                }
+            }
+        };
+    };
+}
+
+email!(PartnerSignupLink, "emails/partner_signup.txt", "emails/partner_signup.html",
+    subject = |_| "Finish your partner registration".into(),
+    { link: String, hours: i64 });
+
+email!(PartnerAlreadyRegistered, "emails/partner_exists.txt", "emails/partner_exists.html",
+    subject = |_| "You already have a partner account".into(),
+    { login_url: String, reset_url: String });
+
+email!(PartnerWelcome, "emails/partner_welcome.txt", "emails/partner_welcome.html",
+    subject = |m| format!("Welcome, {}: your partner account is ready", m.company),
+    { name: String, company: String, org_id: String, login_url: String });
+
+email!(PasswordReset, "emails/password_reset.txt", "emails/password_reset.html",
+    subject = |_| "Reset your Partner Portal password".into(),
+    { name: String, link: String, minutes: i64 });
+
+email!(PasswordChanged, "emails/password_changed.txt", "emails/password_changed.html",
+    subject = |_| "Your Partner Portal password was changed".into(),
+    { name: String, reset_url: String });
+
+email!(Invitation, "emails/invitation.txt", "emails/invitation.html",
+    subject = |m| format!("{} invited you to {} on Partner Portal", m.inviter, m.company),
+    { inviter: String, company: String, role: String, link: String, days: i64 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_bodies_escape_what_users_typed_and_text_bodies_keep_it() {
+        let m = PartnerWelcome {
+            name: "Ann".into(),
+            company: "<script>alert(1)</script> & Co".into(),
+            org_id: "x".into(),
+            login_url: "http://localhost/login".into(),
+        }
+        .render("ann@example.com")
+        .unwrap();
+        assert!(!m.html.contains("<script>"));
+        assert!(m.html.contains("&lt;script&gt;"));
+        assert!(m.text.contains("<script>alert(1)</script> & Co"));
+        assert!(m.subject.contains("& Co"));
+    }
+
+    #[test]
+    fn links_appear_in_both_bodies() {
+        let m = PartnerSignupLink {
+            link: "http://localhost/partners/register/abc".into(),
+            hours: 24,
+        }
+        .render("ann@example.com")
+        .unwrap();
+        assert!(m.text.contains("http://localhost/partners/register/abc"));
+        assert!(m.html.contains("href=\"http://localhost/partners/register/abc\""));
+    }
+}

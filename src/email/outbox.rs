@@ -1,0 +1,31 @@
+//! The outbox: email is written here inside the caller's transaction, so a message exists if
+//! and only if the action that implies it was committed.
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use uuid::Uuid;
+
+use super::EmailMessage;
+use crate::entities::outbox;
+
+pub async fn enqueue(conn: &impl ConnectionTrait, msg: EmailMessage) -> Result<Uuid, DbErr> {
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    outbox::Entity::insert(outbox::ActiveModel {
+        id: Set(id),
+        to_addr: Set(msg.to),
+        subject: Set(msg.subject),
+        text_body: Set(msg.text),
+        html_body: Set(msg.html),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(id)
+}

@@ -1,0 +1,158 @@
+//! Drains the outbox. Each round claims due messages with a lease (on PostgreSQL
+//! `FOR UPDATE SKIP LOCKED`, so several instances never take the same message), sends them,
+//! and marks each sent, or schedules a retry with exponential backoff. A message whose
+//! attempts run out is marked `failed` and logged.
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use sea_orm::{
+    sea_query::{Expr, LockBehavior, LockType},
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::{EmailMessage, Mailer};
+use crate::{auth::session_store, db::Db, entities::outbox};
+
+const BATCH: u64 = 20;
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+pub const MAX_ATTEMPTS: i32 = 12;
+
+pub struct Worker {
+    pub db: Db,
+    pub mailer: Mailer,
+    pub from: String,
+    pub retry_base: Duration,
+    pub poll: Duration,
+    pub wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub async fn run(self) {
+        let id = Uuid::new_v4();
+        let mut rounds: u64 = 0;
+        loop {
+            match self.round(id).await {
+                Ok(n) if n as u64 == BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox round failed"),
+            }
+            rounds += 1;
+            if rounds % 600 == 0 {
+                if let Err(e) = session_store::purge_expired(&self.db.write).await {
+                    tracing::warn!(error = %e, "purging expired sessions failed");
+                }
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    /// Claims, sends and settles one batch; returns how many were claimed.
+    pub async fn round(&self, worker: Uuid) -> anyhow::Result<usize> {
+        let now = Utc::now();
+        let txn = self.db.write.begin().await?;
+        let due = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Status.eq("pending"))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .filter(
+                Condition::any()
+                    .add(outbox::Column::LockedUntil.is_null())
+                    .add(outbox::Column::LockedUntil.lt(now)),
+            )
+            .order_by_asc(outbox::Column::NextAttemptAt)
+            .limit(BATCH)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .into_tuple::<Uuid>()
+            .all(&txn)
+            .await?;
+        if due.is_empty() {
+            txn.commit().await?;
+            return Ok(0);
+        }
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::LockedUntil, Expr::value(now + LEASE))
+            .col_expr(outbox::Column::LockedBy, Expr::value(worker))
+            .filter(outbox::Column::Id.is_in(due.clone()))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+
+        let claimed = outbox::Entity::find()
+            .filter(outbox::Column::Id.is_in(due))
+            .filter(outbox::Column::LockedBy.eq(worker))
+            .all(&self.db.write)
+            .await?;
+        let n = claimed.len();
+        for row in claimed {
+            let msg = EmailMessage {
+                to: row.to_addr.clone(),
+                subject: row.subject.clone(),
+                text: row.text_body.clone(),
+                html: row.html_body.clone(),
+            };
+            let result = self.mailer.send(&self.from, &msg).await;
+            self.settle(row, result).await?;
+        }
+        Ok(n)
+    }
+
+    async fn settle(&self, row: outbox::Model, result: anyhow::Result<()>) -> anyhow::Result<()> {
+        let attempts = row.attempts + 1;
+        let mut update = outbox::ActiveModel {
+            id: Set(row.id),
+            attempts: Set(attempts),
+            locked_until: Set(None),
+            locked_by: Set(None),
+            ..Default::default()
+        };
+        match result {
+            Ok(()) => {
+                tracing::info!(outbox_id = %row.id, "email sent");
+                update.status = Set("sent".into());
+                update.sent_at = Set(Some(Utc::now()));
+                update.last_error = Set(None);
+            }
+            Err(e) => {
+                let delay = backoff(self.retry_base, attempts);
+                tracing::warn!(outbox_id = %row.id, attempts, error = %e, "email not sent; will retry");
+                update.last_error = Set(Some(e.to_string()));
+                if attempts >= MAX_ATTEMPTS {
+                    tracing::error!(outbox_id = %row.id, "email given up after {attempts} attempts");
+                    update.status = Set("failed".into());
+                } else {
+                    update.next_attempt_at = Set(Utc::now()
+                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1)));
+                }
+            }
+        }
+        outbox::Entity::update(update).exec(&self.db.write).await?;
+        Ok(())
+    }
+}
+
+/// base × 2^(attempts-1), at most one hour.
+pub fn backoff(base: Duration, attempts: i32) -> Duration {
+    let factor = 2u32.saturating_pow(attempts.clamp(1, 20) as u32 - 1);
+    (base.saturating_mul(factor)).min(Duration::from_secs(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let b = Duration::from_secs(2);
+        assert_eq!(backoff(b, 1), Duration::from_secs(2));
+        assert_eq!(backoff(b, 2), Duration::from_secs(4));
+        assert_eq!(backoff(b, 5), Duration::from_secs(32));
+        assert_eq!(backoff(b, 40), Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Lower-cased; unique.
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    /// `staff` | `partner` (later `customer`).
+    pub kind: String,
+    pub partner_id: Option<Uuid>,
+    /// `admin` | `member` for partner users; `staff` for staff.
+    pub role: String,
+    pub active: bool,
+    pub created_at: DateTimeUtc,
+    pub last_sign_in_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,8 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    partner_portal::telemetry::init();
+    let cli = partner_portal::cli::Cli::parse();
+    partner_portal::cli::run(cli).await
+}

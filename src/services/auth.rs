@@ -1,0 +1,226 @@
+//! Signing in (with throttling and the same answer for unknown email and wrong password),
+//! password reset by email, and password change. Changing a password signs the user out
+//! everywhere.
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    audit::{self, Actor},
+    tokens::{self, LinkProblem, NewToken, Purpose},
+};
+use crate::{
+    auth::{password::HashError, session_store::revoke_user_sessions, throttle},
+    domain::{Email, NewPassword},
+    email::{messages, outbox},
+    entities::{partners, users},
+    startup::AppState,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("Email or password is incorrect.")]
+    BadCredentials,
+    #[error("Too many failed sign-in attempts. Wait {minutes} minutes, or reset your password.")]
+    Throttled { minutes: i64 },
+    #[error("This user has been deactivated. Ask an admin of your organisation to reactivate you.")]
+    Deactivated,
+    #[error("Your partner organisation is suspended. Contact the provider's partner team.")]
+    PartnerSuspended,
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+pub async fn find_user_by_email(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<users::Model>, sea_orm::DbErr> {
+    users::Entity::find()
+        .filter(users::Column::Email.eq(email.trim().to_lowercase()))
+        .one(conn)
+        .await
+}
+
+/// Checks the credentials. Every failure counts against the account and the client address.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: &str,
+) -> Result<users::Model, SignInError> {
+    let cfg = &state.config;
+    let acct = throttle::account_key(email);
+    let ipk = throttle::ip_key(ip);
+    let now = Utc::now();
+    for (key, limit) in [(&acct, cfg.throttle_account_limit), (&ipk, cfg.throttle_ip_limit)] {
+        if let Some(until) =
+            throttle::locked_until(&state.db.read, key, limit, cfg.throttle_window).await?
+        {
+            let minutes = ((until - now).num_seconds() + 59) / 60;
+            return Err(SignInError::Throttled { minutes });
+        }
+    }
+    let user = find_user_by_email(&state.db.read, email).await?;
+    let ok = state
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
+    let Some(user) = user.filter(|_| ok) else {
+        let txn = state.db.write.begin().await?;
+        throttle::record_failure(&txn, &acct, cfg.throttle_window).await?;
+        throttle::record_failure(&txn, &ipk, cfg.throttle_window).await?;
+        txn.commit().await?;
+        return Err(SignInError::BadCredentials);
+    };
+    if !user.active {
+        return Err(SignInError::Deactivated);
+    }
+    if let Some(pid) = user.partner_id {
+        let partner = partners::Entity::find_by_id(pid).one(&state.db.read).await?;
+        if !partner.is_some_and(|p| p.active) {
+            return Err(SignInError::PartnerSuspended);
+        }
+    }
+    let txn = state.db.write.begin().await?;
+    throttle::clear(&txn, &acct).await?;
+    users::Entity::update(users::ActiveModel {
+        id: Set(user.id),
+        last_sign_in_at: Set(Some(now)),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Sends a reset link when the address belongs to an active user; does nothing otherwise, so
+/// the page shown is the same either way.
+pub async fn request_password_reset(state: &AppState, email: &Email) -> anyhow::Result<()> {
+    let txn = state.db.write.begin().await?;
+    if let Some(user) = find_user_by_email(&txn, email.as_str()).await? {
+        if user.active {
+            let token = tokens::issue(
+                &txn,
+                NewToken {
+                    purpose: Purpose::PasswordReset,
+                    email: email.as_str(),
+                    user_id: Some(user.id),
+                    partner_id: user.partner_id,
+                    role: None,
+                    ttl: state.config.reset_link_ttl,
+                },
+            )
+            .await?;
+            let msg = messages::PasswordReset {
+                name: user.name.clone(),
+                link: state.config.url(&format!("/password/reset/{token}")),
+                minutes: state.config.reset_link_ttl.num_minutes(),
+            }
+            .render(&user.email)?;
+            outbox::enqueue(&txn, msg).await?;
+        }
+    }
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(())
+}
+
+pub async fn reset_link_status(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<(), LinkProblem>, sea_orm::DbErr> {
+    Ok(tokens::find_usable(&state.db.read, Purpose::PasswordReset, token)
+        .await?
+        .map(|_| ()))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    #[error(transparent)]
+    Link(#[from] LinkProblem),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Sets the new password, uses up the link and signs the user out everywhere.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    password: &NewPassword,
+) -> Result<users::Model, ResetError> {
+    let hash = state.hasher.hash(password.expose()).await.map_err(anyhow::Error::from)?;
+    let txn = state.db.write.begin().await.map_err(anyhow::Error::from)?;
+    let link = tokens::find_usable(&txn, Purpose::PasswordReset, token)
+        .await
+        .map_err(anyhow::Error::from)??;
+    if !tokens::consume(&txn, link.id).await.map_err(anyhow::Error::from)? {
+        return Err(LinkProblem::Used.into());
+    }
+    let user_id = link.user_id.ok_or(LinkProblem::Unknown)?;
+    let user = set_password(&txn, state, user_id, hash).await?;
+    audit::record(&txn, &Actor::user(&user), "user.password_reset", user.partner_id, Some(user.id), "")
+        .await
+        .map_err(anyhow::Error::from)?;
+    txn.commit().await.map_err(anyhow::Error::from)?;
+    state.wake_mailer();
+    Ok(user)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    #[error("The current password is not correct.")]
+    WrongCurrent,
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Changes the password of a signed-in user; every session of theirs ends.
+pub async fn change_password(
+    state: &AppState,
+    user: &users::Model,
+    current: &str,
+    new: &NewPassword,
+) -> Result<(), ChangePasswordError> {
+    if !state.hasher.verify(current, Some(&user.password_hash)).await? {
+        return Err(ChangePasswordError::WrongCurrent);
+    }
+    let hash = state.hasher.hash(new.expose()).await?;
+    let txn = state.db.write.begin().await.map_err(anyhow::Error::from)?;
+    set_password(&txn, state, user.id, hash).await?;
+    audit::record(&txn, &Actor::user(user), "user.password_changed", user.partner_id, Some(user.id), "")
+        .await
+        .map_err(anyhow::Error::from)?;
+    txn.commit().await.map_err(anyhow::Error::from)?;
+    state.wake_mailer();
+    Ok(())
+}
+
+async fn set_password(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: Uuid,
+    hash: String,
+) -> anyhow::Result<users::Model> {
+    let user = users::Entity::update(users::ActiveModel {
+        id: Set(user_id),
+        password_hash: Set(hash),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    revoke_user_sessions(conn, user_id).await?;
+    let msg = messages::PasswordChanged {
+        name: user.name.clone(),
+        reset_url: state.config.url("/password/forgot"),
+    }
+    .render(&user.email)?;
+    outbox::enqueue(conn, msg).await?;
+    Ok(user)
+}

@@ -1,0 +1,8 @@
+//! Business operations, one module per area. Functions that open their own transaction take
+//! `&AppState`; building blocks take `&impl ConnectionTrait` so callers compose them.
+pub mod audit;
+pub mod auth;
+pub mod partners;
+pub mod seed;
+pub mod staff;
+pub mod tokens;

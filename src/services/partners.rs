@@ -1,0 +1,329 @@
+//! Partner organisations: email-first self-registration, the company profile, and the
+//! partner's own users (invitations, deactivation).
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    audit::{self, Actor},
+    auth::find_user_by_email,
+    tokens::{self, LinkProblem, NewToken, Purpose},
+};
+use crate::{
+    auth::session_store::revoke_user_sessions,
+    domain::{CountryCode, Email, NewPassword, PartnerRole, Phone, PlainName},
+    email::{messages, outbox},
+    entities::{partners, users},
+    startup::AppState,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PartnerError {
+    #[error(transparent)]
+    Link(#[from] LinkProblem),
+    #[error("This email address already has an account.")]
+    EmailTaken,
+    #[error("not found")]
+    NotFound,
+    #[error("You cannot deactivate yourself.")]
+    SelfDeactivation,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for PartnerError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+impl From<askama::Error> for PartnerError {
+    fn from(e: askama::Error) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+/// Step 1 of sign-up. The visitor always sees the same page; the email says either "here is
+/// your link" or "you already have an account".
+pub async fn request_signup(state: &AppState, email: &Email) -> Result<(), PartnerError> {
+    let cfg = &state.config;
+    let txn = state.db.write.begin().await?;
+    let msg = if find_user_by_email(&txn, email.as_str()).await?.is_some() {
+        messages::PartnerAlreadyRegistered {
+            login_url: cfg.url("/login"),
+            reset_url: cfg.url("/password/forgot"),
+        }
+        .render(email.as_str())?
+    } else {
+        let token = tokens::issue(
+            &txn,
+            NewToken {
+                purpose: Purpose::PartnerSignup,
+                email: email.as_str(),
+                user_id: None,
+                partner_id: None,
+                role: None,
+                ttl: cfg.signup_link_ttl,
+            },
+        )
+        .await?;
+        messages::PartnerSignupLink {
+            link: cfg.url(&format!("/partners/register/{token}")),
+            hours: cfg.signup_link_ttl.num_hours(),
+        }
+        .render(email.as_str())?
+    };
+    outbox::enqueue(&txn, msg).await?;
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(())
+}
+
+/// The address a usable sign-up link was sent to.
+pub async fn signup_link_email(state: &AppState, token: &str) -> Result<String, PartnerError> {
+    Ok(tokens::find_usable(&state.db.read, Purpose::PartnerSignup, token)
+        .await??
+        .email)
+}
+
+pub struct SignupDetails {
+    pub company_name: PlainName,
+    pub contact_name: PlainName,
+    pub country: CountryCode,
+    pub phone: Phone,
+    pub password: NewPassword,
+}
+
+/// Step 2: creates the partner org (active) with the link's owner as its admin, uses up the
+/// link and queues the confirmation email, all in one transaction.
+pub async fn complete_signup(
+    state: &AppState,
+    token: &str,
+    d: SignupDetails,
+) -> Result<partners::Model, PartnerError> {
+    let hash = state
+        .hasher
+        .hash(d.password.expose())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let txn = state.db.write.begin().await?;
+    let link = tokens::find_usable(&txn, Purpose::PartnerSignup, token).await??;
+    if !tokens::consume(&txn, link.id).await? {
+        return Err(LinkProblem::Used.into());
+    }
+    if find_user_by_email(&txn, &link.email).await?.is_some() {
+        return Err(PartnerError::EmailTaken);
+    }
+    let now = Utc::now();
+    let contact_name = d.contact_name.into_inner();
+    let partner = partners::Entity::insert(partners::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        company_name: Set(d.company_name.into_inner()),
+        contact_name: Set(contact_name.clone()),
+        country: Set(d.country.into_inner()),
+        phone: Set(d.phone.into_inner()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    let user = users::Entity::insert(users::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(link.email.clone()),
+        name: Set(contact_name.clone()),
+        password_hash: Set(hash),
+        kind: Set("partner".into()),
+        partner_id: Set(Some(partner.id)),
+        role: Set(PartnerRole::Admin.as_str().into()),
+        active: Set(true),
+        created_at: Set(now),
+        last_sign_in_at: Set(None),
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    audit::record(&txn, &Actor::user(&user), "partner.registered", Some(partner.id), Some(partner.id), &partner.company_name).await?;
+    let msg = messages::PartnerWelcome {
+        name: contact_name,
+        company: partner.company_name.clone(),
+        org_id: partner.id.to_string(),
+        login_url: state.config.url("/login"),
+    }
+    .render(&user.email)?;
+    outbox::enqueue(&txn, msg).await?;
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(partner)
+}
+
+pub struct CompanyDetails {
+    pub company_name: PlainName,
+    pub contact_name: PlainName,
+    pub country: CountryCode,
+    pub phone: Phone,
+}
+
+pub async fn update_company(
+    state: &AppState,
+    actor: &users::Model,
+    org_id: Uuid,
+    d: CompanyDetails,
+) -> Result<partners::Model, PartnerError> {
+    let txn = state.db.write.begin().await?;
+    let partner = partners::Entity::update(partners::ActiveModel {
+        id: Set(org_id),
+        company_name: Set(d.company_name.into_inner()),
+        contact_name: Set(d.contact_name.into_inner()),
+        country: Set(d.country.into_inner()),
+        phone: Set(d.phone.into_inner()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    audit::record(&txn, &Actor::user(actor), "partner.updated", Some(org_id), Some(org_id), "").await?;
+    txn.commit().await?;
+    Ok(partner)
+}
+
+pub async fn list_users(state: &AppState, org_id: Uuid) -> Result<Vec<users::Model>, PartnerError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::PartnerId.eq(org_id))
+        .order_by_asc(users::Column::Name)
+        .all(&state.db.read)
+        .await?)
+}
+
+pub async fn invite(
+    state: &AppState,
+    admin: &users::Model,
+    partner: &partners::Model,
+    email: &Email,
+    role: PartnerRole,
+) -> Result<(), PartnerError> {
+    let txn = state.db.write.begin().await?;
+    if find_user_by_email(&txn, email.as_str()).await?.is_some() {
+        return Err(PartnerError::EmailTaken);
+    }
+    let ttl = state.config.invite_link_ttl;
+    let token = tokens::issue(
+        &txn,
+        NewToken {
+            purpose: Purpose::Invitation,
+            email: email.as_str(),
+            user_id: None,
+            partner_id: Some(partner.id),
+            role: Some(role.as_str()),
+            ttl,
+        },
+    )
+    .await?;
+    let msg = messages::Invitation {
+        inviter: admin.name.clone(),
+        company: partner.company_name.clone(),
+        role: role.as_str().into(),
+        link: state.config.url(&format!("/invitations/{token}")),
+        days: ttl.num_days(),
+    }
+    .render(email.as_str())?;
+    outbox::enqueue(&txn, msg).await?;
+    audit::record(&txn, &Actor::user(admin), "partner.user_invited", Some(partner.id), None, &format!("{} as {}", email, role.as_str())).await?;
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(())
+}
+
+pub struct InvitationView {
+    pub email: String,
+    pub company: String,
+    pub role: String,
+}
+
+pub async fn invitation(state: &AppState, token: &str) -> Result<InvitationView, PartnerError> {
+    let link = tokens::find_usable(&state.db.read, Purpose::Invitation, token).await??;
+    let partner = partners::Entity::find_by_id(link.partner_id.ok_or(LinkProblem::Unknown)?)
+        .one(&state.db.read)
+        .await?
+        .ok_or(LinkProblem::Unknown)?;
+    Ok(InvitationView {
+        email: link.email,
+        company: partner.company_name,
+        role: link.role.unwrap_or_else(|| "member".into()),
+    })
+}
+
+pub async fn accept_invitation(
+    state: &AppState,
+    token: &str,
+    name: PlainName,
+    password: &NewPassword,
+) -> Result<users::Model, PartnerError> {
+    let hash = state
+        .hasher
+        .hash(password.expose())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let txn = state.db.write.begin().await?;
+    let link = tokens::find_usable(&txn, Purpose::Invitation, token).await??;
+    if !tokens::consume(&txn, link.id).await? {
+        return Err(LinkProblem::Used.into());
+    }
+    if find_user_by_email(&txn, &link.email).await?.is_some() {
+        return Err(PartnerError::EmailTaken);
+    }
+    let role = PartnerRole::parse(link.role.as_deref().unwrap_or("member"))
+        .unwrap_or(PartnerRole::Member);
+    let user = users::Entity::insert(users::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(link.email.clone()),
+        name: Set(name.into_inner()),
+        password_hash: Set(hash),
+        kind: Set("partner".into()),
+        partner_id: Set(link.partner_id),
+        role: Set(role.as_str().into()),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        last_sign_in_at: Set(None),
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    audit::record(&txn, &Actor::user(&user), "partner.user_joined", user.partner_id, Some(user.id), role.as_str()).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Deactivates (signing them out everywhere) or reactivates a user of the admin's own org.
+/// Another org's user is "not found".
+pub async fn set_user_active(
+    state: &AppState,
+    admin: &users::Model,
+    org_id: Uuid,
+    user_id: Uuid,
+    active: bool,
+) -> Result<users::Model, PartnerError> {
+    if admin.id == user_id && !active {
+        return Err(PartnerError::SelfDeactivation);
+    }
+    let txn = state.db.write.begin().await?;
+    let user = users::Entity::find_by_id(user_id)
+        .filter(users::Column::PartnerId.eq(org_id))
+        .one(&txn)
+        .await?
+        .ok_or(PartnerError::NotFound)?;
+    let user = users::Entity::update(users::ActiveModel {
+        id: Set(user.id),
+        active: Set(active),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    if !active {
+        revoke_user_sessions(&txn, user.id).await?;
+    }
+    let action = if active { "partner.user_reactivated" } else { "partner.user_deactivated" };
+    audit::record(&txn, &Actor::user(admin), action, Some(org_id), Some(user.id), &user.email).await?;
+    txn.commit().await?;
+    Ok(user)
+}

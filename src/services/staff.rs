@@ -1,0 +1,188 @@
+//! Provider staff: accounts made from the command line, the partner directory, suspending
+//! and reactivating partners.
+use chrono::Utc;
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func},
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    audit::{self, Actor},
+    auth::find_user_by_email,
+};
+use crate::{
+    auth::session_store::revoke_user_sessions,
+    domain::{Email, NewPassword, PlainName},
+    entities::{partners, users},
+    startup::AppState,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("This email address already has an account.")]
+    EmailTaken,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for StaffError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+pub async fn create_staff(
+    state: &AppState,
+    email: &Email,
+    name: PlainName,
+    password: &NewPassword,
+) -> Result<users::Model, StaffError> {
+    let hash = state
+        .hasher
+        .hash(password.expose())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let txn = state.db.write.begin().await?;
+    if find_user_by_email(&txn, email.as_str()).await?.is_some() {
+        return Err(StaffError::EmailTaken);
+    }
+    let user = users::Entity::insert(users::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email.as_str().into()),
+        name: Set(name.into_inner()),
+        password_hash: Set(hash),
+        kind: Set("staff".into()),
+        partner_id: Set(None),
+        role: Set("staff".into()),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        last_sign_in_at: Set(None),
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    audit::record(&txn, &Actor::system("command line"), "staff.created", None, Some(user.id), email.as_str()).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartnerSort {
+    Company,
+    Contact,
+    Country,
+    Status,
+    Joined,
+}
+
+impl PartnerSort {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "contact" => Self::Contact,
+            "country" => Self::Country,
+            "status" => Self::Status,
+            "joined" => Self::Joined,
+            _ => Self::Company,
+        }
+    }
+
+    fn column(self) -> partners::Column {
+        match self {
+            Self::Company => partners::Column::CompanyName,
+            Self::Contact => partners::Column::ContactName,
+            Self::Country => partners::Column::Country,
+            Self::Status => partners::Column::Active,
+            Self::Joined => partners::Column::CreatedAt,
+        }
+    }
+}
+
+pub struct PartnerQuery {
+    pub q: String,
+    /// `active` | `suspended` | anything else for all.
+    pub status: String,
+    pub sort: PartnerSort,
+    pub desc: bool,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+pub struct PartnerList {
+    pub rows: Vec<partners::Model>,
+    pub total: u64,
+}
+
+pub async fn list_partners(state: &AppState, q: &PartnerQuery) -> Result<PartnerList, StaffError> {
+    let mut cond = Condition::all();
+    let needle = q.q.trim().to_lowercase();
+    if !needle.is_empty() {
+        let pattern = format!("%{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = |col: partners::Column| {
+            Expr::expr(Func::lower(Expr::col(col))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        let mut any = Condition::any()
+            .add(like(partners::Column::CompanyName))
+            .add(like(partners::Column::ContactName));
+        if let Ok(id) = Uuid::parse_str(&needle) {
+            any = any.add(partners::Column::Id.eq(id));
+        }
+        cond = cond.add(any);
+    }
+    match q.status.as_str() {
+        "active" => cond = cond.add(partners::Column::Active.eq(true)),
+        "suspended" => cond = cond.add(partners::Column::Active.eq(false)),
+        _ => {}
+    }
+    let base = partners::Entity::find().filter(cond);
+    let total = base.clone().count(&state.db.read).await?;
+    let order = if q.desc { Order::Desc } else { Order::Asc };
+    let rows = base
+        .order_by(q.sort.column(), order)
+        .order_by_asc(partners::Column::Id)
+        .offset((Ord::max(q.page, 1) - 1) * q.per_page)
+        .limit(q.per_page)
+        .all(&state.db.read)
+        .await?;
+    Ok(PartnerList { rows, total })
+}
+
+/// Suspends (signing every user of the partner out) or reactivates a partner.
+pub async fn set_partner_active(
+    state: &AppState,
+    staff: &users::Model,
+    partner_id: Uuid,
+    active: bool,
+) -> Result<partners::Model, StaffError> {
+    let txn = state.db.write.begin().await?;
+    partners::Entity::find_by_id(partner_id)
+        .one(&txn)
+        .await?
+        .ok_or(StaffError::NotFound)?;
+    let partner = partners::Entity::update(partners::ActiveModel {
+        id: Set(partner_id),
+        active: Set(active),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    if !active {
+        let ids: Vec<Uuid> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .filter(users::Column::PartnerId.eq(partner_id))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        for id in ids {
+            revoke_user_sessions(&txn, id).await?;
+        }
+    }
+    let action = if active { "partner.reactivated" } else { "partner.suspended" };
+    audit::record(&txn, &Actor::user(staff), action, Some(partner_id), Some(partner_id), &partner.company_name).await?;
+    txn.commit().await?;
+    Ok(partner)
+}

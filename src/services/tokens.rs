@@ -1,0 +1,108 @@
+//! Single-use, expiring email links (sign-up, password reset, invitation). The token lives
+//! only in the email; the database keeps its hash. Issuing a new link for the same purpose and
+//! address makes the older ones unusable.
+use chrono::{Duration, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::tokens::{hash_token, random_token},
+    entities::email_tokens,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    PartnerSignup,
+    PasswordReset,
+    Invitation,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::PartnerSignup => "partner_signup",
+            Self::PasswordReset => "password_reset",
+            Self::Invitation => "invitation",
+        }
+    }
+}
+
+/// Why a link cannot be used; each has its own page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkProblem {
+    #[error("This link is not valid. Check that you copied the whole address from the email.")]
+    Unknown,
+    #[error("This link has already been used, or a newer link was sent. Each link works once.")]
+    Used,
+    #[error("This link has expired.")]
+    Expired,
+}
+
+pub struct NewToken<'a> {
+    pub purpose: Purpose,
+    pub email: &'a str,
+    pub user_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub role: Option<&'a str>,
+    pub ttl: Duration,
+}
+
+pub async fn issue(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<String, DbErr> {
+    let now = Utc::now();
+    email_tokens::Entity::update_many()
+        .col_expr(email_tokens::Column::UsedAt, Expr::value(now))
+        .filter(email_tokens::Column::Purpose.eq(t.purpose.as_str()))
+        .filter(email_tokens::Column::Email.eq(t.email))
+        .filter(email_tokens::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    let token = random_token();
+    email_tokens::Entity::insert(email_tokens::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        token_hash: Set(hash_token(&token)),
+        purpose: Set(t.purpose.as_str().into()),
+        email: Set(t.email.to_string()),
+        user_id: Set(t.user_id),
+        partner_id: Set(t.partner_id),
+        role: Set(t.role.map(str::to_string)),
+        expires_at: Set(now + t.ttl),
+        used_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The link's record if it can still be used.
+pub async fn find_usable(
+    conn: &impl ConnectionTrait,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Result<email_tokens::Model, LinkProblem>, DbErr> {
+    let row = email_tokens::Entity::find()
+        .filter(email_tokens::Column::TokenHash.eq(hash_token(token)))
+        .filter(email_tokens::Column::Purpose.eq(purpose.as_str()))
+        .one(conn)
+        .await?;
+    Ok(match row {
+        None => Err(LinkProblem::Unknown),
+        Some(r) if r.used_at.is_some() => Err(LinkProblem::Used),
+        Some(r) if r.expires_at <= Utc::now() => Err(LinkProblem::Expired),
+        Some(r) => Ok(r),
+    })
+}
+
+/// Marks the link used; `false` if another request used it first.
+pub async fn consume(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let res = email_tokens::Entity::update_many()
+        .col_expr(email_tokens::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(email_tokens::Column::Id.eq(id))
+        .filter(email_tokens::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}

@@ -1,0 +1,149 @@
+//! Builds the application: database, migrations, session store, middleware, routes and the
+//! outbox worker. The one place that knows every part.
+use std::{net::TcpListener, sync::Arc};
+
+use actix_session::{config::PersistentSession, SessionMiddleware};
+use actix_web::{
+    cookie::{time::Duration as CookieDuration, Key, SameSite},
+    dev::{Server, ServerHandle, Service},
+    middleware::DefaultHeaders,
+    web, App, HttpMessage, HttpServer,
+};
+use tokio::{sync::Notify, task::JoinHandle};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::{
+    auth::{password::Hasher, session_store::DbSessionStore},
+    config::Config,
+    db::Db,
+    email::{worker::Worker, Mailer},
+    error::REQUEST_ID,
+};
+
+/// Shared by every request handler.
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub hasher: Hasher,
+    pub mail_wake: Arc<Notify>,
+}
+
+impl AppState {
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let hasher = Hasher::new(config.hash_concurrency);
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            hasher,
+            mail_wake: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Tells this instance's outbox worker that a message is waiting.
+    pub fn wake_mailer(&self) {
+        self.mail_wake.notify_one();
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    worker: JoinHandle<()>,
+}
+
+pub const SECURITY_HEADERS: [(&str, &str); 6] = [
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+];
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.bind)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(config).await?);
+        let mailer = Mailer::from_config(&state.config)?;
+        let worker = tokio::spawn(
+            Worker {
+                db: state.db.clone(),
+                mailer,
+                from: state.config.mail_from.clone(),
+                retry_base: state.config.mail_retry_base,
+                poll: state.config.mail_poll,
+                wake: state.mail_wake.clone(),
+            }
+            .run(),
+        );
+        let key = Key::from(&state.config.session_secret);
+        let secure = state.config.secure_cookies();
+        let session_ttl = CookieDuration::seconds(state.config.session_ttl.num_seconds());
+        let workers = state.config.workers;
+        let store = DbSessionStore::new(state.db.clone());
+        let mut server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new();
+            for h in SECURITY_HEADERS {
+                headers = headers.add(h);
+            }
+            if secure {
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .app_data(web::PayloadConfig::new(64 * 1024))
+                .configure(crate::web::routes)
+                .wrap(
+                    SessionMiddleware::builder(store.clone(), key.clone())
+                        .cookie_name("pp_session".into())
+                        .cookie_secure(secure)
+                        .cookie_http_only(true)
+                        .cookie_same_site(SameSite::Lax)
+                        .session_lifecycle(PersistentSession::default().session_ttl(session_ttl))
+                        .build(),
+                )
+                .wrap(headers)
+                .wrap_fn(|req, srv| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .map(|r| r.to_string())
+                        .unwrap_or_default();
+                    REQUEST_ID.scope(id, srv.call(req))
+                })
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped, then stops the outbox worker.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let res = self.server.await;
+        self.worker.abort();
+        res
+    }
+}

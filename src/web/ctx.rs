@@ -1,0 +1,83 @@
+//! What every page's layout needs: the CSRF token for its forms, a flash message, and who is
+//! signed in (for the navigation and the Account menu).
+use actix_session::SessionExt;
+use actix_web::{web, HttpRequest};
+
+use crate::{
+    auth::{
+        session::{self, Flash},
+        CurrentUser,
+    },
+    domain::UserKind,
+    startup::AppState,
+};
+
+pub struct NavUser {
+    pub name: String,
+    pub email: String,
+    pub is_staff: bool,
+    pub is_admin: bool,
+    pub company: String,
+}
+
+pub struct Ctx {
+    pub csrf: String,
+    pub flash: Option<Flash>,
+    pub user: Option<NavUser>,
+    pub dev_mail: bool,
+    /// The current path, to mark the active navigation link.
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn new(req: &HttpRequest, user: Option<&CurrentUser>) -> Self {
+        let session = req.get_session();
+        let dev_mail = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.config.dev_mail());
+        Self {
+            csrf: session::csrf_token(&session),
+            flash: session::take_flash(&session),
+            user: user.map(|c| NavUser {
+                name: c.user.name.clone(),
+                email: c.user.email.clone(),
+                is_staff: c.kind() == Some(UserKind::Staff),
+                is_admin: c.user.role == "admin",
+                company: c
+                    .partner
+                    .as_ref()
+                    .map(|p| p.company_name.clone())
+                    .unwrap_or_else(|| "Provider staff".into()),
+            }),
+            dev_mail,
+            path: req.path().to_string(),
+        }
+    }
+
+    /// For error pages, which are rendered without access to the session.
+    pub fn bare() -> Self {
+        Self {
+            csrf: String::new(),
+            flash: None,
+            user: None,
+            dev_mail: false,
+            path: String::new(),
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_staff)
+    }
+
+    pub fn is_partner(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| !u.is_staff)
+    }
+
+    pub fn active(&self, prefix: &str) -> bool {
+        if prefix == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(prefix)
+        }
+    }
+}

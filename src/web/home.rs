@@ -1,0 +1,409 @@
+//! The partner's home (its company, as in the vendor portal), the company profile, the
+//! partner's own users and invitations to join.
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    auth::{link_problem, parse_new_password},
+    ctx::Ctx,
+    fmt_date, fmt_datetime, redirect_with, render, render_invalid, see_other, FieldErrors,
+};
+use crate::{
+    auth::{csrf::CsrfForm, extractors::MaybeUser, PartnerAdmin, PartnerUser},
+    domain::{
+        countries::{self, COUNTRIES},
+        CountryCode, Email, PartnerRole, Phone, PlainName, UserKind,
+    },
+    entities::{partners, users},
+    error::{AppError, AppResult},
+    services::partners::{self as svc, CompanyDetails, PartnerError},
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/company", web::get().to(company))
+        .route("/company", web::post().to(company_update))
+        .route("/company/users", web::get().to(users_page))
+        .route("/company/users/invite", web::post().to(invite))
+        .route("/company/users/{id}/deactivate", web::post().to(deactivate))
+        .route("/company/users/{id}/reactivate", web::post().to(reactivate))
+        .route("/invitations/{token}", web::get().to(invitation_page))
+        .route("/invitations/{token}", web::post().to(accept_invitation));
+}
+
+fn into_app(e: PartnerError) -> AppError {
+    match e {
+        PartnerError::NotFound => AppError::NotFound,
+        PartnerError::Other(e) => AppError::Unexpected(e),
+        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
+    }
+}
+
+/// A partner org as its pages show it.
+pub struct CompanyView {
+    pub id: String,
+    pub company_name: String,
+    pub contact_name: String,
+    pub country: String,
+    pub country_name: String,
+    pub phone: String,
+    pub active: bool,
+    pub joined: String,
+}
+
+impl From<&partners::Model> for CompanyView {
+    fn from(p: &partners::Model) -> Self {
+        Self {
+            id: p.id.to_string(),
+            company_name: p.company_name.clone(),
+            contact_name: p.contact_name.clone(),
+            country: p.country.clone(),
+            country_name: countries::name(&p.country).unwrap_or("").to_string(),
+            phone: p.phone.clone(),
+            active: p.active,
+            joined: fmt_date(&p.created_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home/home.html")]
+struct HomePage {
+    ctx: Ctx,
+    company: CompanyView,
+}
+
+async fn home(req: HttpRequest, user: MaybeUser) -> AppResult<HttpResponse> {
+    let Some(current) = user.0 else {
+        return Ok(see_other("/login"));
+    };
+    if current.kind() == Some(UserKind::Staff) {
+        return Ok(see_other("/staff/partners"));
+    }
+    let Some(partner) = current.partner.as_ref() else {
+        return Err(AppError::Forbidden);
+    };
+    render(&HomePage {
+        ctx: Ctx::new(&req, Some(&current)),
+        company: partner.into(),
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CompanyParams {
+    company_name: String,
+    contact_name: String,
+    country: String,
+    phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "home/company.html")]
+struct CompanyPage {
+    ctx: Ctx,
+    company: CompanyView,
+    can_edit: bool,
+    form: CompanyParams,
+    errors: FieldErrors,
+    countries: &'static [(&'static str, &'static str)],
+}
+
+fn company_form(p: &partners::Model) -> CompanyParams {
+    CompanyParams {
+        company_name: p.company_name.clone(),
+        contact_name: p.contact_name.clone(),
+        country: p.country.clone(),
+        phone: p.phone.clone(),
+    }
+}
+
+async fn company(req: HttpRequest, user: PartnerUser) -> AppResult<HttpResponse> {
+    render(&CompanyPage {
+        ctx: Ctx::new(&req, Some(&user.current())),
+        company: (&user.partner).into(),
+        can_edit: user.is_admin(),
+        form: company_form(&user.partner),
+        errors: FieldErrors::default(),
+        countries: COUNTRIES,
+    })
+}
+
+async fn company_update(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    form: CsrfForm<CompanyParams>,
+) -> AppResult<HttpResponse> {
+    let user = admin.0;
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let company_name = errors.check("company_name", PlainName::parse(&p.company_name, "company name"));
+    let contact_name = errors.check("contact_name", PlainName::parse(&p.contact_name, "contact name"));
+    let country = errors.check("country", CountryCode::parse(&p.country));
+    let phone = errors.check("phone", Phone::parse(&p.phone));
+    let (Some(company_name), Some(contact_name), Some(country), Some(phone)) =
+        (company_name, contact_name, country, phone)
+    else {
+        return render_invalid(&CompanyPage {
+            ctx: Ctx::new(&req, Some(&user.current())),
+            company: (&user.partner).into(),
+            can_edit: true,
+            form: p,
+            errors,
+            countries: COUNTRIES,
+        });
+    };
+    let details = CompanyDetails {
+        company_name,
+        contact_name,
+        country,
+        phone,
+    };
+    svc::update_company(&state, &user.user, user.org_id(), details)
+        .await
+        .map_err(into_app)?;
+    Ok(redirect_with(&session, "/company", "success", "Company details saved."))
+}
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub active: bool,
+    pub last_sign_in: String,
+    pub is_me: bool,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct InviteParams {
+    email: String,
+    role: String,
+}
+
+#[derive(Template)]
+#[template(path = "home/users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    company: CompanyView,
+    users: Vec<UserRow>,
+    is_admin: bool,
+    form: InviteParams,
+    errors: FieldErrors,
+}
+
+async fn users_render(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &PartnerUser,
+    form: InviteParams,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let rows = svc::list_users(state, user.org_id())
+        .await
+        .map_err(into_app)?
+        .iter()
+        .map(|u: &users::Model| UserRow {
+            id: u.id.to_string(),
+            name: u.name.clone(),
+            email: u.email.clone(),
+            role: u.role.clone(),
+            active: u.active,
+            last_sign_in: u
+                .last_sign_in_at
+                .as_ref()
+                .map(fmt_datetime)
+                .unwrap_or_else(|| "Never".into()),
+            is_me: u.id == user.user.id,
+        })
+        .collect();
+    let page = UsersPage {
+        ctx: Ctx::new(req, Some(&user.current())),
+        company: (&user.partner).into(),
+        users: rows,
+        is_admin: user.is_admin(),
+        form,
+        errors,
+    };
+    if page.errors.is_empty() {
+        render(&page)
+    } else {
+        render_invalid(&page)
+    }
+}
+
+async fn users_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+) -> AppResult<HttpResponse> {
+    let form = InviteParams {
+        email: String::new(),
+        role: "member".into(),
+    };
+    users_render(&req, &state, &user, form, FieldErrors::default()).await
+}
+
+async fn invite(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    form: CsrfForm<InviteParams>,
+) -> AppResult<HttpResponse> {
+    let user = admin.0;
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(&p.email));
+    let role = errors.check("role", PartnerRole::parse(&p.role));
+    if let (Some(email), Some(role)) = (email, role) {
+        match svc::invite(&state, &user.user, &user.partner, &email, role).await {
+            Ok(()) => {
+                return Ok(redirect_with(
+                    &session,
+                    "/company/users",
+                    "success",
+                    &format!("Invitation sent to {email}."),
+                ))
+            }
+            Err(PartnerError::EmailTaken) => errors.add("email", PartnerError::EmailTaken.to_string()),
+            Err(e) => return Err(into_app(e)),
+        }
+    }
+    users_render(&req, &state, &user, p, errors).await
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn set_active(
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    id: web::Path<String>,
+    active: bool,
+) -> AppResult<HttpResponse> {
+    let user = admin.0;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    match svc::set_user_active(&state, &user.user, user.org_id(), id, active).await {
+        Ok(u) => {
+            let verb = if active { "reactivated" } else { "deactivated" };
+            Ok(redirect_with(&session, "/company/users", "success", &format!("{} has been {verb}.", u.name)))
+        }
+        Err(PartnerError::SelfDeactivation) => Ok(redirect_with(
+            &session,
+            "/company/users",
+            "error",
+            &PartnerError::SelfDeactivation.to_string(),
+        )),
+        Err(e) => Err(into_app(e)),
+    }
+}
+
+async fn deactivate(
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    id: web::Path<String>,
+    _f: CsrfForm<Empty>,
+) -> AppResult<HttpResponse> {
+    set_active(session, state, admin, id, false).await
+}
+
+async fn reactivate(
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    id: web::Path<String>,
+    _f: CsrfForm<Empty>,
+) -> AppResult<HttpResponse> {
+    set_active(session, state, admin, id, true).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AcceptParams {
+    name: String,
+    password: String,
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "home/invitation.html")]
+struct InvitationPage {
+    ctx: Ctx,
+    token: String,
+    invitation: svc::InvitationView,
+    name: String,
+    errors: FieldErrors,
+}
+
+const RETRY: (&str, &str) = ("/login", "Go to sign-in");
+
+async fn invitation_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    match svc::invitation(&state, &token).await {
+        Ok(invitation) => render(&InvitationPage {
+            ctx: Ctx::new(&req, None),
+            token: token.into_inner(),
+            invitation,
+            name: String::new(),
+            errors: FieldErrors::default(),
+        }),
+        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(e) => Err(into_app(e)),
+    }
+}
+
+async fn accept_invitation(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: CsrfForm<AcceptParams>,
+) -> AppResult<HttpResponse> {
+    let invitation = match svc::invitation(&state, &token).await {
+        Ok(i) => i,
+        Err(PartnerError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(e) => return Err(into_app(e)),
+    };
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", PlainName::parse(&p.name, "name"));
+    let pw = parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&invitation.email));
+    let (Some(name), Some(pw)) = (name, pw) else {
+        return render_invalid(&InvitationPage {
+            ctx: Ctx::new(&req, None),
+            token: token.into_inner(),
+            invitation,
+            name: p.name,
+            errors,
+        });
+    };
+    match svc::accept_invitation(&state, &token, name, &pw).await {
+        Ok(_) => Ok(redirect_with(
+            &session,
+            "/login",
+            "success",
+            &format!("Welcome to {}. Sign in with your new password.", invitation.company),
+        )),
+        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(PartnerError::EmailTaken) => Ok(redirect_with(
+            &session,
+            "/login",
+            "info",
+            "This email address already has an account. Sign in instead.",
+        )),
+        Err(e) => Err(into_app(e)),
+    }
+}

@@ -1,0 +1,173 @@
+//! The HTML face: handlers by area. Each handler extracts, parses into domain types, calls a
+//! service and renders a page or redirects.
+pub mod auth;
+pub mod ctx;
+pub mod dev_mail;
+pub mod home;
+pub mod partner_signup;
+pub mod staff;
+
+use std::collections::BTreeMap;
+
+use actix_session::Session;
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::{
+    auth::session as sess,
+    domain::Invalid,
+    error::{AppError, AppResult},
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let static_dir = if std::path::Path::new("static").is_dir() {
+        "static".to_string()
+    } else {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string()
+    };
+    cfg.route("/healthz", web::get().to(healthz))
+        .service(actix_files::Files::new("/static", static_dir))
+        .configure(auth::routes)
+        .configure(partner_signup::routes)
+        .configure(home::routes)
+        .configure(staff::routes)
+        .configure(dev_mail::routes)
+        .default_service(web::to(not_found));
+}
+
+/// A bare handler: the reference point in benchmarks, and a liveness probe.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+pub fn render<T: Template>(page: &T) -> AppResult<HttpResponse> {
+    render_status(actix_web::http::StatusCode::OK, page)
+}
+
+pub fn render_status<T: Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page.render()?))
+}
+
+/// A form re-rendered because of bad input answers 422, so tools and tests can tell it apart.
+pub fn render_invalid<T: Template>(page: &T) -> AppResult<HttpResponse> {
+    render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Redirects after an action with a message for the next page.
+pub fn redirect_with(session: &Session, location: &str, kind: &str, message: &str) -> HttpResponse {
+    sess::flash(session, kind, message);
+    see_other(location)
+}
+
+/// Only same-site paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
+}
+
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Messages for the fields of a form, shown next to each field.
+#[derive(Default, Debug)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_string()).or_insert_with(|| message.into());
+    }
+
+    /// Keeps the parsed value, or records why it was refused.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.0);
+                None
+            }
+        }
+    }
+
+    pub fn has(&self, field: impl AsRef<str>) -> bool {
+        self.0.contains_key(field.as_ref())
+    }
+
+    pub fn get(&self, field: impl AsRef<str>) -> &str {
+        self.0.get(field.as_ref()).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// "23 Nov 2026"
+pub fn fmt_date(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %b %Y").to_string()
+}
+
+/// "23 Nov 2026, 14:05 UTC"
+pub fn fmt_datetime(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// Page links for server-side pagination.
+pub struct Pager {
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+    /// The query string without `page`, to which `&page=N` is appended.
+    pub base: String,
+}
+
+impl Pager {
+    pub fn new(page: u64, per_page: u64, total: u64, base: String) -> Self {
+        Self {
+            page,
+            pages: total.div_ceil(per_page).max(1),
+            total,
+            base,
+        }
+    }
+
+    pub fn href(&self, page: impl std::borrow::Borrow<u64>) -> String {
+        format!("?{}page={}", self.base, page.borrow())
+    }
+
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages
+    }
+}
+
+/// Builds a query string (`a=1&b=2&`) from pairs, URL-encoded, skipping empty values.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let kept: Vec<_> = pairs.iter().filter(|(_, v)| !v.is_empty()).collect();
+    let s = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    if s.is_empty() {
+        s
+    } else {
+        s + "&"
+    }
+}

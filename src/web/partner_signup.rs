@@ -1,0 +1,186 @@
+//! Partner self-registration, email first: ask for an address, email a link, the link opens
+//! the registration form, submitting it creates the partner org.
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{
+    auth::{link_problem, parse_new_password},
+    ctx::Ctx,
+    redirect_with, render, render_invalid, FieldErrors,
+};
+use crate::{
+    auth::csrf::CsrfForm,
+    domain::{countries::COUNTRIES, CountryCode, Email, Phone, PlainName},
+    error::{AppError, AppResult},
+    services::partners::{self as svc, PartnerError, SignupDetails},
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/partners/register", web::get().to(email_page))
+        .route("/partners/register", web::post().to(email_submit))
+        .route("/partners/register/{token}", web::get().to(form_page))
+        .route("/partners/register/{token}", web::post().to(form_submit));
+}
+
+#[derive(Template)]
+#[template(path = "partners/register_email.html")]
+struct EmailPage {
+    ctx: Ctx,
+    email: String,
+    errors: FieldErrors,
+    sent: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailParams {
+    email: String,
+}
+
+async fn email_page(req: HttpRequest) -> AppResult<HttpResponse> {
+    render(&EmailPage {
+        ctx: Ctx::new(&req, None),
+        email: String::new(),
+        errors: FieldErrors::default(),
+        sent: false,
+    })
+}
+
+async fn email_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<EmailParams>,
+) -> AppResult<HttpResponse> {
+    let mut errors = FieldErrors::default();
+    let Some(email) = errors.check("email", Email::parse(&form.0.email)) else {
+        return render_invalid(&EmailPage {
+            ctx: Ctx::new(&req, None),
+            email: form.0.email,
+            errors,
+            sent: false,
+        });
+    };
+    svc::request_signup(&state, &email).await.map_err(into_app)?;
+    render(&EmailPage {
+        ctx: Ctx::new(&req, None),
+        email: email.to_string(),
+        errors,
+        sent: true,
+    })
+}
+
+fn into_app(e: PartnerError) -> AppError {
+    match e {
+        PartnerError::NotFound => AppError::NotFound,
+        PartnerError::Other(e) => AppError::Unexpected(e),
+        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct RegisterParams {
+    pub company_name: String,
+    pub contact_name: String,
+    pub country: String,
+    pub phone: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "partners/register_form.html")]
+struct FormPage {
+    ctx: Ctx,
+    token: String,
+    email: String,
+    form: RegisterParams,
+    errors: FieldErrors,
+    countries: &'static [(&'static str, &'static str)],
+}
+
+const RETRY: (&str, &str) = ("/partners/register", "Start the registration again");
+
+async fn form_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    match svc::signup_link_email(&state, &token).await {
+        Ok(email) => render(&FormPage {
+            ctx: Ctx::new(&req, None),
+            token: token.into_inner(),
+            email,
+            form: RegisterParams::default(),
+            errors: FieldErrors::default(),
+            countries: COUNTRIES,
+        }),
+        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(e) => Err(into_app(e)),
+    }
+}
+
+async fn form_submit(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: CsrfForm<RegisterParams>,
+) -> AppResult<HttpResponse> {
+    let email = match svc::signup_link_email(&state, &token).await {
+        Ok(email) => email,
+        Err(PartnerError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(e) => return Err(into_app(e)),
+    };
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let company_name = errors.check("company_name", PlainName::parse(&p.company_name, "company name"));
+    let contact_name = errors.check("contact_name", PlainName::parse(&p.contact_name, "contact name"));
+    let country = errors.check("country", CountryCode::parse(&p.country));
+    let phone = errors.check("phone", Phone::parse(&p.phone));
+    let password = parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&email));
+    let (Some(company_name), Some(contact_name), Some(country), Some(phone), Some(password)) =
+        (company_name, contact_name, country, phone, password)
+    else {
+        let mut kept = p;
+        kept.password.clear();
+        kept.password_confirm.clear();
+        return render_invalid(&FormPage {
+            ctx: Ctx::new(&req, None),
+            token: token.into_inner(),
+            email,
+            form: kept,
+            errors,
+            countries: COUNTRIES,
+        });
+    };
+    let details = SignupDetails {
+        company_name,
+        contact_name,
+        country,
+        phone,
+        password,
+    };
+    match svc::complete_signup(&state, &token, details).await {
+        Ok(partner) => Ok(redirect_with(
+            &session,
+            "/login",
+            "success",
+            &format!(
+                "{} is registered. We sent a confirmation to {}. Sign in to continue.",
+                partner.company_name, email
+            ),
+        )),
+        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(PartnerError::EmailTaken) => Ok(redirect_with(
+            &session,
+            "/login",
+            "info",
+            "This email address already has an account. Sign in, or reset your password.",
+        )),
+        Err(e) => Err(into_app(e)),
+    }
+}

@@ -1,0 +1,200 @@
+//! Provider staff pages: the partner directory with search, filter, sort and pages, and
+//! suspending or reactivating a partner.
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{ctx::Ctx, fmt_date, query_string, redirect_with, render, see_other, Pager};
+use crate::{
+    auth::{csrf::CsrfForm, StaffUser},
+    domain::countries,
+    error::{AppError, AppResult},
+    services::staff::{self as svc, PartnerQuery, PartnerSort},
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff", web::get().to(staff_home))
+        .route("/staff/partners", web::get().to(partners))
+        .route("/staff/partners/{id}/suspend", web::post().to(suspend))
+        .route("/staff/partners/{id}/reactivate", web::post().to(reactivate));
+}
+
+async fn staff_home(_staff: StaffUser) -> HttpResponse {
+    see_other("/staff/partners")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListParams {
+    q: String,
+    status: String,
+    sort: String,
+    dir: String,
+    page: Option<u64>,
+}
+
+pub struct PartnerRow {
+    pub id: String,
+    pub company_name: String,
+    pub contact_name: String,
+    pub country: String,
+    pub country_name: String,
+    pub active: bool,
+    pub joined: String,
+}
+
+/// A sortable column header: its link and its current state.
+pub struct SortHeader {
+    pub label: &'static str,
+    pub href: String,
+    /// "" | "sorted-asc" | "sorted-desc"
+    pub class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/partners.html")]
+struct PartnersPage {
+    ctx: Ctx,
+    q: String,
+    status: String,
+    headers: Vec<SortHeader>,
+    rows: Vec<PartnerRow>,
+    pager: Pager,
+}
+
+const PER_PAGE: u64 = 25;
+
+async fn partners(
+    req: HttpRequest,
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> AppResult<HttpResponse> {
+    let p = params.into_inner();
+    let sort = PartnerSort::parse(&p.sort);
+    let desc = p.dir == "desc";
+    let page = p.page.unwrap_or(1).max(1);
+    let list = svc::list_partners(
+        &state,
+        &PartnerQuery {
+            q: p.q.clone(),
+            status: p.status.clone(),
+            sort,
+            desc,
+            page,
+            per_page: PER_PAGE,
+        },
+    )
+    .await
+    .map_err(|e| AppError::Unexpected(e.into()))?;
+    let sort_key = |s: PartnerSort| match s {
+        PartnerSort::Company => "company",
+        PartnerSort::Contact => "contact",
+        PartnerSort::Country => "country",
+        PartnerSort::Status => "status",
+        PartnerSort::Joined => "joined",
+    };
+    let dir = if desc { "desc" } else { "asc" };
+    let headers = [
+        ("Company", PartnerSort::Company),
+        ("Contact", PartnerSort::Contact),
+        ("Country", PartnerSort::Country),
+        ("Status", PartnerSort::Status),
+        ("Joined", PartnerSort::Joined),
+    ]
+    .into_iter()
+    .map(|(label, s)| {
+        let current = s == sort;
+        let next_dir = if current && !desc { "desc" } else { "asc" };
+        SortHeader {
+            label,
+            href: format!(
+                "?{}",
+                query_string(&[("q", &p.q), ("status", &p.status), ("sort", sort_key(s)), ("dir", next_dir)])
+            ),
+            class: match (current, desc) {
+                (false, _) => "",
+                (true, false) => "sorted-asc",
+                (true, true) => "sorted-desc",
+            },
+        }
+    })
+    .collect();
+    let rows = list
+        .rows
+        .iter()
+        .map(|r| PartnerRow {
+            id: r.id.to_string(),
+            company_name: r.company_name.clone(),
+            contact_name: r.contact_name.clone(),
+            country: r.country.clone(),
+            country_name: countries::name(&r.country).unwrap_or("").into(),
+            active: r.active,
+            joined: fmt_date(&r.created_at),
+        })
+        .collect();
+    let base = query_string(&[("q", &p.q), ("status", &p.status), ("sort", sort_key(sort)), ("dir", dir)]);
+    render(&PartnersPage {
+        ctx: Ctx::new(&req, Some(&staff.0)),
+        q: p.q,
+        status: p.status,
+        headers,
+        rows,
+        pager: Pager::new(page, PER_PAGE, list.total, base),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ActionParams {
+    /// Where to return to (the list with its filters).
+    back: String,
+}
+
+async fn set_active(
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    back: String,
+    active: bool,
+) -> AppResult<HttpResponse> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let partner = match svc::set_partner_active(&state, &staff.0.user, id, active).await {
+        Ok(p) => p,
+        Err(svc::StaffError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(AppError::Unexpected(e.into())),
+    };
+    let back = super::safe_next(&back)
+        .filter(|b| b.starts_with("/staff/partners"))
+        .unwrap_or("/staff/partners");
+    let msg = if active {
+        format!("{} is active again; its users can sign in.", partner.company_name)
+    } else {
+        format!("{} is suspended; its users are signed out and cannot sign in.", partner.company_name)
+    };
+    Ok(redirect_with(&session, back, "success", &msg))
+}
+
+async fn suspend(
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<ActionParams>,
+) -> AppResult<HttpResponse> {
+    set_active(session, state, staff, id, form.0.back, false).await
+}
+
+async fn reactivate(
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<ActionParams>,
+) -> AppResult<HttpResponse> {
+    set_active(session, state, staff, id, form.0.back, true).await
+}
