@@ -11,7 +11,10 @@ use crate::{
 };
 
 #[derive(Parser)]
-#[command(name = "partner-portal", about = "Partner Portal: partners, their customers, commission")]
+#[command(
+    name = "partner-portal",
+    about = "Partner Portal: partners, their customers, commission"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -46,7 +49,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 redact(&config.database_url)
             );
             if config.dev_mail() {
-                tracing::info!("no SMTP_URL: emails are written to {} and listed at {}/dev/mail", config.mail_dir().display(), config.public_url);
+                tracing::info!(
+                    "no SMTP_URL: emails are written to {} and listed at {}/dev/mail",
+                    config.mail_dir().display(),
+                    config.public_url
+                );
             }
             app.run_until_stopped().await?;
         }
@@ -56,7 +63,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CreateStaff { email, name } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let name = PlainName::parse(&name, "name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let name =
+                PlainName::parse(&name, "name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             eprintln!("Password for {email} (then Enter):");
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;

@@ -31,11 +31,11 @@ pub struct Config {
     pub workers: usize,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+fn env_num<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> anyhow::Result<T> {
     match env(name) {
         None => Ok(default),
         Some(v) => v
@@ -48,6 +48,12 @@ impl Config {
     /// Reads the environment. Creates the data folder and, when `SESSION_SECRET` is unset,
     /// a secret kept in it so sessions survive restarts.
     pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The same, reading variables through `get` (tests pass their own).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let env = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let data_dir = PathBuf::from(env("DATA_DIR").unwrap_or_else(|| "data".into()));
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("creating data folder {}", data_dir.display()))?;
@@ -70,20 +76,21 @@ impl Config {
             smtp_url: env("SMTP_URL"),
             mail_from: env("MAIL_FROM")
                 .unwrap_or_else(|| "Partner Portal <no-reply@partner-portal.local>".into()),
-            mail_retry_base: Duration::from_millis(env_num("MAIL_RETRY_BASE_MS", 2000)?),
-            mail_poll: Duration::from_millis(env_num("MAIL_POLL_MS", 1000)?),
+            mail_retry_base: Duration::from_millis(env_num(&env, "MAIL_RETRY_BASE_MS", 2000)?),
+            mail_poll: Duration::from_millis(env_num(&env, "MAIL_POLL_MS", 1000)?),
             hash_concurrency: env_num(
+                &env,
                 "HASH_CONCURRENCY",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
-            signup_link_ttl: chrono::Duration::hours(env_num("SIGNUP_LINK_HOURS", 24)?),
-            reset_link_ttl: chrono::Duration::minutes(env_num("RESET_LINK_MINUTES", 60)?),
+            signup_link_ttl: chrono::Duration::hours(env_num(&env, "SIGNUP_LINK_HOURS", 24)?),
+            reset_link_ttl: chrono::Duration::minutes(env_num(&env, "RESET_LINK_MINUTES", 60)?),
             invite_link_ttl: chrono::Duration::days(7),
             session_ttl: chrono::Duration::hours(12),
-            throttle_account_limit: env_num("THROTTLE_ACCOUNT_LIMIT", 5)?,
-            throttle_ip_limit: env_num("THROTTLE_IP_LIMIT", 50)?,
+            throttle_account_limit: env_num(&env, "THROTTLE_ACCOUNT_LIMIT", 5)?,
+            throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,
             throttle_window: chrono::Duration::minutes(15),
-            workers: env_num("WORKERS", 0)?,
+            workers: env_num(&env, "WORKERS", 0)?,
             data_dir,
         })
     }

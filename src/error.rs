@@ -77,7 +77,12 @@ pub struct ErrorPage {
     pub request_id: Option<String>,
 }
 
-pub fn error_page(status: StatusCode, title: &str, message: &str, request_id: Option<String>) -> HttpResponse {
+pub fn error_page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    request_id: Option<String>,
+) -> HttpResponse {
     let page = ErrorPage {
         ctx: Ctx::bare(),
         status: status.as_u16(),

@@ -42,7 +42,11 @@ async fn load(req: &HttpRequest, session: &Session) -> Result<Option<CurrentUser
         return Ok(None);
     };
     let partner = match user.partner_id {
-        Some(pid) => partners::Entity::find_by_id(pid).one(&state.db.read).await?,
+        Some(pid) => {
+            partners::Entity::find_by_id(pid)
+                .one(&state.db.read)
+                .await?
+        }
         None => None,
     };
     // A deactivated user or a suspended partner is signed out on their next request.

@@ -89,7 +89,10 @@ mod tests {
         let h = Hasher::new(2);
         let hash = h.hash("correct horse battery").await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(h.verify("correct horse battery", Some(&hash)).await.unwrap());
+        assert!(h
+            .verify("correct horse battery", Some(&hash))
+            .await
+            .unwrap());
         assert!(!h.verify("wrong horse battery", Some(&hash)).await.unwrap());
         assert!(!h.verify("correct horse battery", None).await.unwrap());
     }

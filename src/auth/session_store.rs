@@ -9,8 +9,7 @@ use actix_session::storage::{
 use actix_web::cookie::time::Duration;
 use chrono::Utc;
 use sea_orm::{
-    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter,
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -128,7 +127,10 @@ impl SessionStore for DbSessionStore {
 }
 
 /// Signs a user out everywhere (password change, deactivation).
-pub async fn revoke_user_sessions(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<(), sea_orm::DbErr> {
+pub async fn revoke_user_sessions(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<(), sea_orm::DbErr> {
     sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user_id))
         .exec(conn)

@@ -5,12 +5,42 @@ use super::Invalid;
 pub struct NewPassword(String);
 
 const COMMON: &[&str] = &[
-    "password", "password1", "password12", "password123", "password1234", "1234567890",
-    "12345678910", "0123456789", "qwertyuiop", "qwerty1234", "qwerty12345", "1q2w3e4r5t",
-    "iloveyou12", "letmein123", "welcome123", "admin12345", "passw0rd12", "abcdefghij",
-    "abc1234567", "changeme12", "trustno1234", "football12", "baseball12", "sunshine12",
-    "princess12", "dragon1234", "monkey1234", "superman12", "michael123", "partner123",
-    "0987654321", "1111111111", "aaaaaaaaaa", "zaq12wsxcde", "asdfghjkl1", "password!1",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "qwertyuiop",
+    "qwerty1234",
+    "qwerty12345",
+    "1q2w3e4r5t",
+    "iloveyou12",
+    "letmein123",
+    "welcome123",
+    "admin12345",
+    "passw0rd12",
+    "abcdefghij",
+    "abc1234567",
+    "changeme12",
+    "trustno1234",
+    "football12",
+    "baseball12",
+    "sunshine12",
+    "princess12",
+    "dragon1234",
+    "monkey1234",
+    "superman12",
+    "michael123",
+    "partner123",
+    "0987654321",
+    "1111111111",
+    "aaaaaaaaaa",
+    "zaq12wsxcde",
+    "asdfghjkl1",
+    "password!1",
 ];
 
 impl NewPassword {
@@ -30,7 +60,9 @@ impl NewPassword {
             ));
         }
         if email.is_some_and(|e| lower == e.to_lowercase() || lower.contains(&e.to_lowercase())) {
-            return Err(Invalid::new("Do not use your email address as your password."));
+            return Err(Invalid::new(
+                "Do not use your email address as your password.",
+            ));
         }
         Ok(Self(raw.to_string()))
     }

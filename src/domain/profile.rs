@@ -12,10 +12,14 @@ impl PlainName {
             return Err(Invalid(format!("Enter the {what}.")));
         }
         if s.chars().count() > 200 {
-            return Err(Invalid(format!("The {what} can be at most 200 characters.")));
+            return Err(Invalid(format!(
+                "The {what} can be at most 200 characters."
+            )));
         }
         if s.chars().any(char::is_control) {
-            return Err(Invalid(format!("The {what} contains characters that are not allowed.")));
+            return Err(Invalid(format!(
+                "The {what} contains characters that are not allowed."
+            )));
         }
         Ok(Self(s.to_string()))
     }
@@ -37,7 +41,9 @@ impl CountryCode {
         }
         match countries::name(&s) {
             Some(_) => Ok(Self(s)),
-            None => Err(Invalid::new("Choose a country from the list (a two-letter ISO code).")),
+            None => Err(Invalid::new(
+                "Choose a country from the list (a two-letter ISO code).",
+            )),
         }
     }
 
@@ -78,7 +84,12 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(PlainName::parse("  Acme ", "company name").unwrap().into_inner(), "Acme");
+        assert_eq!(
+            PlainName::parse("  Acme ", "company name")
+                .unwrap()
+                .into_inner(),
+            "Acme"
+        );
         assert!(PlainName::parse("   ", "company name").is_err());
         assert!(PlainName::parse(&"a".repeat(201), "name").is_err());
         assert!(PlainName::parse("a\u{0}b", "name").is_err());

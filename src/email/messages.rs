@@ -77,7 +77,7 @@ mod tests {
         .render("ann@example.com")
         .unwrap();
         assert!(!m.html.contains("<script>"));
-        assert!(m.html.contains("&lt;script&gt;"));
+        assert!(m.html.contains("&#60;script&#62;"), "{}", m.html);
         assert!(m.text.contains("<script>alert(1)</script> & Co"));
         assert!(m.subject.contains("& Co"));
     }
@@ -91,6 +91,8 @@ mod tests {
         .render("ann@example.com")
         .unwrap();
         assert!(m.text.contains("http://localhost/partners/register/abc"));
-        assert!(m.html.contains("href=\"http://localhost/partners/register/abc\""));
+        assert!(m
+            .html
+            .contains("href=\"http://localhost/partners/register/abc\""));
     }
 }

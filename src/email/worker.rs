@@ -7,8 +7,8 @@ use std::{sync::Arc, time::Duration};
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, LockBehavior, LockType},
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -40,7 +40,7 @@ impl Worker {
                 Err(e) => tracing::warn!(error = %e, "outbox round failed"),
             }
             rounds += 1;
-            if rounds % 600 == 0 {
+            if rounds.is_multiple_of(600) {
                 if let Err(e) = session_store::purge_expired(&self.db.write).await {
                     tracing::warn!(error = %e, "purging expired sessions failed");
                 }

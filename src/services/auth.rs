@@ -25,7 +25,9 @@ pub enum SignInError {
     BadCredentials,
     #[error("Too many failed sign-in attempts. Wait {minutes} minutes, or reset your password.")]
     Throttled { minutes: i64 },
-    #[error("This user has been deactivated. Ask an admin of your organisation to reactivate you.")]
+    #[error(
+        "This user has been deactivated. Ask an admin of your organisation to reactivate you."
+    )]
     Deactivated,
     #[error("Your partner organisation is suspended. Contact the provider's partner team.")]
     PartnerSuspended,
@@ -56,7 +58,10 @@ pub async fn sign_in(
     let acct = throttle::account_key(email);
     let ipk = throttle::ip_key(ip);
     let now = Utc::now();
-    for (key, limit) in [(&acct, cfg.throttle_account_limit), (&ipk, cfg.throttle_ip_limit)] {
+    for (key, limit) in [
+        (&acct, cfg.throttle_account_limit),
+        (&ipk, cfg.throttle_ip_limit),
+    ] {
         if let Some(until) =
             throttle::locked_until(&state.db.read, key, limit, cfg.throttle_window).await?
         {
@@ -80,7 +85,9 @@ pub async fn sign_in(
         return Err(SignInError::Deactivated);
     }
     if let Some(pid) = user.partner_id {
-        let partner = partners::Entity::find_by_id(pid).one(&state.db.read).await?;
+        let partner = partners::Entity::find_by_id(pid)
+            .one(&state.db.read)
+            .await?;
         if !partner.is_some_and(|p| p.active) {
             return Err(SignInError::PartnerSuspended);
         }
@@ -134,9 +141,11 @@ pub async fn reset_link_status(
     state: &AppState,
     token: &str,
 ) -> Result<Result<(), LinkProblem>, sea_orm::DbErr> {
-    Ok(tokens::find_usable(&state.db.read, Purpose::PasswordReset, token)
-        .await?
-        .map(|_| ()))
+    Ok(
+        tokens::find_usable(&state.db.read, Purpose::PasswordReset, token)
+            .await?
+            .map(|_| ()),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,19 +162,33 @@ pub async fn reset_password(
     token: &str,
     password: &NewPassword,
 ) -> Result<users::Model, ResetError> {
-    let hash = state.hasher.hash(password.expose()).await.map_err(anyhow::Error::from)?;
+    let hash = state
+        .hasher
+        .hash(password.expose())
+        .await
+        .map_err(anyhow::Error::from)?;
     let txn = state.db.write.begin().await.map_err(anyhow::Error::from)?;
     let link = tokens::find_usable(&txn, Purpose::PasswordReset, token)
         .await
         .map_err(anyhow::Error::from)??;
-    if !tokens::consume(&txn, link.id).await.map_err(anyhow::Error::from)? {
+    if !tokens::consume(&txn, link.id)
+        .await
+        .map_err(anyhow::Error::from)?
+    {
         return Err(LinkProblem::Used.into());
     }
     let user_id = link.user_id.ok_or(LinkProblem::Unknown)?;
     let user = set_password(&txn, state, user_id, hash).await?;
-    audit::record(&txn, &Actor::user(&user), "user.password_reset", user.partner_id, Some(user.id), "")
-        .await
-        .map_err(anyhow::Error::from)?;
+    audit::record(
+        &txn,
+        &Actor::user(&user),
+        "user.password_reset",
+        user.partner_id,
+        Some(user.id),
+        "",
+    )
+    .await
+    .map_err(anyhow::Error::from)?;
     txn.commit().await.map_err(anyhow::Error::from)?;
     state.wake_mailer();
     Ok(user)
@@ -188,15 +211,26 @@ pub async fn change_password(
     current: &str,
     new: &NewPassword,
 ) -> Result<(), ChangePasswordError> {
-    if !state.hasher.verify(current, Some(&user.password_hash)).await? {
+    if !state
+        .hasher
+        .verify(current, Some(&user.password_hash))
+        .await?
+    {
         return Err(ChangePasswordError::WrongCurrent);
     }
     let hash = state.hasher.hash(new.expose()).await?;
     let txn = state.db.write.begin().await.map_err(anyhow::Error::from)?;
     set_password(&txn, state, user.id, hash).await?;
-    audit::record(&txn, &Actor::user(user), "user.password_changed", user.partner_id, Some(user.id), "")
-        .await
-        .map_err(anyhow::Error::from)?;
+    audit::record(
+        &txn,
+        &Actor::user(user),
+        "user.password_changed",
+        user.partner_id,
+        Some(user.id),
+        "",
+    )
+    .await
+    .map_err(anyhow::Error::from)?;
     txn.commit().await.map_err(anyhow::Error::from)?;
     state.wake_mailer();
     Ok(())

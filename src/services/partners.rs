@@ -83,9 +83,11 @@ pub async fn request_signup(state: &AppState, email: &Email) -> Result<(), Partn
 
 /// The address a usable sign-up link was sent to.
 pub async fn signup_link_email(state: &AppState, token: &str) -> Result<String, PartnerError> {
-    Ok(tokens::find_usable(&state.db.read, Purpose::PartnerSignup, token)
-        .await??
-        .email)
+    Ok(
+        tokens::find_usable(&state.db.read, Purpose::PartnerSignup, token)
+            .await??
+            .email,
+    )
 }
 
 pub struct SignupDetails {
@@ -144,7 +146,15 @@ pub async fn complete_signup(
     })
     .exec_with_returning(&txn)
     .await?;
-    audit::record(&txn, &Actor::user(&user), "partner.registered", Some(partner.id), Some(partner.id), &partner.company_name).await?;
+    audit::record(
+        &txn,
+        &Actor::user(&user),
+        "partner.registered",
+        Some(partner.id),
+        Some(partner.id),
+        &partner.company_name,
+    )
+    .await?;
     let msg = messages::PartnerWelcome {
         name: contact_name,
         company: partner.company_name.clone(),
@@ -183,7 +193,15 @@ pub async fn update_company(
     })
     .exec(&txn)
     .await?;
-    audit::record(&txn, &Actor::user(actor), "partner.updated", Some(org_id), Some(org_id), "").await?;
+    audit::record(
+        &txn,
+        &Actor::user(actor),
+        "partner.updated",
+        Some(org_id),
+        Some(org_id),
+        "",
+    )
+    .await?;
     txn.commit().await?;
     Ok(partner)
 }
@@ -229,7 +247,15 @@ pub async fn invite(
     }
     .render(email.as_str())?;
     outbox::enqueue(&txn, msg).await?;
-    audit::record(&txn, &Actor::user(admin), "partner.user_invited", Some(partner.id), None, &format!("{} as {}", email, role.as_str())).await?;
+    audit::record(
+        &txn,
+        &Actor::user(admin),
+        "partner.user_invited",
+        Some(partner.id),
+        None,
+        &format!("{} as {}", email, role.as_str()),
+    )
+    .await?;
     txn.commit().await?;
     state.wake_mailer();
     Ok(())
@@ -273,8 +299,8 @@ pub async fn accept_invitation(
     if find_user_by_email(&txn, &link.email).await?.is_some() {
         return Err(PartnerError::EmailTaken);
     }
-    let role = PartnerRole::parse(link.role.as_deref().unwrap_or("member"))
-        .unwrap_or(PartnerRole::Member);
+    let role =
+        PartnerRole::parse(link.role.as_deref().unwrap_or("member")).unwrap_or(PartnerRole::Member);
     let user = users::Entity::insert(users::ActiveModel {
         id: Set(Uuid::new_v4()),
         email: Set(link.email.clone()),
@@ -289,7 +315,15 @@ pub async fn accept_invitation(
     })
     .exec_with_returning(&txn)
     .await?;
-    audit::record(&txn, &Actor::user(&user), "partner.user_joined", user.partner_id, Some(user.id), role.as_str()).await?;
+    audit::record(
+        &txn,
+        &Actor::user(&user),
+        "partner.user_joined",
+        user.partner_id,
+        Some(user.id),
+        role.as_str(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -322,8 +356,20 @@ pub async fn set_user_active(
     if !active {
         revoke_user_sessions(&txn, user.id).await?;
     }
-    let action = if active { "partner.user_reactivated" } else { "partner.user_deactivated" };
-    audit::record(&txn, &Actor::user(admin), action, Some(org_id), Some(user.id), &user.email).await?;
+    let action = if active {
+        "partner.user_reactivated"
+    } else {
+        "partner.user_deactivated"
+    };
+    audit::record(
+        &txn,
+        &Actor::user(admin),
+        action,
+        Some(org_id),
+        Some(user.id),
+        &user.email,
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }

@@ -26,7 +26,10 @@ const PARTNERS: &[DemoPartner] = &[
         contact: "Nora West",
         country: "GB",
         active: true,
-        users: &[("partner@demo.test", "Nora West", "admin"), ("member@demo.test", "Max Member", "member")],
+        users: &[
+            ("partner@demo.test", "Nora West", "admin"),
+            ("member@demo.test", "Max Member", "member"),
+        ],
     },
     DemoPartner {
         company: "Blue Harbor Agency",
@@ -50,35 +53,75 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     let txn = state.db.write.begin().await?;
     let mut add_user = Vec::new();
     if find_user_by_email(&txn, "staff@demo.test").await?.is_none() {
-        add_user.push(user("staff@demo.test", "Stella Staff", "staff", None, "staff", &hash));
+        add_user.push(user(
+            "staff@demo.test",
+            "Stella Staff",
+            "staff",
+            None,
+            "staff",
+            &hash,
+        ));
     }
     for (i, p) in PARTNERS.iter().enumerate() {
         if find_user_by_email(&txn, p.users[0].0).await?.is_some() {
             continue;
         }
         let id = Uuid::new_v4();
-        partners::Entity::insert(partner(id, p.company, p.contact, p.country, p.active, now - Duration::days(90 - i as i64)))
-            .exec_without_returning(&txn)
-            .await?;
+        partners::Entity::insert(partner(
+            id,
+            p.company,
+            p.contact,
+            p.country,
+            p.active,
+            now - Duration::days(90 - i as i64),
+        ))
+        .exec_without_returning(&txn)
+        .await?;
         for (email, name, role) in p.users {
             add_user.push(user(email, name, "partner", Some(id), role, &hash));
         }
     }
-    let filler = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell", "Soylent"];
+    let filler = [
+        "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell",
+        "Soylent",
+    ];
     let kinds = ["Cloud", "IT Services", "Consulting", "Digital", "Solutions"];
-    if find_user_by_email(&txn, "filler-0@demo.test").await?.is_none() {
+    if find_user_by_email(&txn, "filler-0@demo.test")
+        .await?
+        .is_none()
+    {
         for i in 0..40usize {
             let id = Uuid::new_v4();
-            let name = format!("{} {}", filler[i % filler.len()], kinds[(i / filler.len()) % kinds.len()]);
+            let name = format!(
+                "{} {}",
+                filler[i % filler.len()],
+                kinds[(i / filler.len()) % kinds.len()]
+            );
             let countries = ["US", "FR", "JP", "BR", "IN", "AU", "CA", "SG"];
-            partners::Entity::insert(partner(id, &name, &format!("Contact {i}"), countries[i % countries.len()], i % 9 != 4, now - Duration::days(i as i64)))
-                .exec_without_returning(&txn)
-                .await?;
-            add_user.push(user(&format!("filler-{i}@demo.test"), &format!("Contact {i}"), "partner", Some(id), "admin", &hash));
+            partners::Entity::insert(partner(
+                id,
+                &name,
+                &format!("Contact {i}"),
+                countries[i % countries.len()],
+                i % 9 != 4,
+                now - Duration::days(i as i64),
+            ))
+            .exec_without_returning(&txn)
+            .await?;
+            add_user.push(user(
+                &format!("filler-{i}@demo.test"),
+                &format!("Contact {i}"),
+                "partner",
+                Some(id),
+                "admin",
+                &hash,
+            ));
         }
     }
     for u in add_user {
-        users::Entity::insert(u).exec_without_returning(&txn).await?;
+        users::Entity::insert(u)
+            .exec_without_returning(&txn)
+            .await?;
     }
     txn.commit().await?;
     println!("Demo data ready. Every demo login uses the password {DEMO_PASSWORD:?}:");
@@ -90,7 +133,14 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn partner(id: Uuid, company: &str, contact: &str, country: &str, active: bool, at: chrono::DateTime<Utc>) -> partners::ActiveModel {
+fn partner(
+    id: Uuid,
+    company: &str,
+    contact: &str,
+    country: &str,
+    active: bool,
+    at: chrono::DateTime<Utc>,
+) -> partners::ActiveModel {
     partners::ActiveModel {
         id: Set(id),
         company_name: Set(company.into()),
@@ -103,7 +153,14 @@ fn partner(id: Uuid, company: &str, contact: &str, country: &str, active: bool, 
     }
 }
 
-fn user(email: &str, name: &str, kind: &str, partner: Option<Uuid>, role: &str, hash: &str) -> users::ActiveModel {
+fn user(
+    email: &str,
+    name: &str,
+    kind: &str,
+    partner: Option<Uuid>,
+    role: &str,
+    hash: &str,
+) -> users::ActiveModel {
     users::ActiveModel {
         id: Set(Uuid::new_v4()),
         email: Set(email.into()),

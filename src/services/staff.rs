@@ -3,8 +3,9 @@
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -64,7 +65,15 @@ pub async fn create_staff(
     })
     .exec_with_returning(&txn)
     .await?;
-    audit::record(&txn, &Actor::system("command line"), "staff.created", None, Some(user.id), email.as_str()).await?;
+    audit::record(
+        &txn,
+        &Actor::system("command line"),
+        "staff.created",
+        None,
+        Some(user.id),
+        email.as_str(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -119,9 +128,16 @@ pub async fn list_partners(state: &AppState, q: &PartnerQuery) -> Result<Partner
     let mut cond = Condition::all();
     let needle = q.q.trim().to_lowercase();
     if !needle.is_empty() {
-        let pattern = format!("%{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            needle
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let like = |col: partners::Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
         let mut any = Condition::any()
             .add(like(partners::Column::CompanyName))
@@ -181,8 +197,20 @@ pub async fn set_partner_active(
             revoke_user_sessions(&txn, id).await?;
         }
     }
-    let action = if active { "partner.reactivated" } else { "partner.suspended" };
-    audit::record(&txn, &Actor::user(staff), action, Some(partner_id), Some(partner_id), &partner.company_name).await?;
+    let action = if active {
+        "partner.reactivated"
+    } else {
+        "partner.suspended"
+    };
+    audit::record(
+        &txn,
+        &Actor::user(staff),
+        action,
+        Some(partner_id),
+        Some(partner_id),
+        &partner.company_name,
+    )
+    .await?;
     txn.commit().await?;
     Ok(partner)
 }

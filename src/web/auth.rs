@@ -87,7 +87,10 @@ async fn login(
     let (status, error) = match result {
         Ok(user) => {
             sess::sign_in(&session, user.id);
-            let current = CurrentUser { user, partner: None };
+            let current = CurrentUser {
+                user,
+                partner: None,
+            };
             let target = safe_next(&p.next).unwrap_or(home_for(&current));
             return Ok(see_other(target));
         }
@@ -259,8 +262,12 @@ async fn reset(
     form: CsrfForm<NewPasswordParams>,
 ) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::default();
-    let Some(pw) = parse_new_password(&mut errors, &form.0.password, &form.0.password_confirm, None)
-    else {
+    let Some(pw) = parse_new_password(
+        &mut errors,
+        &form.0.password,
+        &form.0.password_confirm,
+        None,
+    ) else {
         return render_invalid(&ResetPage {
             ctx: Ctx::new(&req, None),
             token: token.into_inner(),
@@ -313,7 +320,12 @@ async fn change(
 ) -> AppResult<HttpResponse> {
     let p = form.0;
     let mut errors = FieldErrors::default();
-    let pw = parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&user.user.email));
+    let pw = parse_new_password(
+        &mut errors,
+        &p.password,
+        &p.password_confirm,
+        Some(&user.user.email),
+    );
     if let Some(pw) = pw {
         match svc::change_password(&state, &user.user, &p.current_password, &pw).await {
             Ok(()) => {
@@ -326,9 +338,10 @@ async fn change(
                     "Your password has been changed. Other devices have been signed out.",
                 ));
             }
-            Err(ChangePasswordError::WrongCurrent) => {
-                errors.add("current_password", ChangePasswordError::WrongCurrent.to_string())
-            }
+            Err(ChangePasswordError::WrongCurrent) => errors.add(
+                "current_password",
+                ChangePasswordError::WrongCurrent.to_string(),
+            ),
             Err(ChangePasswordError::Hash(e)) => return Err(e.into()),
             Err(ChangePasswordError::Other(e)) => return Err(AppError::Unexpected(e)),
         }

@@ -72,18 +72,31 @@ pub struct Segment {
 pub fn linkify(text: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(start) = ["http://", "https://"].iter().filter_map(|p| rest.find(p)).min() {
+    while let Some(start) = ["http://", "https://"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
         if start > 0 {
-            out.push(Segment { text: rest[..start].to_string(), is_link: false });
+            out.push(Segment {
+                text: rest[..start].to_string(),
+                is_link: false,
+            });
         }
         let end = rest[start..]
             .find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
             .map_or(rest.len(), |e| start + e);
-        out.push(Segment { text: rest[start..end].to_string(), is_link: true });
+        out.push(Segment {
+            text: rest[start..end].to_string(),
+            is_link: true,
+        });
         rest = &rest[end..];
     }
     if !rest.is_empty() {
-        out.push(Segment { text: rest.to_string(), is_link: false });
+        out.push(Segment {
+            text: rest.to_string(),
+            is_link: false,
+        });
     }
     out
 }
@@ -130,7 +143,11 @@ mod tests {
     #[test]
     fn urls_become_link_segments() {
         let s = linkify("Open http://x.test/a?b=1 now.\nhttps://y.test");
-        let links: Vec<_> = s.iter().filter(|x| x.is_link).map(|x| x.text.as_str()).collect();
+        let links: Vec<_> = s
+            .iter()
+            .filter(|x| x.is_link)
+            .map(|x| x.text.as_str())
+            .collect();
         assert_eq!(links, ["http://x.test/a?b=1", "https://y.test"]);
         assert_eq!(s[0].text, "Open ");
     }

@@ -143,8 +143,14 @@ async fn company_update(
     let user = admin.0;
     let p = form.0;
     let mut errors = FieldErrors::default();
-    let company_name = errors.check("company_name", PlainName::parse(&p.company_name, "company name"));
-    let contact_name = errors.check("contact_name", PlainName::parse(&p.contact_name, "contact name"));
+    let company_name = errors.check(
+        "company_name",
+        PlainName::parse(&p.company_name, "company name"),
+    );
+    let contact_name = errors.check(
+        "contact_name",
+        PlainName::parse(&p.contact_name, "contact name"),
+    );
     let country = errors.check("country", CountryCode::parse(&p.country));
     let phone = errors.check("phone", Phone::parse(&p.phone));
     let (Some(company_name), Some(contact_name), Some(country), Some(phone)) =
@@ -168,7 +174,12 @@ async fn company_update(
     svc::update_company(&state, &user.user, user.org_id(), details)
         .await
         .map_err(into_app)?;
-    Ok(redirect_with(&session, "/company", "success", "Company details saved."))
+    Ok(redirect_with(
+        &session,
+        "/company",
+        "success",
+        "Company details saved.",
+    ))
 }
 
 pub struct UserRow {
@@ -273,7 +284,9 @@ async fn invite(
                     &format!("Invitation sent to {email}."),
                 ))
             }
-            Err(PartnerError::EmailTaken) => errors.add("email", PartnerError::EmailTaken.to_string()),
+            Err(PartnerError::EmailTaken) => {
+                errors.add("email", PartnerError::EmailTaken.to_string())
+            }
             Err(e) => return Err(into_app(e)),
         }
     }
@@ -295,7 +308,12 @@ async fn set_active(
     match svc::set_user_active(&state, &user.user, user.org_id(), id, active).await {
         Ok(u) => {
             let verb = if active { "reactivated" } else { "deactivated" };
-            Ok(redirect_with(&session, "/company/users", "success", &format!("{} has been {verb}.", u.name)))
+            Ok(redirect_with(
+                &session,
+                "/company/users",
+                "success",
+                &format!("{} has been {verb}.", u.name),
+            ))
         }
         Err(PartnerError::SelfDeactivation) => Ok(redirect_with(
             &session,
@@ -380,7 +398,12 @@ async fn accept_invitation(
     let p = form.0;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", PlainName::parse(&p.name, "name"));
-    let pw = parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&invitation.email));
+    let pw = parse_new_password(
+        &mut errors,
+        &p.password,
+        &p.password_confirm,
+        Some(&invitation.email),
+    );
     let (Some(name), Some(pw)) = (name, pw) else {
         return render_invalid(&InvitationPage {
             ctx: Ctx::new(&req, None),
@@ -395,7 +418,10 @@ async fn accept_invitation(
             &session,
             "/login",
             "success",
-            &format!("Welcome to {}. Sign in with your new password.", invitation.company),
+            &format!(
+                "Welcome to {}. Sign in with your new password.",
+                invitation.company
+            ),
         )),
         Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
         Err(PartnerError::EmailTaken) => Ok(redirect_with(

@@ -63,7 +63,9 @@ async fn email_submit(
             sent: false,
         });
     };
-    svc::request_signup(&state, &email).await.map_err(into_app)?;
+    svc::request_signup(&state, &email)
+        .await
+        .map_err(into_app)?;
     render(&EmailPage {
         ctx: Ctx::new(&req, None),
         email: email.to_string(),
@@ -137,8 +139,14 @@ async fn form_submit(
     };
     let p = form.0;
     let mut errors = FieldErrors::default();
-    let company_name = errors.check("company_name", PlainName::parse(&p.company_name, "company name"));
-    let contact_name = errors.check("contact_name", PlainName::parse(&p.contact_name, "contact name"));
+    let company_name = errors.check(
+        "company_name",
+        PlainName::parse(&p.company_name, "company name"),
+    );
+    let contact_name = errors.check(
+        "contact_name",
+        PlainName::parse(&p.contact_name, "contact name"),
+    );
     let country = errors.check("country", CountryCode::parse(&p.country));
     let phone = errors.check("phone", Phone::parse(&p.phone));
     let password = parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&email));

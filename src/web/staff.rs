@@ -19,7 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff", web::get().to(staff_home))
         .route("/staff/partners", web::get().to(partners))
         .route("/staff/partners/{id}/suspend", web::post().to(suspend))
-        .route("/staff/partners/{id}/reactivate", web::post().to(reactivate));
+        .route(
+            "/staff/partners/{id}/reactivate",
+            web::post().to(reactivate),
+        );
 }
 
 async fn staff_home(_staff: StaffUser) -> HttpResponse {
@@ -113,7 +116,12 @@ async fn partners(
             label,
             href: format!(
                 "?{}",
-                query_string(&[("q", &p.q), ("status", &p.status), ("sort", sort_key(s)), ("dir", next_dir)])
+                query_string(&[
+                    ("q", &p.q),
+                    ("status", &p.status),
+                    ("sort", sort_key(s)),
+                    ("dir", next_dir)
+                ])
             ),
             class: match (current, desc) {
                 (false, _) => "",
@@ -136,7 +144,12 @@ async fn partners(
             joined: fmt_date(&r.created_at),
         })
         .collect();
-    let base = query_string(&[("q", &p.q), ("status", &p.status), ("sort", sort_key(sort)), ("dir", dir)]);
+    let base = query_string(&[
+        ("q", &p.q),
+        ("status", &p.status),
+        ("sort", sort_key(sort)),
+        ("dir", dir),
+    ]);
     render(&PartnersPage {
         ctx: Ctx::new(&req, Some(&staff.0)),
         q: p.q,
@@ -172,9 +185,15 @@ async fn set_active(
         .filter(|b| b.starts_with("/staff/partners"))
         .unwrap_or("/staff/partners");
     let msg = if active {
-        format!("{} is active again; its users can sign in.", partner.company_name)
+        format!(
+            "{} is active again; its users can sign in.",
+            partner.company_name
+        )
     } else {
-        format!("{} is suspended; its users are signed out and cannot sign in.", partner.company_name)
+        format!(
+            "{} is suspended; its users are signed out and cannot sign in.",
+            partner.company_name
+        )
     };
     Ok(redirect_with(&session, back, "success", &msg))
 }

@@ -1,0 +1,546 @@
+//! The test harness: the real server on a random port, a fresh database per test (SQLite file,
+//! or a new PostgreSQL database when TEST_DATABASE=postgres), and a real SMTP server on
+//! loopback that keeps what it receives.
+use std::{
+    collections::HashMap,
+    net::TcpListener,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex, Once,
+    },
+    time::Duration,
+};
+
+use actix_web::dev::ServerHandle;
+use mailin_embedded::{response, Handler, Response, Server};
+use partner_portal::{
+    config::Config,
+    domain::{Email, NewPassword, PlainName},
+    services,
+    startup::{AppState, Application},
+};
+use reqwest::{redirect::Policy, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use tempfile::TempDir;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "a-strong-test-passphrase";
+
+static INIT: Once = Once::new();
+
+fn init() {
+    INIT.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        if std::env::var("TEST_LOG").is_ok() {
+            partner_portal::telemetry::init();
+        }
+    });
+}
+
+// ---------------------------------------------------------------- SMTP sink
+
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Clone, Default)]
+struct Sink {
+    mails: Arc<Mutex<Vec<Mail>>>,
+    /// Answer this many messages with a temporary failure before accepting.
+    fail_next: Arc<AtomicUsize>,
+    rcpts: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Sink {
+    fn rcpt(&mut self, to: &str) -> Response {
+        self.rcpts.push(to.to_string());
+        response::OK
+    }
+
+    fn data_start(&mut self, _: &str, _: &str, _: bool, _: &[String]) -> Response {
+        self.data.clear();
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let rcpts = std::mem::take(&mut self.rcpts);
+        if self
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            // 421 closes the connection (mailin stays in DATA state after other errors).
+            return response::NO_SERVICE;
+        }
+        let parsed = mail_parser::MessageParser::default().parse(&self.data);
+        if let Some(m) = parsed {
+            self.mails.lock().unwrap().push(Mail {
+                to: rcpts,
+                subject: m.subject().unwrap_or_default().to_string(),
+                text: m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+                html: m.body_html(0).map(|t| t.to_string()).unwrap_or_default(),
+            });
+        }
+        response::OK
+    }
+}
+
+/// A real SMTP server on 127.0.0.1, in a thread of the test process.
+#[derive(Clone)]
+pub struct SmtpServer {
+    pub port: u16,
+    sink: Sink,
+}
+
+impl SmtpServer {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let sink = Sink::default();
+        let mut server = Server::new(sink.clone());
+        server.with_name("test-smtp").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        Self { port, sink }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn fail_next(&self, n: usize) {
+        self.sink.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    pub fn all(&self) -> Vec<Mail> {
+        self.sink.mails.lock().unwrap().clone()
+    }
+
+    pub fn to(&self, addr: &str) -> Vec<Mail> {
+        self.all()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(addr)))
+            .collect()
+    }
+
+    /// Waits up to 15 s for a message to `addr` whose subject contains `subject`.
+    pub async fn wait_for(&self, addr: &str, subject: &str) -> Mail {
+        for _ in 0..300 {
+            if let Some(m) = self
+                .to(addr)
+                .into_iter()
+                .find(|m| m.subject.contains(subject))
+            {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "no email to {addr} with subject containing {subject:?}; got: {:?}",
+            self.all()
+                .iter()
+                .map(|m| (&m.to, &m.subject))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The first link in `text` whose path starts with `path_prefix`.
+pub fn link(text: &str, path_prefix: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.starts_with("http") && w.contains(path_prefix))
+        .unwrap_or_else(|| panic!("no link to {path_prefix} in:\n{text}"))
+        .to_string()
+}
+
+// ---------------------------------------------------------------- database
+
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// A fresh database for one test.
+pub async fn fresh_database(dir: &TempDir) -> String {
+    if on_postgres() {
+        let admin_url =
+            std::env::var("TEST_PG_URL").expect("TEST_PG_URL for TEST_DATABASE=postgres");
+        let name = format!("t_{}", Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        admin.close().await.ok();
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        format!("{base}/{name}")
+    } else {
+        format!("sqlite://{}/portal.db?mode=rwc", dir.path().display())
+    }
+}
+
+// ---------------------------------------------------------------- the app
+
+pub struct TestApp {
+    pub base: String,
+    pub smtp: SmtpServer,
+    pub config: Config,
+    /// A second connection to the same database, for arranging and asserting.
+    pub state: AppState,
+    handle: ServerHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: Arc<TempDir>,
+}
+
+#[derive(Default)]
+pub struct Options {
+    pub vars: HashMap<&'static str, String>,
+    pub smtp: Option<SmtpServer>,
+    pub database_url: Option<String>,
+    pub dir: Option<Arc<TempDir>>,
+}
+
+impl Options {
+    pub fn var(mut self, k: &'static str, v: impl ToString) -> Self {
+        self.vars.insert(k, v.to_string());
+        self
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(opts: Options) -> TestApp {
+    init();
+    let dir = opts
+        .dir
+        .unwrap_or_else(|| Arc::new(tempfile::tempdir().unwrap()));
+    let smtp = opts.smtp.unwrap_or_else(SmtpServer::start);
+    let db_url = match opts.database_url {
+        Some(u) => u,
+        None => fresh_database(&dir).await,
+    };
+    let mut vars: HashMap<String, String> = [
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("DATABASE_URL", db_url),
+        ("BIND", "127.0.0.1:0".into()),
+        ("SMTP_URL", smtp.url()),
+        ("MAIL_RETRY_BASE_MS", "100".into()),
+        ("MAIL_POLL_MS", "100".into()),
+        ("WORKERS", "2".into()),
+        ("PUBLIC_URL", "http://127.0.0.1:1".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in opts.vars {
+        vars.insert(k.to_string(), v);
+    }
+    // The public URL must name the real port, known only once bound: bind first.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    vars.insert("BIND".into(), format!("127.0.0.1:{port}"));
+    if !vars["PUBLIC_URL"].contains(&format!(":{port}"))
+        && vars["PUBLIC_URL"] == "http://127.0.0.1:1"
+    {
+        vars.insert("PUBLIC_URL".into(), format!("http://127.0.0.1:{port}"));
+    }
+    let config = Config::from_vars(|k| vars.get(k).cloned()).unwrap();
+    let app = Application::build(config.clone())
+        .await
+        .expect("app builds");
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    let state = AppState::new(config.clone()).await.unwrap();
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        smtp,
+        config,
+        state,
+        handle,
+        server,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Stops the server and its outbox worker; returns what a restart needs.
+    pub async fn stop(self) -> (SmtpServer, String, Arc<TempDir>) {
+        self.handle.stop(true).await;
+        let _ = self.server.await;
+        (self.smtp, self.config.database_url.clone(), self._dir)
+    }
+
+    /// A staff user made through the same service as `create-staff`.
+    pub async fn staff(&self, email: &str) {
+        services::staff::create_staff(
+            &self.state,
+            &Email::parse(email).unwrap(),
+            PlainName::parse("Stella Staff", "name").unwrap(),
+            &NewPassword::parse(PASSWORD, None).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// A partner registered through the real email-first flow; returns its org id.
+    pub async fn partner(&self, email: &str, company: &str) -> String {
+        let c = self.client();
+        c.post_form(
+            "/partners/register",
+            "/partners/register",
+            &[("email", email)],
+        )
+        .await
+        .expect_status(StatusCode::OK);
+        let mail = self
+            .smtp
+            .wait_for(email, "Finish your partner registration")
+            .await;
+        let link = link(&mail.text, "/partners/register/");
+        let path = link.trim_start_matches(&self.base).to_string();
+        let res = c
+            .post_form(
+                &path,
+                &path,
+                &[
+                    ("company_name", company),
+                    ("contact_name", "Pat Partner"),
+                    ("country", "GB"),
+                    ("phone", "+44 20 7946 0958"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        res.expect_redirect("/login");
+        let p = services::auth::find_user_by_email(&self.state.db.read, email)
+            .await
+            .unwrap()
+            .unwrap();
+        p.partner_id.unwrap().to_string()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let backend = self.state.db.backend();
+        let row = self
+            .state
+            .db
+            .read
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+// ---------------------------------------------------------------- HTTP client
+
+/// A browser-like HTTP client: keeps cookies, does not follow redirects.
+pub struct Client {
+    pub http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    #[track_caller]
+    pub fn expect_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body:\n{}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts a 303 to a location starting with `to`.
+    #[track_caller]
+    pub fn expect_redirect(&self, to: &str) -> &Self {
+        assert_eq!(
+            self.status,
+            StatusCode::SEE_OTHER,
+            "expected a redirect; body:\n{}",
+            self.body
+        );
+        let loc = self.location();
+        assert!(loc.starts_with(to), "redirected to {loc}, expected {to}");
+        self
+    }
+
+    pub fn location(&self) -> String {
+        self.headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn expect_text(&self, text: &str) -> &Self {
+        assert!(
+            self.body.contains(text),
+            "{text:?} not in page:\n{}",
+            self.body
+        );
+        self
+    }
+
+    pub fn csrf(&self) -> String {
+        csrf_in(&self.body)
+    }
+
+    /// The body without its CSRF token (which differs per session), for comparing pages.
+    pub fn without_csrf(&self) -> String {
+        match self.body.contains("name=\"csrf_token\"") {
+            true => self.body.replace(&self.csrf(), ""),
+            false => self.body.clone(),
+        }
+    }
+
+    /// The message shown next to a field (`<p class="error-msg" id="e-FIELD">`).
+    pub fn field_error(&self, field: &str) -> Option<String> {
+        let marker = format!("id=\"e-{field}\">");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('<')? + start;
+        Some(self.body[start..end].to_string())
+    }
+
+    /// The value of the input named `field`.
+    pub fn input_value(&self, field: &str) -> Option<String> {
+        let marker = format!("name=\"{field}\"");
+        let at = self.body.find(&marker)?;
+        let rest = &self.body[at..];
+        let v = rest.find("value=\"")? + 7;
+        let end = rest[v..].find('"')? + v;
+        Some(rest[v..end].to_string())
+    }
+}
+
+pub fn csrf_in(body: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker).expect("page has a CSRF token") + marker.len();
+    let end = body[start..].find('"').unwrap() + start;
+    body[start..end].to_string()
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            jar,
+            base: base.to_string(),
+        }
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        Page {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(
+            self.http
+                .get(format!("{}{}", self.base, path))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.http
+                .post(format!("{}{}", self.base, path))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Opens `form_page` (as a person would), then posts `fields` with its CSRF token.
+    pub async fn post_form(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(action, &all).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.post_form(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// The session cookie's value, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().ok()?;
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix("pp_session=").map(str::to_string))
+    }
+
+    /// A GET with exactly this session cookie, outside the jar (replaying a cookie).
+    pub async fn get_with_cookie(base: &str, path: &str, cookie: &str) -> Page {
+        let res = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{base}{path}"))
+            .header("Cookie", format!("pp_session={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server, a real database and a real SMTP server on loopback,
+//! and a real headless browser for the main journeys.
+mod browser;
+mod company;
+mod forms;
+mod helpers;
+mod outbox;
+mod security;
+mod signup;
+mod staff;

@@ -1,0 +1,431 @@
+//! Each security rule, attacked: session fixation, cookie replay after sign-out, CSRF,
+//! throttling, reset links, role separation, suspended partners, account enumeration.
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn signing_in_gives_a_new_session_id() {
+    let app = spawn_app().await;
+    app.partner("fix@example.com", "Fixation Ltd").await;
+    let c = app.client();
+    c.get("/login").await;
+    let before = c
+        .session_cookie()
+        .expect("the sign-in page starts a session for its CSRF token");
+    c.sign_in("fix@example.com", PASSWORD)
+        .await
+        .expect_redirect("/");
+    let after = c.session_cookie().unwrap();
+    assert_ne!(before, after);
+    // The pre-sign-in cookie does not carry the signed-in user.
+    Client::get_with_cookie(&app.base, "/company", &before)
+        .await
+        .expect_redirect("/login");
+}
+
+#[tokio::test]
+async fn a_cookie_replayed_after_sign_out_is_not_signed_in() {
+    let app = spawn_app().await;
+    app.partner("out@example.com", "Out Ltd").await;
+    let c = app.client();
+    c.sign_in("out@example.com", PASSWORD).await;
+    let cookie = c.session_cookie().unwrap();
+    Client::get_with_cookie(&app.base, "/company", &cookie)
+        .await
+        .expect_status(StatusCode::OK);
+
+    c.post_form("/", "/logout", &[])
+        .await
+        .expect_redirect("/login");
+
+    Client::get_with_cookie(&app.base, "/company", &cookie)
+        .await
+        .expect_redirect("/login");
+}
+
+#[tokio::test]
+async fn a_form_without_or_with_a_wrong_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    app.partner("csrf@example.com", "Csrf Ltd").await;
+    let c = app.client();
+    c.sign_in("csrf@example.com", PASSWORD).await;
+    let fields = [
+        ("company_name", "Hijacked"),
+        ("contact_name", "Mallory"),
+        ("country", "GB"),
+        ("phone", "+44 20 7946 0958"),
+    ];
+    c.post_raw("/company", &fields)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    let mut wrong = fields.to_vec();
+    wrong.push(("csrf_token", "not-the-token"));
+    c.post_raw("/company", &wrong)
+        .await
+        .expect_status(StatusCode::FORBIDDEN)
+        .expect_text("This form has expired");
+    // A token from another session does not work either.
+    let other = app.client();
+    let foreign = other.get("/login").await.csrf();
+    let mut foreign_fields = fields.to_vec();
+    foreign_fields.push(("csrf_token", &foreign));
+    c.post_raw("/company", &foreign_fields)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+
+    c.get("/company").await.expect_text("Csrf Ltd");
+    // Sign-in itself needs the token (no login CSRF).
+    app.client()
+        .post_raw(
+            "/login",
+            &[("email", "csrf@example.com"), ("password", PASSWORD)],
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.partner("known@example.com", "Known Ltd").await;
+    let wrong = app
+        .client()
+        .sign_in("known@example.com", "wrong-password-123")
+        .await;
+    let unknown = app
+        .client()
+        .sign_in("nobody@example.com", "wrong-password-123")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status, unknown.status);
+    let normalise = |p: &Page, e: &str| p.without_csrf().replace(e, "EMAIL");
+    assert_eq!(
+        normalise(&wrong, "known@example.com"),
+        normalise(&unknown, "nobody@example.com")
+    );
+    wrong.expect_text("Email or password is incorrect.");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let app = spawn_app().await;
+    app.partner("brute@example.com", "Brute Ltd").await;
+    let c = app.client();
+    for _ in 0..5 {
+        c.sign_in("brute@example.com", "guess-password-1")
+            .await
+            .expect_status(StatusCode::UNAUTHORIZED);
+    }
+    c.sign_in("brute@example.com", PASSWORD)
+        .await
+        .expect_status(StatusCode::TOO_MANY_REQUESTS)
+        .expect_text("Too many failed sign-in attempts");
+    // Unknown accounts are throttled the same way (nothing to learn from the answer).
+    for _ in 0..5 {
+        c.sign_in("ghost@example.com", "guess-password-1").await;
+    }
+    c.sign_in("ghost@example.com", "guess-password-1")
+        .await
+        .expect_status(StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
+    let app = spawn_app_with(Options::default().var("THROTTLE_IP_LIMIT", 4)).await;
+    app.partner("victim@example.com", "Victim Ltd").await;
+    let c = app.client();
+    for i in 0..4 {
+        c.sign_in(&format!("spray{i}@example.com"), "guess-password-1")
+            .await;
+    }
+    c.sign_in("victim@example.com", PASSWORD)
+        .await
+        .expect_status(StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_reset_link_works_once_and_ends_every_session() {
+    let app = spawn_app().await;
+    app.partner("reset@example.com", "Reset Ltd").await;
+    let elsewhere = app.client();
+    elsewhere
+        .sign_in("reset@example.com", PASSWORD)
+        .await
+        .expect_redirect("/");
+
+    let c = app.client();
+    c.post_form(
+        "/password/forgot",
+        "/password/forgot",
+        &[("email", "reset@example.com")],
+    )
+    .await
+    .expect_text("Check your inbox");
+    let mail = app
+        .smtp
+        .wait_for("reset@example.com", "Reset your Partner Portal password")
+        .await;
+    let path = link(&mail.text, "/password/reset/").replace(&app.base, "");
+    let new_password = "brand-new-passphrase-42";
+    c.post_form(
+        &path,
+        &path,
+        &[
+            ("password", new_password),
+            ("password_confirm", new_password),
+        ],
+    )
+    .await
+    .expect_redirect("/login");
+
+    // Used once: the link is dead, for viewing and for posting.
+    c.get(&path)
+        .await
+        .expect_status(StatusCode::GONE)
+        .expect_text("already been used");
+    let again = c
+        .post_form(
+            "/password/forgot",
+            &path,
+            &[
+                ("password", "another-passphrase-9"),
+                ("password_confirm", "another-passphrase-9"),
+            ],
+        )
+        .await;
+    again.expect_status(StatusCode::GONE);
+
+    // The other session is over; the old password no longer works; the new one does.
+    elsewhere.get("/company").await.expect_redirect("/login");
+    app.client()
+        .sign_in("reset@example.com", PASSWORD)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
+    app.client()
+        .sign_in("reset@example.com", new_password)
+        .await
+        .expect_redirect("/");
+    app.smtp
+        .wait_for("reset@example.com", "password was changed")
+        .await;
+}
+
+#[tokio::test]
+async fn an_expired_reset_link_is_refused() {
+    let app = spawn_app_with(Options::default().var("RESET_LINK_MINUTES", 0)).await;
+    app.partner("slow@example.com", "Slow Ltd").await;
+    let c = app.client();
+    c.post_form(
+        "/password/forgot",
+        "/password/forgot",
+        &[("email", "slow@example.com")],
+    )
+    .await;
+    let mail = app.smtp.wait_for("slow@example.com", "Reset your").await;
+    let path = link(&mail.text, "/password/reset/").replace(&app.base, "");
+    c.get(&path)
+        .await
+        .expect_status(StatusCode::GONE)
+        .expect_text("This link has expired");
+    c.post_form(
+        "/password/forgot",
+        &path,
+        &[
+            ("password", "brand-new-passphrase-42"),
+            ("password_confirm", "brand-new-passphrase-42"),
+        ],
+    )
+    .await
+    .expect_status(StatusCode::GONE);
+    app.client()
+        .sign_in("slow@example.com", PASSWORD)
+        .await
+        .expect_redirect("/");
+}
+
+#[tokio::test]
+async fn a_reset_request_for_an_unknown_email_looks_the_same_and_sends_nothing() {
+    let app = spawn_app().await;
+    let page = app
+        .client()
+        .post_form(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "nobody@example.com")],
+        )
+        .await;
+    page.expect_status(StatusCode::OK)
+        .expect_text("Check your inbox");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(app.smtp.to("nobody@example.com").is_empty());
+}
+
+#[tokio::test]
+async fn partners_cannot_open_staff_pages_and_staff_cannot_open_partner_pages() {
+    let app = spawn_app().await;
+    app.partner("p@example.com", "P Ltd").await;
+    app.staff("staff@example.com").await;
+    let partner = app.client();
+    partner.sign_in("p@example.com", PASSWORD).await;
+    partner
+        .get("/staff/partners")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    partner
+        .get("/staff")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    let id = app.partner("q@example.com", "Q Ltd").await;
+    partner
+        .post_form("/company", &format!("/staff/partners/{id}/suspend"), &[])
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+
+    let staff = app.client();
+    staff
+        .sign_in("staff@example.com", PASSWORD)
+        .await
+        .expect_redirect("/staff/partners");
+    staff
+        .get("/company")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    staff
+        .get("/company/users")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+
+    // Not signed in at all: sent to sign in, and brought back afterwards.
+    let anon = app.client();
+    anon.get("/staff/partners")
+        .await
+        .expect_redirect("/login?next=%2Fstaff%2Fpartners");
+    anon.post_form(
+        "/login?next=/staff/partners",
+        "/login",
+        &[
+            ("email", "staff@example.com"),
+            ("password", PASSWORD),
+            ("next", "/staff/partners"),
+        ],
+    )
+    .await
+    .expect_redirect("/staff/partners");
+}
+
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let app = spawn_app().await;
+    app.partner("r@example.com", "R Ltd").await;
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let page = app
+            .client()
+            .post_form(
+                "/login",
+                "/login",
+                &[
+                    ("email", "r@example.com"),
+                    ("password", PASSWORD),
+                    ("next", evil),
+                ],
+            )
+            .await;
+        assert_eq!(page.location(), "/", "next={evil}");
+    }
+}
+
+#[tokio::test]
+async fn a_suspended_partner_cannot_sign_in_and_is_signed_out() {
+    let app = spawn_app().await;
+    let id = app.partner("sus@example.com", "Sus Ltd").await;
+    app.staff("staff@example.com").await;
+    let partner = app.client();
+    partner
+        .sign_in("sus@example.com", PASSWORD)
+        .await
+        .expect_redirect("/");
+
+    let staff = app.client();
+    staff.sign_in("staff@example.com", PASSWORD).await;
+    staff
+        .post_form(
+            "/staff/partners",
+            &format!("/staff/partners/{id}/suspend"),
+            &[],
+        )
+        .await
+        .expect_redirect("/staff/partners");
+
+    partner.get("/company").await.expect_redirect("/login");
+    app.client()
+        .sign_in("sus@example.com", PASSWORD)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED)
+        .expect_text("suspended");
+
+    staff
+        .post_form(
+            "/staff/partners",
+            &format!("/staff/partners/{id}/reactivate"),
+            &[],
+        )
+        .await
+        .expect_redirect("/staff/partners");
+    app.client()
+        .sign_in("sus@example.com", PASSWORD)
+        .await
+        .expect_redirect("/");
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers_and_cookies_are_http_only() {
+    let app = spawn_app().await;
+    let page = app.client().get("/login").await;
+    let h = |n: &str| {
+        page.headers
+            .get(n)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(h("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(!h("content-security-policy").contains("unsafe-inline"));
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    let cookie = h("set-cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http in tests: no Secure flag"
+    );
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_url_is_https() {
+    let app = spawn_app_with(Options::default().var("PUBLIC_URL", "https://portal.example")).await;
+    let page = app.client().get("/login").await;
+    let cookie = page
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn unknown_pages_answer_a_404_page() {
+    let app = spawn_app().await;
+    app.client()
+        .get("/no/such/page")
+        .await
+        .expect_status(StatusCode::NOT_FOUND)
+        .expect_text("Page not found");
+}
