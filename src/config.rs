@@ -17,12 +17,19 @@ pub struct Config {
     pub mail_retry_base: Duration,
     /// How often the outbox worker looks for due messages when nothing wakes it.
     pub mail_poll: Duration,
+    /// How often background jobs (expiry, digest) run.
+    pub jobs_every: Duration,
     /// Passwords hashed at once; more wait briefly, then get 429.
     pub hash_concurrency: usize,
+    pub hash_wait: Duration,
     /// Lifetime of the links in sign-up, reset and invitation emails.
     pub signup_link_ttl: chrono::Duration,
     pub reset_link_ttl: chrono::Duration,
     pub invite_link_ttl: chrono::Duration,
+    /// How long a customer has to answer a registration request (default 7 days).
+    pub confirm_link_ttl: chrono::Duration,
+    /// How often staff may get the "waiting for approval" digest.
+    pub digest_every: chrono::Duration,
     pub session_ttl: chrono::Duration,
     /// Failed sign-ins per account / per IP within `throttle_window` before sign-in is refused.
     pub throttle_account_limit: i32,
@@ -78,14 +85,22 @@ impl Config {
                 .unwrap_or_else(|| "Partner Portal <no-reply@partner-portal.local>".into()),
             mail_retry_base: Duration::from_millis(env_num(&env, "MAIL_RETRY_BASE_MS", 2000)?),
             mail_poll: Duration::from_millis(env_num(&env, "MAIL_POLL_MS", 1000)?),
+            jobs_every: Duration::from_millis(env_num(&env, "JOBS_EVERY_MS", 30_000)?),
             hash_concurrency: env_num(
                 &env,
                 "HASH_CONCURRENCY",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
+            hash_wait: Duration::from_millis(env_num(&env, "HASH_WAIT_MS", 1000)?),
             signup_link_ttl: chrono::Duration::hours(env_num(&env, "SIGNUP_LINK_HOURS", 24)?),
             reset_link_ttl: chrono::Duration::minutes(env_num(&env, "RESET_LINK_MINUTES", 60)?),
             invite_link_ttl: chrono::Duration::days(7),
+            confirm_link_ttl: chrono::Duration::minutes(env_num(
+                &env,
+                "CONFIRM_LINK_MINUTES",
+                7 * 24 * 60,
+            )?),
+            digest_every: chrono::Duration::minutes(env_num(&env, "DIGEST_MINUTES", 60)?),
             session_ttl: chrono::Duration::hours(12),
             throttle_account_limit: env_num(&env, "THROTTLE_ACCOUNT_LIMIT", 5)?,
             throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,

@@ -32,7 +32,7 @@ impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
-        let hasher = Hasher::new(config.hash_concurrency);
+        let hasher = Hasher::new(config.hash_concurrency, config.hash_wait);
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -51,6 +51,7 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: JoinHandle<()>,
+    jobs: JoinHandle<()>,
 }
 
 pub const SECURITY_HEADERS: [(&str, &str); 6] = [
@@ -86,6 +87,10 @@ impl Application {
             }
             .run(),
         );
+        let jobs = tokio::spawn(crate::services::jobs::run(
+            state.clone().into_inner(),
+            state.config.jobs_every,
+        ));
         let key = Key::from(&state.config.session_secret);
         let secure = state.config.secure_cookies();
         let session_ttl = CookieDuration::seconds(state.config.session_ttl.num_seconds());
@@ -132,6 +137,7 @@ impl Application {
             port,
             server: server.run(),
             worker,
+            jobs,
         })
     }
 
@@ -147,6 +153,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let res = self.server.await;
         self.worker.abort();
+        self.jobs.abort();
         res
     }
 }

@@ -1,6 +1,7 @@
 //! argon2id password hashing (OWASP parameters: 19 MiB, 2 passes, 1 lane) on the blocking
 //! thread pool, at most `hash_concurrency` at once. A request that cannot get a slot within
-//! a second is told to come back (429) instead of queueing without bound.
+//! `hash_wait` (default one second) is told to come back (429) instead of queueing without
+//! bound.
 use std::{sync::Arc, time::Duration};
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
@@ -17,17 +18,18 @@ pub enum HashError {
 #[derive(Clone)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
+    wait: Duration,
     /// Verified against when the user does not exist, so both cases take the same time.
     dummy_hash: Arc<String>,
 }
 
-const WAIT_FOR_SLOT: Duration = Duration::from_secs(1);
-
 impl Hasher {
-    pub fn new(concurrency: usize) -> Self {
+    /// `wait`: how long a request may wait for a free slot before it is answered 429.
+    pub fn new(concurrency: usize, wait: Duration) -> Self {
         let dummy = hash_blocking("not-a-real-password-0f1e2d").expect("argon2 works");
         Self {
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            wait,
             dummy_hash: Arc::new(dummy),
         }
     }
@@ -50,7 +52,7 @@ impl Hasher {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let permit = tokio::time::timeout(WAIT_FOR_SLOT, self.slots.clone().acquire_owned())
+        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| HashError::Busy)?
             .map_err(|_| HashError::Busy)?;
@@ -86,7 +88,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
-        let h = Hasher::new(2);
+        let h = Hasher::new(2, Duration::from_secs(1));
         let hash = h.hash("correct horse battery").await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(h

@@ -1,11 +1,16 @@
 //! Pure types and rules: no I/O, no HTTP, no database. Input is parsed into these types at the
 //! edge; past that point a value is valid by construction.
+pub mod commission;
 pub mod countries;
+pub mod eligibility;
 pub mod email;
+pub mod money;
 pub mod password;
 pub mod profile;
+pub mod registration;
 pub mod role;
 
+pub use commission::CommissionRate;
 pub use email::Email;
 pub use password::NewPassword;
 pub use profile::{CountryCode, Phone, PlainName};

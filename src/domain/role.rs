@@ -4,6 +4,8 @@
 pub enum UserKind {
     Staff,
     Partner,
+    /// A user of a customer account.
+    Customer,
 }
 
 impl UserKind {
@@ -11,6 +13,7 @@ impl UserKind {
         match self {
             Self::Staff => "staff",
             Self::Partner => "partner",
+            Self::Customer => "customer",
         }
     }
 
@@ -18,6 +21,7 @@ impl UserKind {
         match s {
             "staff" => Some(Self::Staff),
             "partner" => Some(Self::Partner),
+            "customer" => Some(Self::Customer),
             _ => None,
         }
     }

@@ -62,6 +62,29 @@ email!(Invitation, "emails/invitation.txt", "emails/invitation.html",
     subject = |m| format!("{} invited you to {} on Partner Portal", m.inviter, m.company),
     { inviter: String, company: String, role: String, link: String, days: i64 });
 
+email!(RegistrationRequest, "emails/registration_request.txt", "emails/registration_request.html",
+    subject = |m| format!("{} asks to become your partner", m.partner),
+    { partner: String, partner_country: String, customer: String, role: String, management_mode: bool, new_account: bool, link: String, days: i64 });
+
+// A short notice with one link: registration news for partners, customers and staff.
+email!(Notice, "emails/notice.txt", "emails/notice.html",
+    subject = |m| m.headline.clone(),
+    { headline: String, body: String, link: String, link_label: String });
+
+email!(StaffDigest, "emails/staff_digest.txt", "emails/staff_digest.html",
+    subject = |m| format!("{} partner registration{} waiting for approval", m.items.len(), if m.items.len() == 1 { "" } else { "s" }),
+    { items: Vec<DigestItem>, link: String });
+
+email!(CustomerSignupLink, "emails/customer_signup.txt", "emails/customer_signup.html",
+    subject = |_| "Finish creating your account".into(),
+    { link: String, hours: i64 });
+
+pub struct DigestItem {
+    pub partner: String,
+    pub customer: String,
+    pub waiting_since: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::{EmailMessage, Mailer};
-use crate::{auth::session_store, db::Db, entities::outbox};
+use crate::{db::Db, entities::outbox};
 
 const BATCH: u64 = 20;
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
@@ -32,18 +32,11 @@ pub struct Worker {
 impl Worker {
     pub async fn run(self) {
         let id = Uuid::new_v4();
-        let mut rounds: u64 = 0;
         loop {
             match self.round(id).await {
                 Ok(n) if n as u64 == BATCH => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox round failed"),
-            }
-            rounds += 1;
-            if rounds.is_multiple_of(600) {
-                if let Err(e) = session_store::purge_expired(&self.db.write).await {
-                    tracing::warn!(error = %e, "purging expired sessions failed");
-                }
             }
             tokio::select! {
                 _ = self.wake.notified() => {}

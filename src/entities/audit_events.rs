@@ -10,6 +10,7 @@ pub struct Model {
     pub actor_label: String,
     pub action: String,
     pub partner_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
     pub subject_id: Option<Uuid>,
     pub detail: String,
 }

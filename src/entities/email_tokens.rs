@@ -11,6 +11,8 @@ pub struct Model {
     pub email: String,
     pub user_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
+    /// The record the link acts on (a registration for confirmation links).
+    pub subject_id: Option<Uuid>,
     pub role: Option<String>,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,

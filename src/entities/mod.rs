@@ -1,8 +1,14 @@
 //! sea-orm entity declarations only; queries live in `services/`.
+pub mod account_discounts;
+pub mod account_services;
+pub mod accounts;
 pub mod audit_events;
+pub mod credit_ledger;
 pub mod email_tokens;
+pub mod job_runs;
 pub mod login_throttle;
 pub mod outbox;
 pub mod partners;
+pub mod registrations;
 pub mod sessions;
 pub mod users;

@@ -12,6 +12,8 @@ pub struct Model {
     /// `staff` | `partner` (later `customer`).
     pub kind: String,
     pub partner_id: Option<Uuid>,
+    /// For customer users: their account.
+    pub account_id: Option<Uuid>,
     /// `admin` | `member` for partner users; `staff` for staff.
     pub role: String,
     pub active: bool,

@@ -35,6 +35,19 @@ pub async fn record(
     subject_id: Option<Uuid>,
     detail: &str,
 ) -> Result<(), DbErr> {
+    record_full(conn, actor, action, partner_id, None, subject_id, detail).await
+}
+
+/// An event that also names the customer account it concerns.
+pub async fn record_full(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    partner_id: Option<Uuid>,
+    account_id: Option<Uuid>,
+    subject_id: Option<Uuid>,
+    detail: &str,
+) -> Result<(), DbErr> {
     audit_events::Entity::insert(audit_events::ActiveModel {
         id: Set(Uuid::new_v4()),
         at: Set(Utc::now()),
@@ -42,6 +55,7 @@ pub async fn record(
         actor_label: Set(actor.label.clone()),
         action: Set(action.to_string()),
         partner_id: Set(partner_id),
+        account_id: Set(account_id),
         subject_id: Set(subject_id),
         detail: Set(detail.to_string()),
     })

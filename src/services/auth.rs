@@ -118,6 +118,7 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> anyhow::
                     email: email.as_str(),
                     user_id: Some(user.id),
                     partner_id: user.partner_id,
+                    subject_id: None,
                     role: None,
                     ttl: state.config.reset_link_ttl,
                 },

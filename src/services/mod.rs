@@ -1,8 +1,11 @@
 //! Business operations, one module per area. Functions that open their own transaction take
 //! `&AppState`; building blocks take `&impl ConnectionTrait` so callers compose them.
+pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod jobs;
 pub mod partners;
+pub mod registrations;
 pub mod seed;
 pub mod staff;
 pub mod tokens;

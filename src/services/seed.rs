@@ -168,6 +168,7 @@ fn user(
         password_hash: Set(hash.into()),
         kind: Set(kind.into()),
         partner_id: Set(partner),
+        account_id: Set(None),
         role: Set(role.into()),
         active: Set(true),
         created_at: Set(Utc::now()),

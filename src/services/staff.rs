@@ -58,6 +58,7 @@ pub async fn create_staff(
         password_hash: Set(hash),
         kind: Set("staff".into()),
         partner_id: Set(None),
+        account_id: Set(None),
         role: Set("staff".into()),
         active: Set(true),
         created_at: Set(Utc::now()),

@@ -18,6 +18,8 @@ pub enum Purpose {
     PartnerSignup,
     PasswordReset,
     Invitation,
+    CustomerSignup,
+    RegistrationConfirm,
 }
 
 impl Purpose {
@@ -26,6 +28,8 @@ impl Purpose {
             Self::PartnerSignup => "partner_signup",
             Self::PasswordReset => "password_reset",
             Self::Invitation => "invitation",
+            Self::CustomerSignup => "customer_signup",
+            Self::RegistrationConfirm => "registration_confirm",
         }
     }
 }
@@ -46,16 +50,22 @@ pub struct NewToken<'a> {
     pub email: &'a str,
     pub user_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
+    /// The record the link acts on; a new link for the same subject replaces the old one.
+    pub subject_id: Option<Uuid>,
     pub role: Option<&'a str>,
     pub ttl: Duration,
 }
 
 pub async fn issue(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<String, DbErr> {
     let now = Utc::now();
+    let same = match t.subject_id {
+        Some(id) => email_tokens::Column::SubjectId.eq(id),
+        None => email_tokens::Column::Email.eq(t.email),
+    };
     email_tokens::Entity::update_many()
         .col_expr(email_tokens::Column::UsedAt, Expr::value(now))
         .filter(email_tokens::Column::Purpose.eq(t.purpose.as_str()))
-        .filter(email_tokens::Column::Email.eq(t.email))
+        .filter(same)
         .filter(email_tokens::Column::UsedAt.is_null())
         .exec(conn)
         .await?;
@@ -67,6 +77,7 @@ pub async fn issue(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<Strin
         email: Set(t.email.to_string()),
         user_id: Set(t.user_id),
         partner_id: Set(t.partner_id),
+        subject_id: Set(t.subject_id),
         role: Set(t.role.map(str::to_string)),
         expires_at: Set(now + t.ttl),
         used_at: Set(None),

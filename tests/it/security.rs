@@ -429,3 +429,146 @@ async fn unknown_pages_answer_a_404_page() {
         .expect_status(StatusCode::NOT_FOUND)
         .expect_text("Page not found");
 }
+
+#[tokio::test]
+async fn password_checks_beyond_capacity_get_429_not_a_stalled_server() {
+    let app = spawn_app_with(
+        Options::default()
+            .var("HASH_CONCURRENCY", 1)
+            .var("HASH_WAIT_MS", 0)
+            .var("THROTTLE_IP_LIMIT", 1000)
+            .var("THROTTLE_ACCOUNT_LIMIT", 1000),
+    )
+    .await;
+    app.partner("busy@example.com", "Busy Ltd").await;
+    let clients: Vec<Client> = (0..12).map(|_| app.client()).collect();
+    let mut tokens = Vec::new();
+    for c in &clients {
+        tokens.push(c.get("/login").await.csrf());
+    }
+    let attempts = clients.iter().zip(&tokens).map(|(c, t)| {
+        c.post_raw(
+            "/login",
+            &[
+                ("email", "busy@example.com"),
+                ("password", "wrong-password-1"),
+                ("csrf_token", t),
+            ],
+        )
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|p| p.status)
+        .collect();
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&StatusCode::UNAUTHORIZED), "{statuses:?}");
+    // The server still answers at once.
+    app.client()
+        .get("/healthz")
+        .await
+        .expect_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unexpected_failure_shows_a_request_id_and_leaves_nothing_half_written() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    app.partner("fail@example.com", "Before Failure Ltd").await;
+    let c = app.client();
+    c.sign_in("fail@example.com", PASSWORD).await;
+    let token = c.get("/company").await.csrf();
+    // The audit write at the end of the action will fail.
+    app.state
+        .db
+        .write
+        .execute_unprepared("DROP TABLE audit_events")
+        .await
+        .unwrap();
+    let page = c
+        .post_raw(
+            "/company",
+            &[
+                ("company_name", "After Failure Ltd"),
+                ("contact_name", "X"),
+                ("country", "GB"),
+                ("phone", "+44 20 7946 0958"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    page.expect_status(StatusCode::INTERNAL_SERVER_ERROR)
+        .expect_text("Something went wrong")
+        .expect_text("Request id");
+    assert!(
+        !page.body.contains("audit_events"),
+        "the cause is logged, not shown"
+    );
+    c.get("/company").await.expect_text("Before Failure Ltd");
+}
+
+#[tokio::test]
+async fn without_smtp_emails_are_files_listed_at_dev_mail_with_clickable_links() {
+    let app = spawn_app_with(Options::default().var("SMTP_URL", "")).await;
+    let c = app.client();
+    c.post_form(
+        "/partners/register",
+        "/partners/register",
+        &[("email", "files@example.com")],
+    )
+    .await;
+    let dir = app.config.mail_dir();
+    let mut eml = None;
+    for _ in 0..100 {
+        eml = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.path().extension().is_some_and(|x| x == "eml"));
+        if eml.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let raw = std::fs::read_to_string(eml.expect("an .eml file").path()).unwrap();
+    assert!(raw.contains("files@example.com"));
+
+    let list = c.get("/dev/mail").await;
+    list.expect_status(StatusCode::OK)
+        .expect_text("Finish your partner registration");
+    let id = list
+        .body
+        .split("/dev/mail/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let mail = c.get(&format!("/dev/mail/{id}")).await;
+    mail.expect_text("<a href=\"http://127.0.0.1");
+    let href = mail
+        .body
+        .split("<a href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    c.get(&href.replace(&app.base, ""))
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("files@example.com");
+}
+
+#[tokio::test]
+async fn dev_mail_is_not_served_when_smtp_is_configured() {
+    let app = spawn_app().await;
+    app.client()
+        .get("/dev/mail")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+}

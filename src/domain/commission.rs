@@ -1,0 +1,93 @@
+//! Commission rates in basis points (1 % = 100 bp), parsed from what people type ("12.5",
+//! "12.5%") and shown as they expect ("12.5%").
+use super::Invalid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CommissionRate(i32);
+
+impl CommissionRate {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = raw.trim().trim_end_matches('%').trim();
+        if s.is_empty() {
+            return Err(Invalid::new("Enter the commission rate, e.g. 12.5."));
+        }
+        let bad = || {
+            Invalid::new(
+                "Enter a percentage between 0 and 100 with at most two decimals, e.g. 12.5.",
+            )
+        };
+        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+        if whole.is_empty() && frac.is_empty()
+            || !whole.chars().all(|c| c.is_ascii_digit())
+            || !frac.chars().all(|c| c.is_ascii_digit())
+            || frac.len() > 2
+            || whole.len() > 3
+        {
+            return Err(bad());
+        }
+        let whole: i32 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
+        let frac: i32 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+        let bp = whole * 100 + frac;
+        if bp > 10_000 {
+            return Err(bad());
+        }
+        Ok(Self(bp))
+    }
+
+    pub fn from_bp(bp: i32) -> Self {
+        Self(bp.clamp(0, 10_000))
+    }
+
+    pub fn bp(self) -> i32 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for CommissionRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (w, r) = (self.0 / 100, self.0 % 100);
+        match r {
+            0 => write!(f, "{w}%"),
+            r if r % 10 == 0 => write!(f, "{w}.{}%", r / 10),
+            r => write!(f, "{w}.{r:02}%"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_to_basis_points() {
+        for (raw, bp) in [
+            ("12.5", 1250),
+            ("12.5%", 1250),
+            ("0", 0),
+            ("100", 10_000),
+            (".25", 25),
+            ("7.05", 705),
+            (" 30 % ", 3000),
+        ] {
+            assert_eq!(CommissionRate::parse(raw).unwrap().bp(), bp, "{raw}");
+        }
+    }
+
+    #[test]
+    fn bad_rates_are_refused() {
+        for raw in ["", "-1", "100.01", "abc", "1.234", "1e2", "12,5", "."] {
+            assert!(CommissionRate::parse(raw).is_err(), "{raw:?} accepted");
+        }
+    }
+
+    #[test]
+    fn rates_display_as_percentages() {
+        assert_eq!(CommissionRate::from_bp(1250).to_string(), "12.5%");
+        assert_eq!(CommissionRate::from_bp(1000).to_string(), "10%");
+        assert_eq!(CommissionRate::from_bp(705).to_string(), "7.05%");
+    }
+}

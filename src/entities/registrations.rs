@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "registrations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub partner_id: Uuid,
+    pub account_id: Uuid,
+    pub friendly_name: String,
+    pub partner_role: String,
+    pub customer_type: String,
+    /// Basis points (1250 = 12.5 %).
+    pub commission_bp: i32,
+    pub management_mode: bool,
+    /// See `domain::registration::Status`.
+    pub status: String,
+    /// The partner registered a new account (rather than linking an existing one).
+    pub new_account: bool,
+    /// `web` | `api`
+    pub created_via: String,
+    pub created_by_label: String,
+    /// Why it was declined, rejected or ended.
+    pub reason: Option<String>,
+    /// When the pending customer confirmation lapses.
+    pub expires_at: Option<DateTimeUtc>,
+    pub confirmed_at: Option<DateTimeUtc>,
+    pub activated_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,709 @@
+//! Accounts: the provider's customer organisations. Created by customer self-signup, by staff
+//! (form or CSV import) or by a partner registering a new customer. Their services, discounts
+//! and credit ledger decide whether a partner may take them on.
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use crate::{
+    domain::{eligibility::AccountFacts, CountryCode, Email, Invalid, Phone, PlainName},
+    entities::{account_discounts, account_services, accounts, credit_ledger, users},
+    startup::AppState,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("An account with this email already exists.")]
+    EmailTaken,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillingMode {
+    Prepaid,
+    Postpaid,
+}
+
+impl BillingMode {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s.trim().to_lowercase().as_str() {
+            "prepaid" => Ok(Self::Prepaid),
+            "postpaid" => Ok(Self::Postpaid),
+            _ => Err(Invalid::new("Choose prepaid or postpaid.")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Prepaid => "prepaid",
+            Self::Postpaid => "postpaid",
+        }
+    }
+}
+
+/// Tags: comma-separated words, each 1–40 characters, at most 20.
+pub fn parse_tags(raw: &str) -> Result<Vec<String>, Invalid> {
+    let tags: Vec<String> = raw
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.len() > 20
+        || tags
+            .iter()
+            .any(|t| t.chars().count() > 40 || t.chars().any(char::is_control))
+    {
+        return Err(Invalid::new(
+            "Use at most 20 tags of up to 40 characters, separated by commas.",
+        ));
+    }
+    Ok(tags)
+}
+
+/// A data center id: 1–64 letters, digits, dashes or underscores.
+pub fn parse_data_center(raw: &str) -> Result<String, Invalid> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(Invalid::new("Enter the data center."));
+    }
+    if s.len() > 64
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(Invalid::new(
+            "Use letters, digits, dashes or underscores (at most 64).",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+pub struct NewAccount {
+    pub company_name: PlainName,
+    pub primary_email: Email,
+    pub country: CountryCode,
+    pub phone: Option<Phone>,
+    pub data_center: String,
+    pub tags: Vec<String>,
+    pub billing_mode: BillingMode,
+    pub in_poc: bool,
+    pub active: bool,
+}
+
+/// Creates an account inside the caller's transaction.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    a: NewAccount,
+    source: &str,
+    actor: &Actor,
+) -> Result<accounts::Model, AccountError> {
+    if find_by_email(conn, a.primary_email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AccountError::EmailTaken);
+    }
+    let now = Utc::now();
+    let account = accounts::Entity::insert(accounts::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        company_name: Set(a.company_name.into_inner()),
+        primary_email: Set(a.primary_email.as_str().into()),
+        country: Set(a.country.into_inner()),
+        phone: Set(a.phone.map(Phone::into_inner).unwrap_or_default()),
+        data_center: Set(a.data_center),
+        tags: Set(a.tags.join(", ")),
+        billing_mode: Set(a.billing_mode.as_str().into()),
+        in_poc: Set(a.in_poc),
+        active: Set(a.active),
+        source: Set(source.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(conn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AccountError::EmailTaken,
+        _ => AccountError::Db(e),
+    })?;
+    audit::record_full(
+        conn,
+        actor,
+        "account.created",
+        None,
+        Some(account.id),
+        Some(account.id),
+        &format!("{} ({source})", account.company_name),
+    )
+    .await?;
+    Ok(account)
+}
+
+pub struct AccountUpdate {
+    pub company_name: PlainName,
+    pub country: CountryCode,
+    pub phone: Option<Phone>,
+    pub data_center: String,
+    pub tags: Vec<String>,
+    pub billing_mode: BillingMode,
+    pub in_poc: bool,
+    pub active: bool,
+}
+
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    u: AccountUpdate,
+) -> Result<accounts::Model, AccountError> {
+    let txn = state.db.write.begin().await?;
+    accounts::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    let account = accounts::Entity::update(accounts::ActiveModel {
+        id: Set(id),
+        company_name: Set(u.company_name.into_inner()),
+        country: Set(u.country.into_inner()),
+        phone: Set(u.phone.map(Phone::into_inner).unwrap_or_default()),
+        data_center: Set(u.data_center),
+        tags: Set(u.tags.join(", ")),
+        billing_mode: Set(u.billing_mode.as_str().into()),
+        in_poc: Set(u.in_poc),
+        active: Set(u.active),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    audit::record_full(
+        &txn,
+        actor,
+        "account.updated",
+        None,
+        Some(id),
+        Some(id),
+        &account.company_name,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::PrimaryEmail.eq(email.trim().to_lowercase()))
+        .one(conn)
+        .await
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find_by_id(id).one(conn).await
+}
+
+/// Credit balance per currency, derived from the ledger.
+pub async fn balances(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    let rows: Vec<(String, i64)> = credit_ledger::Entity::find()
+        .select_only()
+        .column(credit_ledger::Column::Currency)
+        .column(credit_ledger::Column::AmountMinor)
+        .filter(credit_ledger::Column::AccountId.eq(account_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut sums: BTreeMap<String, i64> = BTreeMap::new();
+    for (cur, amount) in rows {
+        *sums.entry(cur).or_default() += amount;
+    }
+    Ok(sums.into_iter().map(|(c, a)| (a, c)).collect())
+}
+
+pub async fn services(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<Vec<account_services::Model>, DbErr> {
+    account_services::Entity::find()
+        .filter(account_services::Column::AccountId.eq(account_id))
+        .order_by_asc(account_services::Column::CreatedAt)
+        .all(conn)
+        .await
+}
+
+pub async fn discounts(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<Vec<account_discounts::Model>, DbErr> {
+    account_discounts::Entity::find()
+        .filter(account_discounts::Column::AccountId.eq(account_id))
+        .order_by_asc(account_discounts::Column::CreatedAt)
+        .all(conn)
+        .await
+}
+
+pub async fn ledger(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<Vec<credit_ledger::Model>, DbErr> {
+    credit_ledger::Entity::find()
+        .filter(credit_ledger::Column::AccountId.eq(account_id))
+        .order_by_desc(credit_ledger::Column::CreatedAt)
+        .all(conn)
+        .await
+}
+
+pub async fn users_of(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<Vec<users::Model>, DbErr> {
+    users::Entity::find()
+        .filter(users::Column::AccountId.eq(account_id))
+        .order_by_asc(users::Column::Name)
+        .all(conn)
+        .await
+}
+
+/// What the eligibility rules need to know about an account.
+pub async fn facts(
+    conn: &impl ConnectionTrait,
+    account: &accounts::Model,
+) -> Result<AccountFacts, DbErr> {
+    Ok(AccountFacts {
+        credit_balances: balances(conn, account.id).await?,
+        services: services(conn, account.id)
+            .await?
+            .into_iter()
+            .filter(|s| s.active)
+            .map(|s| s.name)
+            .collect(),
+        discounts: discounts(conn, account.id)
+            .await?
+            .into_iter()
+            .filter(|d| d.active)
+            .map(|d| {
+                format!(
+                    "{} ({})",
+                    d.description,
+                    crate::domain::CommissionRate::from_bp(d.percent_bp)
+                )
+            })
+            .collect(),
+        in_poc: account.in_poc,
+        billing_mode: account.billing_mode.clone(),
+    })
+}
+
+pub async fn add_service(
+    state: &AppState,
+    actor: &Actor,
+    account_id: Uuid,
+    name: PlainName,
+) -> Result<(), AccountError> {
+    let txn = state.db.write.begin().await?;
+    find(&txn, account_id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    let name = name.into_inner();
+    account_services::Entity::insert(account_services::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        account_id: Set(account_id),
+        name: Set(name.clone()),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record_full(
+        &txn,
+        actor,
+        "account.service_added",
+        None,
+        Some(account_id),
+        Some(account_id),
+        &name,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn add_discount(
+    state: &AppState,
+    actor: &Actor,
+    account_id: Uuid,
+    description: PlainName,
+    percent_bp: i32,
+) -> Result<(), AccountError> {
+    let txn = state.db.write.begin().await?;
+    find(&txn, account_id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    let description = description.into_inner();
+    account_discounts::Entity::insert(account_discounts::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        account_id: Set(account_id),
+        description: Set(description.clone()),
+        percent_bp: Set(percent_bp),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record_full(
+        &txn,
+        actor,
+        "account.discount_added",
+        None,
+        Some(account_id),
+        Some(account_id),
+        &description,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ends a service or a discount of the account (they stay listed, inactive).
+pub async fn end_item(
+    state: &AppState,
+    actor: &Actor,
+    account_id: Uuid,
+    item_id: Uuid,
+) -> Result<(), AccountError> {
+    let txn = state.db.write.begin().await?;
+    let s = account_services::Entity::update_many()
+        .col_expr(account_services::Column::Active, Expr::value(false))
+        .filter(account_services::Column::Id.eq(item_id))
+        .filter(account_services::Column::AccountId.eq(account_id))
+        .exec(&txn)
+        .await?;
+    let d = account_discounts::Entity::update_many()
+        .col_expr(account_discounts::Column::Active, Expr::value(false))
+        .filter(account_discounts::Column::Id.eq(item_id))
+        .filter(account_discounts::Column::AccountId.eq(account_id))
+        .exec(&txn)
+        .await?;
+    if s.rows_affected + d.rows_affected == 0 {
+        return Err(AccountError::NotFound);
+    }
+    audit::record_full(
+        &txn,
+        actor,
+        "account.item_ended",
+        None,
+        Some(account_id),
+        Some(item_id),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn add_credit(
+    state: &AppState,
+    actor: &Actor,
+    account_id: Uuid,
+    kind: &str,
+    amount_minor: i64,
+    currency: &str,
+    note: &str,
+) -> Result<(), AccountError> {
+    let txn = state.db.write.begin().await?;
+    find(&txn, account_id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    credit_ledger::Entity::insert(credit_ledger::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        account_id: Set(account_id),
+        kind: Set(kind.into()),
+        amount_minor: Set(amount_minor),
+        currency: Set(currency.into()),
+        note: Set(note.into()),
+        created_by: Set(actor.user_id),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record_full(
+        &txn,
+        actor,
+        "account.credit",
+        None,
+        Some(account_id),
+        Some(account_id),
+        &format!(
+            "{kind} {}",
+            crate::domain::money::format(amount_minor, currency)
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub struct AccountQuery {
+    pub q: String,
+    /// "" | "prepaid" | "postpaid"
+    pub billing: String,
+    /// "" | "poc" | "active" | "inactive"
+    pub flag: String,
+    pub sort: String,
+    pub desc: bool,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+pub fn like_pattern(needle: &str) -> String {
+    format!(
+        "%{}%",
+        needle
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+pub fn ilike<C: sea_orm::ColumnTrait>(col: C, pattern: &str) -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.to_string()).escape('\\'))
+}
+
+pub async fn list(
+    state: &AppState,
+    q: &AccountQuery,
+) -> Result<(Vec<accounts::Model>, u64), DbErr> {
+    let mut cond = Condition::all();
+    if !q.q.trim().is_empty() {
+        let p = like_pattern(&q.q);
+        cond = cond.add(
+            Condition::any()
+                .add(ilike(accounts::Column::CompanyName, &p))
+                .add(ilike(accounts::Column::PrimaryEmail, &p))
+                .add(ilike(accounts::Column::Tags, &p)),
+        );
+    }
+    if !q.billing.is_empty() {
+        cond = cond.add(accounts::Column::BillingMode.eq(q.billing.clone()));
+    }
+    match q.flag.as_str() {
+        "poc" => cond = cond.add(accounts::Column::InPoc.eq(true)),
+        "active" => cond = cond.add(accounts::Column::Active.eq(true)),
+        "inactive" => cond = cond.add(accounts::Column::Active.eq(false)),
+        _ => {}
+    }
+    let base = accounts::Entity::find().filter(cond);
+    let total = base.clone().count(&state.db.read).await?;
+    let col = match q.sort.as_str() {
+        "email" => accounts::Column::PrimaryEmail,
+        "country" => accounts::Column::Country,
+        "billing" => accounts::Column::BillingMode,
+        "created" => accounts::Column::CreatedAt,
+        _ => accounts::Column::CompanyName,
+    };
+    let rows = base
+        .order_by(col, if q.desc { Order::Desc } else { Order::Asc })
+        .order_by_asc(accounts::Column::Id)
+        .offset((Ord::max(q.page, 1) - 1) * q.per_page)
+        .limit(q.per_page)
+        .all(&state.db.read)
+        .await?;
+    Ok((rows, total))
+}
+
+/// One row of an import: what it became.
+pub struct ImportRow {
+    pub line: usize,
+    pub email: String,
+    pub company: String,
+    /// Empty when the row was created.
+    pub errors: Vec<String>,
+}
+
+pub const IMPORT_HEADER: &[&str] = &[
+    "company_name",
+    "primary_email",
+    "country",
+    "phone",
+    "data_center",
+    "tags",
+    "billing_mode",
+    "in_poc",
+];
+
+/// Imports accounts from CSV (header row with `IMPORT_HEADER`'s columns). Every row is checked
+/// first; valid rows are created together in one transaction and invalid ones reported, so no
+/// row is ever half-imported.
+pub async fn import_csv(
+    state: &AppState,
+    actor: &Actor,
+    data: &[u8],
+) -> Result<Vec<ImportRow>, anyhow::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(data);
+    let headers: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let missing: Vec<&str> = IMPORT_HEADER[..3]
+        .iter()
+        .copied()
+        .filter(|h| !headers.iter().any(|x| x == h))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "The first row must name the columns; missing: {}.",
+            missing.join(", ")
+        );
+    }
+    let col = |rec: &csv::StringRecord, name: &str| -> String {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| rec.get(i))
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut report = Vec::new();
+    let mut valid = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                report.push(ImportRow {
+                    line,
+                    email: String::new(),
+                    company: String::new(),
+                    errors: vec![format!("Unreadable row: {e}")],
+                });
+                continue;
+            }
+        };
+        let mut errors = Vec::new();
+        let mut ok = |field: &str, r: Result<(), Invalid>| {
+            if let Err(e) = r {
+                errors.push(format!("{field}: {}", e.0));
+            }
+        };
+        let company = PlainName::parse(&col(&rec, "company_name"), "company name");
+        let email = Email::parse(&col(&rec, "primary_email"));
+        let country = CountryCode::parse(&col(&rec, "country"));
+        let phone_raw = col(&rec, "phone");
+        let phone = if phone_raw.is_empty() {
+            Ok(None)
+        } else {
+            Phone::parse(&phone_raw).map(Some)
+        };
+        let dc_raw = col(&rec, "data_center");
+        let dc = if dc_raw.is_empty() {
+            Ok("default".to_string())
+        } else {
+            parse_data_center(&dc_raw)
+        };
+        let tags = parse_tags(&col(&rec, "tags"));
+        let billing_raw = col(&rec, "billing_mode");
+        let billing = if billing_raw.is_empty() {
+            Ok(BillingMode::Prepaid)
+        } else {
+            BillingMode::parse(&billing_raw)
+        };
+        let poc_raw = col(&rec, "in_poc").to_lowercase();
+        let poc = match poc_raw.as_str() {
+            "" | "no" | "false" | "0" => Ok(false),
+            "yes" | "true" | "1" => Ok(true),
+            _ => Err(Invalid::new("Use yes or no.")),
+        };
+        ok(
+            "company_name",
+            company.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        ok(
+            "primary_email",
+            email.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        ok(
+            "country",
+            country.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        ok("phone", phone.as_ref().map(|_| ()).map_err(Clone::clone));
+        ok("data_center", dc.as_ref().map(|_| ()).map_err(Clone::clone));
+        ok("tags", tags.as_ref().map(|_| ()).map_err(Clone::clone));
+        ok(
+            "billing_mode",
+            billing.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        ok("in_poc", poc.as_ref().map(|_| ()).map_err(Clone::clone));
+        let email_text = email
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|_| col(&rec, "primary_email"));
+        if let Ok(e) = &email {
+            if !seen.insert(e.to_string()) {
+                errors.push("primary_email: This email appears twice in the file.".into());
+            } else if find_by_email(&state.db.read, e.as_str()).await?.is_some() {
+                errors.push("primary_email: An account with this email already exists.".into());
+            }
+        }
+        let row = ImportRow {
+            line,
+            email: email_text,
+            company: col(&rec, "company_name"),
+            errors,
+        };
+        if row.errors.is_empty() {
+            if let (
+                Ok(company),
+                Ok(email),
+                Ok(country),
+                Ok(phone),
+                Ok(dc),
+                Ok(tags),
+                Ok(billing),
+                Ok(poc),
+            ) = (company, email, country, phone, dc, tags, billing, poc)
+            {
+                valid.push(NewAccount {
+                    company_name: company,
+                    primary_email: email,
+                    country,
+                    phone,
+                    data_center: dc,
+                    tags,
+                    billing_mode: billing,
+                    in_poc: poc,
+                    active: true,
+                });
+            }
+        }
+        report.push(row);
+    }
+    if !valid.is_empty() {
+        let txn = state.db.write.begin().await?;
+        for a in valid {
+            create(&txn, a, "import", actor).await?;
+        }
+        txn.commit().await?;
+    }
+    Ok(report)
+}

@@ -1,0 +1,1158 @@
+//! The registration workflow: a partner asks for a customer account (existing or new), the
+//! customer confirms by email, staff approve. Every transition goes through the pure state
+//! machine, writes an audit event and queues the emails it implies in one transaction.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, RelationDef, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    accounts::{self, AccountError, NewAccount},
+    audit::{self, Actor},
+    auth::find_user_by_email,
+    tokens::{self, LinkProblem, NewToken, Purpose},
+};
+use crate::{
+    domain::{
+        eligibility::{self, Facts, Rule, Verdict},
+        registration::{transition, Event, NotAllowed, Status},
+        CommissionRate, Email, NewPassword, PlainName,
+    },
+    email::{messages, outbox},
+    entities::{accounts as account, audit_events, partners, registrations, users},
+    startup::AppState,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegError {
+    /// One or more eligibility rules failed; each is named.
+    #[error("the account cannot be registered")]
+    Ineligible(Vec<Verdict>),
+    /// A new account was asked for, but that email already has one.
+    #[error("An account with this email already exists; link it instead.")]
+    AccountExists,
+    #[error(transparent)]
+    NotAllowed(#[from] NotAllowed),
+    #[error(transparent)]
+    Link(#[from] LinkProblem),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for RegError {
+    fn from(e: DbErr) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+impl From<askama::Error> for RegError {
+    fn from(e: askama::Error) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+impl From<AccountError> for RegError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::EmailTaken => Self::AccountExists,
+            AccountError::NotFound => Self::NotFound,
+            AccountError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl RegError {
+    /// The failed rule names, for the API's `errors`.
+    pub fn failed_rules(&self) -> Vec<Rule> {
+        match self {
+            Self::Ineligible(v) => v.iter().filter(|v| !v.passed).map(|v| v.rule).collect(),
+            _ => vec![],
+        }
+    }
+}
+
+/// What a partner asks for, whichever way it registers the customer.
+pub struct Terms {
+    pub friendly_name: PlainName,
+    pub partner_role: PlainName,
+    pub customer_type: String,
+    pub commission: CommissionRate,
+    pub management_mode: bool,
+}
+
+/// The facts the eligibility rules need, for `email` seen from `partner_id`, leaving out the
+/// registration being re-checked.
+pub async fn gather_facts(
+    conn: &impl ConnectionTrait,
+    partner_id: Uuid,
+    email: &str,
+    exclude: Option<Uuid>,
+) -> Result<(Facts, Option<account::Model>), DbErr> {
+    let email = email.trim().to_lowercase();
+    let is_partner_itself = users::Entity::find()
+        .filter(users::Column::Email.eq(email.clone()))
+        .filter(users::Column::PartnerId.eq(partner_id))
+        .one(conn)
+        .await?
+        .is_some();
+    let Some(acct) = accounts::find_by_email(conn, &email).await? else {
+        return Ok((
+            Facts {
+                is_partner_itself,
+                ..Default::default()
+            },
+            None,
+        ));
+    };
+    let mut live = registrations::Entity::find()
+        .filter(registrations::Column::AccountId.eq(acct.id))
+        .filter(registrations::Column::Status.is_in([
+            "pending_customer",
+            "pending_approval",
+            "active",
+        ]));
+    if let Some(id) = exclude {
+        live = live.filter(registrations::Column::Id.ne(id));
+    }
+    let live = live.all(conn).await?;
+    let facts = Facts {
+        account: Some(accounts::facts(conn, &acct).await?),
+        is_partner_itself,
+        with_this_partner: live
+            .iter()
+            .find(|r| r.partner_id == partner_id)
+            .and_then(|r| Status::parse(&r.status)),
+        with_other_partner: live.iter().any(|r| r.partner_id != partner_id),
+    };
+    Ok((facts, Some(acct)))
+}
+
+/// Every rule for this email, as the partner's eligibility check shows them.
+pub async fn check_email(
+    state: &AppState,
+    partner_id: Uuid,
+    email: &Email,
+) -> Result<Vec<Verdict>, DbErr> {
+    Ok(eligibility::check(
+        &gather_facts(&state.db.read, partner_id, email.as_str(), None)
+            .await?
+            .0,
+    ))
+}
+
+fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// The verdicts to report when the database refused a second live registration.
+fn conflict_verdicts(with_this_partner: bool) -> Vec<Verdict> {
+    let mut f = Facts {
+        account: Some(eligibility::AccountFacts {
+            billing_mode: "prepaid".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    if with_this_partner {
+        f.with_this_partner = Some(Status::PendingCustomer);
+    } else {
+        f.with_other_partner = true;
+    }
+    eligibility::check(&f)
+        .into_iter()
+        .filter(|v| !v.passed)
+        .collect()
+}
+
+async fn insert_registration(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    partner: &partners::Model,
+    account: &account::Model,
+    terms: &Terms,
+    new_account: bool,
+    via: &str,
+    actor: &Actor,
+) -> Result<registrations::Model, RegError> {
+    let now = Utc::now();
+    let reg = registrations::Entity::insert(registrations::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        partner_id: Set(partner.id),
+        account_id: Set(account.id),
+        friendly_name: Set(terms.friendly_name.clone().into_inner()),
+        partner_role: Set(terms.partner_role.clone().into_inner()),
+        customer_type: Set(terms.customer_type.clone()),
+        commission_bp: Set(terms.commission.bp()),
+        management_mode: Set(terms.management_mode),
+        status: Set(Status::PendingCustomer.as_str().into()),
+        new_account: Set(new_account),
+        created_via: Set(via.into()),
+        created_by_label: Set(actor.label.clone()),
+        reason: Set(None),
+        expires_at: Set(Some(now + state.config.confirm_link_ttl)),
+        confirmed_at: Set(None),
+        activated_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            RegError::Ineligible(conflict_verdicts(false))
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record_full(
+        conn,
+        actor,
+        "registration.requested",
+        Some(partner.id),
+        Some(account.id),
+        Some(reg.id),
+        &format!(
+            "{} as {} at {}",
+            account.company_name,
+            reg.partner_role,
+            CommissionRate::from_bp(reg.commission_bp)
+        ),
+    )
+    .await?;
+    send_confirmation(conn, state, partner, account, &reg).await?;
+    Ok(reg)
+}
+
+/// Issues a new confirmation link (the older one dies) and emails it to the account.
+async fn send_confirmation(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    partner: &partners::Model,
+    account: &account::Model,
+    reg: &registrations::Model,
+) -> Result<(), RegError> {
+    let ttl = state.config.confirm_link_ttl;
+    let token = tokens::issue(
+        conn,
+        NewToken {
+            purpose: Purpose::RegistrationConfirm,
+            email: &account.primary_email,
+            user_id: None,
+            partner_id: Some(partner.id),
+            subject_id: Some(reg.id),
+            role: None,
+            ttl,
+        },
+    )
+    .await?;
+    let msg = messages::RegistrationRequest {
+        partner: partner.company_name.clone(),
+        partner_country: crate::domain::countries::name(&partner.country)
+            .unwrap_or(&partner.country)
+            .to_string(),
+        customer: account.company_name.clone(),
+        role: reg.partner_role.clone(),
+        management_mode: reg.management_mode,
+        new_account: reg.new_account,
+        link: state.config.url(&format!("/confirm/{token}")),
+        days: ttl.num_days().max(1),
+    }
+    .render(&account.primary_email)?;
+    outbox::enqueue(conn, msg).await?;
+    Ok(())
+}
+
+/// Links an existing account: every rule must hold; the database has the last word on
+/// channel conflict, so concurrent adds yield exactly one registration.
+pub async fn add_existing(
+    state: &AppState,
+    actor: &Actor,
+    partner: &partners::Model,
+    email: &Email,
+    terms: Terms,
+    via: &str,
+) -> Result<registrations::Model, RegError> {
+    let txn = state.db.write.begin().await?;
+    let (facts, account) = gather_facts(&txn, partner.id, email.as_str(), None).await?;
+    let verdicts = eligibility::check(&facts);
+    if verdicts.iter().any(|v| !v.passed) {
+        return Err(RegError::Ineligible(verdicts));
+    }
+    let account = account.ok_or(RegError::NotFound)?;
+    let reg =
+        insert_registration(&txn, state, partner, &account, &terms, false, via, actor).await?;
+    txn.commit().await.map_err(|e| {
+        if is_unique_violation(&e) {
+            RegError::Ineligible(conflict_verdicts(false))
+        } else {
+            e.into()
+        }
+    })?;
+    state.wake_mailer();
+    Ok(reg)
+}
+
+pub struct NewCustomer {
+    pub account: NewAccount,
+    pub admin_name: PlainName,
+    /// Set by the API's register mode; otherwise the customer chooses it when confirming.
+    pub password_hash: Option<String>,
+}
+
+/// Registers a new account with its first user, and the registration for it.
+pub async fn add_new(
+    state: &AppState,
+    actor: &Actor,
+    partner: &partners::Model,
+    c: NewCustomer,
+    terms: Terms,
+    via: &str,
+) -> Result<(registrations::Model, account::Model), RegError> {
+    let email = c.account.primary_email.clone();
+    let txn = state.db.write.begin().await?;
+    let (facts, existing) = gather_facts(&txn, partner.id, email.as_str(), None).await?;
+    if facts.is_partner_itself {
+        return Err(RegError::Ineligible(
+            eligibility::check(&facts)
+                .into_iter()
+                .filter(|v| !v.passed)
+                .collect(),
+        ));
+    }
+    if existing.is_some() || find_user_by_email(&txn, email.as_str()).await?.is_some() {
+        return Err(RegError::AccountExists);
+    }
+    let account = accounts::create(&txn, c.account, via_source(via), actor).await?;
+    users::Entity::insert(users::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email.as_str().into()),
+        name: Set(c.admin_name.into_inner()),
+        // "!" is no valid hash: nobody can sign in until the customer sets a password.
+        password_hash: Set(c.password_hash.unwrap_or_else(|| "!".into())),
+        kind: Set("customer".into()),
+        partner_id: Set(None),
+        account_id: Set(Some(account.id)),
+        role: Set("admin".into()),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        last_sign_in_at: Set(None),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let reg = insert_registration(&txn, state, partner, &account, &terms, true, via, actor).await?;
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok((reg, account))
+}
+
+fn via_source(via: &str) -> &'static str {
+    if via == "api" {
+        "api"
+    } else {
+        "partner"
+    }
+}
+
+async fn load(conn: &impl ConnectionTrait, id: Uuid) -> Result<registrations::Model, RegError> {
+    registrations::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RegError::NotFound)
+}
+
+/// A partner's own registration; any other is "not found".
+pub async fn for_partner(
+    conn: &impl ConnectionTrait,
+    partner_id: Uuid,
+    id: Uuid,
+) -> Result<registrations::Model, RegError> {
+    let reg = load(conn, id).await?;
+    if reg.partner_id != partner_id {
+        return Err(RegError::NotFound);
+    }
+    Ok(reg)
+}
+
+/// Applies `event` to `reg` (re-read inside the transaction), saving the new status.
+async fn apply(
+    conn: &impl ConnectionTrait,
+    reg: &registrations::Model,
+    event: Event,
+    actor: &Actor,
+    reason: Option<&str>,
+) -> Result<registrations::Model, RegError> {
+    let from =
+        Status::parse(&reg.status).ok_or_else(|| anyhow::anyhow!("bad status {}", reg.status))?;
+    let to = transition(from, event)?;
+    let now = Utc::now();
+    let mut row = registrations::ActiveModel {
+        id: Set(reg.id),
+        status: Set(to.as_str().into()),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match event {
+        Event::CustomerConfirms => row.confirmed_at = Set(Some(now)),
+        Event::StaffApproves => row.activated_at = Set(Some(now)),
+        _ => {}
+    }
+    if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
+        row.reason = Set(Some(r.trim().to_string()));
+    }
+    // Only one writer wins a transition: the update names the status it read.
+    let res = registrations::Entity::update_many()
+        .set(row)
+        .filter(registrations::Column::Id.eq(reg.id))
+        .filter(registrations::Column::Status.eq(reg.status.clone()))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(NotAllowed { from, event }.into());
+    }
+    let detail = match reason {
+        Some(r) if !r.trim().is_empty() => {
+            format!("{} → {}: {}", from.label(), to.label(), r.trim())
+        }
+        _ => format!("{} → {}", from.label(), to.label()),
+    };
+    audit::record_full(
+        conn,
+        actor,
+        &format!("registration.{}", event.as_str()),
+        Some(reg.partner_id),
+        Some(reg.account_id),
+        Some(reg.id),
+        &detail,
+    )
+    .await?;
+    load(conn, reg.id).await
+}
+
+/// Emails every active user of the partner.
+async fn notify_partner(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    reg: &registrations::Model,
+    headline: String,
+    body: String,
+) -> Result<(), RegError> {
+    let recipients = users::Entity::find()
+        .filter(users::Column::PartnerId.eq(reg.partner_id))
+        .filter(users::Column::Active.eq(true))
+        .all(conn)
+        .await?;
+    for u in recipients {
+        let msg = messages::Notice {
+            headline: headline.clone(),
+            body: body.clone(),
+            link: state.config.url(&format!("/customers/{}", reg.id)),
+            link_label: "Open the customer".into(),
+        }
+        .render(&u.email)?;
+        outbox::enqueue(conn, msg).await?;
+    }
+    Ok(())
+}
+
+async fn notify_customer(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    account: &account::Model,
+    headline: String,
+    body: String,
+) -> Result<(), RegError> {
+    let msg = messages::Notice {
+        headline,
+        body,
+        link: state.config.url("/my/partner"),
+        link_label: "See your partner".into(),
+    }
+    .render(&account.primary_email)?;
+    outbox::enqueue(conn, msg).await?;
+    Ok(())
+}
+
+async fn names(
+    conn: &impl ConnectionTrait,
+    reg: &registrations::Model,
+) -> Result<(partners::Model, account::Model), RegError> {
+    let p = partners::Entity::find_by_id(reg.partner_id)
+        .one(conn)
+        .await?
+        .ok_or(RegError::NotFound)?;
+    let a = accounts::find(conn, reg.account_id)
+        .await?
+        .ok_or(RegError::NotFound)?;
+    Ok((p, a))
+}
+
+/// What the customer sees behind the confirmation link.
+pub struct ConfirmationView {
+    pub registration: registrations::Model,
+    pub partner: partners::Model,
+    pub account: account::Model,
+}
+
+pub async fn confirmation(state: &AppState, token: &str) -> Result<ConfirmationView, RegError> {
+    let link = tokens::find_usable(&state.db.read, Purpose::RegistrationConfirm, token).await??;
+    let reg = load(&state.db.read, link.subject_id.ok_or(LinkProblem::Unknown)?).await?;
+    if Status::parse(&reg.status) != Some(Status::PendingCustomer) {
+        return Err(LinkProblem::Used.into());
+    }
+    if reg.expires_at.is_some_and(|e| e <= Utc::now()) {
+        return Err(LinkProblem::Expired.into());
+    }
+    let (partner, account) = names(&state.db.read, &reg).await?;
+    Ok(ConfirmationView {
+        registration: reg,
+        partner,
+        account,
+    })
+}
+
+/// The customer's answer through the emailed link: confirm (choosing a password when the
+/// partner created the account) or decline.
+pub async fn answer(
+    state: &AppState,
+    token: &str,
+    confirm: bool,
+    password: Option<&NewPassword>,
+    reason: &str,
+) -> Result<registrations::Model, RegError> {
+    let hash = match password {
+        Some(p) => Some(
+            state
+                .hasher
+                .hash(p.expose())
+                .await
+                .map_err(anyhow::Error::from)?,
+        ),
+        None => None,
+    };
+    let txn = state.db.write.begin().await?;
+    let link = tokens::find_usable(&txn, Purpose::RegistrationConfirm, token).await??;
+    let reg = load(&txn, link.subject_id.ok_or(LinkProblem::Unknown)?).await?;
+    if reg.expires_at.is_some_and(|e| e <= Utc::now()) {
+        return Err(LinkProblem::Expired.into());
+    }
+    if !tokens::consume(&txn, link.id).await? {
+        return Err(LinkProblem::Used.into());
+    }
+    let (partner, account) = names(&txn, &reg).await?;
+    let actor = Actor::system(&format!(
+        "customer {} <{}>",
+        account.company_name, account.primary_email
+    ));
+    let reg = if confirm {
+        let reg = apply(&txn, &reg, Event::CustomerConfirms, &actor, None).await?;
+        if let Some(hash) = hash {
+            users::Entity::update_many()
+                .col_expr(users::Column::PasswordHash, Expr::value(hash))
+                .filter(users::Column::AccountId.eq(account.id))
+                .filter(users::Column::Email.eq(account.primary_email.clone()))
+                .exec(&txn)
+                .await?;
+        }
+        notify_partner(&txn, state, &reg, format!("{} confirmed your request", account.company_name), format!("{} confirmed that {} may become its partner. The provider will now review the request; you will hear when it is approved.", account.company_name, partner.company_name)).await?;
+        reg
+    } else {
+        let reg = apply(&txn, &reg, Event::CustomerDeclines, &actor, Some(reason)).await?;
+        let why = if reason.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" Their reason: {}", reason.trim())
+        };
+        notify_partner(
+            &txn,
+            state,
+            &reg,
+            format!("{} declined your request", account.company_name),
+            format!(
+                "{} declined to become a customer of {}.{}",
+                account.company_name, partner.company_name, why
+            ),
+        )
+        .await?;
+        reg
+    };
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(reg)
+}
+
+/// A new confirmation link for a pending request; the old link stops working.
+pub async fn resend(
+    state: &AppState,
+    actor: &Actor,
+    partner_id: Uuid,
+    id: Uuid,
+) -> Result<registrations::Model, RegError> {
+    let txn = state.db.write.begin().await?;
+    let reg = for_partner(&txn, partner_id, id).await?;
+    let reg = apply(&txn, &reg, Event::Resend, actor, None).await?;
+    registrations::Entity::update_many()
+        .col_expr(
+            registrations::Column::ExpiresAt,
+            Expr::value(Utc::now() + state.config.confirm_link_ttl),
+        )
+        .filter(registrations::Column::Id.eq(reg.id))
+        .exec(&txn)
+        .await?;
+    let (partner, account) = names(&txn, &reg).await?;
+    send_confirmation(&txn, state, &partner, &account, &reg).await?;
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(reg)
+}
+
+pub async fn cancel(
+    state: &AppState,
+    actor: &Actor,
+    partner_id: Uuid,
+    id: Uuid,
+) -> Result<registrations::Model, RegError> {
+    let txn = state.db.write.begin().await?;
+    let reg = for_partner(&txn, partner_id, id).await?;
+    let reg = apply(&txn, &reg, Event::PartnerCancels, actor, None).await?;
+    kill_links(&txn, reg.id).await?;
+    txn.commit().await?;
+    Ok(reg)
+}
+
+async fn kill_links(conn: &impl ConnectionTrait, reg_id: Uuid) -> Result<(), DbErr> {
+    crate::entities::email_tokens::Entity::update_many()
+        .col_expr(
+            crate::entities::email_tokens::Column::UsedAt,
+            Expr::value(Utc::now()),
+        )
+        .filter(crate::entities::email_tokens::Column::SubjectId.eq(reg_id))
+        .filter(crate::entities::email_tokens::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Who ends an active relationship.
+pub enum Ender {
+    Partner(Uuid),
+    Staff,
+    Customer(Uuid),
+}
+
+pub async fn end(
+    state: &AppState,
+    actor: &Actor,
+    by: Ender,
+    id: Uuid,
+    reason: &str,
+) -> Result<registrations::Model, RegError> {
+    let txn = state.db.write.begin().await?;
+    let reg = load(&txn, id).await?;
+    let event = match by {
+        Ender::Partner(p) if p == reg.partner_id => Event::PartnerEnds,
+        Ender::Customer(a) if a == reg.account_id => Event::CustomerEnds,
+        Ender::Staff => Event::StaffEnds,
+        _ => return Err(RegError::NotFound),
+    };
+    let reg = apply(&txn, &reg, event, actor, Some(reason)).await?;
+    let (partner, account) = names(&txn, &reg).await?;
+    let why = if reason.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" Reason: {}", reason.trim())
+    };
+    let body = format!(
+        "The partnership between {} and {} has ended.{}",
+        partner.company_name, account.company_name, why
+    );
+    let headline = format!(
+        "{} is no longer a customer of {}",
+        account.company_name, partner.company_name
+    );
+    notify_partner(&txn, state, &reg, headline.clone(), body.clone()).await?;
+    if !matches!(event, Event::CustomerEnds) {
+        notify_customer(&txn, state, &account, headline.clone(), body.clone()).await?;
+    }
+    if matches!(event, Event::CustomerEnds) {
+        notify_staff(&txn, state, &headline, &body).await?;
+    }
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(reg)
+}
+
+async fn notify_staff(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    headline: &str,
+    body: &str,
+) -> Result<(), RegError> {
+    let staff = users::Entity::find()
+        .filter(users::Column::Kind.eq("staff"))
+        .filter(users::Column::Active.eq(true))
+        .all(conn)
+        .await?;
+    for s in staff {
+        let msg = messages::Notice {
+            headline: headline.into(),
+            body: body.into(),
+            link: state.config.url("/staff/audit"),
+            link_label: "Open the audit log".into(),
+        }
+        .render(&s.email)?;
+        outbox::enqueue(conn, msg).await?;
+    }
+    Ok(())
+}
+
+/// The eligibility rules re-checked for a registration waiting for approval.
+pub async fn recheck(
+    conn: &impl ConnectionTrait,
+    reg: &registrations::Model,
+) -> Result<Vec<Verdict>, RegError> {
+    let account = accounts::find(conn, reg.account_id)
+        .await?
+        .ok_or(RegError::NotFound)?;
+    let (facts, _) =
+        gather_facts(conn, reg.partner_id, &account.primary_email, Some(reg.id)).await?;
+    Ok(eligibility::check(&facts))
+}
+
+/// Staff approval: refused while any rule fails.
+pub async fn approve(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<registrations::Model, RegError> {
+    let txn = state.db.write.begin().await?;
+    let reg = load(&txn, id).await?;
+    let verdicts = recheck(&txn, &reg).await?;
+    if verdicts.iter().any(|v| !v.passed) {
+        return Err(RegError::Ineligible(verdicts));
+    }
+    let reg = apply(&txn, &reg, Event::StaffApproves, actor, None).await?;
+    let (partner, account) = names(&txn, &reg).await?;
+    notify_partner(&txn, state, &reg, format!("{} is now your customer", account.company_name), format!("The provider approved the registration. {} is now an active customer of {} at a commission of {}.", account.company_name, partner.company_name, CommissionRate::from_bp(reg.commission_bp))).await?;
+    notify_customer(
+        &txn,
+        state,
+        &account,
+        format!("{} is now your partner", partner.company_name),
+        format!(
+            "The provider approved {} as the partner of {}, in the role \"{}\".",
+            partner.company_name, account.company_name, reg.partner_role
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(reg)
+}
+
+pub async fn reject(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+) -> Result<registrations::Model, RegError> {
+    let txn = state.db.write.begin().await?;
+    let reg = load(&txn, id).await?;
+    let reg = apply(&txn, &reg, Event::StaffRejects, actor, Some(reason)).await?;
+    let (partner, account) = names(&txn, &reg).await?;
+    notify_partner(
+        &txn,
+        state,
+        &reg,
+        format!("Registration of {} was rejected", account.company_name),
+        format!(
+            "The provider rejected the registration of {} as a customer of {}. Reason: {}",
+            account.company_name,
+            partner.company_name,
+            reason.trim()
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(reg)
+}
+
+/// Moves lapsed confirmation requests to `expired` and tells their partners. Run by the
+/// background worker; safe on several instances (each transition names the status it read).
+pub async fn expire_due(state: &AppState) -> Result<usize, RegError> {
+    let due = registrations::Entity::find()
+        .filter(registrations::Column::Status.eq(Status::PendingCustomer.as_str()))
+        .filter(registrations::Column::ExpiresAt.lte(Utc::now()))
+        .limit(100)
+        .all(&state.db.read)
+        .await?;
+    let mut n = 0;
+    for reg in due {
+        let txn = state.db.write.begin().await?;
+        match apply(
+            &txn,
+            &reg,
+            Event::LinkExpires,
+            &Actor::system("system"),
+            None,
+        )
+        .await
+        {
+            Ok(reg) => {
+                kill_links(&txn, reg.id).await?;
+                let (partner, account) = names(&txn, &reg).await?;
+                notify_partner(&txn, state, &reg, format!("Your request to {} expired", account.company_name), format!("{} did not answer the request of {} in time. You can register the account again.", account.company_name, partner.company_name)).await?;
+                txn.commit().await?;
+                n += 1;
+            }
+            Err(RegError::NotAllowed(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if n > 0 {
+        state.wake_mailer();
+    }
+    Ok(n)
+}
+
+/// One row of My Customers.
+pub struct CustomerRow {
+    pub registration: registrations::Model,
+    pub company_name: String,
+    pub primary_email: String,
+    pub account_active: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerSort {
+    Company,
+    Name,
+    Active,
+    Type,
+    Status,
+    Commission,
+    Created,
+}
+
+impl CustomerSort {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "company" => Self::Company,
+            "name" => Self::Name,
+            "active" => Self::Active,
+            "type" => Self::Type,
+            "status" => Self::Status,
+            "commission" => Self::Commission,
+            _ => Self::Created,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Company => "company",
+            Self::Name => "name",
+            Self::Active => "active",
+            Self::Type => "type",
+            Self::Status => "status",
+            Self::Commission => "commission",
+            Self::Created => "created",
+        }
+    }
+}
+
+pub struct CustomerQuery {
+    pub q: String,
+    pub status: Option<Status>,
+    pub customer_type: String,
+    pub sort: CustomerSort,
+    pub desc: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+fn account_join() -> RelationDef {
+    registrations::Entity::belongs_to(account::Entity)
+        .from(registrations::Column::AccountId)
+        .to(account::Column::Id)
+        .into()
+}
+
+/// A partner's registrations for My Customers. Fetches `limit + 1` rows so the caller knows
+/// whether a next page exists without counting the whole set.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    partner_id: Uuid,
+    q: &CustomerQuery,
+) -> Result<Vec<CustomerRow>, DbErr> {
+    let mut cond = Condition::all().add(registrations::Column::PartnerId.eq(partner_id));
+    if let Some(s) = q.status {
+        cond = cond.add(registrations::Column::Status.eq(s.as_str()));
+    }
+    if !q.customer_type.is_empty() {
+        cond = cond.add(registrations::Column::CustomerType.eq(q.customer_type.clone()));
+    }
+    if !q.q.trim().is_empty() {
+        let p = accounts::like_pattern(&q.q);
+        cond = cond.add(
+            Condition::any()
+                .add(accounts::ilike(account::Column::CompanyName, &p))
+                .add(accounts::ilike(account::Column::PrimaryEmail, &p))
+                .add(accounts::ilike(registrations::Column::FriendlyName, &p)),
+        );
+    }
+    let order = if q.desc { Order::Desc } else { Order::Asc };
+    let mut query = registrations::Entity::find()
+        .join(JoinType::InnerJoin, account_join())
+        .filter(cond)
+        .column_as(account::Column::CompanyName, "a_company")
+        .column_as(account::Column::PrimaryEmail, "a_email")
+        .column_as(account::Column::Active, "a_active");
+    query = match q.sort {
+        CustomerSort::Company => query.order_by(account::Column::CompanyName, order.clone()),
+        CustomerSort::Name => query.order_by(registrations::Column::FriendlyName, order.clone()),
+        CustomerSort::Active => query.order_by(account::Column::Active, order.clone()),
+        CustomerSort::Type => query.order_by(registrations::Column::CustomerType, order.clone()),
+        CustomerSort::Status => query.order_by(registrations::Column::Status, order.clone()),
+        CustomerSort::Commission => {
+            query.order_by(registrations::Column::CommissionBp, order.clone())
+        }
+        CustomerSort::Created => query.order_by(registrations::Column::CreatedAt, order.clone()),
+    };
+    let rows = query
+        .order_by(registrations::Column::Id, order)
+        .offset(q.offset)
+        .limit(q.limit + 1)
+        .into_model::<RowWithAccount>()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(RowWithAccount::into_row).collect())
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct RowWithAccount {
+    id: Uuid,
+    partner_id: Uuid,
+    account_id: Uuid,
+    friendly_name: String,
+    partner_role: String,
+    customer_type: String,
+    commission_bp: i32,
+    management_mode: bool,
+    status: String,
+    new_account: bool,
+    created_via: String,
+    created_by_label: String,
+    reason: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    confirmed_at: Option<DateTime<Utc>>,
+    activated_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    a_company: String,
+    a_email: String,
+    a_active: bool,
+}
+
+impl RowWithAccount {
+    fn into_row(self) -> CustomerRow {
+        CustomerRow {
+            company_name: self.a_company,
+            primary_email: self.a_email,
+            account_active: self.a_active,
+            registration: registrations::Model {
+                id: self.id,
+                partner_id: self.partner_id,
+                account_id: self.account_id,
+                friendly_name: self.friendly_name,
+                partner_role: self.partner_role,
+                customer_type: self.customer_type,
+                commission_bp: self.commission_bp,
+                management_mode: self.management_mode,
+                status: self.status,
+                new_account: self.new_account,
+                created_via: self.created_via,
+                created_by_label: self.created_by_label,
+                reason: self.reason,
+                expires_at: self.expires_at,
+                confirmed_at: self.confirmed_at,
+                activated_at: self.activated_at,
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+            },
+        }
+    }
+}
+
+/// The registration's history, oldest first.
+pub async fn timeline(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Vec<audit_events::Model>, DbErr> {
+    audit_events::Entity::find()
+        .filter(audit_events::Column::SubjectId.eq(id))
+        .order_by_asc(audit_events::Column::At)
+        .all(conn)
+        .await
+}
+
+/// The approval queue: confirmed requests, oldest first.
+pub async fn approval_queue(
+    conn: &impl ConnectionTrait,
+    q: &str,
+) -> Result<Vec<(registrations::Model, String, String)>, DbErr> {
+    let mut query = registrations::Entity::find()
+        .join(JoinType::InnerJoin, account_join())
+        .join(
+            JoinType::InnerJoin,
+            registrations::Entity::belongs_to(partners::Entity)
+                .from(registrations::Column::PartnerId)
+                .to(partners::Column::Id)
+                .into(),
+        )
+        .filter(registrations::Column::Status.eq(Status::PendingApproval.as_str()));
+    if !q.trim().is_empty() {
+        let p = accounts::like_pattern(q);
+        query = query.filter(
+            Condition::any()
+                .add(accounts::ilike(account::Column::CompanyName, &p))
+                .add(accounts::ilike(account::Column::PrimaryEmail, &p))
+                .add(accounts::ilike(partners::Column::CompanyName, &p)),
+        );
+    }
+    let rows: Vec<(registrations::Model, String, String)> = query
+        .order_by_asc(registrations::Column::ConfirmedAt)
+        .order_by_asc(registrations::Column::Id)
+        .limit(500)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r, String::new(), String::new()))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for (r, _, _) in rows {
+        let (p, a) = match names(conn, &r).await {
+            Ok(x) => x,
+            Err(_) => continue,
+        };
+        out.push((r, p.company_name, a.company_name));
+    }
+    Ok(out)
+}
+
+/// The live registration of an account (what its customer users see).
+pub async fn live_for_account(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<Option<(registrations::Model, partners::Model)>, DbErr> {
+    let reg = registrations::Entity::find()
+        .filter(registrations::Column::AccountId.eq(account_id))
+        .filter(registrations::Column::Status.is_in([
+            "pending_customer",
+            "pending_approval",
+            "active",
+        ]))
+        .one(conn)
+        .await?;
+    let Some(reg) = reg else { return Ok(None) };
+    let partner = partners::Entity::find_by_id(reg.partner_id)
+        .one(conn)
+        .await?;
+    Ok(partner.map(|p| (reg, p)))
+}
+
+/// Sends one digest to every staff user when confirmed requests arrived since the last one.
+/// Several instances: the job row is claimed with a conditional update, so one sends.
+pub async fn staff_digest(state: &AppState, every: chrono::Duration) -> Result<bool, RegError> {
+    use crate::entities::job_runs;
+    let now = Utc::now();
+    let last = job_runs::Entity::find_by_id("staff_digest".to_string())
+        .one(&state.db.read)
+        .await?;
+    let since = match &last {
+        Some(j) if j.last_run_at + every > now => return Ok(false),
+        Some(j) => j.last_run_at,
+        None => DateTime::<Utc>::MIN_UTC,
+    };
+    let waiting = registrations::Entity::find()
+        .filter(registrations::Column::Status.eq(Status::PendingApproval.as_str()))
+        .order_by_asc(registrations::Column::ConfirmedAt)
+        .all(&state.db.read)
+        .await?;
+    if !waiting
+        .iter()
+        .any(|r| r.confirmed_at.is_some_and(|c| c > since))
+    {
+        return Ok(false);
+    }
+    let txn = state.db.write.begin().await?;
+    let claimed = match last {
+        None => job_runs::Entity::insert(job_runs::ActiveModel {
+            name: Set("staff_digest".into()),
+            last_run_at: Set(now),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(job_runs::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .map(|n| n == 1)
+        .unwrap_or(false),
+        Some(j) => {
+            job_runs::Entity::update_many()
+                .col_expr(job_runs::Column::LastRunAt, Expr::value(now))
+                .filter(job_runs::Column::Name.eq("staff_digest"))
+                .filter(job_runs::Column::LastRunAt.eq(j.last_run_at))
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1
+        }
+    };
+    if !claimed {
+        return Ok(false);
+    }
+    let mut items = Vec::new();
+    for r in &waiting {
+        let (p, a) = names(&txn, r).await?;
+        items.push(messages::DigestItem {
+            partner: p.company_name,
+            customer: a.company_name,
+            waiting_since: r
+                .confirmed_at
+                .map(|c| c.format("%-d %b %Y, %H:%M UTC").to_string())
+                .unwrap_or_default(),
+        });
+    }
+    let staff = users::Entity::find()
+        .filter(users::Column::Kind.eq("staff"))
+        .filter(users::Column::Active.eq(true))
+        .all(&txn)
+        .await?;
+    for s in staff {
+        let msg = messages::StaffDigest {
+            items: items
+                .iter()
+                .map(|i| messages::DigestItem {
+                    partner: i.partner.clone(),
+                    customer: i.customer.clone(),
+                    waiting_since: i.waiting_since.clone(),
+                })
+                .collect(),
+            link: state.config.url("/staff/approvals"),
+        }
+        .render(&s.email)?;
+        outbox::enqueue(&txn, msg).await?;
+    }
+    txn.commit().await?;
+    state.wake_mailer();
+    Ok(true)
+}
