@@ -181,3 +181,28 @@ impl FromRequest for StaffUser {
         })
     }
 }
+
+/// A user of a customer account.
+pub struct CustomerUser {
+    pub user: users::Model,
+    pub account_id: Uuid,
+}
+
+impl FromRequest for CustomerUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let c = current.await?;
+            match (c.kind(), c.user.account_id) {
+                (Some(UserKind::Customer), Some(account_id)) => Ok(CustomerUser {
+                    user: c.user,
+                    account_id,
+                }),
+                _ => Err(AppError::Forbidden),
+            }
+        })
+    }
+}

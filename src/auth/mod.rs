@@ -8,4 +8,4 @@ pub mod session_store;
 pub mod throttle;
 pub mod tokens;
 
-pub use extractors::{CurrentUser, PartnerAdmin, PartnerUser, StaffUser};
+pub use extractors::{CurrentUser, CustomerUser, PartnerAdmin, PartnerUser, StaffUser};

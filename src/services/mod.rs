@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod customer_signup;
 pub mod jobs;
 pub mod partners;
 pub mod registrations;

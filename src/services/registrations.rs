@@ -875,6 +875,8 @@ pub struct CustomerQuery {
     pub desc: bool,
     pub offset: u64,
     pub limit: u64,
+    /// Keyset cursor for exports sorted by newest first: rows strictly after this one.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
 }
 
 fn account_join() -> RelationDef {
@@ -905,6 +907,17 @@ pub async fn list(
                 .add(accounts::ilike(account::Column::CompanyName, &p))
                 .add(accounts::ilike(account::Column::PrimaryEmail, &p))
                 .add(accounts::ilike(registrations::Column::FriendlyName, &p)),
+        );
+    }
+    if let Some((at, id)) = q.after {
+        cond = cond.add(
+            Condition::any()
+                .add(registrations::Column::CreatedAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(registrations::Column::CreatedAt.eq(at))
+                        .add(registrations::Column::Id.lt(id)),
+                ),
         );
     }
     let order = if q.desc { Order::Desc } else { Order::Asc };

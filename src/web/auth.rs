@@ -56,6 +56,7 @@ struct NextQuery {
 fn home_for(user: &CurrentUser) -> &'static str {
     match user.kind() {
         Some(UserKind::Staff) => "/staff/partners",
+        Some(UserKind::Customer) => "/my/partner",
         _ => "/",
     }
 }

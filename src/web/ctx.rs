@@ -16,6 +16,7 @@ pub struct NavUser {
     pub name: String,
     pub email: String,
     pub is_staff: bool,
+    pub is_customer: bool,
     pub is_admin: bool,
     pub company: String,
 }
@@ -42,12 +43,16 @@ impl Ctx {
                 name: c.user.name.clone(),
                 email: c.user.email.clone(),
                 is_staff: c.kind() == Some(UserKind::Staff),
+                is_customer: c.kind() == Some(UserKind::Customer),
                 is_admin: c.user.role == "admin",
                 company: c
                     .partner
                     .as_ref()
                     .map(|p| p.company_name.clone())
-                    .unwrap_or_else(|| "Provider staff".into()),
+                    .unwrap_or_else(|| match c.kind() {
+                        Some(UserKind::Customer) => "Customer account".into(),
+                        _ => "Provider staff".into(),
+                    }),
             }),
             dev_mail,
             path: req.path().to_string(),
@@ -70,7 +75,7 @@ impl Ctx {
     }
 
     pub fn is_partner(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| !u.is_staff)
+        self.user.as_ref().is_some_and(|u| !u.is_staff && !u.is_customer)
     }
 
     pub fn active(&self, prefix: &str) -> bool {

@@ -81,8 +81,10 @@ async fn home(req: HttpRequest, user: MaybeUser) -> AppResult<HttpResponse> {
     let Some(current) = user.0 else {
         return Ok(see_other("/login"));
     };
-    if current.kind() == Some(UserKind::Staff) {
-        return Ok(see_other("/staff/partners"));
+    match current.kind() {
+        Some(UserKind::Staff) => return Ok(see_other("/staff/partners")),
+        Some(UserKind::Customer) => return Ok(see_other("/my/partner")),
+        _ => {}
     }
     let Some(partner) = current.partner.as_ref() else {
         return Err(AppError::Forbidden);

@@ -1,7 +1,9 @@
 //! The HTML face: handlers by area. Each handler extracts, parses into domain types, calls a
 //! service and renders a page or redirects.
 pub mod auth;
+pub mod confirm;
 pub mod ctx;
+pub mod customers;
 pub mod dev_mail;
 pub mod home;
 pub mod partner_signup;
@@ -30,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(auth::routes)
         .configure(partner_signup::routes)
         .configure(home::routes)
+        .configure(customers::routes)
+        .configure(confirm::routes)
         .configure(staff::routes)
         .configure(dev_mail::routes)
         .default_service(web::to(not_found));

@@ -1,0 +1,60 @@
+//! The audit log as provider staff read it: every event, newest first, narrowed by partner,
+//! account, actor and a date range. Writing events stays in `audit`.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use super::accounts::{ilike, like_pattern};
+use crate::entities::audit_events;
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub partner: Option<Uuid>,
+    pub account: Option<Uuid>,
+    /// Part of the actor's label (name, email, "system"…), in any case.
+    pub actor: String,
+    /// Events at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Events before this instant (exclusive), so a whole last day is included.
+    pub before: Option<DateTime<Utc>>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One page of events. Fetches `limit + 1` rows so the caller knows whether a next page exists
+/// without counting a table that only grows.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    q: &AuditQuery,
+) -> Result<Vec<audit_events::Model>, DbErr> {
+    let mut cond = Condition::all();
+    if let Some(p) = q.partner {
+        cond = cond.add(audit_events::Column::PartnerId.eq(p));
+    }
+    if let Some(a) = q.account {
+        cond = cond.add(audit_events::Column::AccountId.eq(a));
+    }
+    if !q.actor.trim().is_empty() {
+        cond = cond.add(ilike(
+            audit_events::Column::ActorLabel,
+            &like_pattern(&q.actor),
+        ));
+    }
+    if let Some(from) = q.from {
+        cond = cond.add(audit_events::Column::At.gte(from));
+    }
+    if let Some(before) = q.before {
+        cond = cond.add(audit_events::Column::At.lt(before));
+    }
+    audit_events::Entity::find()
+        .filter(cond)
+        .order_by_desc(audit_events::Column::At)
+        .order_by_desc(audit_events::Column::Id)
+        .offset(q.offset)
+        .limit(q.limit + 1)
+        .all(conn)
+        .await
+}

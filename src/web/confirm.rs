@@ -1,0 +1,294 @@
+//! The customer's side of a registration: the confirmation link (GET only shows the request;
+//! confirming or declining is a POST from the page, since mail scanners prefetch links), the
+//! signed-in customer's view of its partner, and customer self-signup.
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{
+    auth::{link_problem, parse_new_password},
+    ctx::Ctx,
+    fmt_date, redirect_with, render, render_invalid, FieldErrors,
+};
+use crate::{
+    auth::{csrf::CsrfForm, CurrentUser, CustomerUser},
+    domain::{countries::COUNTRIES, registration::Status, CountryCode, Email, Phone, PlainName},
+    error::{AppError, AppResult},
+    services::{
+        audit::Actor,
+        customer_signup::{self, Details, SignupError},
+        registrations::{self as regs, ConfirmationView, Ender, RegError},
+    },
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/confirm/{token}", web::get().to(confirm_page))
+        .route("/confirm/{token}", web::post().to(confirm_submit))
+        .route("/my/partner", web::get().to(my_partner))
+        .route("/my/partner/end", web::post().to(my_partner_end))
+        .route("/signup", web::get().to(signup_page))
+        .route("/signup", web::post().to(signup_submit))
+        .route("/signup/{token}", web::get().to(signup_form))
+        .route("/signup/{token}", web::post().to(signup_complete));
+}
+
+#[derive(Template)]
+#[template(path = "confirm/confirm.html")]
+struct ConfirmPage {
+    ctx: Ctx,
+    token: String,
+    partner: String,
+    partner_country: String,
+    customer: String,
+    role: String,
+    management_mode: bool,
+    new_account: bool,
+    errors: FieldErrors,
+}
+
+fn confirm_view(req: &HttpRequest, token: String, v: ConfirmationView, errors: FieldErrors) -> ConfirmPage {
+    ConfirmPage {
+        ctx: Ctx::new(req, None),
+        token,
+        partner_country: crate::domain::countries::name(&v.partner.country).unwrap_or(&v.partner.country).to_string(),
+        partner: v.partner.company_name,
+        customer: v.account.company_name,
+        role: v.registration.partner_role,
+        management_mode: v.registration.management_mode,
+        new_account: v.registration.new_account,
+        errors,
+    }
+}
+
+const RETRY: (&str, &str) = ("/login", "Go to sign-in");
+
+async fn confirm_page(req: HttpRequest, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
+    match regs::confirmation(&state, &token).await {
+        Ok(v) => render(&confirm_view(&req, token.into_inner(), v, FieldErrors::default())),
+        Err(RegError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AnswerParams {
+    action: String,
+    reason: String,
+    password: String,
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "confirm/answered.html")]
+struct AnsweredPage {
+    ctx: Ctx,
+    confirmed: bool,
+    partner: String,
+    new_account: bool,
+}
+
+async fn confirm_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: CsrfForm<AnswerParams>,
+) -> AppResult<HttpResponse> {
+    let view = match regs::confirmation(&state, &token).await {
+        Ok(v) => v,
+        Err(RegError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(e) => return Err(e.into()),
+    };
+    let p = form.0;
+    let confirm = match p.action.as_str() {
+        "confirm" => true,
+        "decline" => false,
+        _ => return Err(AppError::BadRequest("Choose Confirm or Decline.".into())),
+    };
+    let mut errors = FieldErrors::default();
+    let password = if confirm && view.registration.new_account {
+        match parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&view.account.primary_email)) {
+            Some(pw) => Some(pw),
+            None => return render_invalid(&confirm_view(&req, token.into_inner(), view, errors)),
+        }
+    } else {
+        None
+    };
+    let partner = view.partner.company_name.clone();
+    let new_account = view.registration.new_account;
+    match regs::answer(&state, &token, confirm, password.as_ref(), &p.reason).await {
+        Ok(_) => render(&AnsweredPage {
+            ctx: Ctx::new(&req, None),
+            confirmed: confirm,
+            partner,
+            new_account,
+        }),
+        Err(RegError::Link(problem)) => link_problem(&req, problem, RETRY.0, RETRY.1),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm/my_partner.html")]
+struct MyPartnerPage {
+    ctx: Ctx,
+    partner: Option<PartnerInfo>,
+}
+
+struct PartnerInfo {
+    company: String,
+    country: String,
+    role: String,
+    status: Status,
+    since: String,
+    management_mode: bool,
+}
+
+async fn my_partner(req: HttpRequest, customer: CustomerUser, current: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let live = regs::live_for_account(&state.db.read, customer.account_id).await?;
+    let partner = live.map(|(reg, p)| PartnerInfo {
+        company: p.company_name,
+        country: crate::domain::countries::name(&p.country).unwrap_or(&p.country).to_string(),
+        role: reg.partner_role,
+        status: Status::parse(&reg.status).unwrap_or(Status::Cancelled),
+        since: fmt_date(reg.activated_at.as_ref().unwrap_or(&reg.created_at)),
+        management_mode: reg.management_mode,
+    });
+    render(&MyPartnerPage {
+        ctx: Ctx::new(&req, Some(&current)),
+        partner,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EndParams {
+    reason: String,
+}
+
+async fn my_partner_end(
+    session: Session,
+    state: web::Data<AppState>,
+    customer: CustomerUser,
+    form: CsrfForm<EndParams>,
+) -> AppResult<HttpResponse> {
+    let Some((reg, _)) = regs::live_for_account(&state.db.read, customer.account_id).await? else {
+        return Ok(redirect_with(&session, "/my/partner", "info", "Your account has no partner."));
+    };
+    match regs::end(&state, &Actor::user(&customer.user), Ender::Customer(customer.account_id), reg.id, &form.0.reason).await {
+        Ok(_) => Ok(redirect_with(&session, "/my/partner", "success", "The relationship has ended. Your former partner and the provider have been told.")),
+        Err(RegError::NotAllowed(_)) => Ok(redirect_with(&session, "/my/partner", "error", "Only an active relationship can be ended; a pending request can be declined from its email.")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ------------------------------------------------------------------ customer self-signup
+
+#[derive(Template)]
+#[template(path = "confirm/signup_email.html")]
+struct SignupEmailPage {
+    ctx: Ctx,
+    email: String,
+    errors: FieldErrors,
+    sent: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailParams {
+    email: String,
+}
+
+async fn signup_page(req: HttpRequest) -> AppResult<HttpResponse> {
+    render(&SignupEmailPage { ctx: Ctx::new(&req, None), email: String::new(), errors: FieldErrors::default(), sent: false })
+}
+
+fn signup_error(e: SignupError) -> AppError {
+    match e {
+        SignupError::Other(e) => AppError::Unexpected(e),
+        other => AppError::BadRequest(other.to_string()),
+    }
+}
+
+async fn signup_submit(req: HttpRequest, state: web::Data<AppState>, form: CsrfForm<EmailParams>) -> AppResult<HttpResponse> {
+    let mut errors = FieldErrors::default();
+    let Some(email) = errors.check("email", Email::parse(&form.0.email)) else {
+        return render_invalid(&SignupEmailPage { ctx: Ctx::new(&req, None), email: form.0.email, errors, sent: false });
+    };
+    customer_signup::request(&state, &email).await.map_err(signup_error)?;
+    render(&SignupEmailPage { ctx: Ctx::new(&req, None), email: email.to_string(), errors, sent: true })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct SignupParams {
+    company_name: String,
+    name: String,
+    country: String,
+    phone: String,
+    password: String,
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "confirm/signup_form.html")]
+struct SignupFormPage {
+    ctx: Ctx,
+    token: String,
+    email: String,
+    form: SignupParams,
+    errors: FieldErrors,
+    countries: &'static [(&'static str, &'static str)],
+}
+
+const SIGNUP_RETRY: (&str, &str) = ("/signup", "Start again");
+
+async fn signup_form(req: HttpRequest, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
+    match customer_signup::link_email(&state, &token).await {
+        Ok(email) => render(&SignupFormPage {
+            ctx: Ctx::new(&req, None),
+            token: token.into_inner(),
+            email,
+            form: SignupParams::default(),
+            errors: FieldErrors::default(),
+            countries: COUNTRIES,
+        }),
+        Err(SignupError::Link(p)) => link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
+        Err(e) => Err(signup_error(e)),
+    }
+}
+
+async fn signup_complete(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: CsrfForm<SignupParams>,
+) -> AppResult<HttpResponse> {
+    let email = match customer_signup::link_email(&state, &token).await {
+        Ok(e) => e,
+        Err(SignupError::Link(p)) => return link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
+        Err(e) => return Err(signup_error(e)),
+    };
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let company_name = errors.check("company_name", PlainName::parse(&p.company_name, "company name"));
+    let name = errors.check("name", PlainName::parse(&p.name, "name"));
+    let country = errors.check("country", CountryCode::parse(&p.country));
+    let phone = if p.phone.trim().is_empty() { Some(None) } else { errors.check("phone", Phone::parse(&p.phone)).map(Some) };
+    let password = parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&email));
+    let (Some(company_name), Some(name), Some(country), Some(phone), Some(password)) = (company_name, name, country, phone, password) else {
+        let mut kept = p;
+        kept.password.clear();
+        kept.password_confirm.clear();
+        return render_invalid(&SignupFormPage { ctx: Ctx::new(&req, None), token: token.into_inner(), email, form: kept, errors, countries: COUNTRIES });
+    };
+    match customer_signup::complete(&state, &token, Details { company_name, name, country, phone, password }).await {
+        Ok(account) => Ok(redirect_with(&session, "/login", "success", &format!("The account of {} is ready. Sign in to continue.", account.company_name))),
+        Err(SignupError::Link(p)) => link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
+        Err(SignupError::EmailTaken) => Ok(redirect_with(&session, "/login", "info", "This email address already has an account. Sign in, or reset your password.")),
+        Err(e) => Err(signup_error(e)),
+    }
+}
