@@ -43,11 +43,11 @@ else
 fi
 [ -x "$BIN" ] || die "$BIN not found after the build"
 
-if ! command -v wrk >/dev/null 2>&1; then
-    echo "=== Installing wrk"
+if ! command -v wrk >/dev/null 2>&1 || ! command -v bc >/dev/null 2>&1; then
+    echo "=== Installing wrk and bc"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq wrk >/dev/null
+    apt-get install -y -qq wrk bc >/dev/null
 fi
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
@@ -67,72 +67,76 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export DATA_DIR="$WORK/data"
-export DATABASE_URL="sqlite://$WORK/portal.db?mode=rwc"
-export BIND="127.0.0.1:$PORT"
 export RUST_LOG=warn
+export BENCH_ROUTES=1
+export BIND="127.0.0.1:$PORT"
 unset PUBLIC_URL SMTP_URL SESSION_SECRET
 
-echo "=== Seeding demo data"
-"$BIN" seed-demo >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed-demo failed"; }
+# use_db NAME: a fresh, empty database for the next phase.
+use_db() {
+    export DATA_DIR="$WORK/$1"
+    export DATABASE_URL="sqlite://$WORK/$1/portal.db?mode=rwc"
+    mkdir -p "$DATA_DIR"
+}
 
-echo "=== Starting the server on $BASE"
-"$BIN" >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 150); do
-    if curl -fsS "$BASE/healthz" >/dev/null 2>&1; then
-        break
+start_server() {
+    echo "=== Starting the server on $BASE ($DATABASE_URL)"
+    "$BIN" >>"$OUT/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 150); do
+        if curl -fsS "$BASE/healthz" >/dev/null 2>&1; then
+            return 0
+        fi
+        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/server.log" >&2; die "the server exited"; }
+        sleep 0.2
+    done
+    die "no answer from $BASE/healthz"
+}
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
     fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/server.log" >&2; die "the server exited"; }
-    sleep 0.2
-done
-curl -fsS "$BASE/healthz" >/dev/null || { cat "$OUT/server.log" >&2; die "no answer from $BASE/healthz"; }
+}
 
 # Value of the pp_session cookie in a curl cookie jar (HttpOnly lines start with #HttpOnly_).
 jar_session() { awk -F'\t' '$6 == "pp_session" { v = $7 } END { print v }' "$1"; }
 
-echo "=== Signing in as $PARTNER_EMAIL"
-JAR="$WORK/partner.jar"
-login_page="$(curl -fsS -c "$JAR" -b "$JAR" "$BASE/login")"
-csrf="$(printf '%s' "$login_page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="\([^"]*\)"/\1/')"
-[ -n "$csrf" ] || die "no csrf_token on GET /login"
-status="$(curl -sS -o /dev/null -D "$WORK/login.headers" -w '%{http_code}' -c "$JAR" -b "$JAR" \
-    --data-urlencode "email=$PARTNER_EMAIL" \
-    --data-urlencode "password=$PASSWORD" \
-    --data-urlencode "csrf_token=$csrf" \
-    --data-urlencode "next=" \
-    "$BASE/login")"
-if [ "$status" != 303 ]; then
-    cat "$WORK/login.headers" >&2
-    die "POST /login answered $status, expected 303"
-fi
-PARTNER_COOKIE="$(jar_session "$JAR")"
-[ -n "$PARTNER_COOKIE" ] || die "no pp_session cookie after sign-in"
-home_status="$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: pp_session=$PARTNER_COOKIE" "$BASE/")"
-[ "$home_status" = 200 ] || die "GET / with the partner's cookie answered $home_status, expected 200 (not signed in?)"
+# sign_in EMAIL: prints the session cookie of a fresh sign-in.
+sign_in() {
+    local jar="$WORK/$1.jar" page csrf status cookie
+    rm -f "$jar"
+    page="$(curl -fsS -c "$jar" -b "$jar" "$BASE/login")"
+    csrf="$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="\([^"]*\)"/\1/')"
+    [ -n "$csrf" ] || die "no csrf_token on GET /login"
+    status="$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+        --data-urlencode "email=$1" --data-urlencode "password=$PASSWORD" \
+        --data-urlencode "csrf_token=$csrf" --data-urlencode "next=" "$BASE/login")"
+    [ "$status" = 303 ] || die "POST /login for $1 answered $status, expected 303"
+    cookie="$(jar_session "$jar")"
+    [ -n "$cookie" ] || die "no pp_session cookie after signing in $1"
+    printf '%s' "$cookie"
+}
 
-# An anonymous visitor's cookie from a first GET /login, reused like a browser revisiting, so
-# the benchmark does not create a new session per request.
-ANON_JAR="$WORK/anon.jar"
-curl -fsS -c "$ANON_JAR" -b "$ANON_JAR" -o /dev/null "$BASE/login"
-ANON_COOKIE="$(jar_session "$ANON_JAR")"
-ANON_ARGS=()
-if [ -n "$ANON_COOKIE" ]; then
-    ANON_ARGS=(-H "Cookie: pp_session=$ANON_COOKIE")
-else
-    echo "note: GET /login set no pp_session cookie; benchmarking it without one"
-fi
+# expect_200 PATH COOKIE: fails loudly unless PATH answers 200 with that cookie.
+expect_200() {
+    local status
+    status="$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: pp_session=$2" "$BASE$1")"
+    [ "$status" = 200 ] || die "GET $1 answered $status, expected 200"
+}
 
 SUMMARY=()
 WARNINGS=()
 
-# bench NAME PATH [extra wrk args...]: runs wrk on PATH and appends a row to the summary.
+# bench NAME PATH CONNECTIONS [extra wrk args...]: runs wrk and appends a row to the summary.
 bench() {
-    local name="$1" path="$2"
-    shift 2
-    local file="$OUT/$name.txt"
-    echo "=== wrk $name ($path)"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$BASE$path" | tee "$file"
+    local name="$1" path="$2" conns="$3"
+    shift 3
+    local file="$OUT/$name-c$conns.txt"
+    echo "=== wrk $name ($path, $conns connections)"
+    wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency "$@" "$BASE$path" | tee "$file"
     local rps p50 p99 non2xx errors
     rps="$(awk '/^Requests\/sec:/ { print $2 }' "$file")"
     p50="$(awk '$1 == "50%" { print $2; exit }' "$file")"
@@ -141,18 +145,57 @@ bench() {
     errors="$(grep -m1 'Socket errors' "$file" || true)"
     [ -n "$non2xx" ] && WARNINGS+=("$name ($path): $non2xx non-2xx/3xx responses")
     [ -n "$errors" ] && WARNINGS+=("$name ($path): ${errors#"${errors%%[![:space:]]*}"}")
-    SUMMARY+=("$(printf '%-10s %-12s %12s %10s %10s' "$name" "$path" "${rps:-?}" "${p50:-?}" "${p99:-?}")")
+    SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "$name" "$conns" "${rps:-?}" "${p50:-?}" "${p99:-?}")")
 }
 
-bench healthz /healthz
-bench login   /login "${ANON_ARGS[@]}"
-bench home    /      -H "Cookie: pp_session=$PARTNER_COOKIE"
+# ---------------------------------------------------------------- 1. foundation pages
+use_db foundation
+"$BIN" seed-demo >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed-demo failed"; }
+start_server
+PARTNER_COOKIE="$(sign_in "$PARTNER_EMAIL")"
+expect_200 / "$PARTNER_COOKIE"
+# An anonymous visitor's cookie from a first GET /login, reused like a browser revisiting.
+ANON_JAR="$WORK/anon.jar"
+curl -fsS -c "$ANON_JAR" -b "$ANON_JAR" -o /dev/null "$BASE/login"
+ANON_COOKIE="$(jar_session "$ANON_JAR")"
+bench "healthz (bare)" /healthz "$CONNECTIONS"
+bench "login GET" /login "$CONNECTIONS" -H "Cookie: pp_session=$ANON_COOKIE"
+bench "partner home" / "$CONNECTIONS" -H "Cookie: pp_session=$PARTNER_COOKIE"
+stop_server
+
+# ---------------------------------------------------------------- 2. My Customers at scale
+EXPORT_NOTES=()
+for n in ${REGISTRATIONS:-10000 100000}; do
+    use_db "customers-$n"
+    echo "=== Seeding $n registrations"
+    seed_out="$("$BIN" seed-bench --registrations "$n")"
+    echo "$seed_out"
+    org="$(printf '%s' "$seed_out" | grep -o 'org id [0-9a-f-]*' | awk '{ print $3 }')"
+    [ -n "$org" ] || die "seed-bench printed no org id"
+    start_server
+    cookie="$(sign_in bench@demo.test)"
+    expect_200 /customers "$cookie"
+    expect_200 "/_bench/customers?partner=$org" "$cookie"
+    for c in 16 64; do
+        bench "bare 50 rows ($n)" "/_bench/customers?partner=$org" "$c"
+        bench "My Customers ($n)" /customers "$c" -H "Cookie: pp_session=$cookie"
+    done
+    # CSV export of every registration: time and the server's peak memory.
+    rss_before="$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status")"
+    t0="$(date +%s.%N)"
+    rows="$(curl -fsS -H "Cookie: pp_session=$cookie" "$BASE/customers/export.csv" | wc -l)"
+    t1="$(date +%s.%N)"
+    hwm="$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")"
+    EXPORT_NOTES+=("CSV export of $n registrations: $((rows - 1)) rows in $(echo "$t1 - $t0" | bc) s; server RSS before ${rss_before} kB, peak (VmHWM, whole run) ${hwm} kB")
+    stop_server
+done
 
 echo
-echo "=== Summary (commit $commit, $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s)"
+echo "=== Summary (commit $commit, $(nproc) cores, wrk -t$THREADS -d${DURATION}s)"
 {
-    printf '%-10s %-12s %12s %10s %10s\n' name route "req/s" p50 p99
+    printf '%-24s %5s %12s %10s %10s\n' name conns "req/s" p50 p99
     printf '%s\n' "${SUMMARY[@]}"
+    printf '%s\n' "${EXPORT_NOTES[@]}"
 } | tee "$OUT/summary.txt"
 if [ "${#WARNINGS[@]}" -gt 0 ]; then
     echo

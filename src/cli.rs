@@ -35,6 +35,12 @@ pub enum Command {
     },
     /// Fill the database with demonstration data and print the logins.
     SeedDemo,
+    /// Load-test data for `bench/`: one partner with N registrations.
+    #[command(hide = true)]
+    SeedBench {
+        #[arg(long, default_value_t = 10_000)]
+        registrations: usize,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -78,6 +84,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let state = AppState::new(config).await?;
             services::seed::seed_demo(&state).await?;
+        }
+        Command::SeedBench { registrations } => {
+            let state = AppState::new(config).await?;
+            services::seed::seed_bench(&state, registrations).await?;
         }
     }
     Ok(())

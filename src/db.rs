@@ -6,7 +6,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
-    ConnectOptions, Database, DatabaseConnection, DbBackend,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 #[derive(Clone, Debug)]
@@ -43,6 +44,18 @@ impl Db {
                 write: pool,
             })
         }
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at BEGIN (`BEGIN IMMEDIATE`),
+    /// so a transaction that reads then writes can never fail half-way with "database is
+    /// locked" because another process wrote in between: it waits (busy_timeout) instead.
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.write
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
     }
 
     pub fn backend(&self) -> DbBackend {

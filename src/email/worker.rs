@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, LockBehavior, LockType},
     ActiveValue::Set,
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -48,7 +48,7 @@ impl Worker {
     /// Claims, sends and settles one batch; returns how many were claimed.
     pub async fn round(&self, worker: Uuid) -> anyhow::Result<usize> {
         let now = Utc::now();
-        let txn = self.db.write.begin().await?;
+        let txn = self.db.begin().await?;
         let due = outbox::Entity::find()
             .select_only()
             .column(outbox::Column::Id)

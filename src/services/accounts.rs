@@ -8,7 +8,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -166,7 +166,7 @@ pub async fn update(
     id: Uuid,
     u: AccountUpdate,
 ) -> Result<accounts::Model, AccountError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     accounts::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -314,7 +314,7 @@ pub async fn add_service(
     account_id: Uuid,
     name: PlainName,
 ) -> Result<(), AccountError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     find(&txn, account_id)
         .await?
         .ok_or(AccountError::NotFound)?;
@@ -349,7 +349,7 @@ pub async fn add_discount(
     description: PlainName,
     percent_bp: i32,
 ) -> Result<(), AccountError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     find(&txn, account_id)
         .await?
         .ok_or(AccountError::NotFound)?;
@@ -385,7 +385,7 @@ pub async fn end_item(
     account_id: Uuid,
     item_id: Uuid,
 ) -> Result<(), AccountError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let s = account_services::Entity::update_many()
         .col_expr(account_services::Column::Active, Expr::value(false))
         .filter(account_services::Column::Id.eq(item_id))
@@ -424,7 +424,7 @@ pub async fn add_credit(
     currency: &str,
     note: &str,
 ) -> Result<(), AccountError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     find(&txn, account_id)
         .await?
         .ok_or(AccountError::NotFound)?;
@@ -699,7 +699,7 @@ pub async fn import_csv(
         report.push(row);
     }
     if !valid.is_empty() {
-        let txn = state.db.write.begin().await?;
+        let txn = state.db.begin().await?;
         for a in valid {
             create(&txn, a, "import", actor).await?;
         }

@@ -3,7 +3,7 @@
 //! everywhere.
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -75,7 +75,7 @@ pub async fn sign_in(
         .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     let Some(user) = user.filter(|_| ok) else {
-        let txn = state.db.write.begin().await?;
+        let txn = state.db.begin().await?;
         throttle::record_failure(&txn, &acct, cfg.throttle_window).await?;
         throttle::record_failure(&txn, &ipk, cfg.throttle_window).await?;
         txn.commit().await?;
@@ -92,7 +92,7 @@ pub async fn sign_in(
             return Err(SignInError::PartnerSuspended);
         }
     }
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     throttle::clear(&txn, &acct).await?;
     users::Entity::update(users::ActiveModel {
         id: Set(user.id),
@@ -108,7 +108,7 @@ pub async fn sign_in(
 /// Sends a reset link when the address belongs to an active user; does nothing otherwise, so
 /// the page shown is the same either way.
 pub async fn request_password_reset(state: &AppState, email: &Email) -> anyhow::Result<()> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     if let Some(user) = find_user_by_email(&txn, email.as_str()).await? {
         if user.active {
             let token = tokens::issue(
@@ -168,7 +168,7 @@ pub async fn reset_password(
         .hash(password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.write.begin().await.map_err(anyhow::Error::from)?;
+    let txn = state.db.begin().await.map_err(anyhow::Error::from)?;
     let link = tokens::find_usable(&txn, Purpose::PasswordReset, token)
         .await
         .map_err(anyhow::Error::from)??;
@@ -220,7 +220,7 @@ pub async fn change_password(
         return Err(ChangePasswordError::WrongCurrent);
     }
     let hash = state.hasher.hash(new.expose()).await?;
-    let txn = state.db.write.begin().await.map_err(anyhow::Error::from)?;
+    let txn = state.db.begin().await.map_err(anyhow::Error::from)?;
     set_password(&txn, state, user.id, hash).await?;
     audit::record(
         &txn,

@@ -1,7 +1,7 @@
 //! Customer self-signup, email first: the visitor gives an address, the emailed link opens a
 //! form, submitting it creates the account (prepaid) with that person as its first user.
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
 use super::{
@@ -37,7 +37,7 @@ impl From<sea_orm::DbErr> for SignupError {
 /// "you already have an account" email instead of a link.
 pub async fn request(state: &AppState, email: &Email) -> Result<(), SignupError> {
     let cfg = &state.config;
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let taken = find_user_by_email(&txn, email.as_str()).await?.is_some()
         || accounts::find_by_email(&txn, email.as_str()).await?.is_some();
     let msg = if taken {
@@ -87,7 +87,7 @@ pub struct Details {
 
 pub async fn complete(state: &AppState, token: &str, d: Details) -> Result<account::Model, SignupError> {
     let hash = state.hasher.hash(d.password.expose()).await.map_err(anyhow::Error::from)?;
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::CustomerSignup, token).await??;
     if !tokens::consume(&txn, link.id).await? {
         return Err(LinkProblem::Used.into());

@@ -1,7 +1,9 @@
 //! Business operations, one module per area. Functions that open their own transaction take
 //! `&AppState`; building blocks take `&impl ConnectionTrait` so callers compose them.
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod customer_signup;
 pub mod jobs;

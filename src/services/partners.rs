@@ -2,7 +2,7 @@
 //! partner's own users (invitations, deactivation).
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -49,7 +49,7 @@ impl From<askama::Error> for PartnerError {
 /// your link" or "you already have an account".
 pub async fn request_signup(state: &AppState, email: &Email) -> Result<(), PartnerError> {
     let cfg = &state.config;
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let msg = if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         messages::PartnerAlreadyRegistered {
             login_url: cfg.url("/login"),
@@ -111,7 +111,7 @@ pub async fn complete_signup(
         .hash(d.password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::PartnerSignup, token).await??;
     if !tokens::consume(&txn, link.id).await? {
         return Err(LinkProblem::Used.into());
@@ -183,7 +183,7 @@ pub async fn update_company(
     org_id: Uuid,
     d: CompanyDetails,
 ) -> Result<partners::Model, PartnerError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let partner = partners::Entity::update(partners::ActiveModel {
         id: Set(org_id),
         company_name: Set(d.company_name.into_inner()),
@@ -223,7 +223,7 @@ pub async fn invite(
     email: &Email,
     role: PartnerRole,
 ) -> Result<(), PartnerError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(PartnerError::EmailTaken);
     }
@@ -294,7 +294,7 @@ pub async fn accept_invitation(
         .hash(password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::Invitation, token).await??;
     if !tokens::consume(&txn, link.id).await? {
         return Err(LinkProblem::Used.into());
@@ -344,7 +344,7 @@ pub async fn set_user_active(
     if admin.id == user_id && !active {
         return Err(PartnerError::SelfDeactivation);
     }
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let user = users::Entity::find_by_id(user_id)
         .filter(users::Column::PartnerId.eq(org_id))
         .one(&txn)

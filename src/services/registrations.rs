@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, RelationDef, TransactionTrait,
+    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, RelationDef,
 };
 use uuid::Uuid;
 
@@ -279,7 +279,7 @@ pub async fn add_existing(
     terms: Terms,
     via: &str,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let (facts, account) = gather_facts(&txn, partner.id, email.as_str(), None).await?;
     let verdicts = eligibility::check(&facts);
     if verdicts.iter().any(|v| !v.passed) {
@@ -316,7 +316,7 @@ pub async fn add_new(
     via: &str,
 ) -> Result<(registrations::Model, account::Model), RegError> {
     let email = c.account.primary_email.clone();
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let (facts, existing) = gather_facts(&txn, partner.id, email.as_str(), None).await?;
     if facts.is_partner_itself {
         return Err(RegError::Ineligible(
@@ -536,7 +536,7 @@ pub async fn answer(
         ),
         None => None,
     };
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::RegistrationConfirm, token).await??;
     let reg = load(&txn, link.subject_id.ok_or(LinkProblem::Unknown)?).await?;
     if reg.expires_at.is_some_and(|e| e <= Utc::now()) {
@@ -594,7 +594,7 @@ pub async fn resend(
     partner_id: Uuid,
     id: Uuid,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let reg = for_partner(&txn, partner_id, id).await?;
     let reg = apply(&txn, &reg, Event::Resend, actor, None).await?;
     registrations::Entity::update_many()
@@ -618,7 +618,7 @@ pub async fn cancel(
     partner_id: Uuid,
     id: Uuid,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let reg = for_partner(&txn, partner_id, id).await?;
     let reg = apply(&txn, &reg, Event::PartnerCancels, actor, None).await?;
     kill_links(&txn, reg.id).await?;
@@ -653,7 +653,7 @@ pub async fn end(
     id: Uuid,
     reason: &str,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let reg = load(&txn, id).await?;
     let event = match by {
         Ender::Partner(p) if p == reg.partner_id => Event::PartnerEnds,
@@ -731,7 +731,7 @@ pub async fn approve(
     actor: &Actor,
     id: Uuid,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let reg = load(&txn, id).await?;
     let verdicts = recheck(&txn, &reg).await?;
     if verdicts.iter().any(|v| !v.passed) {
@@ -762,7 +762,7 @@ pub async fn reject(
     id: Uuid,
     reason: &str,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let reg = load(&txn, id).await?;
     let reg = apply(&txn, &reg, Event::StaffRejects, actor, Some(reason)).await?;
     let (partner, account) = names(&txn, &reg).await?;
@@ -795,7 +795,7 @@ pub async fn expire_due(state: &AppState) -> Result<usize, RegError> {
         .await?;
     let mut n = 0;
     for reg in due {
-        let txn = state.db.write.begin().await?;
+        let txn = state.db.begin().await?;
         match apply(
             &txn,
             &reg,
@@ -1104,7 +1104,7 @@ pub async fn staff_digest(state: &AppState, every: chrono::Duration) -> Result<b
     {
         return Ok(false);
     }
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let claimed = match last {
         None => job_runs::Entity::insert(job_runs::ActiveModel {
             name: Set("staff_digest".into()),

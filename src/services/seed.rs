@@ -1,7 +1,7 @@
 //! Demonstration data for `seed-demo`: a staff user, partners (one suspended) with admins and
 //! members, and enough extra partners to page through. Safe to run twice.
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::auth::find_user_by_email;
@@ -50,7 +50,7 @@ const PARTNERS: &[DemoPartner] = &[
 pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     let hash = state.hasher.hash(DEMO_PASSWORD).await?;
     let now = Utc::now();
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     let mut add_user = Vec::new();
     if find_user_by_email(&txn, "staff@demo.test").await?.is_none() {
         add_user.push(user(
@@ -124,12 +124,16 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             .await?;
     }
     txn.commit().await?;
+    seed_customers(state).await?;
     println!("Demo data ready. Every demo login uses the password {DEMO_PASSWORD:?}:");
     println!("  provider staff     staff@demo.test");
     println!("  partner admin      partner@demo.test      (Northwind Resellers)");
     println!("  partner member     member@demo.test       (Northwind Resellers)");
     println!("  partner admin      blueharbor@demo.test   (Blue Harbor Agency)");
     println!("  suspended partner  suspended@demo.test    (cannot sign in)");
+    println!("  customer user      customer@demo.test     (Active Customer Inc, partner Northwind)");
+    println!("Accounts to try in \"Add a Customer account\": free1@demo.test .. free3@demo.test pass every");
+    println!("rule; balance@, services@, discount@, poc@ and postpaid@demo.test each fail one.");
     Ok(())
 }
 
@@ -174,4 +178,185 @@ fn user(
         created_at: Set(Utc::now()),
         last_sign_in_at: Set(None),
     }
+}
+
+/// Load-test data: one partner (`bench@demo.test`) with `n` accounts, each registered to it
+/// in a spread of statuses. Inserted in batches, in one transaction per batch.
+pub async fn seed_bench(state: &AppState, n: usize) -> anyhow::Result<Uuid> {
+    use crate::entities::{accounts, registrations};
+    let hash = state.hasher.hash(DEMO_PASSWORD).await?;
+    let now = Utc::now();
+    let partner_id = Uuid::new_v4();
+    let txn = state.db.begin().await?;
+    partners::Entity::insert(partner(partner_id, "Bench Partners", "Ben Bench", "US", true, now))
+        .exec_without_returning(&txn)
+        .await?;
+    users::Entity::insert(user("bench@demo.test", "Ben Bench", "partner", Some(partner_id), "admin", &hash))
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    let statuses = ["active", "active", "active", "pending_approval", "pending_customer", "ended", "declined"];
+    let batch = 500;
+    for start in (0..n).step_by(batch) {
+        let end = (start + batch).min(n);
+        let txn = state.db.begin().await?;
+        let mut accts = Vec::with_capacity(end - start);
+        let mut regs = Vec::with_capacity(end - start);
+        for i in start..end {
+            let id = Uuid::new_v4();
+            let at = now - Duration::seconds((n - i) as i64);
+            accts.push(accounts::ActiveModel {
+                id: Set(id),
+                company_name: Set(format!("Customer {i:06}")),
+                primary_email: Set(format!("customer{i}@bench.test")),
+                country: Set("US".into()),
+                phone: Set(String::new()),
+                data_center: Set("default".into()),
+                tags: Set(String::new()),
+                billing_mode: Set("prepaid".into()),
+                in_poc: Set(false),
+                active: Set(true),
+                source: Set("staff".into()),
+                created_at: Set(at),
+                updated_at: Set(at),
+            });
+            regs.push(registrations::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                partner_id: Set(partner_id),
+                account_id: Set(id),
+                friendly_name: Set(format!("Cust {i}")),
+                partner_role: Set("Partner".into()),
+                customer_type: Set("CUSTOMER".into()),
+                commission_bp: Set(1000 + (i % 10) as i32 * 50),
+                management_mode: Set(false),
+                status: Set(statuses[i % statuses.len()].into()),
+                new_account: Set(false),
+                created_via: Set("web".into()),
+                created_by_label: Set("bench".into()),
+                reason: Set(None),
+                expires_at: Set(Some(now + Duration::days(7))),
+                confirmed_at: Set(None),
+                activated_at: Set(None),
+                created_at: Set(at),
+                updated_at: Set(at),
+            });
+        }
+        accounts::Entity::insert_many(accts).exec_without_returning(&txn).await?;
+        registrations::Entity::insert_many(regs).exec_without_returning(&txn).await?;
+        txn.commit().await?;
+    }
+    println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
+    Ok(partner_id)
+}
+
+/// Accounts in every eligibility state and Northwind registrations in every status, so each
+/// page and rule has something to show.
+async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
+    use super::{
+        accounts::{self, BillingMode, NewAccount},
+        audit::{self, Actor},
+    };
+    use crate::{
+        domain::{CommissionRate, CountryCode, Email, PlainName},
+        entities::registrations,
+    };
+    if accounts::find_by_email(&state.db.read, "free1@demo.test").await?.is_some() {
+        return Ok(());
+    }
+    let actor = Actor::system("seed-demo");
+    let northwind = users::Entity::find()
+        .filter(users::Column::Email.eq("partner@demo.test"))
+        .one(&state.db.read)
+        .await?
+        .and_then(|u| u.partner_id)
+        .ok_or_else(|| anyhow::anyhow!("Northwind missing"))?;
+    let new = |email: &str, company: &str, billing: BillingMode, poc: bool| NewAccount {
+        company_name: PlainName::parse(company, "company").expect("valid"),
+        primary_email: Email::parse(email).expect("valid"),
+        country: CountryCode::parse("US").expect("valid"),
+        phone: None,
+        data_center: "us-east-1".into(),
+        tags: vec!["demo".into()],
+        billing_mode: billing,
+        in_poc: poc,
+        active: true,
+    };
+    let plain = [
+        ("free1@demo.test", "Free One LLC"),
+        ("free2@demo.test", "Free Two GmbH"),
+        ("free3@demo.test", "Free Three SAS"),
+        ("balance@demo.test", "Balance Holdings"),
+        ("services@demo.test", "Busy Services Co"),
+        ("discount@demo.test", "Discounted Ltd"),
+    ];
+    let txn = state.db.begin().await?;
+    let mut ids = std::collections::HashMap::new();
+    for (email, company) in plain {
+        let a = accounts::create(&txn, new(email, company, BillingMode::Prepaid, false), "staff", &actor).await?;
+        ids.insert(email, a.id);
+    }
+    accounts::create(&txn, new("poc@demo.test", "Trial Runner Inc", BillingMode::Prepaid, true), "staff", &actor).await?;
+    accounts::create(&txn, new("postpaid@demo.test", "Invoice Later Corp", BillingMode::Postpaid, false), "staff", &actor).await?;
+    txn.commit().await?;
+    accounts::add_credit(state, &actor, ids["balance@demo.test"], "topup", 25_000, "USD", "Prepaid top-up").await?;
+    accounts::add_service(state, &actor, ids["services@demo.test"], PlainName::parse("Compute", "s").expect("valid")).await?;
+    accounts::add_discount(state, &actor, ids["discount@demo.test"], PlainName::parse("Launch offer", "d").expect("valid"), 1500).await?;
+
+    // Northwind's customers, one per status.
+    let statuses = [
+        ("Active Customer Inc", "customer@demo.test", "active"),
+        ("Waiting Customer Co", "waiting@demo.test", "pending_customer"),
+        ("Confirmed Customer Co", "confirmed@demo.test", "pending_approval"),
+        ("Declining Customer Co", "declined@demo.test", "declined"),
+        ("Silent Customer Co", "expired@demo.test", "expired"),
+        ("Cancelled Customer Co", "cancelled@demo.test", "cancelled"),
+        ("Rejected Customer Co", "rejected@demo.test", "rejected"),
+        ("Former Customer Co", "ended@demo.test", "ended"),
+    ];
+    let hash = state.hasher.hash(DEMO_PASSWORD).await?;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    for (i, (company, email, status)) in statuses.iter().enumerate() {
+        let a = accounts::create(&txn, new(email, company, BillingMode::Prepaid, false), "partner", &actor).await?;
+        let at = now - Duration::days(30 - i as i64);
+        let id = Uuid::new_v4();
+        registrations::Entity::insert(registrations::ActiveModel {
+            id: Set(id),
+            partner_id: Set(northwind),
+            account_id: Set(a.id),
+            friendly_name: Set(company.split(' ').next().unwrap_or(company).to_string()),
+            partner_role: Set("Partner".into()),
+            customer_type: Set("CUSTOMER".into()),
+            commission_bp: Set(CommissionRate::parse("12.5").expect("valid").bp()),
+            management_mode: Set(i % 2 == 0),
+            status: Set(status.to_string()),
+            new_account: Set(false),
+            created_via: Set("web".into()),
+            created_by_label: Set("Nora West <partner@demo.test>".into()),
+            reason: Set(match *status {
+                "declined" => Some("We already have a partner".into()),
+                "rejected" => Some("Duplicate of an existing direct contract".into()),
+                "ended" => Some("Moved to direct billing".into()),
+                _ => None,
+            }),
+            expires_at: Set(Some(if *status == "pending_customer" { now + Duration::days(7) } else { at + Duration::days(7) })),
+            confirmed_at: Set(matches!(*status, "pending_approval" | "active" | "rejected" | "ended").then_some(at + Duration::days(1))),
+            activated_at: Set(matches!(*status, "active" | "ended").then_some(at + Duration::days(2))),
+            created_at: Set(at),
+            updated_at: Set(at),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        audit::record_full(&txn, &Actor::system("Nora West <partner@demo.test>"), "registration.requested", Some(northwind), Some(a.id), Some(id), &format!("{company} as Partner at 12.5% (demo data, now {status})")).await?;
+        if *status == "active" {
+            users::Entity::insert(users::ActiveModel {
+                account_id: Set(Some(a.id)),
+                ..user(email, "Cora Customer", "customer", None, "admin", &hash)
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
     ActiveValue::Set,
     ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -47,7 +47,7 @@ pub async fn create_staff(
         .hash(password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(StaffError::EmailTaken);
     }
@@ -173,7 +173,7 @@ pub async fn set_partner_active(
     partner_id: Uuid,
     active: bool,
 ) -> Result<partners::Model, StaffError> {
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin().await?;
     partners::Entity::find_by_id(partner_id)
         .one(&txn)
         .await?

@@ -1,6 +1,7 @@
 //! The HTML face: handlers by area. Each handler extracts, parses into domain types, calls a
 //! service and renders a page or redirects.
 pub mod auth;
+pub mod bench;
 pub mod confirm;
 pub mod ctx;
 pub mod customers;
@@ -8,6 +9,9 @@ pub mod dev_mail;
 pub mod home;
 pub mod partner_signup;
 pub mod staff;
+pub mod staff_accounts;
+pub mod staff_approvals;
+pub mod staff_audit;
 
 use std::collections::BTreeMap;
 
@@ -35,8 +39,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(customers::routes)
         .configure(confirm::routes)
         .configure(staff::routes)
+        .configure(staff_accounts::routes)
+        .configure(staff_approvals::routes)
+        .configure(staff_audit::routes)
         .configure(dev_mail::routes)
         .default_service(web::to(not_found));
+    if std::env::var("BENCH_ROUTES").is_ok_and(|v| v == "1") {
+        cfg.configure(bench::routes);
+    }
 }
 
 /// A bare handler: the reference point in benchmarks, and a liveness probe.

@@ -104,6 +104,114 @@ impl Browser {
             .unwrap()
     }
 
+    /// Opens an absolute URL (use `app.url(path)`).
+    pub async fn goto(&self, url: &str) {
+        self.driver.goto(url).await.unwrap();
+    }
+
+    /// Clicks the first `button` whose visible text is `text`, or else the first that contains it.
+    pub async fn click_button(&self, text: &str) {
+        let lit = xpath_literal(text);
+        let exact = format!("//button[normalize-space(.) = {lit}]");
+        let partial = format!("//button[contains(normalize-space(.), {lit})]");
+        let button = match self.driver.find(By::XPath(&exact)).await {
+            Ok(b) => b,
+            Err(_) => match self.driver.find(By::XPath(&partial)).await {
+                Ok(b) => b,
+                Err(_) => panic!("no button {text:?}; the page shows:\n{}", self.text().await),
+            },
+        };
+        button.click().await.unwrap();
+    }
+
+    /// Chooses the option with this value in the `select` named `name`.
+    pub async fn select(&self, name: &str, value: &str) {
+        SelectElement::new(&self.driver.find(By::Name(name)).await.unwrap())
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    /// Ticks or unticks the checkbox named `name`.
+    pub async fn set_checked(&self, name: &str, on: bool) {
+        let el = self.driver.find(By::Name(name)).await.unwrap();
+        if el.is_selected().await.unwrap() != on {
+            el.click().await.unwrap();
+        }
+    }
+
+    /// Signs in on /login, as a person would.
+    pub async fn sign_in(&self, login_url: &str, email: &str, password: &str) {
+        self.goto(login_url).await;
+        self.fill("email", email).await;
+        self.fill("password", password).await;
+        self.submit().await;
+    }
+
+    /// The page's text, or an error while a navigation replaces the document.
+    async fn try_text(&self) -> WebDriverResult<String> {
+        self.driver.find(By::Tag("body")).await?.text().await
+    }
+
+    /// Polls the page every 100 ms for up to 5 s until it shows `text`; returns the page text.
+    pub async fn wait_for_text(&self, text: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..50 {
+            if let Ok(body) = self.try_text().await {
+                if body.contains(text) {
+                    return body;
+                }
+                last = body;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let url = self.driver.current_url().await.map(|u| u.to_string());
+        panic!("{text:?} did not appear on {url:?} within 5 s; the page shows:\n{last}");
+    }
+
+    /// Polls for up to 5 s until the current URL's path starts with `prefix`; returns the path.
+    pub async fn wait_for_path(&self, prefix: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..50 {
+            if let Ok(url) = self.driver.current_url().await {
+                last = url.path().to_string();
+                if last.starts_with(prefix) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "expected a page under {prefix}, still on {last}; the page shows:\n{}",
+            self.text().await
+        );
+    }
+
+    /// The text of the first table row that contains `text`.
+    pub async fn row_text(&self, text: &str) -> String {
+        let xpath = format!("//tbody/tr[contains(., {})]", xpath_literal(text));
+        match self.driver.find(By::XPath(&xpath)).await {
+            Ok(row) => row.text().await.unwrap(),
+            Err(_) => panic!(
+                "no table row with {text:?}; the page shows:\n{}",
+                self.text().await
+            ),
+        }
+    }
+
+    /// The flash message shown after a redirect, as (kind, message), e.g. ("success", "...").
+    pub async fn flash(&self) -> Option<(String, String)> {
+        let el = self.driver.find(By::Css(".flash")).await.ok()?;
+        let class = el.class_name().await.ok()??;
+        let kind = class
+            .split_whitespace()
+            .find_map(|c| c.strip_prefix("flash-"))?
+            .to_string();
+        Some((kind, el.text().await.ok()?))
+    }
+
     /// Saves a screenshot when SCREENSHOT_DIR is set (used for the README).
     pub async fn shot(&self, name: &str) {
         if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
@@ -116,6 +224,18 @@ impl Browser {
         let _ = self.driver.clone().quit().await;
         let _ = self.chromedriver.kill();
         let _ = self.chromedriver.wait();
+    }
+}
+
+/// `s` as an XPath string literal (XPath 1.0 has no escapes: quotes need concat()).
+fn xpath_literal(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else if !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
     }
 }
 
@@ -202,4 +322,243 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
     assert!(b.text().await.contains("Netherlands"));
     b.shot("company").await;
     b.quit().await;
+}
+
+/// An existing provider account, made through the service the app itself uses.
+async fn existing_account(app: &TestApp, company: &str, email: &str) {
+    use partner_portal::{
+        domain::{CountryCode, Email, PlainName},
+        services::{
+            accounts::{self, BillingMode, NewAccount},
+            audit::Actor,
+        },
+    };
+    let txn = app.state.db.begin().await.unwrap();
+    accounts::create(
+        &txn,
+        NewAccount {
+            company_name: PlainName::parse(company, "company name").unwrap(),
+            primary_email: Email::parse(email).unwrap(),
+            country: CountryCode::parse("DE").unwrap(),
+            phone: None,
+            data_center: "default".into(),
+            tags: vec![],
+            billing_mode: BillingMode::Prepaid,
+            in_poc: false,
+            active: true,
+        },
+        "staff",
+        &Actor::system("test"),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+}
+
+/// Staff sign in, open the approval queue, open the request for `company` and approve it.
+async fn staff_approve(app: &TestApp, s: &Browser, company: &str) {
+    s.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
+        .await;
+    s.wait_for_path("/staff/partners").await;
+    s.goto(&app.url("/staff/approvals")).await;
+    s.wait_for_text(company).await;
+    let xpath = format!(
+        "//a[contains(@href, '/staff/approvals/')][contains(., {c}) or ancestor::tr[contains(., {c})]]",
+        c = xpath_literal(company)
+    );
+    match s.driver.find(By::XPath(&xpath)).await {
+        Ok(a) => a.click().await.unwrap(),
+        Err(_) => panic!(
+            "no link to the request of {company} in the queue:\n{}",
+            s.text().await
+        ),
+    }
+    s.wait_for_path("/staff/approvals/").await;
+    s.wait_for_text(company).await;
+    s.click_button("Approve").await;
+    // Back on a page with a success message.
+    for _ in 0..50 {
+        if let Some((kind, msg)) = s.flash().await {
+            assert_eq!(kind, "success", "approving failed: {msg}");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no message after approving; the page shows:\n{}",
+        s.text().await
+    );
+}
+
+/// The browser is on the page of one customer: /customers/{uuid}.
+async fn assert_customer_page(b: &Browser) {
+    let url = b.driver.current_url().await.unwrap();
+    let id = url.path().strip_prefix("/customers/").unwrap_or_default();
+    assert!(
+        uuid::Uuid::parse_str(id).is_ok(),
+        "expected the customer page, on {url}"
+    );
+}
+
+#[tokio::test]
+async fn a_partner_links_an_existing_account_the_customer_confirms_and_staff_approve_in_three_browsers(
+) {
+    let Some(p) = Browser::start().await else {
+        return;
+    };
+    let c = Browser::start().await.unwrap();
+    let s = Browser::start().await.unwrap();
+    let app = spawn_app().await;
+    app.partner("p@example.com", "Reseller Co").await;
+    app.staff("staff@example.com").await;
+    existing_account(&app, "Globex Corp", "it@globex.example").await;
+
+    // The partner checks the account, then adds it.
+    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    p.wait_for_text("Reseller Co").await;
+    p.goto(&app.url("/customers/new?mode=link")).await;
+    p.wait_for_text("Add a Customer account").await;
+    p.fill("email", "it@globex.example").await;
+    p.fill("friendly_name", "Globex").await;
+    p.fill("commission", "12.5").await;
+    p.click_button("Check eligibility").await;
+    p.wait_for_text("Eligibility of it@globex.example").await;
+    let rules = p.driver.find_all(By::Css("ul.rules li")).await.unwrap();
+    assert_eq!(rules.len(), 9, "every rule is listed:\n{}", p.text().await);
+    for rule in &rules {
+        let text = rule.text().await.unwrap();
+        let class = rule.class_name().await.unwrap().unwrap_or_default();
+        assert!(
+            text.starts_with('✓') && class.split_whitespace().any(|c| c == "pass"),
+            "rule not passed: {text:?} ({class})"
+        );
+    }
+    assert!(p
+        .driver
+        .find_all(By::Css("ul.rules li.fail"))
+        .await
+        .unwrap()
+        .is_empty());
+    // What was typed is kept for the add.
+    let kept = p
+        .driver
+        .find(By::Name("commission"))
+        .await
+        .unwrap()
+        .value()
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("12.5"));
+    p.click_button("Add").await;
+    let page = p.wait_for_text("Waiting for customer").await;
+    assert_customer_page(&p).await;
+    assert!(page.contains("Globex Corp"), "{page}");
+
+    // The customer opens the emailed link in their own browser and confirms.
+    let mail = app
+        .smtp
+        .wait_for("it@globex.example", "asks to become your partner")
+        .await;
+    assert!(mail.subject.contains("Reseller Co"), "{}", mail.subject);
+    c.goto(&link(&mail.text, "/confirm/")).await;
+    let page = c.wait_for_text("asks to become your partner").await;
+    assert!(page.contains("Reseller Co"), "{page}");
+    assert!(page.contains("Globex Corp"), "{page}");
+    assert!(
+        c.driver.find(By::Name("password")).await.is_err(),
+        "an existing account sets no password"
+    );
+    c.click_button("Confirm").await;
+    c.wait_for_text("Thank you, confirmed").await;
+
+    // The partner sees the request move on.
+    p.driver.refresh().await.unwrap();
+    p.wait_for_text("Waiting for approval").await;
+
+    // Staff approve in a third browser.
+    staff_approve(&app, &s, "Globex").await;
+
+    // The partner's list shows the active customer with its commission.
+    p.goto(&app.url("/customers")).await;
+    p.wait_for_text("My Customers").await;
+    let row = p.row_text("Globex").await;
+    assert!(row.contains("Active"), "{row}");
+    assert!(row.contains("12.5%"), "{row}");
+    assert!(!row.contains("Waiting"), "{row}");
+    p.shot("my-customers").await;
+
+    p.quit().await;
+    c.quit().await;
+    s.quit().await;
+}
+
+#[tokio::test]
+async fn a_partner_registers_a_new_customer_who_confirms_with_a_password_and_is_approved_in_three_browsers(
+) {
+    let Some(p) = Browser::start().await else {
+        return;
+    };
+    let c = Browser::start().await.unwrap();
+    let s = Browser::start().await.unwrap();
+    let app = spawn_app().await;
+    app.partner("p@example.com", "Reseller Co").await;
+    app.staff("staff@example.com").await;
+
+    // The partner registers a new customer.
+    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    p.wait_for_text("Reseller Co").await;
+    p.goto(&app.url("/customers/new?mode=new")).await;
+    p.wait_for_text("Register a new customer").await;
+    p.fill("company_name", "Initech").await;
+    p.set_checked("active", true).await;
+    p.fill("commission", "10").await;
+    p.select("customer_type", "CUSTOMER").await;
+    p.fill("friendly_name", "Initech").await;
+    p.fill("admin_name", "Ina Admin").await;
+    p.fill("admin_email", "ina@initech.example").await;
+    p.select("country", "FR").await;
+    p.fill("phone", "+33 1 23 45 67 89").await;
+    p.click_button("Save Customer").await;
+    let page = p.wait_for_text("Waiting for customer").await;
+    assert_customer_page(&p).await;
+    assert!(page.contains("Initech"), "{page}");
+    assert!(page.contains("ina@initech.example"), "{page}");
+
+    // The customer opens the link, chooses a password and confirms.
+    let mail = app
+        .smtp
+        .wait_for("ina@initech.example", "asks to become your partner")
+        .await;
+    c.goto(&link(&mail.text, "/confirm/")).await;
+    let page = c.wait_for_text("asks to become your partner").await;
+    assert!(page.contains("Reseller Co"), "{page}");
+    assert!(page.contains("Choose your password"), "{page}");
+    c.fill("password", PASSWORD).await;
+    c.fill("password_confirm", PASSWORD).await;
+    c.click_button("Confirm").await;
+    c.wait_for_text("Thank you, confirmed").await;
+
+    // Staff approve.
+    staff_approve(&app, &s, "Initech").await;
+
+    // The partner sees the customer active.
+    p.goto(&app.url("/customers")).await;
+    p.wait_for_text("My Customers").await;
+    let row = p.row_text("Initech").await;
+    assert!(row.contains("Active"), "{row}");
+    assert!(row.contains("10%"), "{row}");
+
+    // The customer signs in with the password they chose and sees their partner.
+    c.sign_in(&app.url("/login"), "ina@initech.example", PASSWORD)
+        .await;
+    c.wait_for_path("/my/partner").await;
+    let page = c.wait_for_text("Your partner").await;
+    assert!(page.contains("Reseller Co"), "{page}");
+    assert!(page.contains("Active"), "{page}");
+
+    p.quit().await;
+    c.quit().await;
+    s.quit().await;
 }

@@ -5,6 +5,7 @@ mod company;
 mod forms;
 mod helpers;
 mod outbox;
+mod registrations;
 mod security;
 mod signup;
 mod staff;

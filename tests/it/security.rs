@@ -446,15 +446,12 @@ async fn password_checks_beyond_capacity_get_429_not_a_stalled_server() {
     for c in &clients {
         tokens.push(c.get("/login").await.csrf());
     }
-    let attempts = clients.iter().zip(&tokens).map(|(c, t)| {
+    let attempts = clients.iter().zip(&tokens).map(|(c, t)| async move {
         c.post_raw(
             "/login",
-            &[
-                ("email", "busy@example.com"),
-                ("password", "wrong-password-1"),
-                ("csrf_token", t),
-            ],
+            &[("email", "busy@example.com"), ("password", "wrong-password-1"), ("csrf_token", t.as_str())],
         )
+        .await
     });
     let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
         .await

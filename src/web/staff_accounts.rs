@@ -1,0 +1,982 @@
+//! Provider staff pages for customer accounts: the list with search, filters, sort and pages;
+//! creating accounts one by one or from pasted CSV; and one account with its details, services,
+//! discounts, credit ledger and users. Those last decide whether a partner may take the
+//! account on, so staff keep them here.
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    ctx::Ctx, fmt_date, fmt_datetime, query_string, redirect_with, render, render_invalid,
+    staff::SortHeader, FieldErrors, Pager,
+};
+use crate::{
+    auth::{csrf::CsrfForm, StaffUser},
+    domain::{
+        countries::{self, COUNTRIES},
+        money, CommissionRate, CountryCode, Email, Invalid, Phone, PlainName,
+    },
+    entities::{accounts, credit_ledger, users},
+    error::{AppError, AppResult},
+    services::{
+        accounts::{
+            self as svc, AccountError, AccountQuery, AccountUpdate, BillingMode, NewAccount,
+            IMPORT_HEADER,
+        },
+        audit::Actor,
+    },
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The fixed paths come before `{id}`, which would otherwise swallow them.
+    cfg.route("/staff/accounts", web::get().to(list))
+        .route("/staff/accounts/new", web::get().to(new_form))
+        .route("/staff/accounts/new", web::post().to(create))
+        .service(
+            // Pasted CSV is larger than the app's usual 64 KB form limit.
+            web::resource("/staff/accounts/import")
+                .app_data(web::PayloadConfig::new(IMPORT_LIMIT))
+                .route(web::get().to(import_form))
+                .route(web::post().to(import)),
+        )
+        .route("/staff/accounts/{id}", web::get().to(show))
+        .route("/staff/accounts/{id}", web::post().to(update))
+        .route("/staff/accounts/{id}/services", web::post().to(add_service))
+        .route(
+            "/staff/accounts/{id}/discounts",
+            web::post().to(add_discount),
+        )
+        .route("/staff/accounts/{id}/credits", web::post().to(add_credit))
+        .route(
+            "/staff/accounts/{id}/items/{item}/end",
+            web::post().to(end_item),
+        );
+}
+
+fn into_app(e: AccountError) -> AppError {
+    match e {
+        AccountError::NotFound => AppError::NotFound,
+        AccountError::Db(e) => e.into(),
+        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
+    }
+}
+
+/// Only UUIDs name accounts; anything else is simply not found.
+fn parse_id(raw: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+fn account_path(id: Uuid) -> String {
+    format!("/staff/accounts/{id}")
+}
+
+/// A checkbox is sent only when ticked; any value counts.
+fn ticked(v: &str) -> bool {
+    !v.is_empty()
+}
+
+fn tick(b: bool) -> String {
+    if b {
+        "yes".into()
+    } else {
+        String::new()
+    }
+}
+
+// ---------- The list ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListParams {
+    q: String,
+    billing: String,
+    flag: String,
+    sort: String,
+    dir: String,
+    page: Option<u64>,
+}
+
+pub struct AccountRow {
+    pub id: String,
+    pub company_name: String,
+    pub primary_email: String,
+    pub country: String,
+    pub country_name: String,
+    pub billing_mode: String,
+    pub in_poc: bool,
+    pub active: bool,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/accounts.html")]
+struct AccountsPage {
+    ctx: Ctx,
+    q: String,
+    billing: String,
+    flag: String,
+    headers: Vec<SortHeader>,
+    rows: Vec<AccountRow>,
+    pager: Pager,
+}
+
+const PER_PAGE: u64 = 25;
+/// Far beyond any real list; keeps the offset arithmetic from overflowing.
+const MAX_PAGE: u64 = 1_000_000;
+
+/// Sortable columns by their query key; anything else sorts by company.
+const SORT_KEYS: [&str; 5] = ["company", "email", "country", "billing", "created"];
+
+async fn list(
+    req: HttpRequest,
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> AppResult<HttpResponse> {
+    let p = params.into_inner();
+    // Unknown filter values are dropped rather than matching nothing.
+    let billing = match p.billing.as_str() {
+        "prepaid" | "postpaid" => p.billing.clone(),
+        _ => String::new(),
+    };
+    let flag = match p.flag.as_str() {
+        "poc" | "active" | "inactive" => p.flag.clone(),
+        _ => String::new(),
+    };
+    let sort = SORT_KEYS
+        .into_iter()
+        .find(|k| *k == p.sort)
+        .unwrap_or("company");
+    let desc = p.dir == "desc";
+    // Clamped: the service multiplies the page by its size.
+    let page = p.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let (models, total) = svc::list(
+        &state,
+        &AccountQuery {
+            q: p.q.clone(),
+            billing: billing.clone(),
+            flag: flag.clone(),
+            sort: sort.into(),
+            desc,
+            page,
+            per_page: PER_PAGE,
+        },
+    )
+    .await?;
+    let header = |label: &'static str, key: &str| {
+        if key.is_empty() {
+            return SortHeader {
+                label,
+                href: String::new(),
+                class: "",
+            };
+        }
+        let current = key == sort;
+        let next_dir = if current && !desc { "desc" } else { "asc" };
+        SortHeader {
+            label,
+            href: format!(
+                "?{}",
+                query_string(&[
+                    ("q", &p.q),
+                    ("billing", &billing),
+                    ("flag", &flag),
+                    ("sort", key),
+                    ("dir", next_dir),
+                ])
+            ),
+            class: match (current, desc) {
+                (false, _) => "",
+                (true, false) => "sorted-asc",
+                (true, true) => "sorted-desc",
+            },
+        }
+    };
+    // An empty href marks a column that cannot be sorted.
+    let headers = vec![
+        header("Company", "company"),
+        header("Primary email", "email"),
+        header("Country", "country"),
+        header("Billing", "billing"),
+        header("POC", ""),
+        header("Active", ""),
+        header("Created", "created"),
+    ];
+    let rows = models
+        .iter()
+        .map(|a| AccountRow {
+            id: a.id.to_string(),
+            company_name: a.company_name.clone(),
+            primary_email: a.primary_email.clone(),
+            country: a.country.clone(),
+            country_name: countries::name(&a.country).unwrap_or("").into(),
+            billing_mode: a.billing_mode.clone(),
+            in_poc: a.in_poc,
+            active: a.active,
+            created: fmt_date(&a.created_at),
+        })
+        .collect();
+    let base = query_string(&[
+        ("q", &p.q),
+        ("billing", &billing),
+        ("flag", &flag),
+        ("sort", sort),
+        ("dir", if desc { "desc" } else { "asc" }),
+    ]);
+    render(&AccountsPage {
+        ctx: Ctx::new(&req, Some(&staff.0)),
+        q: p.q,
+        billing,
+        flag,
+        headers,
+        rows,
+        pager: Pager::new(page, PER_PAGE, total, base),
+    })
+}
+
+// ---------- Creating and editing ----------
+
+/// The account form as typed: kept as text so a refused form shows exactly what was sent.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct AccountParams {
+    company_name: String,
+    /// Only on the new-account form; an account's primary email does not change here.
+    primary_email: String,
+    country: String,
+    phone: String,
+    data_center: String,
+    tags: String,
+    billing_mode: String,
+    in_poc: String,
+    active: String,
+}
+
+impl AccountParams {
+    fn blank() -> Self {
+        Self {
+            data_center: "default".into(),
+            billing_mode: "prepaid".into(),
+            active: "yes".into(),
+            ..Default::default()
+        }
+    }
+
+    fn of(a: &accounts::Model) -> Self {
+        Self {
+            company_name: a.company_name.clone(),
+            primary_email: a.primary_email.clone(),
+            country: a.country.clone(),
+            phone: a.phone.clone(),
+            data_center: a.data_center.clone(),
+            tags: a.tags.clone(),
+            billing_mode: a.billing_mode.clone(),
+            in_poc: tick(a.in_poc),
+            active: tick(a.active),
+        }
+    }
+
+    /// Parses every field but the email, recording why each refused one was refused.
+    fn parse(&self, errors: &mut FieldErrors) -> Option<AccountUpdate> {
+        let company_name = errors.check(
+            "company_name",
+            PlainName::parse(&self.company_name, "company name"),
+        );
+        let country = errors.check("country", CountryCode::parse(&self.country));
+        let phone = if self.phone.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.check("phone", Phone::parse(&self.phone)).map(Some)
+        };
+        let data_center = errors.check("data_center", svc::parse_data_center(&self.data_center));
+        let tags = errors.check("tags", svc::parse_tags(&self.tags));
+        let billing_mode = errors.check("billing_mode", BillingMode::parse(&self.billing_mode));
+        Some(AccountUpdate {
+            company_name: company_name?,
+            country: country?,
+            phone: phone?,
+            data_center: data_center?,
+            tags: tags?,
+            billing_mode: billing_mode?,
+            in_poc: ticked(&self.in_poc),
+            active: ticked(&self.active),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/account_new.html")]
+struct NewAccountPage {
+    ctx: Ctx,
+    form: AccountParams,
+    errors: FieldErrors,
+    countries: &'static [(&'static str, &'static str)],
+}
+
+async fn new_form(req: HttpRequest, staff: StaffUser) -> AppResult<HttpResponse> {
+    render(&NewAccountPage {
+        ctx: Ctx::new(&req, Some(&staff.0)),
+        form: AccountParams::blank(),
+        errors: FieldErrors::default(),
+        countries: COUNTRIES,
+    })
+}
+
+async fn create(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    form: CsrfForm<AccountParams>,
+) -> AppResult<HttpResponse> {
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let email = errors.check("primary_email", Email::parse(&p.primary_email));
+    let profile = p.parse(&mut errors);
+    let invalid = |p: AccountParams, errors: FieldErrors| {
+        render_invalid(&NewAccountPage {
+            ctx: Ctx::new(&req, Some(&staff.0)),
+            form: p,
+            errors,
+            countries: COUNTRIES,
+        })
+    };
+    let (Some(email), Some(u)) = (email, profile) else {
+        return invalid(p, errors);
+    };
+    let actor = Actor::user(&staff.0.user);
+    let txn = state.db.begin().await?;
+    let new = NewAccount {
+        company_name: u.company_name,
+        primary_email: email,
+        country: u.country,
+        phone: u.phone,
+        data_center: u.data_center,
+        tags: u.tags,
+        billing_mode: u.billing_mode,
+        in_poc: u.in_poc,
+        active: u.active,
+    };
+    let account = match svc::create(&txn, new, "staff", &actor).await {
+        Ok(a) => a,
+        Err(AccountError::EmailTaken) => {
+            errors.add(
+                "primary_email",
+                "An account with this email already exists. Search for it in the account list.",
+            );
+            return invalid(p, errors);
+        }
+        Err(e) => return Err(into_app(e)),
+    };
+    txn.commit().await?;
+    Ok(redirect_with(
+        &session,
+        &account_path(account.id),
+        "success",
+        &format!("Account {} created.", account.company_name),
+    ))
+}
+
+// ---------- One account ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct ServiceParams {
+    name: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct DiscountParams {
+    description: String,
+    percent: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CreditParams {
+    kind: String,
+    amount: String,
+    currency: String,
+    note: String,
+}
+
+impl CreditParams {
+    fn blank() -> Self {
+        Self {
+            kind: "grant".into(),
+            currency: "USD".into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Ledger entry kinds: (value, label).
+const CREDIT_KINDS: &[(&str, &str)] = &[
+    ("grant", "Grant"),
+    ("topup", "Top-up"),
+    ("spend", "Spend"),
+    ("expiry", "Expiry"),
+    ("adjustment", "Adjustment"),
+];
+
+const CURRENCIES: &[&str] = &["USD", "EUR", "GBP"];
+
+fn kind_label(kind: &str) -> String {
+    CREDIT_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| kind.to_string())
+}
+
+/// What every form of the account page holds: the one that was sent keeps its values, the
+/// others start fresh.
+struct Forms {
+    edit: Option<AccountParams>,
+    service: ServiceParams,
+    discount: DiscountParams,
+    credit: CreditParams,
+}
+
+impl Default for Forms {
+    fn default() -> Self {
+        Self {
+            edit: None,
+            service: ServiceParams::default(),
+            discount: DiscountParams::default(),
+            credit: CreditParams::blank(),
+        }
+    }
+}
+
+pub struct AccountView {
+    pub id: String,
+    pub company_name: String,
+    pub primary_email: String,
+    pub country: String,
+    pub country_name: String,
+    pub phone: String,
+    pub data_center: String,
+    pub tags: String,
+    pub billing_mode: String,
+    pub in_poc: bool,
+    pub active: bool,
+    pub source: String,
+    pub created: String,
+    pub updated: String,
+}
+
+/// A service or a discount.
+pub struct ItemRow {
+    pub id: String,
+    pub name: String,
+    /// The discount's percentage; empty for a service.
+    pub percent: String,
+    pub active: bool,
+    pub since: String,
+}
+
+pub struct LedgerRow {
+    pub date: String,
+    pub kind: String,
+    pub amount: String,
+    pub negative: bool,
+    pub note: String,
+}
+
+pub struct UserRow {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub active: bool,
+    pub last_sign_in: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/account.html")]
+struct AccountPage {
+    ctx: Ctx,
+    account: AccountView,
+    edit: AccountParams,
+    service: ServiceParams,
+    discount: DiscountParams,
+    credit: CreditParams,
+    errors: FieldErrors,
+    services: Vec<ItemRow>,
+    discounts: Vec<ItemRow>,
+    /// Formatted, one per currency with a non-zero balance.
+    balances: Vec<String>,
+    ledger: Vec<LedgerRow>,
+    users: Vec<UserRow>,
+    countries: &'static [(&'static str, &'static str)],
+    kinds: &'static [(&'static str, &'static str)],
+    currencies: &'static [&'static str],
+}
+
+async fn account_page(
+    req: &HttpRequest,
+    staff: &StaffUser,
+    state: &AppState,
+    id: Uuid,
+    forms: Forms,
+    errors: FieldErrors,
+) -> AppResult<AccountPage> {
+    let conn = &state.db.read;
+    let a = svc::find(conn, id).await?.ok_or(AppError::NotFound)?;
+    let services = svc::services(conn, id).await?;
+    let discounts = svc::discounts(conn, id).await?;
+    let balances = svc::balances(conn, id).await?;
+    let ledger = svc::ledger(conn, id).await?;
+    let users = svc::users_of(conn, id).await?;
+    Ok(AccountPage {
+        ctx: Ctx::new(req, Some(&staff.0)),
+        edit: forms.edit.unwrap_or_else(|| AccountParams::of(&a)),
+        service: forms.service,
+        discount: forms.discount,
+        credit: forms.credit,
+        errors,
+        services: services
+            .into_iter()
+            .map(|s| ItemRow {
+                id: s.id.to_string(),
+                name: s.name,
+                percent: String::new(),
+                active: s.active,
+                since: fmt_date(&s.created_at),
+            })
+            .collect(),
+        discounts: discounts
+            .into_iter()
+            .map(|d| ItemRow {
+                id: d.id.to_string(),
+                name: d.description,
+                percent: CommissionRate::from_bp(d.percent_bp).to_string(),
+                active: d.active,
+                since: fmt_date(&d.created_at),
+            })
+            .collect(),
+        balances: balances
+            .iter()
+            .filter(|(amount, _)| *amount != 0)
+            .map(|(amount, cur)| money::format(*amount, cur))
+            .collect(),
+        ledger: ledger
+            .iter()
+            .map(|e: &credit_ledger::Model| LedgerRow {
+                date: fmt_datetime(&e.created_at),
+                kind: kind_label(&e.kind),
+                amount: money::format(e.amount_minor, &e.currency),
+                negative: e.amount_minor < 0,
+                note: e.note.clone(),
+            })
+            .collect(),
+        users: users
+            .iter()
+            .map(|u: &users::Model| UserRow {
+                name: u.name.clone(),
+                email: u.email.clone(),
+                role: u.role.clone(),
+                active: u.active,
+                last_sign_in: u
+                    .last_sign_in_at
+                    .as_ref()
+                    .map(fmt_datetime)
+                    .unwrap_or_else(|| "Never".into()),
+            })
+            .collect(),
+        account: AccountView {
+            id: a.id.to_string(),
+            company_name: a.company_name.clone(),
+            primary_email: a.primary_email.clone(),
+            country: a.country.clone(),
+            country_name: countries::name(&a.country).unwrap_or("").into(),
+            phone: a.phone.clone(),
+            data_center: a.data_center.clone(),
+            tags: a.tags.clone(),
+            billing_mode: a.billing_mode.clone(),
+            in_poc: a.in_poc,
+            active: a.active,
+            source: a.source.clone(),
+            created: fmt_datetime(&a.created_at),
+            updated: fmt_datetime(&a.updated_at),
+        },
+        countries: COUNTRIES,
+        kinds: CREDIT_KINDS,
+        currencies: CURRENCIES,
+    })
+}
+
+async fn show(
+    req: HttpRequest,
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    render(
+        &account_page(
+            &req,
+            &staff,
+            &state,
+            id,
+            Forms::default(),
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+/// The whole account page again, with the sent form's values and its field messages.
+async fn invalid(
+    req: &HttpRequest,
+    staff: &StaffUser,
+    state: &AppState,
+    id: Uuid,
+    forms: Forms,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    render_invalid(&account_page(req, staff, state, id, forms, errors).await?)
+}
+
+async fn update(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<AccountParams>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let Some(u) = p.parse(&mut errors) else {
+        let forms = Forms {
+            edit: Some(p),
+            ..Forms::default()
+        };
+        return invalid(&req, &staff, &state, id, forms, errors).await;
+    };
+    let account = svc::update(&state, &Actor::user(&staff.0.user), id, u)
+        .await
+        .map_err(into_app)?;
+    Ok(redirect_with(
+        &session,
+        &account_path(id),
+        "success",
+        &format!("Account {} saved.", account.company_name),
+    ))
+}
+
+async fn add_service(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<ServiceParams>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let Some(name) = errors.check("name", PlainName::parse(&p.name, "service name")) else {
+        let forms = Forms {
+            service: p,
+            ..Forms::default()
+        };
+        return invalid(&req, &staff, &state, id, forms, errors).await;
+    };
+    svc::add_service(&state, &Actor::user(&staff.0.user), id, name)
+        .await
+        .map_err(into_app)?;
+    Ok(redirect_with(
+        &session,
+        &account_path(id),
+        "success",
+        &format!("Service {} added.", p.name.trim()),
+    ))
+}
+
+/// A discount's percentage: like a commission rate, but zero is no discount.
+fn parse_discount(raw: &str) -> Result<CommissionRate, Invalid> {
+    if raw.trim().is_empty() {
+        return Err(Invalid::new("Enter the discount in percent, e.g. 20."));
+    }
+    let rate = CommissionRate::parse(raw)?;
+    if rate.bp() == 0 {
+        return Err(Invalid::new("Enter a discount above 0%."));
+    }
+    Ok(rate)
+}
+
+async fn add_discount(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<DiscountParams>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let description = errors.check(
+        "description",
+        PlainName::parse(&p.description, "description"),
+    );
+    let percent = errors.check("percent", parse_discount(&p.percent));
+    let (Some(description), Some(percent)) = (description, percent) else {
+        let forms = Forms {
+            discount: p,
+            ..Forms::default()
+        };
+        return invalid(&req, &staff, &state, id, forms, errors).await;
+    };
+    svc::add_discount(
+        &state,
+        &Actor::user(&staff.0.user),
+        id,
+        description,
+        percent.bp(),
+    )
+    .await
+    .map_err(into_app)?;
+    Ok(redirect_with(
+        &session,
+        &account_path(id),
+        "success",
+        &format!("Discount {} ({percent}) added.", p.description.trim()),
+    ))
+}
+
+/// The signed amount to store: spend and expiry take credit away, so a positive amount typed
+/// for them is stored negative; grants and top-ups only add.
+fn signed_amount(kind: &str, raw: &str) -> Result<i64, Invalid> {
+    let amount = money::parse_minor(raw)?;
+    if amount == 0 {
+        return Err(Invalid::new("Enter an amount other than zero."));
+    }
+    match kind {
+        "spend" | "expiry" => Ok(-amount.abs()),
+        "grant" | "topup" if amount < 0 => Err(Invalid::new(
+            "A grant or top-up adds credit: enter a positive amount. Use an adjustment to correct a mistake.",
+        )),
+        _ => Ok(amount),
+    }
+}
+
+async fn add_credit(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<CreditParams>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let p = form.0;
+    let mut errors = FieldErrors::default();
+    let kind = CREDIT_KINDS
+        .iter()
+        .find(|(k, _)| *k == p.kind)
+        .map(|(k, _)| *k);
+    if kind.is_none() {
+        errors.add("kind", "Choose what kind of entry this is.");
+    }
+    let currency = CURRENCIES.iter().find(|c| **c == p.currency).copied();
+    if currency.is_none() {
+        errors.add("currency", "Choose USD, EUR or GBP.");
+    }
+    let amount = errors.check("amount", signed_amount(kind.unwrap_or(""), &p.amount));
+    let note = p.note.trim();
+    if note.chars().count() > 500 {
+        errors.add("note", "Keep the note under 500 characters.");
+    } else if note.chars().any(char::is_control) {
+        errors.add("note", "The note contains characters that are not allowed.");
+    }
+    let (Some(kind), Some(currency), Some(amount), true) =
+        (kind, currency, amount, errors.is_empty())
+    else {
+        let forms = Forms {
+            credit: p,
+            ..Forms::default()
+        };
+        return invalid(&req, &staff, &state, id, forms, errors).await;
+    };
+    svc::add_credit(
+        &state,
+        &Actor::user(&staff.0.user),
+        id,
+        kind,
+        amount,
+        currency,
+        note,
+    )
+    .await
+    .map_err(into_app)?;
+    Ok(redirect_with(
+        &session,
+        &account_path(id),
+        "success",
+        &format!(
+            "{} of {} recorded.",
+            kind_label(kind),
+            money::format(amount, currency)
+        ),
+    ))
+}
+
+async fn end_item(
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<(String, String)>,
+    _form: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let (id, item) = path.into_inner();
+    let (id, item) = (parse_id(&id)?, parse_id(&item)?);
+    // Name the item in the message; the service only answers whether it ended one.
+    let conn = &state.db.read;
+    let name = match svc::services(conn, id)
+        .await?
+        .into_iter()
+        .find(|s| s.id == item)
+    {
+        Some(s) => format!("Service {}", s.name),
+        None => svc::discounts(conn, id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == item)
+            .map(|d| format!("Discount {}", d.description))
+            .ok_or(AppError::NotFound)?,
+    };
+    svc::end_item(&state, &Actor::user(&staff.0.user), id, item)
+        .await
+        .map_err(into_app)?;
+    Ok(redirect_with(
+        &session,
+        &account_path(id),
+        "success",
+        &format!("{name} ended; it stays listed as ended."),
+    ))
+}
+
+/// A form that carries nothing but its CSRF token.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoFields {}
+
+// ---------- CSV import ----------
+
+// Pasted text rather than a file upload: an upload needs a multipart form and a multipart
+// parser (with its own CSRF check), which this page does not have yet.
+/// The largest import form accepted, URL-encoded (about a megabyte of CSV text).
+const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportParams {
+    csv: String,
+}
+
+pub struct ImportResultRow {
+    pub line: usize,
+    pub email: String,
+    pub company: String,
+    pub created: bool,
+    pub errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/import.html")]
+struct ImportPage {
+    ctx: Ctx,
+    csv: String,
+    columns: String,
+    example: String,
+    errors: FieldErrors,
+    /// The whole file was refused (wrong header, unreadable).
+    problem: Option<String>,
+    /// `None` before anything was imported.
+    report: Option<Vec<ImportResultRow>>,
+    created: usize,
+    refused: usize,
+}
+
+impl ImportPage {
+    fn new(ctx: Ctx, csv: String) -> Self {
+        Self {
+            ctx,
+            csv,
+            columns: IMPORT_HEADER.join(","),
+            example: [
+                IMPORT_HEADER.join(","),
+                "Acme Widgets Ltd,billing@acme.example,GB,+44 20 7946 0958,eu-west,\"retail, uk\",prepaid,no".into(),
+                "Globex GmbH,it@globex.example,DE,,,,postpaid,yes".into(),
+            ]
+            .join("\n"),
+            errors: FieldErrors::default(),
+            problem: None,
+            report: None,
+            created: 0,
+            refused: 0,
+        }
+    }
+}
+
+async fn import_form(req: HttpRequest, staff: StaffUser) -> AppResult<HttpResponse> {
+    render(&ImportPage::new(
+        Ctx::new(&req, Some(&staff.0)),
+        String::new(),
+    ))
+}
+
+async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    form: CsrfForm<ImportParams>,
+) -> AppResult<HttpResponse> {
+    let csv = form.0.csv;
+    let mut page = ImportPage::new(Ctx::new(&req, Some(&staff.0)), csv.clone());
+    if csv.trim().is_empty() {
+        page.errors.add(
+            "csv",
+            "Paste the CSV text, starting with the row of column names.",
+        );
+        return render_invalid(&page);
+    }
+    let rows = match svc::import_csv(&state, &Actor::user(&staff.0.user), csv.as_bytes()).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            // Database failures are ours; anything else is about the pasted text.
+            if e.downcast_ref::<sea_orm::DbErr>().is_some()
+                || matches!(e.downcast_ref::<AccountError>(), Some(AccountError::Db(_)))
+            {
+                return Err(AppError::Unexpected(e));
+            }
+            page.problem = Some(e.to_string());
+            return render_invalid(&page);
+        }
+    };
+    let report: Vec<ImportResultRow> = rows
+        .into_iter()
+        .map(|r| ImportResultRow {
+            line: r.line,
+            email: r.email,
+            company: r.company,
+            created: r.errors.is_empty(),
+            errors: r.errors,
+        })
+        .collect();
+    page.created = report.iter().filter(|r| r.created).count();
+    page.refused = report.len() - page.created;
+    if report.is_empty() {
+        page.problem = Some("The CSV has a header row but no accounts below it.".into());
+    }
+    page.report = Some(report);
+    render(&page)
+}

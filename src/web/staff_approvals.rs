@@ -1,0 +1,492 @@
+//! Provider staff review partner–customer registrations: the queue of requests customers have
+//! confirmed, and one registration in any status with its terms, every eligibility rule checked
+//! again now, its history, and approving, rejecting or ending it.
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    ctx::Ctx, fmt_datetime, query_string, redirect_with, render, render_invalid, FieldErrors,
+};
+use crate::{
+    auth::{csrf::CsrfForm, StaffUser},
+    domain::{countries, eligibility::Verdict, registration::Status, CommissionRate},
+    error::{AppError, AppResult},
+    services::{
+        approvals::{self, Review},
+        audit::Actor,
+        registrations::{self as regs, Ender, RegError},
+    },
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/approvals", web::get().to(queue))
+        .route("/staff/approvals/{id}", web::get().to(show))
+        .route("/staff/approvals/{id}/approve", web::post().to(approve))
+        .route("/staff/approvals/{id}/reject", web::post().to(reject))
+        .route("/staff/approvals/{id}/end", web::post().to(end));
+}
+
+fn into_app(e: RegError) -> AppError {
+    match e {
+        RegError::NotFound => AppError::NotFound,
+        RegError::Other(e) => AppError::Unexpected(e),
+        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
+    }
+}
+
+fn parse_id(raw: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// "3 days", "5 hours", "12 minutes": how long a request has waited.
+fn waited(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(since) = since else {
+        return "–".into();
+    };
+    let d = now - since;
+    if d.num_days() >= 1 {
+        plural(d.num_days(), "day")
+    } else if d.num_hours() >= 1 {
+        plural(d.num_hours(), "hour")
+    } else if d.num_minutes() >= 1 {
+        plural(d.num_minutes(), "minute")
+    } else {
+        "just now".into()
+    }
+}
+
+// ---------- The queue ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct QueueParams {
+    q: String,
+}
+
+pub struct QueueRow {
+    pub id: String,
+    pub partner: String,
+    pub customer: String,
+    pub friendly_name: String,
+    pub role: String,
+    pub commission: String,
+    pub confirmed: String,
+    pub waiting: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/approvals.html")]
+struct QueuePage {
+    ctx: Ctx,
+    q: String,
+    rows: Vec<QueueRow>,
+    /// The service returns at most this many; say so when the queue is that long.
+    capped: bool,
+}
+
+/// What `registrations::approval_queue` returns at most.
+const QUEUE_CAP: usize = 500;
+
+async fn queue(
+    req: HttpRequest,
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    params: web::Query<QueueParams>,
+) -> AppResult<HttpResponse> {
+    let q = params.into_inner().q;
+    let now = Utc::now();
+    // The service's own search names `company_name` without its table, and both joined tables
+    // have one ("ambiguous column name"); until that is fixed the queue, at most QUEUE_CAP
+    // rows, is searched here.
+    let needle = q.trim().to_lowercase();
+    let rows: Vec<QueueRow> = regs::approval_queue(&state.db.read, "")
+        .await?
+        .into_iter()
+        .filter(|(r, partner, customer)| {
+            needle.is_empty()
+                || [partner, customer, &r.friendly_name]
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(&needle))
+        })
+        .map(|(r, partner, customer)| QueueRow {
+            id: r.id.to_string(),
+            partner,
+            customer,
+            friendly_name: r.friendly_name,
+            role: r.partner_role,
+            commission: CommissionRate::from_bp(r.commission_bp).to_string(),
+            confirmed: r
+                .confirmed_at
+                .as_ref()
+                .map(fmt_datetime)
+                .unwrap_or_default(),
+            waiting: waited(r.confirmed_at, now),
+        })
+        .collect();
+    render(&QueuePage {
+        ctx: Ctx::new(&req, Some(&staff.0)),
+        capped: rows.len() >= QUEUE_CAP,
+        q,
+        rows,
+    })
+}
+
+// ---------- One registration ----------
+
+pub struct RuleRow {
+    pub title: &'static str,
+    pub passed: bool,
+    pub message: String,
+}
+
+impl From<&Verdict> for RuleRow {
+    fn from(v: &Verdict) -> Self {
+        Self {
+            title: v.rule.title(),
+            passed: v.passed,
+            message: v.message.clone(),
+        }
+    }
+}
+
+pub struct EventRow {
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// "registration.approved" → "Approved".
+fn action_label(action: &str) -> String {
+    let last = action
+        .rsplit('.')
+        .next()
+        .unwrap_or(action)
+        .replace('_', " ");
+    let mut chars = last.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/approval.html")]
+struct ApprovalPage {
+    ctx: Ctx,
+    id: String,
+    partner_id: String,
+    partner_name: String,
+    partner_country: String,
+    partner_active: bool,
+    /// Search link to the partner in the partner directory.
+    partner_href: String,
+    account_id: String,
+    account_name: String,
+    account_email: String,
+    friendly_name: String,
+    role: String,
+    customer_type: String,
+    commission: String,
+    management_mode: bool,
+    status_label: &'static str,
+    status_tone: &'static str,
+    pending_approval: bool,
+    active: bool,
+    created_via: &'static str,
+    created_by: String,
+    created: String,
+    confirmed: String,
+    activated: String,
+    reason: Option<String>,
+    rules: Vec<RuleRow>,
+    all_pass: bool,
+    history: Vec<EventRow>,
+    /// Why the last action was refused, shown above everything.
+    refusal: Option<String>,
+    /// The rules that made the service refuse the approval.
+    refused_rules: Vec<RuleRow>,
+    /// The reason typed into the reject or end form.
+    reason_value: String,
+    errors: FieldErrors,
+}
+
+/// What a refused action sends back into the page.
+#[derive(Default)]
+struct Outcome {
+    /// Verdicts from the service, which replace the page's own re-check.
+    verdicts: Option<Vec<Verdict>>,
+    refusal: Option<String>,
+    reason_value: String,
+    errors: FieldErrors,
+}
+
+async fn load(state: &AppState, id: Uuid) -> AppResult<Review> {
+    approvals::review(&state.db.read, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn approval_page(
+    req: &HttpRequest,
+    staff: &StaffUser,
+    state: &AppState,
+    review: Review,
+    outcome: Outcome,
+) -> AppResult<ApprovalPage> {
+    let Review {
+        registration: r,
+        partner,
+        account,
+    } = review;
+    let conn = &state.db.read;
+    let refused_rules: Vec<RuleRow> = outcome
+        .verdicts
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter(|v| !v.passed)
+        .map(RuleRow::from)
+        .collect();
+    let verdicts = match outcome.verdicts {
+        Some(v) => v,
+        None => regs::recheck(conn, &r).await.map_err(into_app)?,
+    };
+    let history = regs::timeline(conn, r.id)
+        .await?
+        .into_iter()
+        .map(|e| EventRow {
+            when: fmt_datetime(&e.at),
+            actor: e.actor_label,
+            action: action_label(&e.action),
+            detail: e.detail,
+        })
+        .collect();
+    let status = Status::parse(&r.status);
+    let opt_time = |t: &Option<DateTime<Utc>>| t.as_ref().map(fmt_datetime).unwrap_or_default();
+    Ok(ApprovalPage {
+        ctx: Ctx::new(req, Some(&staff.0)),
+        id: r.id.to_string(),
+        partner_id: partner.id.to_string(),
+        partner_href: format!(
+            "/staff/partners?{}",
+            query_string(&[("q", &partner.id.to_string())]).trim_end_matches('&')
+        ),
+        partner_name: partner.company_name,
+        partner_country: countries::name(&partner.country)
+            .unwrap_or(&partner.country)
+            .to_string(),
+        partner_active: partner.active,
+        account_id: account.id.to_string(),
+        account_name: account.company_name,
+        account_email: account.primary_email,
+        friendly_name: r.friendly_name,
+        role: r.partner_role,
+        customer_type: r.customer_type,
+        commission: CommissionRate::from_bp(r.commission_bp).to_string(),
+        management_mode: r.management_mode,
+        status_label: status.map(Status::label).unwrap_or("Unknown"),
+        status_tone: status.map(Status::tone).unwrap_or("muted"),
+        pending_approval: status == Some(Status::PendingApproval),
+        active: status == Some(Status::Active),
+        created_via: if r.created_via == "api" {
+            "the partner API"
+        } else {
+            "the partner portal"
+        },
+        created_by: r.created_by_label,
+        created: fmt_datetime(&r.created_at),
+        confirmed: opt_time(&r.confirmed_at),
+        activated: opt_time(&r.activated_at),
+        reason: r.reason,
+        all_pass: verdicts.iter().all(|v| v.passed),
+        rules: verdicts.iter().map(RuleRow::from).collect(),
+        history,
+        refusal: outcome.refusal,
+        refused_rules,
+        reason_value: outcome.reason_value,
+        errors: outcome.errors,
+    })
+}
+
+async fn show(
+    req: HttpRequest,
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let review = load(&state, parse_id(&id)?).await?;
+    render(&approval_page(&req, &staff, &state, review, Outcome::default()).await?)
+}
+
+/// A form that carries nothing but its CSRF token.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoFields {}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReasonParams {
+    reason: String,
+}
+
+/// The transition was refused because the registration moved on meanwhile (someone else
+/// acted, or the partner cancelled): say so on the registration's page.
+fn moved_on(session: &Session, id: Uuid, e: &regs::RegError) -> HttpResponse {
+    let msg = match e {
+        RegError::NotAllowed(n) => format!(
+            "Nothing changed: the request is {} now, so it cannot be {}.",
+            n.from.label().to_lowercase(),
+            n.event.as_str()
+        ),
+        other => format!("Nothing changed: {other}."),
+    };
+    redirect_with(session, &format!("/staff/approvals/{id}"), "error", &msg)
+}
+
+async fn approve(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let review = load(&state, id).await?;
+    match regs::approve(&state, &Actor::user(&staff.0.user), id).await {
+        Ok(_) => Ok(redirect_with(
+            &session,
+            "/staff/approvals",
+            "success",
+            &format!(
+                "Approved: {} is now an active customer of {}.",
+                review.account.company_name, review.partner.company_name
+            ),
+        )),
+        Err(RegError::Ineligible(verdicts)) => {
+            let outcome = Outcome {
+                verdicts: Some(verdicts),
+                refusal: Some(format!(
+                    "{} was not approved: these rules fail now.",
+                    review.account.company_name
+                )),
+                ..Outcome::default()
+            };
+            render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?)
+        }
+        Err(e @ RegError::NotAllowed(_)) => Ok(moved_on(&session, id, &e)),
+        Err(e) => Err(into_app(e)),
+    }
+}
+
+/// The reason as the service stores it, or the message for the field.
+fn check_reason(raw: &str, required: bool) -> Result<String, String> {
+    let r = raw.trim();
+    if required && r.is_empty() {
+        return Err("Give the reason; the partner will read it.".into());
+    }
+    if r.chars().count() > 1000 {
+        return Err("Keep the reason under 1,000 characters.".into());
+    }
+    Ok(r.to_string())
+}
+
+async fn reject(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<ReasonParams>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let review = load(&state, id).await?;
+    let typed = form.0.reason;
+    let reason = match check_reason(&typed, true) {
+        Ok(r) => r,
+        Err(msg) => {
+            let mut errors = FieldErrors::default();
+            errors.add("reason", msg);
+            let outcome = Outcome {
+                reason_value: typed,
+                errors,
+                ..Outcome::default()
+            };
+            return render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?);
+        }
+    };
+    match regs::reject(&state, &Actor::user(&staff.0.user), id, &reason).await {
+        Ok(_) => Ok(redirect_with(
+            &session,
+            "/staff/approvals",
+            "success",
+            &format!(
+                "Rejected: {} will not become a customer of {}. The partner has been told why.",
+                review.account.company_name, review.partner.company_name
+            ),
+        )),
+        Err(e @ RegError::NotAllowed(_)) => Ok(moved_on(&session, id, &e)),
+        Err(e) => Err(into_app(e)),
+    }
+}
+
+async fn end(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<ReasonParams>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let review = load(&state, id).await?;
+    let typed = form.0.reason;
+    let reason = match check_reason(&typed, false) {
+        Ok(r) => r,
+        Err(msg) => {
+            let mut errors = FieldErrors::default();
+            errors.add("reason", msg);
+            let outcome = Outcome {
+                reason_value: typed,
+                errors,
+                ..Outcome::default()
+            };
+            return render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?);
+        }
+    };
+    match regs::end(
+        &state,
+        &Actor::user(&staff.0.user),
+        Ender::Staff,
+        id,
+        &reason,
+    )
+    .await
+    {
+        Ok(_) => Ok(redirect_with(
+            &session,
+            "/staff/approvals",
+            "success",
+            &format!(
+                "Ended: {} is no longer a customer of {}. Both have been told.",
+                review.account.company_name, review.partner.company_name
+            ),
+        )),
+        Err(e @ RegError::NotAllowed(_)) => Ok(moved_on(&session, id, &e)),
+        Err(e) => Err(into_app(e)),
+    }
+}
