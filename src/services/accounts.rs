@@ -481,8 +481,18 @@ pub fn like_pattern(needle: &str) -> String {
     )
 }
 
+/// Case-insensitive LIKE on a column named with its table (queries here join tables that
+/// share column names).
 pub fn ilike<C: sea_orm::ColumnTrait>(col: C, pattern: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.to_string()).escape('\\'))
+    Expr::expr(Func::lower(Expr::col((col.entity_name(), col))))
+        .like(LikeExpr::new(pattern.to_string()).escape('\\'))
+}
+
+/// Rows to skip for a 1-based page; absurd page numbers cannot overflow.
+pub fn page_offset(page: u64, per_page: u64) -> u64 {
+    page.clamp(1, 1_000_000)
+        .saturating_sub(1)
+        .saturating_mul(per_page)
 }
 
 pub async fn list(
@@ -520,7 +530,7 @@ pub async fn list(
     let rows = base
         .order_by(col, if q.desc { Order::Desc } else { Order::Asc })
         .order_by_asc(accounts::Column::Id)
-        .offset((Ord::max(q.page, 1) - 1) * q.per_page)
+        .offset(page_offset(q.page, q.per_page))
         .limit(q.per_page)
         .all(&state.db.read)
         .await?;

@@ -39,7 +39,9 @@ pub async fn request(state: &AppState, email: &Email) -> Result<(), SignupError>
     let cfg = &state.config;
     let txn = state.db.begin().await?;
     let taken = find_user_by_email(&txn, email.as_str()).await?.is_some()
-        || accounts::find_by_email(&txn, email.as_str()).await?.is_some();
+        || accounts::find_by_email(&txn, email.as_str())
+            .await?
+            .is_some();
     let msg = if taken {
         messages::PartnerAlreadyRegistered {
             login_url: cfg.url("/login"),
@@ -74,7 +76,11 @@ pub async fn request(state: &AppState, email: &Email) -> Result<(), SignupError>
 }
 
 pub async fn link_email(state: &AppState, token: &str) -> Result<String, SignupError> {
-    Ok(tokens::find_usable(&state.db.read, Purpose::CustomerSignup, token).await??.email)
+    Ok(
+        tokens::find_usable(&state.db.read, Purpose::CustomerSignup, token)
+            .await??
+            .email,
+    )
 }
 
 pub struct Details {
@@ -85,8 +91,16 @@ pub struct Details {
     pub password: NewPassword,
 }
 
-pub async fn complete(state: &AppState, token: &str, d: Details) -> Result<account::Model, SignupError> {
-    let hash = state.hasher.hash(d.password.expose()).await.map_err(anyhow::Error::from)?;
+pub async fn complete(
+    state: &AppState,
+    token: &str,
+    d: Details,
+) -> Result<account::Model, SignupError> {
+    let hash = state
+        .hasher
+        .hash(d.password.expose())
+        .await
+        .map_err(anyhow::Error::from)?;
     let txn = state.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::CustomerSignup, token).await??;
     if !tokens::consume(&txn, link.id).await? {

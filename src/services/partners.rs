@@ -1,9 +1,7 @@
 //! Partner organisations: email-first self-registration, the company profile, and the
 //! partner's own users (invitations, deactivation).
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{

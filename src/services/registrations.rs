@@ -171,16 +171,30 @@ fn conflict_verdicts(with_this_partner: bool) -> Vec<Verdict> {
         .collect()
 }
 
+/// Who asks for which account, and how: what a new registration is made of.
+struct Request<'a> {
+    partner: &'a partners::Model,
+    account: &'a account::Model,
+    terms: &'a Terms,
+    new_account: bool,
+    /// `web` | `api`
+    via: &'a str,
+    actor: &'a Actor,
+}
+
 async fn insert_registration(
     conn: &impl ConnectionTrait,
     state: &AppState,
-    partner: &partners::Model,
-    account: &account::Model,
-    terms: &Terms,
-    new_account: bool,
-    via: &str,
-    actor: &Actor,
+    r: Request<'_>,
 ) -> Result<registrations::Model, RegError> {
+    let Request {
+        partner,
+        account,
+        terms,
+        new_account,
+        via,
+        actor,
+    } = r;
     let now = Utc::now();
     let reg = registrations::Entity::insert(registrations::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -286,8 +300,19 @@ pub async fn add_existing(
         return Err(RegError::Ineligible(verdicts));
     }
     let account = account.ok_or(RegError::NotFound)?;
-    let reg =
-        insert_registration(&txn, state, partner, &account, &terms, false, via, actor).await?;
+    let reg = insert_registration(
+        &txn,
+        state,
+        Request {
+            partner,
+            account: &account,
+            terms: &terms,
+            new_account: false,
+            via,
+            actor,
+        },
+    )
+    .await?;
     txn.commit().await.map_err(|e| {
         if is_unique_violation(&e) {
             RegError::Ineligible(conflict_verdicts(false))
@@ -346,7 +371,19 @@ pub async fn add_new(
     })
     .exec_without_returning(&txn)
     .await?;
-    let reg = insert_registration(&txn, state, partner, &account, &terms, true, via, actor).await?;
+    let reg = insert_registration(
+        &txn,
+        state,
+        Request {
+            partner,
+            account: &account,
+            terms: &terms,
+            new_account: true,
+            via,
+            actor,
+        },
+    )
+    .await?;
     txn.commit().await?;
     state.wake_mailer();
     Ok((reg, account))
@@ -733,6 +770,8 @@ pub async fn approve(
 ) -> Result<registrations::Model, RegError> {
     let txn = state.db.begin().await?;
     let reg = load(&txn, id).await?;
+    let from = Status::parse(&reg.status).ok_or_else(|| anyhow::anyhow!("bad status"))?;
+    transition(from, Event::StaffApproves)?;
     let verdicts = recheck(&txn, &reg).await?;
     if verdicts.iter().any(|v| !v.passed) {
         return Err(RegError::Ineligible(verdicts));
@@ -1029,34 +1068,35 @@ pub async fn approval_queue(
                 .to(partners::Column::Id)
                 .into(),
         )
-        .filter(registrations::Column::Status.eq(Status::PendingApproval.as_str()));
+        .filter(registrations::Column::Status.eq(Status::PendingApproval.as_str()))
+        .column_as(partners::Column::CompanyName, "p_company")
+        .column_as(account::Column::CompanyName, "a_company");
     if !q.trim().is_empty() {
         let p = accounts::like_pattern(q);
         query = query.filter(
             Condition::any()
                 .add(accounts::ilike(account::Column::CompanyName, &p))
                 .add(accounts::ilike(account::Column::PrimaryEmail, &p))
-                .add(accounts::ilike(partners::Column::CompanyName, &p)),
+                .add(accounts::ilike(partners::Column::CompanyName, &p))
+                .add(accounts::ilike(registrations::Column::FriendlyName, &p)),
         );
     }
-    let rows: Vec<(registrations::Model, String, String)> = query
+    #[derive(sea_orm::FromQueryResult)]
+    struct Names {
+        p_company: String,
+        a_company: String,
+    }
+    let query = query
         .order_by_asc(registrations::Column::ConfirmedAt)
         .order_by_asc(registrations::Column::Id)
-        .limit(500)
-        .all(conn)
-        .await?
+        .limit(500);
+    let regs = query.clone().all(conn).await?;
+    let names = query.into_model::<Names>().all(conn).await?;
+    Ok(regs
         .into_iter()
-        .map(|r| (r, String::new(), String::new()))
-        .collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for (r, _, _) in rows {
-        let (p, a) = match names(conn, &r).await {
-            Ok(x) => x,
-            Err(_) => continue,
-        };
-        out.push((r, p.company_name, a.company_name));
-    }
-    Ok(out)
+        .zip(names)
+        .map(|(r, n)| (r, n.p_company, n.a_company))
+        .collect())
 }
 
 /// The live registration of an account (what its customer users see).

@@ -131,7 +131,9 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     println!("  partner member     member@demo.test       (Northwind Resellers)");
     println!("  partner admin      blueharbor@demo.test   (Blue Harbor Agency)");
     println!("  suspended partner  suspended@demo.test    (cannot sign in)");
-    println!("  customer user      customer@demo.test     (Active Customer Inc, partner Northwind)");
+    println!(
+        "  customer user      customer@demo.test     (Active Customer Inc, partner Northwind)"
+    );
     println!("Accounts to try in \"Add a Customer account\": free1@demo.test .. free3@demo.test pass every");
     println!("rule; balance@, services@, discount@, poc@ and postpaid@demo.test each fail one.");
     Ok(())
@@ -188,14 +190,36 @@ pub async fn seed_bench(state: &AppState, n: usize) -> anyhow::Result<Uuid> {
     let now = Utc::now();
     let partner_id = Uuid::new_v4();
     let txn = state.db.begin().await?;
-    partners::Entity::insert(partner(partner_id, "Bench Partners", "Ben Bench", "US", true, now))
-        .exec_without_returning(&txn)
-        .await?;
-    users::Entity::insert(user("bench@demo.test", "Ben Bench", "partner", Some(partner_id), "admin", &hash))
-        .exec_without_returning(&txn)
-        .await?;
+    partners::Entity::insert(partner(
+        partner_id,
+        "Bench Partners",
+        "Ben Bench",
+        "US",
+        true,
+        now,
+    ))
+    .exec_without_returning(&txn)
+    .await?;
+    users::Entity::insert(user(
+        "bench@demo.test",
+        "Ben Bench",
+        "partner",
+        Some(partner_id),
+        "admin",
+        &hash,
+    ))
+    .exec_without_returning(&txn)
+    .await?;
     txn.commit().await?;
-    let statuses = ["active", "active", "active", "pending_approval", "pending_customer", "ended", "declined"];
+    let statuses = [
+        "active",
+        "active",
+        "active",
+        "pending_approval",
+        "pending_customer",
+        "ended",
+        "declined",
+    ];
     let batch = 500;
     for start in (0..n).step_by(batch) {
         let end = (start + batch).min(n);
@@ -241,8 +265,12 @@ pub async fn seed_bench(state: &AppState, n: usize) -> anyhow::Result<Uuid> {
                 updated_at: Set(at),
             });
         }
-        accounts::Entity::insert_many(accts).exec_without_returning(&txn).await?;
-        registrations::Entity::insert_many(regs).exec_without_returning(&txn).await?;
+        accounts::Entity::insert_many(accts)
+            .exec_without_returning(&txn)
+            .await?;
+        registrations::Entity::insert_many(regs)
+            .exec_without_returning(&txn)
+            .await?;
         txn.commit().await?;
     }
     println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
@@ -260,7 +288,10 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
         domain::{CommissionRate, CountryCode, Email, PlainName},
         entities::registrations,
     };
-    if accounts::find_by_email(&state.db.read, "free1@demo.test").await?.is_some() {
+    if accounts::find_by_email(&state.db.read, "free1@demo.test")
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let actor = Actor::system("seed-demo");
@@ -292,21 +323,79 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     let txn = state.db.begin().await?;
     let mut ids = std::collections::HashMap::new();
     for (email, company) in plain {
-        let a = accounts::create(&txn, new(email, company, BillingMode::Prepaid, false), "staff", &actor).await?;
+        let a = accounts::create(
+            &txn,
+            new(email, company, BillingMode::Prepaid, false),
+            "staff",
+            &actor,
+        )
+        .await?;
         ids.insert(email, a.id);
     }
-    accounts::create(&txn, new("poc@demo.test", "Trial Runner Inc", BillingMode::Prepaid, true), "staff", &actor).await?;
-    accounts::create(&txn, new("postpaid@demo.test", "Invoice Later Corp", BillingMode::Postpaid, false), "staff", &actor).await?;
+    accounts::create(
+        &txn,
+        new(
+            "poc@demo.test",
+            "Trial Runner Inc",
+            BillingMode::Prepaid,
+            true,
+        ),
+        "staff",
+        &actor,
+    )
+    .await?;
+    accounts::create(
+        &txn,
+        new(
+            "postpaid@demo.test",
+            "Invoice Later Corp",
+            BillingMode::Postpaid,
+            false,
+        ),
+        "staff",
+        &actor,
+    )
+    .await?;
     txn.commit().await?;
-    accounts::add_credit(state, &actor, ids["balance@demo.test"], "topup", 25_000, "USD", "Prepaid top-up").await?;
-    accounts::add_service(state, &actor, ids["services@demo.test"], PlainName::parse("Compute", "s").expect("valid")).await?;
-    accounts::add_discount(state, &actor, ids["discount@demo.test"], PlainName::parse("Launch offer", "d").expect("valid"), 1500).await?;
+    accounts::add_credit(
+        state,
+        &actor,
+        ids["balance@demo.test"],
+        "topup",
+        25_000,
+        "USD",
+        "Prepaid top-up",
+    )
+    .await?;
+    accounts::add_service(
+        state,
+        &actor,
+        ids["services@demo.test"],
+        PlainName::parse("Compute", "s").expect("valid"),
+    )
+    .await?;
+    accounts::add_discount(
+        state,
+        &actor,
+        ids["discount@demo.test"],
+        PlainName::parse("Launch offer", "d").expect("valid"),
+        1500,
+    )
+    .await?;
 
     // Northwind's customers, one per status.
     let statuses = [
         ("Active Customer Inc", "customer@demo.test", "active"),
-        ("Waiting Customer Co", "waiting@demo.test", "pending_customer"),
-        ("Confirmed Customer Co", "confirmed@demo.test", "pending_approval"),
+        (
+            "Waiting Customer Co",
+            "waiting@demo.test",
+            "pending_customer",
+        ),
+        (
+            "Confirmed Customer Co",
+            "confirmed@demo.test",
+            "pending_approval",
+        ),
         ("Declining Customer Co", "declined@demo.test", "declined"),
         ("Silent Customer Co", "expired@demo.test", "expired"),
         ("Cancelled Customer Co", "cancelled@demo.test", "cancelled"),
@@ -317,7 +406,13 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     let now = Utc::now();
     let txn = state.db.begin().await?;
     for (i, (company, email, status)) in statuses.iter().enumerate() {
-        let a = accounts::create(&txn, new(email, company, BillingMode::Prepaid, false), "partner", &actor).await?;
+        let a = accounts::create(
+            &txn,
+            new(email, company, BillingMode::Prepaid, false),
+            "partner",
+            &actor,
+        )
+        .await?;
         let at = now - Duration::days(30 - i as i64);
         let id = Uuid::new_v4();
         registrations::Entity::insert(registrations::ActiveModel {
@@ -339,15 +434,34 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
                 "ended" => Some("Moved to direct billing".into()),
                 _ => None,
             }),
-            expires_at: Set(Some(if *status == "pending_customer" { now + Duration::days(7) } else { at + Duration::days(7) })),
-            confirmed_at: Set(matches!(*status, "pending_approval" | "active" | "rejected" | "ended").then_some(at + Duration::days(1))),
-            activated_at: Set(matches!(*status, "active" | "ended").then_some(at + Duration::days(2))),
+            expires_at: Set(Some(if *status == "pending_customer" {
+                now + Duration::days(7)
+            } else {
+                at + Duration::days(7)
+            })),
+            confirmed_at: Set(matches!(
+                *status,
+                "pending_approval" | "active" | "rejected" | "ended"
+            )
+            .then_some(at + Duration::days(1))),
+            activated_at: Set(
+                matches!(*status, "active" | "ended").then_some(at + Duration::days(2))
+            ),
             created_at: Set(at),
             updated_at: Set(at),
         })
         .exec_without_returning(&txn)
         .await?;
-        audit::record_full(&txn, &Actor::system("Nora West <partner@demo.test>"), "registration.requested", Some(northwind), Some(a.id), Some(id), &format!("{company} as Partner at 12.5% (demo data, now {status})")).await?;
+        audit::record_full(
+            &txn,
+            &Actor::system("Nora West <partner@demo.test>"),
+            "registration.requested",
+            Some(northwind),
+            Some(a.id),
+            Some(id),
+            &format!("{company} as Partner at 12.5% (demo data, now {status})"),
+        )
+        .await?;
         if *status == "active" {
             users::Entity::insert(users::ActiveModel {
                 account_id: Set(Some(a.id)),

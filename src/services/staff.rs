@@ -159,7 +159,7 @@ pub async fn list_partners(state: &AppState, q: &PartnerQuery) -> Result<Partner
     let rows = base
         .order_by(q.sort.column(), order)
         .order_by_asc(partners::Column::Id)
-        .offset((Ord::max(q.page, 1) - 1) * q.per_page)
+        .offset(super::accounts::page_offset(q.page, q.per_page))
         .limit(q.per_page)
         .all(&state.db.read)
         .await?;

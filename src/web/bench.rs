@@ -31,7 +31,10 @@ struct Bare {
     rows: Vec<(String, String, String)>,
 }
 
-async fn bare_customers(state: web::Data<AppState>, p: web::Query<Params>) -> AppResult<HttpResponse> {
+async fn bare_customers(
+    state: web::Data<AppState>,
+    p: web::Query<Params>,
+) -> AppResult<HttpResponse> {
     let rows = regs::list(
         &state.db.read,
         p.partner,
@@ -51,7 +54,13 @@ async fn bare_customers(state: web::Data<AppState>, p: web::Query<Params>) -> Ap
     render(&Bare {
         rows: rows
             .into_iter()
-            .map(|r| (r.company_name, r.registration.friendly_name, r.registration.status))
+            .map(|r| {
+                (
+                    r.company_name,
+                    r.registration.friendly_name,
+                    r.registration.status,
+                )
+            })
             .collect(),
     })
 }

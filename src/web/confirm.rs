@@ -48,11 +48,18 @@ struct ConfirmPage {
     errors: FieldErrors,
 }
 
-fn confirm_view(req: &HttpRequest, token: String, v: ConfirmationView, errors: FieldErrors) -> ConfirmPage {
+fn confirm_view(
+    req: &HttpRequest,
+    token: String,
+    v: ConfirmationView,
+    errors: FieldErrors,
+) -> ConfirmPage {
     ConfirmPage {
         ctx: Ctx::new(req, None),
         token,
-        partner_country: crate::domain::countries::name(&v.partner.country).unwrap_or(&v.partner.country).to_string(),
+        partner_country: crate::domain::countries::name(&v.partner.country)
+            .unwrap_or(&v.partner.country)
+            .to_string(),
         partner: v.partner.company_name,
         customer: v.account.company_name,
         role: v.registration.partner_role,
@@ -64,9 +71,18 @@ fn confirm_view(req: &HttpRequest, token: String, v: ConfirmationView, errors: F
 
 const RETRY: (&str, &str) = ("/login", "Go to sign-in");
 
-async fn confirm_page(req: HttpRequest, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
+async fn confirm_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
     match regs::confirmation(&state, &token).await {
-        Ok(v) => render(&confirm_view(&req, token.into_inner(), v, FieldErrors::default())),
+        Ok(v) => render(&confirm_view(
+            &req,
+            token.into_inner(),
+            v,
+            FieldErrors::default(),
+        )),
         Err(RegError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
         Err(e) => Err(e.into()),
     }
@@ -109,7 +125,12 @@ async fn confirm_submit(
     };
     let mut errors = FieldErrors::default();
     let password = if confirm && view.registration.new_account {
-        match parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&view.account.primary_email)) {
+        match parse_new_password(
+            &mut errors,
+            &p.password,
+            &p.password_confirm,
+            Some(&view.account.primary_email),
+        ) {
             Some(pw) => Some(pw),
             None => return render_invalid(&confirm_view(&req, token.into_inner(), view, errors)),
         }
@@ -146,11 +167,18 @@ struct PartnerInfo {
     management_mode: bool,
 }
 
-async fn my_partner(req: HttpRequest, customer: CustomerUser, current: CurrentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+async fn my_partner(
+    req: HttpRequest,
+    customer: CustomerUser,
+    current: CurrentUser,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     let live = regs::live_for_account(&state.db.read, customer.account_id).await?;
     let partner = live.map(|(reg, p)| PartnerInfo {
         company: p.company_name,
-        country: crate::domain::countries::name(&p.country).unwrap_or(&p.country).to_string(),
+        country: crate::domain::countries::name(&p.country)
+            .unwrap_or(&p.country)
+            .to_string(),
         role: reg.partner_role,
         status: Status::parse(&reg.status).unwrap_or(Status::Cancelled),
         since: fmt_date(reg.activated_at.as_ref().unwrap_or(&reg.created_at)),
@@ -175,7 +203,12 @@ async fn my_partner_end(
     form: CsrfForm<EndParams>,
 ) -> AppResult<HttpResponse> {
     let Some((reg, _)) = regs::live_for_account(&state.db.read, customer.account_id).await? else {
-        return Ok(redirect_with(&session, "/my/partner", "info", "Your account has no partner."));
+        return Ok(redirect_with(
+            &session,
+            "/my/partner",
+            "info",
+            "Your account has no partner.",
+        ));
     };
     match regs::end(&state, &Actor::user(&customer.user), Ender::Customer(customer.account_id), reg.id, &form.0.reason).await {
         Ok(_) => Ok(redirect_with(&session, "/my/partner", "success", "The relationship has ended. Your former partner and the provider have been told.")),
@@ -202,7 +235,12 @@ struct EmailParams {
 }
 
 async fn signup_page(req: HttpRequest) -> AppResult<HttpResponse> {
-    render(&SignupEmailPage { ctx: Ctx::new(&req, None), email: String::new(), errors: FieldErrors::default(), sent: false })
+    render(&SignupEmailPage {
+        ctx: Ctx::new(&req, None),
+        email: String::new(),
+        errors: FieldErrors::default(),
+        sent: false,
+    })
 }
 
 fn signup_error(e: SignupError) -> AppError {
@@ -212,13 +250,29 @@ fn signup_error(e: SignupError) -> AppError {
     }
 }
 
-async fn signup_submit(req: HttpRequest, state: web::Data<AppState>, form: CsrfForm<EmailParams>) -> AppResult<HttpResponse> {
+async fn signup_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<EmailParams>,
+) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::default();
     let Some(email) = errors.check("email", Email::parse(&form.0.email)) else {
-        return render_invalid(&SignupEmailPage { ctx: Ctx::new(&req, None), email: form.0.email, errors, sent: false });
+        return render_invalid(&SignupEmailPage {
+            ctx: Ctx::new(&req, None),
+            email: form.0.email,
+            errors,
+            sent: false,
+        });
     };
-    customer_signup::request(&state, &email).await.map_err(signup_error)?;
-    render(&SignupEmailPage { ctx: Ctx::new(&req, None), email: email.to_string(), errors, sent: true })
+    customer_signup::request(&state, &email)
+        .await
+        .map_err(signup_error)?;
+    render(&SignupEmailPage {
+        ctx: Ctx::new(&req, None),
+        email: email.to_string(),
+        errors,
+        sent: true,
+    })
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -245,7 +299,11 @@ struct SignupFormPage {
 
 const SIGNUP_RETRY: (&str, &str) = ("/signup", "Start again");
 
-async fn signup_form(req: HttpRequest, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
+async fn signup_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
     match customer_signup::link_email(&state, &token).await {
         Ok(email) => render(&SignupFormPage {
             ctx: Ctx::new(&req, None),
@@ -274,21 +332,62 @@ async fn signup_complete(
     };
     let p = form.0;
     let mut errors = FieldErrors::default();
-    let company_name = errors.check("company_name", PlainName::parse(&p.company_name, "company name"));
+    let company_name = errors.check(
+        "company_name",
+        PlainName::parse(&p.company_name, "company name"),
+    );
     let name = errors.check("name", PlainName::parse(&p.name, "name"));
     let country = errors.check("country", CountryCode::parse(&p.country));
-    let phone = if p.phone.trim().is_empty() { Some(None) } else { errors.check("phone", Phone::parse(&p.phone)).map(Some) };
+    let phone = if p.phone.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.check("phone", Phone::parse(&p.phone)).map(Some)
+    };
     let password = parse_new_password(&mut errors, &p.password, &p.password_confirm, Some(&email));
-    let (Some(company_name), Some(name), Some(country), Some(phone), Some(password)) = (company_name, name, country, phone, password) else {
+    let (Some(company_name), Some(name), Some(country), Some(phone), Some(password)) =
+        (company_name, name, country, phone, password)
+    else {
         let mut kept = p;
         kept.password.clear();
         kept.password_confirm.clear();
-        return render_invalid(&SignupFormPage { ctx: Ctx::new(&req, None), token: token.into_inner(), email, form: kept, errors, countries: COUNTRIES });
+        return render_invalid(&SignupFormPage {
+            ctx: Ctx::new(&req, None),
+            token: token.into_inner(),
+            email,
+            form: kept,
+            errors,
+            countries: COUNTRIES,
+        });
     };
-    match customer_signup::complete(&state, &token, Details { company_name, name, country, phone, password }).await {
-        Ok(account) => Ok(redirect_with(&session, "/login", "success", &format!("The account of {} is ready. Sign in to continue.", account.company_name))),
+    match customer_signup::complete(
+        &state,
+        &token,
+        Details {
+            company_name,
+            name,
+            country,
+            phone,
+            password,
+        },
+    )
+    .await
+    {
+        Ok(account) => Ok(redirect_with(
+            &session,
+            "/login",
+            "success",
+            &format!(
+                "The account of {} is ready. Sign in to continue.",
+                account.company_name
+            ),
+        )),
         Err(SignupError::Link(p)) => link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
-        Err(SignupError::EmailTaken) => Ok(redirect_with(&session, "/login", "info", "This email address already has an account. Sign in, or reset your password.")),
+        Err(SignupError::EmailTaken) => Ok(redirect_with(
+            &session,
+            "/login",
+            "info",
+            "This email address already has an account. Sign in, or reset your password.",
+        )),
         Err(e) => Err(signup_error(e)),
     }
 }

@@ -75,7 +75,9 @@ impl Ctx {
     }
 
     pub fn is_partner(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| !u.is_staff && !u.is_customer)
+        self.user
+            .as_ref()
+            .is_some_and(|u| !u.is_staff && !u.is_customer)
     }
 
     pub fn active(&self, prefix: &str) -> bool {

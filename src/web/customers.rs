@@ -49,7 +49,12 @@ pub struct Opt {
 }
 
 pub fn options(all: &'static [&'static str], current: &str) -> Vec<Opt> {
-    all.iter().map(|v| Opt { value: v, selected: *v == current }).collect()
+    all.iter()
+        .map(|v| Opt {
+            value: v,
+            selected: *v == current,
+        })
+        .collect()
 }
 
 impl From<RegError> for AppError {
@@ -165,7 +170,11 @@ async fn list(
     let (status, customer_type) = filters(&p);
     let sort = CustomerSort::parse(&p.sort);
     // Newest first unless asked otherwise.
-    let desc = if p.dir.is_empty() { sort == CustomerSort::Created } else { p.dir == "desc" };
+    let desc = if p.dir.is_empty() {
+        sort == CustomerSort::Created
+    } else {
+        p.dir == "desc"
+    };
     let page = p.page.unwrap_or(1).max(1);
     let org_view = p.view == "org";
     let mut rows = if org_view {
@@ -193,7 +202,13 @@ async fn list(
     let base = |page: u64| {
         format!(
             "?{}page={page}",
-            query_string(&[("q", &p.q), ("status", &p.status), ("type", &customer_type), ("sort", sort.key()), ("dir", dir)])
+            query_string(&[
+                ("q", &p.q),
+                ("status", &p.status),
+                ("type", &customer_type),
+                ("sort", sort.key()),
+                ("dir", dir)
+            ])
         )
     };
     let headers = [
@@ -213,7 +228,13 @@ async fn list(
             label,
             href: format!(
                 "?{}",
-                query_string(&[("q", &p.q), ("status", &p.status), ("type", &customer_type), ("sort", s.key()), ("dir", next_dir)])
+                query_string(&[
+                    ("q", &p.q),
+                    ("status", &p.status),
+                    ("type", &customer_type),
+                    ("sort", s.key()),
+                    ("dir", next_dir)
+                ])
             ),
             class: match (current, desc) {
                 (false, _) => "",
@@ -273,7 +294,12 @@ async fn export(
         done: bool,
     }
     let q = p.q.clone();
-    let start = Cursor { state, after: None, header: true, done: false };
+    let start = Cursor {
+        state,
+        after: None,
+        header: true,
+        done: false,
+    };
     let stream = futures_util::stream::unfold(start, move |mut c| {
         let q = q.clone();
         let customer_type = customer_type.clone();
@@ -284,7 +310,18 @@ async fn export(
             let mut w = csv::Writer::from_writer(Vec::new());
             if c.header {
                 c.header = false;
-                let _ = w.write_record(["Company", "Name", "Email", "Active", "Customer Type", "Usage", "Coming Expiry Date", "Status", "Commission", "Added"]);
+                let _ = w.write_record([
+                    "Company",
+                    "Name",
+                    "Email",
+                    "Active",
+                    "Customer Type",
+                    "Usage",
+                    "Coming Expiry Date",
+                    "Status",
+                    "Commission",
+                    "Added",
+                ]);
             }
             let batch = regs::list(
                 &c.state.db.read,
@@ -303,7 +340,12 @@ async fn export(
             .await;
             let mut batch = match batch {
                 Ok(b) => b,
-                Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), Cursor { done: true, ..c })),
+                Err(e) => {
+                    return Some((
+                        Err(actix_web::error::ErrorInternalServerError(e)),
+                        Cursor { done: true, ..c },
+                    ))
+                }
             };
             if batch.len() <= 500 {
                 c.done = true;
@@ -313,12 +355,18 @@ async fn export(
                 c.after = Some((last.registration.created_at, last.registration.id));
             }
             for r in &batch {
-                let status = Status::parse(&r.registration.status).map(|s| s.label()).unwrap_or("");
+                let status = Status::parse(&r.registration.status)
+                    .map(|s| s.label())
+                    .unwrap_or("");
                 let _ = w.write_record([
                     csv_safe(&r.company_name),
                     csv_safe(&r.registration.friendly_name),
                     csv_safe(&r.primary_email),
-                    if r.account_active { "Yes".into() } else { "No".into() },
+                    if r.account_active {
+                        "Yes".into()
+                    } else {
+                        "No".into()
+                    },
                     csv_safe(&r.registration.customer_type),
                     String::new(),
                     String::new(),
@@ -333,7 +381,10 @@ async fn export(
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"my-customers.csv\""))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"my-customers.csv\"",
+        ))
         .streaming(stream))
 }
 
@@ -380,7 +431,15 @@ struct ModeQuery {
     mode: Option<String>,
 }
 
-fn page(req: &HttpRequest, user: &PartnerUser, form: NewParams, errors: FieldErrors, verdicts: Vec<Verdict>, checked: bool, form_error: String) -> NewPage {
+fn page(
+    req: &HttpRequest,
+    user: &PartnerUser,
+    form: NewParams,
+    errors: FieldErrors,
+    verdicts: Vec<Verdict>,
+    checked: bool,
+    form_error: String,
+) -> NewPage {
     NewPage {
         types: options(CUSTOMER_TYPES, &form.customer_type),
         ctx: Ctx::new(req, Some(&user.current())),
@@ -395,22 +454,46 @@ fn page(req: &HttpRequest, user: &PartnerUser, form: NewParams, errors: FieldErr
     }
 }
 
-async fn new_page(req: HttpRequest, user: PartnerUser, q: web::Query<ModeQuery>) -> AppResult<HttpResponse> {
+async fn new_page(
+    req: HttpRequest,
+    user: PartnerUser,
+    q: web::Query<ModeQuery>,
+) -> AppResult<HttpResponse> {
     let form = NewParams {
-        mode: q.mode.clone().filter(|m| m == "new").unwrap_or_else(|| "link".into()),
+        mode: q
+            .mode
+            .clone()
+            .filter(|m| m == "new")
+            .unwrap_or_else(|| "link".into()),
         partner_role: "Partner".into(),
         customer_type: "CUSTOMER".into(),
         active: "on".into(),
         country: user.partner.country.clone(),
         ..Default::default()
     };
-    render(&page(&req, &user, form, FieldErrors::default(), vec![], false, String::new()))
+    render(&page(
+        &req,
+        &user,
+        form,
+        FieldErrors::default(),
+        vec![],
+        false,
+        String::new(),
+    ))
 }
 
 fn parse_terms(errors: &mut FieldErrors, p: &NewParams, fallback_name: &str) -> Option<Terms> {
-    let name_raw = if p.friendly_name.trim().is_empty() { fallback_name } else { &p.friendly_name };
+    let name_raw = if p.friendly_name.trim().is_empty() {
+        fallback_name
+    } else {
+        &p.friendly_name
+    };
     let friendly_name = errors.check("friendly_name", PlainName::parse(name_raw, "friendly name"));
-    let role_raw = if p.partner_role.trim().is_empty() { "Partner" } else { &p.partner_role };
+    let role_raw = if p.partner_role.trim().is_empty() {
+        "Partner"
+    } else {
+        &p.partner_role
+    };
     let partner_role = errors.check("partner_role", PlainName::parse(role_raw, "role"));
     let commission = errors.check("commission", CommissionRate::parse(&p.commission));
     let customer_type = if CUSTOMER_TYPES.contains(&p.customer_type.as_str()) {
@@ -439,14 +522,30 @@ async fn new_submit(
     let mut errors = FieldErrors::default();
     let actor = Actor::user(&user.user);
     let result = if p.mode == "new" {
-        let company = errors.check("company_name", PlainName::parse(&p.company_name, "customer's company name"));
-        let admin_name = errors.check("admin_name", PlainName::parse(&p.admin_name, "name of the customer's admin"));
+        let company = errors.check(
+            "company_name",
+            PlainName::parse(&p.company_name, "customer's company name"),
+        );
+        let admin_name = errors.check(
+            "admin_name",
+            PlainName::parse(&p.admin_name, "name of the customer's admin"),
+        );
         let admin_email = errors.check("admin_email", Email::parse(&p.admin_email));
         let country = errors.check("country", CountryCode::parse(&p.country));
-        let phone = if p.phone.trim().is_empty() { Some(None) } else { errors.check("phone", Phone::parse(&p.phone)).map(Some) };
+        let phone = if p.phone.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.check("phone", Phone::parse(&p.phone)).map(Some)
+        };
         let terms = parse_terms(&mut errors, &p, &p.company_name);
-        let (Some(company), Some(admin_name), Some(admin_email), Some(country), Some(phone), Some(terms)) =
-            (company, admin_name, admin_email, country, phone, terms)
+        let (
+            Some(company),
+            Some(admin_name),
+            Some(admin_email),
+            Some(country),
+            Some(phone),
+            Some(terms),
+        ) = (company, admin_name, admin_email, country, phone, terms)
         else {
             return render_invalid(&page(&req, &user, p, errors, vec![], false, String::new()));
         };
@@ -465,7 +564,9 @@ async fn new_submit(
             admin_name,
             password_hash: None,
         };
-        regs::add_new(&state, &actor, &user.partner, customer, terms, "web").await.map(|(r, _)| r)
+        regs::add_new(&state, &actor, &user.partner, customer, terms, "web")
+            .await
+            .map(|(r, _)| r)
     } else {
         let email = errors.check("email", Email::parse(&p.email));
         if p.action == "check" {
@@ -549,9 +650,15 @@ fn parse_id(id: &str) -> AppResult<Uuid> {
 
 /// People read "registration.confirmed" as "Confirmed".
 pub fn action_label(action: &str) -> String {
-    let tail = action.rsplit('.').next().unwrap_or(action).replace('_', " ");
+    let tail = action
+        .rsplit('.')
+        .next()
+        .unwrap_or(action)
+        .replace('_', " ");
     let mut c = tail.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 async fn show(
@@ -561,7 +668,9 @@ async fn show(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let reg = regs::for_partner(&state.db.read, user.org_id(), parse_id(&id)?).await?;
-    let account = accounts::find(&state.db.read, reg.account_id).await?.ok_or(AppError::NotFound)?;
+    let account = accounts::find(&state.db.read, reg.account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let status = Status::parse(&reg.status).unwrap_or(Status::Cancelled);
     let timeline = regs::timeline(&state.db.read, reg.id)
         .await?
@@ -583,7 +692,11 @@ async fn show(
                 name: u.name,
                 email: u.email,
                 role: u.role,
-                last_sign_in: u.last_sign_in_at.as_ref().map(fmt_datetime).unwrap_or_else(|| "Never".into()),
+                last_sign_in: u
+                    .last_sign_in_at
+                    .as_ref()
+                    .map(fmt_datetime)
+                    .unwrap_or_else(|| "Never".into()),
             })
             .collect();
         let credit = accounts::balances(&state.db.read, account.id)
@@ -593,7 +706,14 @@ async fn show(
             .map(|(a, c)| money::format(*a, c))
             .collect::<Vec<_>>()
             .join(", ");
-        (users, if credit.is_empty() { "None".into() } else { credit })
+        (
+            users,
+            if credit.is_empty() {
+                "None".into()
+            } else {
+                credit
+            },
+        )
     } else {
         (vec![], String::new())
     };
@@ -602,7 +722,9 @@ async fn show(
         id: reg.id.to_string(),
         company: account.company_name,
         email: account.primary_email,
-        country: crate::domain::countries::name(&account.country).unwrap_or(&account.country).to_string(),
+        country: crate::domain::countries::name(&account.country)
+            .unwrap_or(&account.country)
+            .to_string(),
         phone: account.phone,
         tags: account.tags,
         billing_mode: account.billing_mode,
@@ -615,7 +737,11 @@ async fn show(
         status,
         reason: reg.reason.unwrap_or_default(),
         created: fmt_datetime(&reg.created_at),
-        expires: reg.expires_at.as_ref().map(fmt_datetime).unwrap_or_default(),
+        expires: reg
+            .expires_at
+            .as_ref()
+            .map(fmt_datetime)
+            .unwrap_or_default(),
         credit,
         timeline,
         users,
@@ -628,7 +754,11 @@ struct ReasonParams {
     reason: String,
 }
 
-fn back_with(session: &Session, id: Uuid, result: Result<String, RegError>) -> AppResult<HttpResponse> {
+fn back_with(
+    session: &Session,
+    id: Uuid,
+    result: Result<String, RegError>,
+) -> AppResult<HttpResponse> {
     let to = format!("/customers/{id}");
     match result {
         Ok(msg) => Ok(redirect_with(session, &to, "success", &msg)),
@@ -641,22 +771,59 @@ fn back_with(session: &Session, id: Uuid, result: Result<String, RegError>) -> A
     }
 }
 
-async fn resend(session: Session, state: web::Data<AppState>, user: PartnerUser, id: web::Path<String>, _f: CsrfForm<ReasonParams>) -> AppResult<HttpResponse> {
+async fn resend(
+    session: Session,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    id: web::Path<String>,
+    _f: CsrfForm<ReasonParams>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let r = regs::resend(&state, &Actor::user(&user.user), user.org_id(), id).await;
-    back_with(&session, id, r.map(|_| "A new link has been sent; the previous one no longer works.".into()))
+    back_with(
+        &session,
+        id,
+        r.map(|_| "A new link has been sent; the previous one no longer works.".into()),
+    )
 }
 
-async fn cancel(session: Session, state: web::Data<AppState>, user: PartnerUser, id: web::Path<String>, _f: CsrfForm<ReasonParams>) -> AppResult<HttpResponse> {
+async fn cancel(
+    session: Session,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    id: web::Path<String>,
+    _f: CsrfForm<ReasonParams>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let r = regs::cancel(&state, &Actor::user(&user.user), user.org_id(), id).await;
-    back_with(&session, id, r.map(|_| "The request has been cancelled; its link no longer works.".into()))
+    back_with(
+        &session,
+        id,
+        r.map(|_| "The request has been cancelled; its link no longer works.".into()),
+    )
 }
 
-async fn end(session: Session, state: web::Data<AppState>, user: PartnerUser, id: web::Path<String>, form: CsrfForm<ReasonParams>) -> AppResult<HttpResponse> {
+async fn end(
+    session: Session,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    id: web::Path<String>,
+    form: CsrfForm<ReasonParams>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let r = regs::end(&state, &Actor::user(&user.user), regs::Ender::Partner(user.org_id()), id, &form.0.reason).await;
-    back_with(&session, id, r.map(|_| "The relationship has ended. The customer and you have been emailed.".into()))
+    let r = regs::end(
+        &state,
+        &Actor::user(&user.user),
+        regs::Ender::Partner(user.org_id()),
+        id,
+        &form.0.reason,
+    )
+    .await;
+    back_with(
+        &session,
+        id,
+        r.map(|_| "The relationship has ended. The customer and you have been emailed.".into()),
+    )
 }
 
 #[derive(Template)]
@@ -690,7 +857,9 @@ async fn user_page(
         .into_iter()
         .find(|u| u.id == uid)
         .ok_or(AppError::NotFound)?;
-    let account = accounts::find(&state.db.read, reg.account_id).await?.ok_or(AppError::NotFound)?;
+    let account = accounts::find(&state.db.read, reg.account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     render(&UserPage {
         ctx: Ctx::new(&req, Some(&user.current())),
         registration_id: reg.id.to_string(),
@@ -700,7 +869,11 @@ async fn user_page(
         role: u.role,
         active: u.active,
         created: fmt_date(&u.created_at),
-        last_sign_in: u.last_sign_in_at.as_ref().map(fmt_datetime).unwrap_or_else(|| "Never".into()),
+        last_sign_in: u
+            .last_sign_in_at
+            .as_ref()
+            .map(fmt_datetime)
+            .unwrap_or_else(|| "Never".into()),
     })
 }
 

@@ -108,19 +108,9 @@ async fn queue(
 ) -> AppResult<HttpResponse> {
     let q = params.into_inner().q;
     let now = Utc::now();
-    // The service's own search names `company_name` without its table, and both joined tables
-    // have one ("ambiguous column name"); until that is fixed the queue, at most QUEUE_CAP
-    // rows, is searched here.
-    let needle = q.trim().to_lowercase();
-    let rows: Vec<QueueRow> = regs::approval_queue(&state.db.read, "")
+    let rows: Vec<QueueRow> = regs::approval_queue(&state.db.read, &q)
         .await?
         .into_iter()
-        .filter(|(r, partner, customer)| {
-            needle.is_empty()
-                || [partner, customer, &r.friendly_name]
-                    .iter()
-                    .any(|s| s.to_lowercase().contains(&needle))
-        })
         .map(|(r, partner, customer)| QueueRow {
             id: r.id.to_string(),
             partner,

@@ -17,6 +17,14 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// A failed test never leaves chromedriver running: it is killed when the Browser drops.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.chromedriver.kill();
+        let _ = self.chromedriver.wait();
+    }
+}
+
 impl Browser {
     /// Starts chromedriver and a headless Chromium, or says why it cannot.
     pub async fn start() -> Option<Self> {
@@ -220,10 +228,9 @@ impl Browser {
         }
     }
 
-    pub async fn quit(mut self) {
+    pub async fn quit(self) {
         let _ = self.driver.clone().quit().await;
-        let _ = self.chromedriver.kill();
-        let _ = self.chromedriver.wait();
+        // Drop stops chromedriver (and with it Chromium).
     }
 }
 
@@ -249,7 +256,7 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
     b.driver.goto(app.url("/partners/register")).await.unwrap();
     b.fill("email", "browser@example.com").await;
     b.submit().await;
-    assert!(b.text().await.contains("Check your inbox"));
+    b.wait_for_text("Check your inbox").await;
 
     let mail = app
         .smtp
@@ -272,8 +279,7 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
     b.fill("password", PASSWORD).await;
     b.fill("password_confirm", PASSWORD).await;
     b.submit().await;
-    let body = b.text().await;
-    assert!(body.contains("6 to 15 digits"), "{body}");
+    b.wait_for_text("6 to 15 digits").await;
     let kept = b
         .driver
         .find(By::Name("company_name"))
@@ -288,6 +294,7 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
     b.fill("password", PASSWORD).await;
     b.fill("password_confirm", PASSWORD).await;
     b.submit().await;
+    b.wait_for_text("Browser Partners is registered").await;
     assert!(b
         .driver
         .current_url()
@@ -295,12 +302,11 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
         .unwrap()
         .as_str()
         .ends_with("/login"));
-    assert!(b.text().await.contains("Browser Partners is registered"));
 
     b.fill("email", "browser@example.com").await;
     b.fill("password", PASSWORD).await;
     b.submit().await;
-    let home = b.text().await;
+    let home = b.wait_for_text("Welcome, Bea Browser").await;
     assert!(home.contains("Browser Partners"), "{home}");
     assert!(home.contains("Active"));
     b.shot("partner-home").await;
@@ -312,6 +318,7 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
         .click()
         .await
         .unwrap();
+    b.wait_for_text("Netherlands").await;
     assert!(b
         .driver
         .current_url()
@@ -319,7 +326,6 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
         .unwrap()
         .as_str()
         .ends_with("/company"));
-    assert!(b.text().await.contains("Netherlands"));
     b.shot("company").await;
     b.quit().await;
 }

@@ -94,11 +94,16 @@ async fn status_of(app: &TestApp, id: &str) -> String {
 }
 
 fn reg_id(page: &Page) -> String {
-    page.location().trim_start_matches("/customers/").to_string()
+    page.location()
+        .trim_start_matches("/customers/")
+        .to_string()
 }
 
 async fn confirm_path(app: &TestApp, email: &str) -> String {
-    let mail = app.smtp.wait_for(email, "asks to become your partner").await;
+    let mail = app
+        .smtp
+        .wait_for(email, "asks to become your partner")
+        .await;
     link(&mail.text, "/confirm/").replace(&app.base, "")
 }
 
@@ -112,16 +117,29 @@ async fn a_linked_customer_confirms_by_email_staff_approve_and_it_is_active() {
     partner.sign_in("p@example.com", PASSWORD).await;
 
     let added = partner
-        .post_form("/customers/new", "/customers/new", &link_fields("IT@globex.example", "Globex"))
+        .post_form(
+            "/customers/new",
+            "/customers/new",
+            &link_fields("IT@globex.example", "Globex"),
+        )
         .await;
     added.expect_redirect("/customers/");
     let id = reg_id(&added);
-    partner.get(&format!("/customers/{id}")).await.expect_text("Waiting for customer").expect_text("Resend the link");
+    partner
+        .get(&format!("/customers/{id}"))
+        .await
+        .expect_text("Waiting for customer")
+        .expect_text("Resend the link");
 
     // The link only shows the request; mail scanners fetching it change nothing.
     let path = confirm_path(&app, "it@globex.example").await;
     let customer = app.client();
-    customer.get(&path).await.expect_status(StatusCode::OK).expect_text("Reseller Co").expect_text("Partner");
+    customer
+        .get(&path)
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("Reseller Co")
+        .expect_text("Partner");
     customer.get(&path).await.expect_status(StatusCode::OK);
     assert_eq!(status_of(&app, &id).await, "pending_customer");
 
@@ -131,22 +149,34 @@ async fn a_linked_customer_confirms_by_email_staff_approve_and_it_is_active() {
         .expect_status(StatusCode::OK)
         .expect_text("Thank you, confirmed");
     assert_eq!(status_of(&app, &id).await, "pending_approval");
-    app.smtp.wait_for("p@example.com", "Globex Corp confirmed your request").await;
+    app.smtp
+        .wait_for("p@example.com", "Globex Corp confirmed your request")
+        .await;
     // Used: the link is dead now.
     customer.get(&path).await.expect_status(StatusCode::GONE);
 
     let staff = app.client();
     staff.sign_in("staff@example.com", PASSWORD).await;
     staff
-        .post_form(&format!("/staff/approvals/{id}"), &format!("/staff/approvals/{id}/approve"), &[])
+        .post_form(
+            &format!("/staff/approvals/{id}"),
+            &format!("/staff/approvals/{id}/approve"),
+            &[],
+        )
         .await
         .expect_redirect("/staff/approvals");
     assert_eq!(status_of(&app, &id).await, "active");
-    app.smtp.wait_for("p@example.com", "Globex Corp is now your customer").await;
-    app.smtp.wait_for("it@globex.example", "Reseller Co is now your partner").await;
+    app.smtp
+        .wait_for("p@example.com", "Globex Corp is now your customer")
+        .await;
+    app.smtp
+        .wait_for("it@globex.example", "Reseller Co is now your partner")
+        .await;
 
     let list = partner.get("/customers").await;
-    list.expect_text("Globex Corp").expect_text("Active").expect_text("12.5%");
+    list.expect_text("Globex Corp")
+        .expect_text("Active")
+        .expect_text("12.5%");
     let page = partner.get(&format!("/customers/{id}")).await;
     for step in ["Requested", "Confirmed", "Approved"] {
         page.expect_text(step);
@@ -160,37 +190,94 @@ async fn every_eligibility_rule_is_refused_by_name() {
     app.partner("rival@example.com", "Rival Co").await;
     let actor = Actor::system("test");
     let balance = account(&app, "balance@x.example", "Balance Ltd").await;
-    accounts::add_credit(&app.state, &actor, balance, "topup", 25_000, "USD", "prepaid top-up").await.unwrap();
+    accounts::add_credit(
+        &app.state,
+        &actor,
+        balance,
+        "topup",
+        25_000,
+        "USD",
+        "prepaid top-up",
+    )
+    .await
+    .unwrap();
     let services = account(&app, "services@x.example", "Services Ltd").await;
-    accounts::add_service(&app.state, &actor, services, PlainName::parse("Compute", "s").unwrap()).await.unwrap();
+    accounts::add_service(
+        &app.state,
+        &actor,
+        services,
+        PlainName::parse("Compute", "s").unwrap(),
+    )
+    .await
+    .unwrap();
     let discount = account(&app, "discount@x.example", "Discount Ltd").await;
-    accounts::add_discount(&app.state, &actor, discount, PlainName::parse("Launch offer", "d").unwrap(), 2000).await.unwrap();
+    accounts::add_discount(
+        &app.state,
+        &actor,
+        discount,
+        PlainName::parse("Launch offer", "d").unwrap(),
+        2000,
+    )
+    .await
+    .unwrap();
     let poc = account(&app, "poc@x.example", "Poc Ltd").await;
     let postpaid = account(&app, "postpaid@x.example", "Postpaid Ltd").await;
     {
-        use sea_orm::{sea_query::Expr, EntityTrait};
         use partner_portal::entities::accounts as a;
-        a::Entity::update_many().col_expr(a::Column::InPoc, Expr::value(true)).filter(a::Column::Id.eq(poc)).exec(&app.state.db.write).await.unwrap();
-        a::Entity::update_many().col_expr(a::Column::BillingMode, Expr::value("postpaid")).filter(a::Column::Id.eq(postpaid)).exec(&app.state.db.write).await.unwrap();
+        use sea_orm::{sea_query::Expr, EntityTrait};
+        a::Entity::update_many()
+            .col_expr(a::Column::InPoc, Expr::value(true))
+            .filter(a::Column::Id.eq(poc))
+            .exec(&app.state.db.write)
+            .await
+            .unwrap();
+        a::Entity::update_many()
+            .col_expr(a::Column::BillingMode, Expr::value("postpaid"))
+            .filter(a::Column::Id.eq(postpaid))
+            .exec(&app.state.db.write)
+            .await
+            .unwrap();
     }
     account(&app, "taken@x.example", "Taken Ltd").await;
     let rival = app.client();
     rival.sign_in("rival@example.com", PASSWORD).await;
-    rival.post_form("/customers/new", "/customers/new", &link_fields("taken@x.example", "Taken")).await.expect_redirect("/customers/");
+    rival
+        .post_form(
+            "/customers/new",
+            "/customers/new",
+            &link_fields("taken@x.example", "Taken"),
+        )
+        .await
+        .expect_redirect("/customers/");
     account(&app, "mine@x.example", "Mine Ltd").await;
 
     let c = app.client();
     c.sign_in("p@example.com", PASSWORD).await;
-    c.post_form("/customers/new", "/customers/new", &link_fields("mine@x.example", "Mine")).await.expect_redirect("/customers/");
+    c.post_form(
+        "/customers/new",
+        "/customers/new",
+        &link_fields("mine@x.example", "Mine"),
+    )
+    .await
+    .expect_redirect("/customers/");
 
     let cases = [
         ("balance@x.example", "credit balance of $250.00"),
         ("services@x.example", "uses 1 service: Compute"),
-        ("discount@x.example", "receives a discount from the provider (Launch offer (20%))"),
+        (
+            "discount@x.example",
+            "receives a discount from the provider (Launch offer (20%))",
+        ),
         ("poc@x.example", "proof of concept"),
         ("postpaid@x.example", "billed postpaid"),
-        ("p@example.com", "belongs to a user of your own organisation"),
-        ("taken@x.example", "Another partner already manages this account"),
+        (
+            "p@example.com",
+            "belongs to a user of your own organisation",
+        ),
+        (
+            "taken@x.example",
+            "Another partner already manages this account",
+        ),
         ("mine@x.example", "You already registered this account"),
         ("nobody@x.example", "No account uses this email"),
     ];
@@ -198,13 +285,29 @@ async fn every_eligibility_rule_is_refused_by_name() {
         // The check shows the rule failing, and adding is refused with the same reason.
         let mut check = link_fields(email, "X");
         check[1] = ("action", "check");
-        c.post_form("/customers/new", "/customers/new", &check).await.expect_status(StatusCode::OK).expect_text(message);
-        let page = c.post_form("/customers/new", "/customers/new", &link_fields(email, "X")).await;
-        page.expect_status(StatusCode::UNPROCESSABLE_ENTITY).expect_text(message);
-        assert_eq!(page.input_value("email").unwrap(), email, "the form keeps what was typed");
+        c.post_form("/customers/new", "/customers/new", &check)
+            .await
+            .expect_status(StatusCode::OK)
+            .expect_text(message);
+        let page = c
+            .post_form("/customers/new", "/customers/new", &link_fields(email, "X"))
+            .await;
+        page.expect_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .expect_text(message);
+        assert_eq!(
+            page.input_value("email").unwrap(),
+            email,
+            "the form keeps what was typed"
+        );
     }
     // Only the two successful adds exist.
-    assert_eq!(registrations::Entity::find().count(&app.state.db.read).await.unwrap(), 2);
+    assert_eq!(
+        registrations::Entity::find()
+            .count(&app.state.db.read)
+            .await
+            .unwrap(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -215,20 +318,47 @@ async fn approval_rechecks_the_rules_and_refuses_one_broken_after_confirmation()
     let acct = account(&app, "late@x.example", "Late Ltd").await;
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
-    let id = reg_id(&partner.post_form("/customers/new", "/customers/new", &link_fields("late@x.example", "Late")).await);
+    let id = reg_id(
+        &partner
+            .post_form(
+                "/customers/new",
+                "/customers/new",
+                &link_fields("late@x.example", "Late"),
+            )
+            .await,
+    );
     let path = confirm_path(&app, "late@x.example").await;
-    app.client().post_form(&path, &path, &[("action", "confirm")]).await.expect_status(StatusCode::OK);
+    app.client()
+        .post_form(&path, &path, &[("action", "confirm")])
+        .await
+        .expect_status(StatusCode::OK);
 
     // After confirmation the account starts using a service.
-    accounts::add_service(&app.state, &Actor::system("test"), acct, PlainName::parse("Storage", "s").unwrap()).await.unwrap();
+    accounts::add_service(
+        &app.state,
+        &Actor::system("test"),
+        acct,
+        PlainName::parse("Storage", "s").unwrap(),
+    )
+    .await
+    .unwrap();
 
     let staff = app.client();
     staff.sign_in("staff@example.com", PASSWORD).await;
-    staff.get(&format!("/staff/approvals/{id}")).await.expect_text("Storage");
+    staff
+        .get(&format!("/staff/approvals/{id}"))
+        .await
+        .expect_text("Storage");
     let refused = staff
-        .post_form(&format!("/staff/approvals/{id}"), &format!("/staff/approvals/{id}/approve"), &[])
+        .post_form(
+            &format!("/staff/approvals/{id}"),
+            &format!("/staff/approvals/{id}/approve"),
+            &[],
+        )
         .await;
-    refused.expect_status(StatusCode::UNPROCESSABLE_ENTITY).expect_text("uses 1 service: Storage");
+    refused
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .expect_text("uses 1 service: Storage");
     assert_eq!(status_of(&app, &id).await, "pending_approval");
 }
 
@@ -238,7 +368,8 @@ async fn fifty_partners_adding_one_account_at_once_make_exactly_one_registration
     account(&app, "wanted@x.example", "Wanted Ltd").await;
     let mut partners = Vec::new();
     for i in 0..50 {
-        partners.push(quick_partner(&app, &format!("p{i}@example.com"), &format!("Partner {i}")).await);
+        partners
+            .push(quick_partner(&app, &format!("p{i}@example.com"), &format!("Partner {i}")).await);
     }
     let email = Email::parse("wanted@x.example").unwrap();
     let attempts = partners.iter().map(|p| {
@@ -269,7 +400,13 @@ async fn fifty_partners_adding_one_account_at_once_make_exactly_one_registration
         let rules: Vec<&str> = r.failed_rules().iter().map(|r| r.code()).collect();
         assert_eq!(rules, ["not_with_another_partner"], "{r:?}");
     }
-    assert_eq!(registrations::Entity::find().count(&app.state.db.read).await.unwrap(), 1);
+    assert_eq!(
+        registrations::Entity::find()
+            .count(&app.state.db.read)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -279,16 +416,34 @@ async fn confirmation_links_that_must_not_work_do_not() {
     account(&app, "a@x.example", "A Ltd").await;
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
-    let id = reg_id(&partner.post_form("/customers/new", "/customers/new", &link_fields("a@x.example", "A")).await);
+    let id = reg_id(
+        &partner
+            .post_form(
+                "/customers/new",
+                "/customers/new",
+                &link_fields("a@x.example", "A"),
+            )
+            .await,
+    );
     let first = confirm_path(&app, "a@x.example").await;
 
     // Resend: a new link, and the old one dies.
-    partner.post_form(&format!("/customers/{id}"), &format!("/customers/{id}/resend"), &[]).await.expect_redirect(&format!("/customers/{id}"));
+    partner
+        .post_form(
+            &format!("/customers/{id}"),
+            &format!("/customers/{id}/resend"),
+            &[],
+        )
+        .await
+        .expect_redirect(&format!("/customers/{id}"));
     let mut second = first.clone();
     for _ in 0..200 {
         let mails = app.smtp.to("a@x.example");
         if mails.len() == 2 {
-            let paths: Vec<String> = mails.iter().map(|m| link(&m.text, "/confirm/").replace(&app.base, "")).collect();
+            let paths: Vec<String> = mails
+                .iter()
+                .map(|m| link(&m.text, "/confirm/").replace(&app.base, ""))
+                .collect();
             second = paths.into_iter().find(|p| *p != first).unwrap();
             break;
         }
@@ -297,36 +452,82 @@ async fn confirmation_links_that_must_not_work_do_not() {
     assert_ne!(first, second);
     let customer = app.client();
     customer.get(&first).await.expect_status(StatusCode::GONE);
-    customer.post_form(&second, &first, &[("action", "confirm")]).await.expect_status(StatusCode::GONE);
+    customer
+        .post_form(&second, &first, &[("action", "confirm")])
+        .await
+        .expect_status(StatusCode::GONE);
     assert_eq!(status_of(&app, &id).await, "pending_customer");
 
     // A guessed token.
-    customer.get("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await.expect_status(StatusCode::NOT_FOUND);
+    customer
+        .get("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 
     // Cancelled by the partner: the live link dies too.
-    partner.post_form(&format!("/customers/{id}"), &format!("/customers/{id}/cancel"), &[]).await;
+    partner
+        .post_form(
+            &format!("/customers/{id}"),
+            &format!("/customers/{id}/cancel"),
+            &[],
+        )
+        .await;
     customer.get(&second).await.expect_status(StatusCode::GONE);
     assert_eq!(status_of(&app, &id).await, "cancelled");
     // Cancelled is final: cancelling again is explained, not crashed.
-    let again = partner.post_form(&format!("/customers/{id}"), &format!("/customers/{id}/cancel"), &[]).await;
+    let again = partner
+        .post_form(
+            &format!("/customers/{id}"),
+            &format!("/customers/{id}/cancel"),
+            &[],
+        )
+        .await;
     again.expect_redirect(&format!("/customers/{id}"));
-    partner.get(&format!("/customers/{id}")).await.expect_text("cannot be cancelled");
+    partner
+        .get(&format!("/customers/{id}"))
+        .await
+        .expect_text("cannot be cancelled");
 }
 
 #[tokio::test]
 async fn an_unanswered_request_expires_by_itself_and_the_partner_is_told() {
-    let app = spawn_app_with(Options::default().var("CONFIRM_LINK_MINUTES", 0).var("JOBS_EVERY_MS", 100)).await;
+    let app = spawn_app_with(
+        Options::default()
+            .var("CONFIRM_LINK_MINUTES", 0)
+            .var("JOBS_EVERY_MS", 100),
+    )
+    .await;
     app.partner("p@example.com", "Reseller Co").await;
     account(&app, "slow@x.example", "Slow Ltd").await;
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
-    let id = reg_id(&partner.post_form("/customers/new", "/customers/new", &link_fields("slow@x.example", "Slow")).await);
-    app.smtp.wait_for("p@example.com", "Your request to Slow Ltd expired").await;
+    let id = reg_id(
+        &partner
+            .post_form(
+                "/customers/new",
+                "/customers/new",
+                &link_fields("slow@x.example", "Slow"),
+            )
+            .await,
+    );
+    app.smtp
+        .wait_for("p@example.com", "Your request to Slow Ltd expired")
+        .await;
     assert_eq!(status_of(&app, &id).await, "expired");
     let path = confirm_path(&app, "slow@x.example").await;
-    app.client().get(&path).await.expect_status(StatusCode::GONE);
+    app.client()
+        .get(&path)
+        .await
+        .expect_status(StatusCode::GONE);
     // The account is free again.
-    partner.post_form("/customers/new", "/customers/new", &link_fields("slow@x.example", "Slow")).await.expect_redirect("/customers/");
+    partner
+        .post_form(
+            "/customers/new",
+            "/customers/new",
+            &link_fields("slow@x.example", "Slow"),
+        )
+        .await
+        .expect_redirect("/customers/");
 }
 
 #[tokio::test]
@@ -336,14 +537,29 @@ async fn a_customer_can_decline_and_the_partner_is_told_why() {
     account(&app, "no@x.example", "No Thanks Ltd").await;
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
-    let id = reg_id(&partner.post_form("/customers/new", "/customers/new", &link_fields("no@x.example", "No")).await);
+    let id = reg_id(
+        &partner
+            .post_form(
+                "/customers/new",
+                "/customers/new",
+                &link_fields("no@x.example", "No"),
+            )
+            .await,
+    );
     let path = confirm_path(&app, "no@x.example").await;
     app.client()
-        .post_form(&path, &path, &[("action", "decline"), ("reason", "We never met")])
+        .post_form(
+            &path,
+            &path,
+            &[("action", "decline"), ("reason", "We never met")],
+        )
         .await
         .expect_text("Request declined");
     assert_eq!(status_of(&app, &id).await, "declined");
-    let mail = app.smtp.wait_for("p@example.com", "No Thanks Ltd declined your request").await;
+    let mail = app
+        .smtp
+        .wait_for("p@example.com", "No Thanks Ltd declined your request")
+        .await;
     assert!(mail.text.contains("We never met"));
 }
 
@@ -355,20 +571,38 @@ async fn another_partner_gets_404_for_every_customer_route() {
     account(&app, "c@x.example", "C Ltd").await;
     let a = app.client();
     a.sign_in("a@example.com", PASSWORD).await;
-    let id = reg_id(&a.post_form("/customers/new", "/customers/new", &link_fields("c@x.example", "C")).await);
+    let id = reg_id(
+        &a.post_form(
+            "/customers/new",
+            "/customers/new",
+            &link_fields("c@x.example", "C"),
+        )
+        .await,
+    );
     let b = app.client();
     b.sign_in("b@example.com", PASSWORD).await;
-    b.get(&format!("/customers/{id}")).await.expect_status(StatusCode::NOT_FOUND);
-    b.get(&format!("/customers/{id}/users/{id}")).await.expect_status(StatusCode::NOT_FOUND);
+    b.get(&format!("/customers/{id}"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    b.get(&format!("/customers/{id}/users/{id}"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     for action in ["resend", "cancel", "end"] {
-        b.post_form("/customers", &format!("/customers/{id}/{action}"), &[]).await.expect_status(StatusCode::NOT_FOUND);
+        b.post_form("/customers", &format!("/customers/{id}/{action}"), &[])
+            .await
+            .expect_status(StatusCode::NOT_FOUND);
     }
     assert!(!b.get("/customers").await.body.contains("C Ltd"));
     let csv = b.get("/customers/export.csv").await;
     assert!(!csv.body.contains("C Ltd"));
     assert_eq!(status_of(&app, &id).await, "pending_customer");
     // Partners are kept out of staff pages.
-    for path in ["/staff/approvals", "/staff/accounts", "/staff/audit", &format!("/staff/approvals/{id}")] {
+    for path in [
+        "/staff/approvals",
+        "/staff/accounts",
+        "/staff/audit",
+        &format!("/staff/approvals/{id}"),
+    ] {
         b.get(path).await.expect_status(StatusCode::FORBIDDEN);
     }
 }
@@ -380,15 +614,27 @@ async fn hostile_names_are_escaped_in_pages_and_neutralised_in_csv() {
     account(&app, "evil@x.example", "<script>alert(1)</script>").await;
     let c = app.client();
     c.sign_in("p@example.com", PASSWORD).await;
-    c.post_form("/customers/new", "/customers/new", &link_fields("evil@x.example", "=cmd|' /C calc'!A0")).await.expect_redirect("/customers/");
+    c.post_form(
+        "/customers/new",
+        "/customers/new",
+        &link_fields("evil@x.example", "=cmd|' /C calc'!A0"),
+    )
+    .await
+    .expect_redirect("/customers/");
     let list = c.get("/customers").await;
     assert!(!list.body.contains("<script>alert(1)"));
     list.expect_text("&#60;script&#62;alert(1)");
     let csv = c.get("/customers/export.csv").await;
     csv.expect_status(StatusCode::OK);
-    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     assert!(csv.body.contains("'=cmd|"), "{}", csv.body);
-    assert!(!csv.body.lines().any(|l| l.starts_with("=") || l.contains(",=cmd")));
+    assert!(!csv
+        .body
+        .lines()
+        .any(|l| l.starts_with("=") || l.contains(",=cmd")));
 }
 
 #[tokio::test]
@@ -399,59 +645,154 @@ async fn a_new_customer_registered_by_a_partner_confirms_with_a_password_and_can
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
     let bad = partner
-        .post_form("/customers/new?mode=new", "/customers/new", &[("mode", "new"), ("action", "add"), ("company_name", "Initech"), ("active", "on"), ("commission", ""), ("customer_type", "CUSTOMER"), ("admin_name", "Ina"), ("admin_email", "ina@initech.example"), ("country", "FR")])
+        .post_form(
+            "/customers/new?mode=new",
+            "/customers/new",
+            &[
+                ("mode", "new"),
+                ("action", "add"),
+                ("company_name", "Initech"),
+                ("active", "on"),
+                ("commission", ""),
+                ("customer_type", "CUSTOMER"),
+                ("admin_name", "Ina"),
+                ("admin_email", "ina@initech.example"),
+                ("country", "FR"),
+            ],
+        )
         .await;
     bad.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.field_error("commission").is_some(), "commission is mandatory");
+    assert!(
+        bad.field_error("commission").is_some(),
+        "commission is mandatory"
+    );
     assert_eq!(bad.input_value("company_name").unwrap(), "Initech");
     assert_eq!(app.count("accounts").await, 0, "nothing written");
 
     let added = partner
-        .post_form("/customers/new?mode=new", "/customers/new", &[("mode", "new"), ("action", "add"), ("company_name", "Initech"), ("active", "on"), ("commission", "10"), ("customer_type", "CUSTOMER"), ("admin_name", "Ina Admin"), ("admin_email", "ina@initech.example"), ("country", "FR")])
+        .post_form(
+            "/customers/new?mode=new",
+            "/customers/new",
+            &[
+                ("mode", "new"),
+                ("action", "add"),
+                ("company_name", "Initech"),
+                ("active", "on"),
+                ("commission", "10"),
+                ("customer_type", "CUSTOMER"),
+                ("admin_name", "Ina Admin"),
+                ("admin_email", "ina@initech.example"),
+                ("country", "FR"),
+            ],
+        )
         .await;
     added.expect_redirect("/customers/");
     let id = reg_id(&added);
     let path = confirm_path(&app, "ina@initech.example").await;
     let customer = app.client();
     customer.get(&path).await.expect_text("Choose a password");
-    let weak = customer.post_form(&path, &path, &[("action", "confirm"), ("password", "short"), ("password_confirm", "short")]).await;
+    let weak = customer
+        .post_form(
+            &path,
+            &path,
+            &[
+                ("action", "confirm"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
     weak.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(status_of(&app, &id).await, "pending_customer");
     customer
-        .post_form(&path, &path, &[("action", "confirm"), ("password", PASSWORD), ("password_confirm", PASSWORD)])
+        .post_form(
+            &path,
+            &path,
+            &[
+                ("action", "confirm"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
         .await
         .expect_text("Thank you, confirmed");
 
     let staff = app.client();
     staff.sign_in("staff@example.com", PASSWORD).await;
-    staff.post_form(&format!("/staff/approvals/{id}"), &format!("/staff/approvals/{id}/approve"), &[]).await.expect_redirect("/staff/approvals");
+    staff
+        .post_form(
+            &format!("/staff/approvals/{id}"),
+            &format!("/staff/approvals/{id}/approve"),
+            &[],
+        )
+        .await
+        .expect_redirect("/staff/approvals");
 
-    customer.sign_in("ina@initech.example", PASSWORD).await.expect_redirect("/my/partner");
-    customer.get("/my/partner").await.expect_text("Reseller Co").expect_text("Active");
+    customer
+        .sign_in("ina@initech.example", PASSWORD)
+        .await
+        .expect_redirect("/my/partner");
+    customer
+        .get("/my/partner")
+        .await
+        .expect_text("Reseller Co")
+        .expect_text("Active");
     // Customers are kept out of partner and staff pages.
-    customer.get("/customers").await.expect_status(StatusCode::FORBIDDEN);
-    customer.get("/staff/approvals").await.expect_status(StatusCode::FORBIDDEN);
+    customer
+        .get("/customers")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    customer
+        .get("/staff/approvals")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 
     customer
         .post_form("/my/partner", "/my/partner/end", &[("reason", "Moving on")])
         .await
         .expect_redirect("/my/partner");
     assert_eq!(status_of(&app, &id).await, "ended");
-    app.smtp.wait_for("p@example.com", "Initech is no longer a customer of Reseller Co").await;
-    app.smtp.wait_for("staff@example.com", "Initech is no longer a customer of Reseller Co").await;
-    partner.get(&format!("/customers/{id}")).await.expect_text("Ended").expect_text("Moving on");
+    app.smtp
+        .wait_for(
+            "p@example.com",
+            "Initech is no longer a customer of Reseller Co",
+        )
+        .await;
+    app.smtp
+        .wait_for(
+            "staff@example.com",
+            "Initech is no longer a customer of Reseller Co",
+        )
+        .await;
+    partner
+        .get(&format!("/customers/{id}"))
+        .await
+        .expect_text("Ended")
+        .expect_text("Moving on");
 }
 
 #[tokio::test]
 async fn staff_get_one_digest_for_waiting_requests() {
-    let app = spawn_app_with(Options::default().var("JOBS_EVERY_MS", 100).var("DIGEST_MINUTES", 60)).await;
+    let app = spawn_app_with(
+        Options::default()
+            .var("JOBS_EVERY_MS", 100)
+            .var("DIGEST_MINUTES", 60),
+    )
+    .await;
     app.partner("p@example.com", "Reseller Co").await;
     app.staff("staff@example.com").await;
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
     for (email, name) in [("one@x.example", "One Ltd"), ("two@x.example", "Two Ltd")] {
         account(&app, email, name).await;
-        partner.post_form("/customers/new", "/customers/new", &link_fields(email, name)).await.expect_redirect("/customers/");
+        partner
+            .post_form(
+                "/customers/new",
+                "/customers/new",
+                &link_fields(email, name),
+            )
+            .await
+            .expect_redirect("/customers/");
     }
     // Both confirm within one digest period.
     let a = confirm_path(&app, "one@x.example").await;
@@ -459,9 +800,17 @@ async fn staff_get_one_digest_for_waiting_requests() {
     let customer = app.client();
     customer.post_form(&a, &a, &[("action", "confirm")]).await;
     customer.post_form(&b, &b, &[("action", "confirm")]).await;
-    let digest = app.smtp.wait_for("staff@example.com", "waiting for approval").await;
+    let digest = app
+        .smtp
+        .wait_for("staff@example.com", "waiting for approval")
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let digests: Vec<Mail> = app.smtp.to("staff@example.com").into_iter().filter(|m| m.subject.contains("waiting for approval")).collect();
+    let digests: Vec<Mail> = app
+        .smtp
+        .to("staff@example.com")
+        .into_iter()
+        .filter(|m| m.subject.contains("waiting for approval"))
+        .collect();
     assert_eq!(digests.len(), 1, "one digest, not one mail per request");
     assert!(digest.text.contains("/staff/approvals"));
 }

@@ -449,7 +449,11 @@ async fn password_checks_beyond_capacity_get_429_not_a_stalled_server() {
     let attempts = clients.iter().zip(&tokens).map(|(c, t)| async move {
         c.post_raw(
             "/login",
-            &[("email", "busy@example.com"), ("password", "wrong-password-1"), ("csrf_token", t.as_str())],
+            &[
+                ("email", "busy@example.com"),
+                ("password", "wrong-password-1"),
+                ("csrf_token", t.as_str()),
+            ],
         )
         .await
     });
