@@ -39,7 +39,7 @@ if [ -n "${BENCH_BIN:-}" ]; then
 else
     echo "=== Building (cargo build --release --locked)"
     cargo build --release --locked
-    BIN="$ROOT/target/release/partner-portal"
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/partner-portal"
 fi
 [ -x "$BIN" ] || die "$BIN not found after the build"
 

@@ -36,6 +36,9 @@ pub struct Config {
     pub throttle_ip_limit: i32,
     pub throttle_window: chrono::Duration,
     pub workers: usize,
+    /// Partner API rate limit per app: average requests a second, and the burst allowed.
+    pub api_rate_per_second: f64,
+    pub api_rate_burst: f64,
 }
 
 fn env_num<T: std::str::FromStr>(
@@ -106,6 +109,8 @@ impl Config {
             throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,
             throttle_window: chrono::Duration::minutes(15),
             workers: env_num(&env, "WORKERS", 0)?,
+            api_rate_per_second: env_num(&env, "API_RATE_PER_SECOND", 50.0)?,
+            api_rate_burst: env_num(&env, "API_RATE_BURST", 100.0)?,
             data_dir,
         })
     }

@@ -1,5 +1,6 @@
 //! Partner Portal: a provider's partners sign up, register their customers and earn commission.
 //! `startup` wires everything; `web` is the HTML face; `services` and `domain` hold the rules.
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -9,15 +9,20 @@ use actix_web::{
     middleware::DefaultHeaders,
     web, App, HttpMessage, HttpServer,
 };
-use tokio::{sync::Notify, task::JoinHandle};
+use tokio::{
+    sync::{mpsc, Notify},
+    task::JoinHandle,
+};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
+    api::limiter::RateLimiter,
     auth::{password::Hasher, session_store::DbSessionStore},
     config::Config,
     db::Db,
     email::{worker::Worker, Mailer},
     error::REQUEST_ID,
+    services::api_apps::Call,
 };
 
 /// Shared by every request handler.
@@ -26,6 +31,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub hasher: Hasher,
     pub mail_wake: Arc<Notify>,
+    pub api_limiter: RateLimiter,
+    /// API calls to log; written in batches by a background task.
+    pub api_calls: mpsc::Sender<Call>,
+    api_calls_rx: std::sync::Mutex<Option<mpsc::Receiver<Call>>>,
 }
 
 impl AppState {
@@ -33,11 +42,15 @@ impl AppState {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let hasher = Hasher::new(config.hash_concurrency, config.hash_wait);
+        let (tx, rx) = mpsc::channel(10_000);
         Ok(Self {
             db,
+            api_limiter: RateLimiter::new(config.api_rate_per_second, config.api_rate_burst),
             config: Arc::new(config),
             hasher,
             mail_wake: Arc::new(Notify::new()),
+            api_calls: tx,
+            api_calls_rx: std::sync::Mutex::new(Some(rx)),
         })
     }
 
@@ -52,6 +65,7 @@ pub struct Application {
     server: Server,
     worker: JoinHandle<()>,
     jobs: JoinHandle<()>,
+    call_log: Option<JoinHandle<()>>,
 }
 
 pub const SECURITY_HEADERS: [(&str, &str); 6] = [
@@ -91,6 +105,13 @@ impl Application {
             state.clone().into_inner(),
             state.config.jobs_every,
         ));
+        let rx = state.api_calls_rx.lock().ok().and_then(|mut r| r.take());
+        let call_log = rx.map(|rx| {
+            tokio::spawn(crate::services::api_apps::run_call_log(
+                state.clone().into_inner(),
+                rx,
+            ))
+        });
         let key = Key::from(&state.config.session_secret);
         let secure = state.config.secure_cookies();
         let session_ttl = CookieDuration::seconds(state.config.session_ttl.num_seconds());
@@ -108,6 +129,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::PayloadConfig::new(64 * 1024))
+                .configure(crate::api::routes)
                 .configure(crate::web::routes)
                 .wrap(
                     SessionMiddleware::builder(store.clone(), key.clone())
@@ -138,6 +160,7 @@ impl Application {
             server: server.run(),
             worker,
             jobs,
+            call_log,
         })
     }
 
@@ -154,6 +177,9 @@ impl Application {
         let res = self.server.await;
         self.worker.abort();
         self.jobs.abort();
+        if let Some(c) = self.call_log {
+            c.abort();
+        }
         res
     }
 }

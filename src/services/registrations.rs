@@ -535,6 +535,8 @@ pub struct ConfirmationView {
     pub registration: registrations::Model,
     pub partner: partners::Model,
     pub account: account::Model,
+    /// The account's first user has no password yet (a new account made in the portal).
+    pub needs_password: bool,
 }
 
 pub async fn confirmation(state: &AppState, token: &str) -> Result<ConfirmationView, RegError> {
@@ -547,10 +549,18 @@ pub async fn confirmation(state: &AppState, token: &str) -> Result<ConfirmationV
         return Err(LinkProblem::Expired.into());
     }
     let (partner, account) = names(&state.db.read, &reg).await?;
+    let needs_password = reg.new_account
+        && users::Entity::find()
+            .filter(users::Column::AccountId.eq(account.id))
+            .filter(users::Column::PasswordHash.eq("!"))
+            .one(&state.db.read)
+            .await?
+            .is_some();
     Ok(ConfirmationView {
         registration: reg,
         partner,
         account,
+        needs_password,
     })
 }
 

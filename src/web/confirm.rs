@@ -64,7 +64,7 @@ fn confirm_view(
         customer: v.account.company_name,
         role: v.registration.partner_role,
         management_mode: v.registration.management_mode,
-        new_account: v.registration.new_account,
+        new_account: v.needs_password,
         errors,
     }
 }
@@ -124,7 +124,7 @@ async fn confirm_submit(
         _ => return Err(AppError::BadRequest("Choose Confirm or Decline.".into())),
     };
     let mut errors = FieldErrors::default();
-    let password = if confirm && view.registration.new_account {
+    let password = if confirm && view.needs_password {
         match parse_new_password(
             &mut errors,
             &p.password,

@@ -1,5 +1,6 @@
 //! The HTML face: handlers by area. Each handler extracts, parses into domain types, calls a
 //! service and renders a page or redirects.
+pub mod apps;
 pub mod auth;
 pub mod bench;
 pub mod confirm;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(partner_signup::routes)
         .configure(home::routes)
         .configure(customers::routes)
+        .configure(apps::routes)
         .configure(confirm::routes)
         .configure(staff::routes)
         .configure(staff_accounts::routes)

@@ -1,0 +1,425 @@
+//! `/partner/external/v3/general/customers`: onboard a customer to the current partner, list
+//! the partner's registrations, read one.
+use std::time::Instant;
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    body::{read_json, Fields},
+    client, finish,
+    problem::{ApiError, FieldError, Problem},
+};
+use crate::{
+    domain::{registration::Status, CommissionRate, Email},
+    services::{
+        api_apps::{ApiClient, SCOPE_READ, SCOPE_READWRITE},
+        idempotency::{self, Begin},
+        onboarding::{self, Onboard, OnboardError},
+    },
+    startup::AppState,
+};
+
+pub const PATH: &str = "/partner/external/v3/general/customers";
+
+/// The onboarding request (vendor contract). Field names are camelCase; the case of the first
+/// letter is ignored (`RegistrationAccount` is accepted).
+#[derive(ToSchema)]
+#[schema(as = OnboardRequest)]
+#[allow(dead_code)]
+pub struct OnboardRequestDoc {
+    #[schema(min_length = 1, max_length = 200)]
+    first_name: String,
+    #[schema(min_length = 1, max_length = 200)]
+    last_name: String,
+    #[schema(min_length = 1, max_length = 200)]
+    organization_name: String,
+    /// The customer's email: the account to link, or the new account's login.
+    #[schema(format = "email", max_length = 254)]
+    registration_account: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(min_length = 1, max_length = 2)]
+    country_code: String,
+    telephone_number: Option<String>,
+    #[schema(min_length = 1, max_length = 64)]
+    data_center: String,
+    /// Present: register a new account with this password. Absent: link the existing account.
+    #[schema(min_length = 1, max_length = 128)]
+    password: Option<String>,
+    tags: Option<Vec<String>>,
+    /// Defaults to false.
+    management_mode: Option<bool>,
+}
+
+/// A rule or field that made the status other than 1.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OnboardError5 {
+    /// A stable name, e.g. `no_credit_balance`, `invalid_field`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// 1 success, 2 add to current partner failed, 3 customer does not exist, 4 register customer
+/// failed, 5 customer is managed by current partner, 6 customer is same as current partner,
+/// 7 customer exists.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OnboardResponse {
+    /// The registration's id (status 1, and 5 for the existing one).
+    pub id: Option<String>,
+    /// The customer account's id.
+    pub customer_id: Option<String>,
+    #[schema(minimum = 1, maximum = 7)]
+    pub status: u8,
+    pub errors: Vec<OnboardError5>,
+}
+
+fn parse(map: &serde_json::Map<String, serde_json::Value>) -> Result<Onboard, ApiError> {
+    let mut f = Fields::new(map);
+    let first_name = f.string("firstName");
+    let last_name = f.string("lastName");
+    let organization_name = f.string("organizationName");
+    let registration_account = f.string("registrationAccount");
+    let country_code = f.string("countryCode");
+    let telephone_number = f.opt_string("telephoneNumber");
+    let data_center = f.string("dataCenter");
+    let password = f.opt_string("password");
+    let tags = f.string_array("tags");
+    let management_mode = f.opt_bool("managementMode").unwrap_or(false);
+    let mut errors = f.errors;
+    if password.as_deref().is_some_and(|p| p.is_empty()) {
+        errors.push(FieldError {
+            field: "password".into(),
+            message: "Leave the password out to link an existing account; do not send it empty."
+                .into(),
+        });
+    }
+    let email = match Email::parse(&registration_account) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            if !errors.iter().any(|x| x.field == "registrationAccount") {
+                errors.push(FieldError {
+                    field: "registrationAccount".into(),
+                    message: e.0,
+                });
+            }
+            None
+        }
+    };
+    match (errors.is_empty(), email) {
+        (true, Some(registration_account)) => Ok(Onboard {
+            first_name,
+            last_name,
+            organization_name,
+            registration_account,
+            country_code,
+            telephone_number,
+            data_center,
+            password,
+            tags,
+            management_mode,
+        }),
+        _ => Err(ApiError::bad_request(errors)),
+    }
+}
+
+const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+#[utoipa::path(
+    post,
+    path = "/partner/external/v3/general/customers",
+    tag = "customers",
+    request_body(content = OnboardRequestDoc, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely: the first answer is returned again for the same body.")),
+    security(("bearer" = ["elements.customers.readwrite.all"]), ("oauth2" = ["elements.customers.readwrite.all"])),
+    responses(
+        (status = 200, description = "Processed; `status` says what happened", body = OnboardResponse),
+        (status = 400, description = "Malformed JSON, a missing field or a wrong type (each named)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks elements.customers.readwrite.all", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "This Idempotency-Key was used with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn onboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let started = Instant::now();
+    let client = match client(&req, &state).await {
+        Ok(c) => c,
+        Err(e) => return finish(&state, None, &req, started, Err(e)),
+    };
+    let result = onboard_inner(&req, &state, &client, payload).await;
+    finish(&state, Some(&client), &req, started, result)
+}
+
+async fn onboard_inner(
+    req: &HttpRequest,
+    state: &AppState,
+    client: &ApiClient,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    if !client.can_write() {
+        return Err(ApiError::forbidden(SCOPE_READWRITE));
+    }
+    let key = match req.headers().get(IDEMPOTENCY_HEADER) {
+        None => None,
+        Some(v) => match v
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= 255)
+        {
+            Some(k) => Some(k.to_string()),
+            None => {
+                return Err(ApiError::field(
+                    IDEMPOTENCY_HEADER,
+                    "Use 1 to 255 visible ASCII characters.",
+                ))
+            }
+        },
+    };
+    let (raw, map) = read_json(req, payload).await?;
+    if let Some(key) = &key {
+        let hash = hex::encode(Sha256::digest(&raw));
+        match idempotency::begin(&state.db.write, client.app.id, key, &hash).await? {
+            Begin::Proceed => {}
+            Begin::Replay { status, body } => {
+                return Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+                    .content_type("application/json")
+                    .insert_header(("Idempotent-Replayed", "true"))
+                    .body(body))
+            }
+            Begin::Mismatch => {
+                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-mismatch", "Idempotency-Key reused", "This Idempotency-Key was used with a different body. Use a new key for a new request."))
+            }
+            Begin::InProgress => {
+                return Err(ApiError::new(StatusCode::CONFLICT, "idempotency-in-progress", "Request in progress", "A request with this Idempotency-Key is still being processed. Retry shortly."))
+            }
+        }
+    }
+    let result = match parse(&map) {
+        Ok(o) => match onboarding::onboard(state, client, o).await {
+            Ok(outcome) => {
+                let body = serde_json::to_string(&OnboardResponse {
+                    id: outcome.id.map(|i| i.to_string()),
+                    customer_id: outcome.customer_id.map(|i| i.to_string()),
+                    status: outcome.status,
+                    errors: outcome
+                        .errors
+                        .into_iter()
+                        .map(|p| OnboardError5 {
+                            code: p.code,
+                            field: p.field,
+                            message: p.message,
+                        })
+                        .collect(),
+                })
+                .unwrap_or_default();
+                Ok((StatusCode::OK, body))
+            }
+            Err(OnboardError::Busy) => Err(ApiError::too_many(
+                1,
+                "The server is busy hashing passwords. Retry shortly.",
+            )),
+            Err(OnboardError::Other(e)) => {
+                tracing::error!(request_id = %crate::error::current_request_id(), error = ?e, "onboarding failed");
+                Err(ApiError::internal())
+            }
+        },
+        Err(e) => Err(e),
+    };
+    match (&key, &result) {
+        // A final answer (success or a client error) is kept for replays.
+        (Some(k), Ok((status, body))) => {
+            idempotency::finish(&state.db.write, client.app.id, k, status.as_u16(), body).await?
+        }
+        (Some(k), Err(e)) if e.status == StatusCode::BAD_REQUEST => {
+            idempotency::finish(
+                &state.db.write,
+                client.app.id,
+                k,
+                400,
+                &serde_json::to_string(&e.problem).unwrap_or_default(),
+            )
+            .await?
+        }
+        (Some(k), Err(_)) => idempotency::abandon(&state.db.write, client.app.id, k).await?,
+        _ => {}
+    }
+    let (status, body) = result?;
+    Ok(HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body))
+}
+
+/// One registration as the API shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub id: String,
+    pub customer_id: String,
+    pub organization_name: String,
+    pub registration_account: String,
+    pub friendly_name: String,
+    /// `pending_customer`, `pending_approval`, `active`, `declined`, `expired`, `cancelled`,
+    /// `rejected` or `ended`.
+    pub status: String,
+    /// Percent, e.g. "12.5%".
+    pub commission_rate: String,
+    pub management_mode: bool,
+    pub customer_type: String,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationPage {
+    pub items: Vec<Registration>,
+    pub page: u64,
+    pub page_size: u64,
+    pub has_more: bool,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListQuery {
+    /// 1-based page number.
+    #[param(minimum = 1, maximum = 100000)]
+    page: Option<u64>,
+    /// Rows per page (1–100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    page_size: Option<u64>,
+    /// Only registrations in this status.
+    #[param(
+        pattern = "^(pending_customer|pending_approval|active|declined|expired|cancelled|rejected|ended)$"
+    )]
+    status: Option<String>,
+}
+
+fn registration(
+    r: crate::entities::registrations::Model,
+    company: String,
+    email: String,
+) -> Registration {
+    Registration {
+        id: r.id.to_string(),
+        customer_id: r.account_id.to_string(),
+        organization_name: company,
+        registration_account: email,
+        friendly_name: r.friendly_name,
+        status: r.status,
+        commission_rate: CommissionRate::from_bp(r.commission_bp).to_string(),
+        management_mode: r.management_mode,
+        customer_type: r.customer_type,
+        created_at: r.created_at.to_rfc3339(),
+    }
+}
+
+fn read_access(client: &ApiClient) -> Result<(), ApiError> {
+    if client.can_read() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(SCOPE_READ))
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/partner/external/v3/general/customers",
+    tag = "customers",
+    params(ListQuery),
+    security(("bearer" = ["elements.customers.read.all"]), ("oauth2" = ["elements.customers.read.all"])),
+    responses(
+        (status = 200, description = "The partner's registrations, newest first", body = RegistrationPage),
+        (status = 400, description = "A query parameter is invalid (named)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks a customers scope", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let started = Instant::now();
+    let client = match client(&req, &state).await {
+        Ok(c) => c,
+        Err(e) => return finish(&state, None, &req, started, Err(e)),
+    };
+    let result = async {
+        read_access(&client)?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).map_err(|_| ApiError::field("query", "The query string could not be read."))?;
+        let get = |k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let num = |k: &str, default: u64, max: u64| -> Result<u64, ApiError> {
+            match get(k) {
+                None => Ok(default),
+                Some(v) => v.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| ApiError::field(k, format!("Use a whole number from 1 to {max}."))),
+            }
+        };
+        let page = num("page", 1, 100_000)?;
+        let page_size = num("pageSize", 50, 100)?;
+        let status = match get("status") {
+            None => None,
+            Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::field("status", "Use one of pending_customer, pending_approval, active, declined, expired, cancelled, rejected, ended."))?),
+        };
+        let (rows, has_more) = onboarding::list(&state, client.partner.id, status, page, page_size).await.map_err(|_| ApiError::internal())?;
+        let items = rows.into_iter().map(|r| registration(r.registration, r.company_name, r.primary_email)).collect();
+        Ok(HttpResponse::Ok().json(RegistrationPage { items, page, page_size, has_more }))
+    }
+    .await;
+    finish(&state, Some(&client), &req, started, result)
+}
+
+#[utoipa::path(
+    get,
+    path = "/partner/external/v3/general/customers/{id}",
+    tag = "customers",
+    params(("id" = String, Path, description = "The registration id")),
+    security(("bearer" = ["elements.customers.read.all"]), ("oauth2" = ["elements.customers.read.all"])),
+    responses(
+        (status = 200, description = "The registration", body = Registration),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks a customers scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration for this partner", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let client = match client(&req, &state).await {
+        Ok(c) => c,
+        Err(e) => return finish(&state, None, &req, started, Err(e)),
+    };
+    let result = async {
+        read_access(&client)?;
+        let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+        let (reg, account) = onboarding::get(&state, client.partner.id, id)
+            .await
+            .map_err(|_| ApiError::internal())?
+            .ok_or_else(ApiError::not_found)?;
+        Ok(HttpResponse::Ok().json(registration(
+            reg,
+            account.company_name,
+            account.primary_email,
+        )))
+    }
+    .await;
+    finish(&state, Some(&client), &req, started, result)
+}

@@ -1,0 +1,366 @@
+//! Partner API apps: client credentials (the secret is shown once and stored hashed), scopes,
+//! rotation and revocation, opaque access tokens (stored hashed, one hour), and the log of
+//! calls. Checking a token is one indexed look-up of its hash: no password hash per call.
+use chrono::{Duration, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use crate::{
+    auth::tokens::{constant_time_eq, hash_token, random_token},
+    domain::{CommissionRate, PlainName},
+    entities::{api_apps, api_calls, api_tokens, partners},
+    startup::AppState,
+};
+
+pub const SCOPE_READWRITE: &str = "elements.customers.readwrite.all";
+pub const SCOPE_READ: &str = "elements.customers.read.all";
+pub const ALL_SCOPES: [&str; 2] = [SCOPE_READWRITE, SCOPE_READ];
+pub const TOKEN_TTL: Duration = Duration::hours(1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppsError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The actor recorded in audit events for what an app does.
+pub fn actor(app: &api_apps::Model) -> Actor {
+    Actor {
+        user_id: None,
+        label: format!("API app {} ({})", app.name, app.client_id),
+    }
+}
+
+pub fn scopes_of(app: &api_apps::Model) -> Vec<String> {
+    app.scopes.split_whitespace().map(str::to_string).collect()
+}
+
+/// Registers an app; returns it with its client secret, which is never shown again.
+pub async fn create(
+    state: &AppState,
+    user: &Actor,
+    partner_id: Uuid,
+    name: PlainName,
+    scopes: &[&str],
+    commission: CommissionRate,
+) -> Result<(api_apps::Model, String), AppsError> {
+    let secret = random_token();
+    let txn = state.db.begin().await?;
+    let app = api_apps::Entity::insert(api_apps::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        partner_id: Set(partner_id),
+        name: Set(name.into_inner()),
+        client_id: Set(format!("pp_{}", Uuid::new_v4().simple())),
+        secret_hash: Set(hash_token(&secret)),
+        scopes: Set(scopes.join(" ")),
+        default_commission_bp: Set(commission.bp()),
+        active: Set(true),
+        created_by_label: Set(user.label.clone()),
+        created_at: Set(Utc::now()),
+        secret_rotated_at: Set(None),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        user,
+        "api_app.created",
+        Some(partner_id),
+        Some(app.id),
+        &format!("{} ({})", app.name, app.scopes),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((app, secret))
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    partner_id: Uuid,
+) -> Result<Vec<api_apps::Model>, DbErr> {
+    api_apps::Entity::find()
+        .filter(api_apps::Column::PartnerId.eq(partner_id))
+        .order_by_desc(api_apps::Column::CreatedAt)
+        .all(conn)
+        .await
+}
+
+/// The partner's own app; another partner's is "not found".
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    partner_id: Uuid,
+    id: Uuid,
+) -> Result<api_apps::Model, AppsError> {
+    api_apps::Entity::find_by_id(id)
+        .filter(api_apps::Column::PartnerId.eq(partner_id))
+        .one(conn)
+        .await?
+        .ok_or(AppsError::NotFound)
+}
+
+/// A new secret; the old secret and every token issued with it stop working.
+pub async fn rotate(
+    state: &AppState,
+    user: &Actor,
+    partner_id: Uuid,
+    id: Uuid,
+) -> Result<(api_apps::Model, String), AppsError> {
+    let txn = state.db.begin().await?;
+    let app = get(&txn, partner_id, id).await?;
+    if !app.active {
+        return Err(AppsError::NotFound);
+    }
+    let secret = random_token();
+    let app = api_apps::Entity::update(api_apps::ActiveModel {
+        id: Set(app.id),
+        secret_hash: Set(hash_token(&secret)),
+        secret_rotated_at: Set(Some(Utc::now())),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    api_tokens::Entity::delete_many()
+        .filter(api_tokens::Column::AppId.eq(app.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        user,
+        "api_app.secret_rotated",
+        Some(partner_id),
+        Some(app.id),
+        &app.name,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((app, secret))
+}
+
+pub async fn revoke(
+    state: &AppState,
+    user: &Actor,
+    partner_id: Uuid,
+    id: Uuid,
+) -> Result<api_apps::Model, AppsError> {
+    let txn = state.db.begin().await?;
+    let app = get(&txn, partner_id, id).await?;
+    let app = api_apps::Entity::update(api_apps::ActiveModel {
+        id: Set(app.id),
+        active: Set(false),
+        revoked_at: Set(Some(Utc::now())),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    api_tokens::Entity::delete_many()
+        .filter(api_tokens::Column::AppId.eq(app.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        user,
+        "api_app.revoked",
+        Some(partner_id),
+        Some(app.id),
+        &app.name,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(app)
+}
+
+pub async fn recent_calls(
+    conn: &impl ConnectionTrait,
+    app_id: Uuid,
+) -> Result<Vec<api_calls::Model>, DbErr> {
+    api_calls::Entity::find()
+        .filter(api_calls::Column::AppId.eq(app_id))
+        .order_by_desc(api_calls::Column::At)
+        .limit(50)
+        .all(conn)
+        .await
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenError {
+    /// Unknown client, wrong secret, or a revoked app.
+    InvalidClient,
+    /// A requested scope the app does not hold (or an unknown one).
+    InvalidScope(String),
+}
+
+pub struct IssuedToken {
+    pub token: String,
+    pub scopes: Vec<String>,
+    pub expires_in: i64,
+}
+
+/// OAuth 2.0 client credentials: checks the client and issues a token for the requested
+/// scopes (all of the app's when none are requested).
+pub async fn issue_token(
+    state: &AppState,
+    client_id: &str,
+    secret: &str,
+    requested: Option<&str>,
+) -> Result<Result<IssuedToken, TokenError>, DbErr> {
+    let app = api_apps::Entity::find()
+        .filter(api_apps::Column::ClientId.eq(client_id))
+        .one(&state.db.read)
+        .await?;
+    let Some(app) = app.filter(|a| {
+        a.active && constant_time_eq(a.secret_hash.as_bytes(), hash_token(secret).as_bytes())
+    }) else {
+        return Ok(Err(TokenError::InvalidClient));
+    };
+    let held = scopes_of(&app);
+    let scopes: Vec<String> = match requested.map(str::trim).filter(|s| !s.is_empty()) {
+        None => held.clone(),
+        Some(req) => {
+            let asked: Vec<String> = req.split_whitespace().map(str::to_string).collect();
+            if let Some(bad) = asked.iter().find(|s| !held.contains(s)) {
+                return Ok(Err(TokenError::InvalidScope(bad.clone())));
+            }
+            asked
+        }
+    };
+    let token = random_token();
+    let now = Utc::now();
+    api_tokens::Entity::insert(api_tokens::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        app_id: Set(app.id),
+        scopes: Set(scopes.join(" ")),
+        expires_at: Set(now + TOKEN_TTL),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&state.db.write)
+    .await?;
+    // Expired tokens of this app are cleaned up as new ones are issued.
+    api_tokens::Entity::delete_many()
+        .filter(api_tokens::Column::AppId.eq(app.id))
+        .filter(api_tokens::Column::ExpiresAt.lt(now))
+        .exec(&state.db.write)
+        .await?;
+    Ok(Ok(IssuedToken {
+        token,
+        scopes,
+        expires_in: TOKEN_TTL.num_seconds(),
+    }))
+}
+
+/// Who a bearer token speaks for.
+#[derive(Clone)]
+pub struct ApiClient {
+    pub app: api_apps::Model,
+    pub partner: partners::Model,
+    pub scopes: Vec<String>,
+}
+
+impl ApiClient {
+    pub fn can_write(&self) -> bool {
+        self.scopes.iter().any(|s| s == SCOPE_READWRITE)
+    }
+
+    pub fn can_read(&self) -> bool {
+        self.can_write() || self.scopes.iter().any(|s| s == SCOPE_READ)
+    }
+}
+
+/// The app behind a token, if the token is known, unexpired, and its app and partner active.
+pub async fn authenticate(
+    conn: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<ApiClient>, DbErr> {
+    let Some(t) = api_tokens::Entity::find_by_id(hash_token(token))
+        .filter(api_tokens::Column::ExpiresAt.gt(Utc::now()))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(app) = api_apps::Entity::find_by_id(t.app_id)
+        .one(conn)
+        .await?
+        .filter(|a| a.active)
+    else {
+        return Ok(None);
+    };
+    let Some(partner) = partners::Entity::find_by_id(app.partner_id)
+        .one(conn)
+        .await?
+        .filter(|p| p.active)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ApiClient {
+        scopes: t.scopes.split_whitespace().map(str::to_string).collect(),
+        app,
+        partner,
+    }))
+}
+
+/// One API call, for the app's "recent calls".
+pub struct Call {
+    pub app_id: Uuid,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub duration_ms: i32,
+    pub at: chrono::DateTime<Utc>,
+}
+
+/// Writes logged calls in batches off the request path, and keeps each app's "last used".
+pub async fn run_call_log(
+    state: std::sync::Arc<AppState>,
+    mut rx: tokio::sync::mpsc::Receiver<Call>,
+) {
+    let mut batch = Vec::new();
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < 500 {
+            match rx.try_recv() {
+                Ok(c) => batch.push(c),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = write_calls(&state, std::mem::take(&mut batch)).await {
+            tracing::warn!(error = %e, "writing the API call log failed");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+async fn write_calls(state: &AppState, calls: Vec<Call>) -> Result<(), DbErr> {
+    let mut last: std::collections::HashMap<Uuid, chrono::DateTime<Utc>> = Default::default();
+    for c in &calls {
+        let e = last.entry(c.app_id).or_insert(c.at);
+        *e = (*e).max(c.at);
+    }
+    let txn = state.db.begin().await?;
+    api_calls::Entity::insert_many(calls.into_iter().map(|c| api_calls::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        app_id: Set(c.app_id),
+        at: Set(c.at),
+        method: Set(c.method),
+        path: Set(c.path.chars().take(200).collect()),
+        status: Set(c.status as i32),
+        duration_ms: Set(c.duration_ms),
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    for (app, at) in last {
+        api_apps::Entity::update_many()
+            .col_expr(api_apps::Column::LastUsedAt, Expr::value(at))
+            .filter(api_apps::Column::Id.eq(app))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await
+}

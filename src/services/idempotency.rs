@@ -1,0 +1,94 @@
+//! Idempotency keys for API writes: the first answer to a (app, key) is kept and replayed for
+//! a repeat with the same body; a different body is refused; a repeat while the first is
+//! still running is told so.
+use chrono::Utc;
+use sea_orm::{
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::entities::idempotency_keys as keys;
+
+pub enum Begin {
+    /// First time: go ahead, then `finish`.
+    Proceed,
+    /// Same key, same body, already answered.
+    Replay { status: u16, body: String },
+    /// Same key, another body.
+    Mismatch,
+    /// Same key, the first request has not finished.
+    InProgress,
+}
+
+pub async fn begin(
+    conn: &impl ConnectionTrait,
+    app_id: Uuid,
+    key: &str,
+    request_hash: &str,
+) -> Result<Begin, DbErr> {
+    let inserted = keys::Entity::insert(keys::ActiveModel {
+        app_id: Set(app_id),
+        key: Set(key.to_string()),
+        request_hash: Set(request_hash.to_string()),
+        state: Set("in_progress".into()),
+        response_status: Set(None),
+        response_body: Set(None),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([keys::Column::AppId, keys::Column::Key])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    if inserted == 1 {
+        return Ok(Begin::Proceed);
+    }
+    let row = keys::Entity::find_by_id((app_id, key.to_string()))
+        .one(conn)
+        .await?;
+    Ok(match row {
+        None => Begin::InProgress,
+        Some(r) if r.request_hash != request_hash => Begin::Mismatch,
+        Some(r) => match (r.state.as_str(), r.response_status, r.response_body) {
+            ("done", Some(status), Some(body)) => Begin::Replay {
+                status: status as u16,
+                body,
+            },
+            _ => Begin::InProgress,
+        },
+    })
+}
+
+pub async fn finish(
+    conn: &impl ConnectionTrait,
+    app_id: Uuid,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Result<(), DbErr> {
+    keys::Entity::update_many()
+        .set(keys::ActiveModel {
+            state: Set("done".into()),
+            response_status: Set(Some(status as i32)),
+            response_body: Set(Some(body.to_string())),
+            ..Default::default()
+        })
+        .filter(keys::Column::AppId.eq(app_id))
+        .filter(keys::Column::Key.eq(key))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets a key whose request failed unexpectedly, so the client can retry it.
+pub async fn abandon(conn: &impl ConnectionTrait, app_id: Uuid, key: &str) -> Result<(), DbErr> {
+    keys::Entity::delete_many()
+        .filter(keys::Column::AppId.eq(app_id))
+        .filter(keys::Column::Key.eq(key))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
