@@ -35,6 +35,20 @@ pub enum Command {
     },
     /// Fill the database with demonstration data and print the logins.
     SeedDemo,
+    /// Register a partner API app for the partner user with this email; prints the client id
+    /// and secret (the secret is shown only here).
+    CreateApiApp {
+        #[arg(long)]
+        partner_email: String,
+        #[arg(long)]
+        name: String,
+        /// `readwrite` (elements.customers.readwrite.all) or `read`.
+        #[arg(long, default_value = "readwrite")]
+        access: String,
+        /// Commission rate, in percent, for customers the app onboards.
+        #[arg(long, default_value = "10")]
+        commission: String,
+    },
     /// Load-test data for `bench/`: one partner with N registrations.
     #[command(hide = true)]
     SeedBench {
@@ -84,6 +98,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let state = AppState::new(config).await?;
             services::seed::seed_demo(&state).await?;
+        }
+        Command::CreateApiApp {
+            partner_email,
+            name,
+            access,
+            commission,
+        } => {
+            use crate::services::api_apps::{self, SCOPE_READ, SCOPE_READWRITE};
+            let name =
+                PlainName::parse(&name, "name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let commission = crate::domain::CommissionRate::parse(&commission)
+                .map_err(|e| anyhow::anyhow!("--commission: {e}"))?;
+            let scopes: &[&str] = match access.as_str() {
+                "readwrite" => &[SCOPE_READWRITE],
+                "read" => &[SCOPE_READ],
+                _ => anyhow::bail!("--access must be readwrite or read"),
+            };
+            let state = AppState::new(config).await?;
+            let user = services::auth::find_user_by_email(&state.db.read, &partner_email)
+                .await?
+                .filter(|u| u.partner_id.is_some())
+                .ok_or_else(|| anyhow::anyhow!("no partner user has the email {partner_email}"))?;
+            let partner_id = user.partner_id.unwrap_or_default();
+            let actor = services::audit::Actor::system("command line");
+            let (app, secret) =
+                api_apps::create(&state, &actor, partner_id, name, scopes, commission).await?;
+            println!("client_id={}", app.client_id);
+            println!("client_secret={secret}");
         }
         Command::SeedBench { registrations } => {
             let state = AppState::new(config).await?;

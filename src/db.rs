@@ -29,7 +29,7 @@ impl Db {
                     std::fs::create_dir_all(parent).ok();
                 }
             }
-            let read = Database::connect(sqlite_opts(url, 8)).await?;
+            let read = Database::connect(sqlite_opts(url, 4)).await?;
             let write = Database::connect(sqlite_opts(url, 1)).await?;
             Ok(Self { read, write })
         } else {
@@ -78,6 +78,9 @@ fn sqlite_opts(url: &str, max: u32) -> ConnectOptions {
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
+        // A local file needs no liveness ping before every query (it costs a round trip
+        // through the connection's worker thread).
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -19,6 +19,7 @@ use crate::{
         api_apps::{ApiClient, SCOPE_READ, SCOPE_READWRITE},
         idempotency::{self, Begin},
         onboarding::{self, Onboard, OnboardError},
+        registrations::Listed,
     },
     startup::AppState,
 };
@@ -28,7 +29,7 @@ pub const PATH: &str = "/partner/external/v3/general/customers";
 /// The onboarding request (vendor contract). Field names are camelCase; the case of the first
 /// letter is ignored (`RegistrationAccount` is accepted).
 #[derive(ToSchema)]
-#[schema(as = OnboardRequest)]
+#[schema(as = OnboardRequest, rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct OnboardRequestDoc {
     #[schema(min_length = 1, max_length = 200)]
@@ -197,8 +198,10 @@ async fn onboard_inner(
         match idempotency::begin(&state.db.write, client.app.id, key, &hash).await? {
             Begin::Proceed => {}
             Begin::Replay { status, body } => {
-                return Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
-                    .content_type("application/json")
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+                return Ok(HttpResponse::build(status)
+                    .content_type(content_type)
                     .insert_header(("Idempotent-Replayed", "true"))
                     .body(body))
             }
@@ -310,11 +313,7 @@ pub struct ListQuery {
     status: Option<String>,
 }
 
-fn registration(
-    r: crate::entities::registrations::Model,
-    company: String,
-    email: String,
-) -> Registration {
+fn registration(r: Listed, company: String, email: String) -> Registration {
     Registration {
         id: r.id.to_string(),
         customer_id: r.account_id.to_string(),
@@ -414,8 +413,18 @@ pub async fn get(
             .await
             .map_err(|_| ApiError::internal())?
             .ok_or_else(ApiError::not_found)?;
+        let listed = Listed {
+            id: reg.id,
+            account_id: reg.account_id,
+            friendly_name: reg.friendly_name,
+            customer_type: reg.customer_type,
+            commission_bp: reg.commission_bp,
+            management_mode: reg.management_mode,
+            status: reg.status,
+            created_at: reg.created_at,
+        };
         Ok(HttpResponse::Ok().json(registration(
-            reg,
+            listed,
             account.company_name,
             account.primary_email,
         )))

@@ -871,12 +871,26 @@ pub async fn expire_due(state: &AppState) -> Result<usize, RegError> {
     Ok(n)
 }
 
-/// One row of My Customers.
+/// One row of My Customers: only the columns lists and exports show (fewer columns to
+/// fetch and decode per row).
 pub struct CustomerRow {
-    pub registration: registrations::Model,
+    pub registration: Listed,
     pub company_name: String,
     pub primary_email: String,
     pub account_active: bool,
+}
+
+/// The registration's listed columns.
+#[derive(sea_orm::FromQueryResult)]
+pub struct Listed {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub friendly_name: String,
+    pub customer_type: String,
+    pub commission_bp: i32,
+    pub management_mode: bool,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -971,6 +985,17 @@ pub async fn list(
     }
     let order = if q.desc { Order::Desc } else { Order::Asc };
     let mut query = registrations::Entity::find()
+        .select_only()
+        .columns([
+            registrations::Column::Id,
+            registrations::Column::AccountId,
+            registrations::Column::FriendlyName,
+            registrations::Column::CustomerType,
+            registrations::Column::CommissionBp,
+            registrations::Column::ManagementMode,
+            registrations::Column::Status,
+            registrations::Column::CreatedAt,
+        ])
         .join(JoinType::InnerJoin, account_join())
         .filter(cond)
         .column_as(account::Column::CompanyName, "a_company")
@@ -999,24 +1024,8 @@ pub async fn list(
 
 #[derive(sea_orm::FromQueryResult)]
 struct RowWithAccount {
-    id: Uuid,
-    partner_id: Uuid,
-    account_id: Uuid,
-    friendly_name: String,
-    partner_role: String,
-    customer_type: String,
-    commission_bp: i32,
-    management_mode: bool,
-    status: String,
-    new_account: bool,
-    created_via: String,
-    created_by_label: String,
-    reason: Option<String>,
-    expires_at: Option<DateTime<Utc>>,
-    confirmed_at: Option<DateTime<Utc>>,
-    activated_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    #[sea_orm(nested)]
+    registration: Listed,
     a_company: String,
     a_email: String,
     a_active: bool,
@@ -1025,29 +1034,10 @@ struct RowWithAccount {
 impl RowWithAccount {
     fn into_row(self) -> CustomerRow {
         CustomerRow {
+            registration: self.registration,
             company_name: self.a_company,
             primary_email: self.a_email,
             account_active: self.a_active,
-            registration: registrations::Model {
-                id: self.id,
-                partner_id: self.partner_id,
-                account_id: self.account_id,
-                friendly_name: self.friendly_name,
-                partner_role: self.partner_role,
-                customer_type: self.customer_type,
-                commission_bp: self.commission_bp,
-                management_mode: self.management_mode,
-                status: self.status,
-                new_account: self.new_account,
-                created_via: self.created_via,
-                created_by_label: self.created_by_label,
-                reason: self.reason,
-                expires_at: self.expires_at,
-                confirmed_at: self.confirmed_at,
-                activated_at: self.activated_at,
-                created_at: self.created_at,
-                updated_at: self.updated_at,
-            },
         }
     }
 }
