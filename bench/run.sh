@@ -190,6 +190,35 @@ for n in ${REGISTRATIONS:-10000 100000}; do
     stop_server
 done
 
+# ---------------------------------------------------------------- 3. the partner API
+# Link mode: each request a different free account (thread t uses free{t*100000 + i}).
+API_N="${API_ACCOUNTS:-200000}"
+use_db api
+echo "=== Seeding 1000 registrations and $API_N free accounts"
+seed_out="$("$BIN" seed-bench --registrations 1000 --free-accounts "$API_N")"
+creds="$("$BIN" create-api-app --partner-email bench@demo.test --name bench)"
+client_id="$(printf '%s\n' "$creds" | sed -n 's/^client_id=//p')"
+client_secret="$(printf '%s\n' "$creds" | sed -n 's/^client_secret=//p')"
+export API_RATE_PER_SECOND=1000000 API_RATE_BURST=1000000
+start_server
+TOKEN="$(curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials "$BASE/oauth/token" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
+export TOKEN
+LIST="/partner/external/v3/general/customers?pageSize=50"
+bench "healthz (bare)" /healthz 16
+bench "API GET list" "$LIST" 16 -H "Authorization: Bearer $TOKEN"
+MODE=link bench "API onboard (link)" /partner/external/v3/general/customers 16 -s "$ROOT/bench/lua/onboard.lua"
+ok="$(curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/partner/external/v3/general/customers?status=pending_customer&pageSize=1" | head -c 200)"
+echo "sample after link mode: $ok"
+# Register mode hashes a password per call: its rate, and the GET list's p99 while it runs.
+MODE=register wrk -t1 -c8 -d"${DURATION}s" --latency -s "$ROOT/bench/lua/onboard.lua" "$BASE/partner/external/v3/general/customers" >"$OUT/register.txt" &
+reg_pid=$!
+sleep 1
+bench "API GET list (during register load)" "$LIST" 16 -H "Authorization: Bearer $TOKEN" -d"$((DURATION - 2))s"
+wait "$reg_pid" || true
+SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "API onboard (register)" 8 "$(awk '/^Requests\/sec:/ { print $2 }' "$OUT/register.txt")" "$(awk '$1 == "50%" { print $2; exit }' "$OUT/register.txt")" "$(awk '$1 == "99%" { print $2; exit }' "$OUT/register.txt")")")
+stop_server
+
 echo
 echo "=== Summary (commit $commit, $(nproc) cores, wrk -t$THREADS -d${DURATION}s)"
 {

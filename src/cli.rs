@@ -54,6 +54,9 @@ pub enum Command {
     SeedBench {
         #[arg(long, default_value_t = 10_000)]
         registrations: usize,
+        /// Extra accounts nobody holds (free{i}@bench.test), for the onboarding benchmark.
+        #[arg(long, default_value_t = 0)]
+        free_accounts: usize,
     },
 }
 
@@ -127,9 +130,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("client_id={}", app.client_id);
             println!("client_secret={secret}");
         }
-        Command::SeedBench { registrations } => {
+        Command::SeedBench { registrations, free_accounts } => {
             let state = AppState::new(config).await?;
-            services::seed::seed_bench(&state, registrations).await?;
+            services::seed::seed_bench(&state, registrations, free_accounts).await?;
         }
     }
     Ok(())

@@ -184,7 +184,7 @@ fn user(
 
 /// Load-test data: one partner (`bench@demo.test`) with `n` accounts, each registered to it
 /// in a spread of statuses. Inserted in batches, in one transaction per batch.
-pub async fn seed_bench(state: &AppState, n: usize) -> anyhow::Result<Uuid> {
+pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Result<Uuid> {
     use crate::entities::{accounts, registrations};
     let hash = state.hasher.hash(DEMO_PASSWORD).await?;
     let now = Utc::now();
@@ -271,6 +271,26 @@ pub async fn seed_bench(state: &AppState, n: usize) -> anyhow::Result<Uuid> {
         registrations::Entity::insert_many(regs)
             .exec_without_returning(&txn)
             .await?;
+        txn.commit().await?;
+    }
+    for start in (0..free).step_by(batch) {
+        let txn = state.db.begin().await?;
+        let accts = (start..(start + batch).min(free)).map(|i| accounts::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            company_name: Set(format!("Free {i:06}")),
+            primary_email: Set(format!("free{i}@bench.test")),
+            country: Set("US".into()),
+            phone: Set(String::new()),
+            data_center: Set("default".into()),
+            tags: Set(String::new()),
+            billing_mode: Set("prepaid".into()),
+            in_poc: Set(false),
+            active: Set(true),
+            source: Set("staff".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        accounts::Entity::insert_many(accts).exec_without_returning(&txn).await?;
         txn.commit().await?;
     }
     println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
