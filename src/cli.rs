@@ -130,7 +130,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("client_id={}", app.client_id);
             println!("client_secret={secret}");
         }
-        Command::SeedBench { registrations, free_accounts } => {
+        Command::SeedBench {
+            registrations,
+            free_accounts,
+        } => {
             let state = AppState::new(config).await?;
             services::seed::seed_bench(&state, registrations, free_accounts).await?;
         }

@@ -290,7 +290,9 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
             created_at: Set(now),
             updated_at: Set(now),
         });
-        accounts::Entity::insert_many(accts).exec_without_returning(&txn).await?;
+        accounts::Entity::insert_many(accts)
+            .exec_without_returning(&txn)
+            .await?;
         txn.commit().await?;
     }
     println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
