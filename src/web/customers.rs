@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     ctx::Ctx, fmt_date, fmt_datetime, home::CompanyView, query_string, redirect_with, render,
-    render_invalid, FieldErrors,
+    render_invalid, sort_headers, FieldErrors, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
@@ -106,12 +106,6 @@ pub struct Row {
     pub status_tone: &'static str,
     pub commission: String,
     pub created: String,
-}
-
-pub struct SortHeader {
-    pub label: &'static str,
-    pub href: String,
-    pub class: &'static str,
 }
 
 #[derive(Template)]
@@ -211,39 +205,20 @@ async fn list(
             ])
         )
     };
-    let headers = [
-        ("Company", CustomerSort::Company),
-        ("Name", CustomerSort::Name),
-        ("Active", CustomerSort::Active),
-        ("Customer Type", CustomerSort::Type),
-        ("Status", CustomerSort::Status),
-        ("Commission", CustomerSort::Commission),
-        ("Added", CustomerSort::Created),
-    ]
-    .into_iter()
-    .map(|(label, s)| {
-        let current = s == sort;
-        let next_dir = if current && !desc { "desc" } else { "asc" };
-        SortHeader {
-            label,
-            href: format!(
-                "?{}",
-                query_string(&[
-                    ("q", &p.q),
-                    ("status", &p.status),
-                    ("type", &customer_type),
-                    ("sort", s.key()),
-                    ("dir", next_dir)
-                ])
-            ),
-            class: match (current, desc) {
-                (false, _) => "",
-                (true, false) => "sorted-asc",
-                (true, true) => "sorted-desc",
-            },
-        }
-    })
-    .collect();
+    let headers = sort_headers(
+        &[
+            ("Company", CustomerSort::Company.key()),
+            ("Name", CustomerSort::Name.key()),
+            ("Active", CustomerSort::Active.key()),
+            ("Customer Type", CustomerSort::Type.key()),
+            ("Status", CustomerSort::Status.key()),
+            ("Commission", CustomerSort::Commission.key()),
+            ("Added", CustomerSort::Created.key()),
+        ],
+        sort.key(),
+        desc,
+        &[("q", &p.q), ("status", &p.status), ("type", &customer_type)],
+    );
     let statuses = crate::domain::registration::ALL_STATUSES
         .iter()
         .map(|s| (s.as_str(), s.label()))

@@ -179,6 +179,51 @@ impl Pager {
     }
 }
 
+/// A sortable column header: its link and its current state.
+pub struct SortHeader {
+    pub label: &'static str,
+    /// Empty for a column that cannot be sorted.
+    pub href: String,
+    /// "" | "sorted-asc" | "sorted-desc"
+    pub class: &'static str,
+}
+
+/// Header links for `(label, sort key)` columns (an empty key: not sortable). The current
+/// column's link flips its direction; the others sort ascending. `filters` are kept.
+pub fn sort_headers(
+    columns: &[(&'static str, &str)],
+    current: &str,
+    desc: bool,
+    filters: &[(&str, &str)],
+) -> Vec<SortHeader> {
+    columns
+        .iter()
+        .map(|&(label, key)| {
+            if key.is_empty() {
+                return SortHeader {
+                    label,
+                    href: String::new(),
+                    class: "",
+                };
+            }
+            let is_current = key == current;
+            let next_dir = if is_current && !desc { "desc" } else { "asc" };
+            let mut pairs = filters.to_vec();
+            pairs.push(("sort", key));
+            pairs.push(("dir", next_dir));
+            SortHeader {
+                label,
+                href: format!("?{}", query_string(&pairs)),
+                class: match (is_current, desc) {
+                    (false, _) => "",
+                    (true, false) => "sorted-asc",
+                    (true, true) => "sorted-desc",
+                },
+            }
+        })
+        .collect()
+}
+
 /// Builds a query string (`a=1&b=2&`) from pairs, URL-encoded, skipping empty values.
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
     let kept: Vec<_> = pairs.iter().filter(|(_, v)| !v.is_empty()).collect();

@@ -6,7 +6,10 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ctx::Ctx, fmt_date, query_string, redirect_with, render, see_other, Pager};
+use super::{
+    ctx::Ctx, fmt_date, query_string, redirect_with, render, see_other, sort_headers, Pager,
+    SortHeader,
+};
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
     domain::countries,
@@ -47,14 +50,6 @@ pub struct PartnerRow {
     pub country_name: String,
     pub active: bool,
     pub joined: String,
-}
-
-/// A sortable column header: its link and its current state.
-pub struct SortHeader {
-    pub label: &'static str,
-    pub href: String,
-    /// "" | "sorted-asc" | "sorted-desc"
-    pub class: &'static str,
 }
 
 #[derive(Template)]
@@ -101,36 +96,18 @@ async fn partners(
         PartnerSort::Joined => "joined",
     };
     let dir = if desc { "desc" } else { "asc" };
-    let headers = [
-        ("Company", PartnerSort::Company),
-        ("Contact", PartnerSort::Contact),
-        ("Country", PartnerSort::Country),
-        ("Status", PartnerSort::Status),
-        ("Joined", PartnerSort::Joined),
-    ]
-    .into_iter()
-    .map(|(label, s)| {
-        let current = s == sort;
-        let next_dir = if current && !desc { "desc" } else { "asc" };
-        SortHeader {
-            label,
-            href: format!(
-                "?{}",
-                query_string(&[
-                    ("q", &p.q),
-                    ("status", &p.status),
-                    ("sort", sort_key(s)),
-                    ("dir", next_dir)
-                ])
-            ),
-            class: match (current, desc) {
-                (false, _) => "",
-                (true, false) => "sorted-asc",
-                (true, true) => "sorted-desc",
-            },
-        }
-    })
-    .collect();
+    let headers = sort_headers(
+        &[
+            ("Company", "company"),
+            ("Contact", "contact"),
+            ("Country", "country"),
+            ("Status", "status"),
+            ("Joined", "joined"),
+        ],
+        sort_key(sort),
+        desc,
+        &[("q", &p.q), ("status", &p.status)],
+    );
     let rows = list
         .rows
         .iter()

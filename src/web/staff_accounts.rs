@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     ctx::Ctx, fmt_date, fmt_datetime, query_string, redirect_with, render, render_invalid,
-    staff::SortHeader, FieldErrors, Pager,
+    sort_headers, FieldErrors, Pager, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
@@ -166,45 +166,21 @@ async fn list(
         },
     )
     .await?;
-    let header = |label: &'static str, key: &str| {
-        if key.is_empty() {
-            return SortHeader {
-                label,
-                href: String::new(),
-                class: "",
-            };
-        }
-        let current = key == sort;
-        let next_dir = if current && !desc { "desc" } else { "asc" };
-        SortHeader {
-            label,
-            href: format!(
-                "?{}",
-                query_string(&[
-                    ("q", &p.q),
-                    ("billing", &billing),
-                    ("flag", &flag),
-                    ("sort", key),
-                    ("dir", next_dir),
-                ])
-            ),
-            class: match (current, desc) {
-                (false, _) => "",
-                (true, false) => "sorted-asc",
-                (true, true) => "sorted-desc",
-            },
-        }
-    };
-    // An empty href marks a column that cannot be sorted.
-    let headers = vec![
-        header("Company", "company"),
-        header("Primary email", "email"),
-        header("Country", "country"),
-        header("Billing", "billing"),
-        header("POC", ""),
-        header("Active", ""),
-        header("Created", "created"),
-    ];
+    // An empty key marks a column that cannot be sorted.
+    let headers = sort_headers(
+        &[
+            ("Company", "company"),
+            ("Primary email", "email"),
+            ("Country", "country"),
+            ("Billing", "billing"),
+            ("POC", ""),
+            ("Active", ""),
+            ("Created", "created"),
+        ],
+        sort,
+        desc,
+        &[("q", &p.q), ("billing", &billing), ("flag", &flag)],
+    );
     let rows = models
         .iter()
         .map(|a| AccountRow {

@@ -159,20 +159,6 @@ pub struct EventRow {
     pub detail: String,
 }
 
-/// "registration.approved" → "Approved".
-fn action_label(action: &str) -> String {
-    let last = action
-        .rsplit('.')
-        .next()
-        .unwrap_or(action)
-        .replace('_', " ");
-    let mut chars = last.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "staff/approval.html")]
 struct ApprovalPage {
@@ -261,7 +247,7 @@ async fn approval_page(
         .map(|e| EventRow {
             when: fmt_datetime(&e.at),
             actor: e.actor_label,
-            action: action_label(&e.action),
+            action: super::customers::action_label(&e.action),
             detail: e.detail,
         })
         .collect();
