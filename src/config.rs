@@ -36,6 +36,8 @@ pub struct Config {
     pub throttle_ip_limit: i32,
     pub throttle_window: chrono::Duration,
     pub workers: usize,
+    /// SQLite read connections.
+    pub sqlite_readers: u32,
     /// Partner API rate limit per app: average requests a second, and the burst allowed.
     pub api_rate_per_second: f64,
     pub api_rate_burst: f64,
@@ -109,6 +111,7 @@ impl Config {
             throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,
             throttle_window: chrono::Duration::minutes(15),
             workers: env_num(&env, "WORKERS", 0)?,
+            sqlite_readers: env_num(&env, "SQLITE_READERS", 4)?,
             api_rate_per_second: env_num(&env, "API_RATE_PER_SECOND", 50.0)?,
             api_rate_burst: env_num(&env, "API_RATE_BURST", 100.0)?,
             data_dir,

@@ -19,7 +19,8 @@ pub struct Db {
 }
 
 impl Db {
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    /// `readers`: SQLite read connections (each has its own worker thread in sqlx).
+    pub async fn connect(url: &str, readers: u32) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             if let Some(path) = url
                 .strip_prefix("sqlite://")
@@ -29,7 +30,7 @@ impl Db {
                     std::fs::create_dir_all(parent).ok();
                 }
             }
-            let read = Database::connect(sqlite_opts(url, 4)).await?;
+            let read = Database::connect(sqlite_opts(url, readers.max(1))).await?;
             let write = Database::connect(sqlite_opts(url, 1)).await?;
             Ok(Self { read, write })
         } else {

@@ -39,7 +39,7 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database_url).await?;
+        let db = Db::connect(&config.database_url, config.sqlite_readers).await?;
         db.migrate().await?;
         let hasher = Hasher::new(config.hash_concurrency, config.hash_wait);
         let (tx, rx) = mpsc::channel(10_000);
