@@ -10,3 +10,4 @@ mod registrations;
 mod security;
 mod signup;
 mod staff;
+mod staff_accounts;
