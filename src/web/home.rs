@@ -35,14 +35,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/invitations/{token}", web::post().to(accept_invitation));
 }
 
-fn into_app(e: PartnerError) -> AppError {
-    match e {
-        PartnerError::NotFound => AppError::NotFound,
-        PartnerError::Other(e) => AppError::Unexpected(e),
-        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
-    }
-}
-
 /// A partner org as its pages show it.
 pub struct CompanyView {
     pub id: String,
@@ -175,7 +167,7 @@ async fn company_update(
     };
     svc::update_company(&state, &user.user, user.org_id(), details)
         .await
-        .map_err(into_app)?;
+        .map_err(AppError::from)?;
     Ok(redirect_with(
         &session,
         "/company",
@@ -221,7 +213,7 @@ async fn users_render(
 ) -> AppResult<HttpResponse> {
     let rows = svc::list_users(state, user.org_id())
         .await
-        .map_err(into_app)?
+        .map_err(AppError::from)?
         .iter()
         .map(|u: &users::Model| UserRow {
             id: u.id.to_string(),
@@ -289,7 +281,7 @@ async fn invite(
             Err(PartnerError::EmailTaken) => {
                 errors.add("email", PartnerError::EmailTaken.to_string())
             }
-            Err(e) => return Err(into_app(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     users_render(&req, &state, &user, p, errors).await
@@ -323,7 +315,7 @@ async fn set_active(
             "error",
             &PartnerError::SelfDeactivation.to_string(),
         )),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -381,7 +373,7 @@ async fn invitation_page(
             errors: FieldErrors::default(),
         }),
         Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -395,7 +387,7 @@ async fn accept_invitation(
     let invitation = match svc::invitation(&state, &token).await {
         Ok(i) => i,
         Err(PartnerError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(e) => return Err(into_app(e)),
+        Err(e) => return Err(e.into()),
     };
     let p = form.0;
     let mut errors = FieldErrors::default();
@@ -432,6 +424,6 @@ async fn accept_invitation(
             "info",
             "This email address already has an account. Sign in instead.",
         )),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -179,6 +179,17 @@ impl Pager {
     }
 }
 
+impl From<crate::services::partners::PartnerError> for AppError {
+    fn from(e: crate::services::partners::PartnerError) -> Self {
+        use crate::services::partners::PartnerError;
+        match e {
+            PartnerError::NotFound => AppError::NotFound,
+            PartnerError::Other(e) => AppError::Unexpected(e),
+            other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
+        }
+    }
+}
+
 /// A sortable column header: its link and its current state.
 pub struct SortHeader {
     pub label: &'static str,

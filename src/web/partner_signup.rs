@@ -65,21 +65,13 @@ async fn email_submit(
     };
     svc::request_signup(&state, &email)
         .await
-        .map_err(into_app)?;
+        .map_err(AppError::from)?;
     render(&EmailPage {
         ctx: Ctx::new(&req, None),
         email: email.to_string(),
         errors,
         sent: true,
     })
-}
-
-fn into_app(e: PartnerError) -> AppError {
-    match e {
-        PartnerError::NotFound => AppError::NotFound,
-        PartnerError::Other(e) => AppError::Unexpected(e),
-        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
-    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -121,7 +113,7 @@ async fn form_page(
             countries: COUNTRIES,
         }),
         Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -135,7 +127,7 @@ async fn form_submit(
     let email = match svc::signup_link_email(&state, &token).await {
         Ok(email) => email,
         Err(PartnerError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(e) => return Err(into_app(e)),
+        Err(e) => return Err(e.into()),
     };
     let p = form.0;
     let mut errors = FieldErrors::default();
@@ -189,6 +181,6 @@ async fn form_submit(
             "info",
             "This email address already has an account. Sign in, or reset your password.",
         )),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
 }
