@@ -60,6 +60,22 @@ pub fn parse_minor(raw: &str) -> Result<i64, super::Invalid> {
     Ok(if neg { -v } else { v })
 }
 
+/// The signed amount a credit-ledger entry stores: spend and expiry take credit away, so a
+/// positive amount typed for them is stored negative; grants and top-ups only add.
+pub fn ledger_amount(kind: &str, raw: &str) -> Result<i64, super::Invalid> {
+    let amount = parse_minor(raw)?;
+    if amount == 0 {
+        return Err(super::Invalid::new("Enter an amount other than zero."));
+    }
+    match kind {
+        "spend" | "expiry" => Ok(-amount.abs()),
+        "grant" | "topup" if amount < 0 => Err(super::Invalid::new(
+            "A grant or top-up adds credit: enter a positive amount. Use an adjustment to correct a mistake.",
+        )),
+        _ => Ok(amount),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +96,15 @@ mod tests {
         assert_eq!(parse_minor("-3.50").unwrap(), -350);
         assert!(parse_minor("1.234").is_err());
         assert!(parse_minor("abc").is_err());
+    }
+
+    #[test]
+    fn spending_is_stored_negative_and_grants_must_add() {
+        assert_eq!(ledger_amount("spend", "12.50").unwrap(), -1250);
+        assert_eq!(ledger_amount("expiry", "-3").unwrap(), -300);
+        assert_eq!(ledger_amount("topup", "250").unwrap(), 25_000);
+        assert_eq!(ledger_amount("adjustment", "-1").unwrap(), -100);
+        assert!(ledger_amount("grant", "-5").is_err());
+        assert!(ledger_amount("topup", "0").is_err());
     }
 }

@@ -728,22 +728,6 @@ async fn add_discount(
     ))
 }
 
-/// The signed amount to store: spend and expiry take credit away, so a positive amount typed
-/// for them is stored negative; grants and top-ups only add.
-fn signed_amount(kind: &str, raw: &str) -> Result<i64, Invalid> {
-    let amount = money::parse_minor(raw)?;
-    if amount == 0 {
-        return Err(Invalid::new("Enter an amount other than zero."));
-    }
-    match kind {
-        "spend" | "expiry" => Ok(-amount.abs()),
-        "grant" | "topup" if amount < 0 => Err(Invalid::new(
-            "A grant or top-up adds credit: enter a positive amount. Use an adjustment to correct a mistake.",
-        )),
-        _ => Ok(amount),
-    }
-}
-
 async fn add_credit(
     req: HttpRequest,
     session: Session,
@@ -766,7 +750,10 @@ async fn add_credit(
     if currency.is_none() {
         errors.add("currency", "Choose USD, EUR or GBP.");
     }
-    let amount = errors.check("amount", signed_amount(kind.unwrap_or(""), &p.amount));
+    let amount = errors.check(
+        "amount",
+        money::ledger_amount(kind.unwrap_or(""), &p.amount),
+    );
     let note = p.note.trim();
     if note.chars().count() > 500 {
         errors.add("note", "Keep the note under 500 characters.");
