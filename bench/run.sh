@@ -6,6 +6,7 @@
 #   bash bench/run.sh                  # 10 s per route
 #   DURATION=30 BENCH_PORT=18081 bash bench/run.sh
 #   BENCH_BIN=path/to/partner-portal bash bench/run.sh   # skip the build, use that binary
+#   PHASES="customers api" REGISTRATIONS=10000 bash bench/run.sh   # only some phases
 #
 # To add a route, add a `bench NAME PATH [extra wrk args]` line at the bottom.
 set -euo pipefail
@@ -148,7 +149,11 @@ bench() {
     SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "$name" "$conns" "${rps:-?}" "${p50:-?}" "${p99:-?}")")
 }
 
+PHASES="${PHASES:-pages customers api}"
+phase() { [[ " $PHASES " == *" $1 "* ]]; }
+
 # ---------------------------------------------------------------- 1. foundation pages
+if phase pages; then
 use_db foundation
 "$BIN" seed-demo >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed-demo failed"; }
 start_server
@@ -162,10 +167,11 @@ bench "healthz (bare)" /healthz "$CONNECTIONS"
 bench "login GET" /login "$CONNECTIONS" -H "Cookie: pp_session=$ANON_COOKIE"
 bench "partner home" / "$CONNECTIONS" -H "Cookie: pp_session=$PARTNER_COOKIE"
 stop_server
+fi
 
 # ---------------------------------------------------------------- 2. My Customers at scale
 EXPORT_NOTES=()
-for n in ${REGISTRATIONS:-10000 100000}; do
+phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
     use_db "customers-$n"
     echo "=== Seeding $n registrations"
     seed_out="$("$BIN" seed-bench --registrations "$n")"
@@ -176,7 +182,7 @@ for n in ${REGISTRATIONS:-10000 100000}; do
     cookie="$(sign_in bench@demo.test)"
     expect_200 /customers "$cookie"
     expect_200 "/_bench/customers?partner=$org" "$cookie"
-    for c in 16 64; do
+    for c in ${CUSTOMER_CONNS:-16 64}; do
         bench "bare 50 rows ($n)" "/_bench/customers?partner=$org" "$c"
         bench "My Customers ($n)" /customers "$c" -H "Cookie: pp_session=$cookie"
     done
@@ -192,6 +198,7 @@ done
 
 # ---------------------------------------------------------------- 3. the partner API
 # Link mode: each request a different free account (thread t uses free{t*100000 + i}).
+if phase api; then
 API_N="${API_ACCOUNTS:-200000}"
 use_db api
 echo "=== Seeding 1000 registrations and $API_N free accounts"
@@ -218,6 +225,7 @@ bench "API GET list (during register load)" "$LIST" 16 -H "Authorization: Bearer
 wait "$reg_pid" || true
 SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "API onboard (register)" 8 "$(awk '/^Requests\/sec:/ { print $2 }' "$OUT/register.txt")" "$(awk '$1 == "50%" { print $2; exit }' "$OUT/register.txt")" "$(awk '$1 == "99%" { print $2; exit }' "$OUT/register.txt")")")
 stop_server
+fi
 
 echo
 echo "=== Summary (commit $commit, $(nproc) cores, wrk -t$THREADS -d${DURATION}s)"

@@ -94,7 +94,8 @@ impl Config {
             hash_concurrency: env_num(
                 &env,
                 "HASH_CONCURRENCY",
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
+                // Half the cores, at least one: hashing never takes every core from page views.
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             )?,
             hash_wait: Duration::from_millis(env_num(&env, "HASH_WAIT_MS", 1000)?),
             signup_link_ttl: chrono::Duration::hours(env_num(&env, "SIGNUP_LINK_HOURS", 24)?),

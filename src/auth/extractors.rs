@@ -37,17 +37,20 @@ async fn load(req: &HttpRequest, session: &Session) -> Result<Option<CurrentUser
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::unexpected("application state missing"))?;
-    let Some(user) = users::Entity::find_by_id(uid).one(&state.db.read).await? else {
-        session::sign_out(session);
-        return Ok(None);
-    };
-    let partner = match user.partner_id {
-        Some(pid) => {
-            partners::Entity::find_by_id(pid)
+    // Usually read with the session row (`session_store`); otherwise one query.
+    let found = match session::principal(session) {
+        Some(p) => Some((p.user, p.partner)),
+        None => {
+            tracing::debug!("the session came without its principal; reading the user");
+            users::Entity::find_by_id(uid)
+                .find_also_related(partners::Entity)
                 .one(&state.db.read)
                 .await?
         }
-        None => None,
+    };
+    let Some((user, partner)) = found else {
+        session::sign_out(session);
+        return Ok(None);
     };
     // A deactivated user or a suspended partner is signed out on their next request.
     let suspended = partner.as_ref().is_some_and(|p| !p.active);

@@ -4,8 +4,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::tokens::random_token;
+use crate::entities::{partners, users};
 
 pub const USER_ID: &str = "uid";
+/// The signed-in user and org as loaded with the session (never stored).
+pub const PRINCIPAL: &str = "_principal";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -14,6 +17,19 @@ pub struct Flash {
     /// `success` | `error` | `info`: also the CSS modifier.
     pub kind: String,
     pub message: String,
+}
+
+/// The user and partner org read together with the session row.
+#[derive(Serialize, Deserialize)]
+pub struct Principal {
+    pub user: users::Model,
+    pub partner: Option<partners::Model>,
+}
+
+/// The principal loaded with this request's session, if it belongs to the signed-in user.
+pub fn principal(session: &Session) -> Option<Principal> {
+    let p = session.get::<Principal>(PRINCIPAL).ok().flatten()?;
+    (Some(p.user.id) == user_id(session)).then_some(p)
 }
 
 pub fn user_id(session: &Session) -> Option<Uuid> {
@@ -55,6 +71,12 @@ pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
     );
 }
 
+/// The pending flash message, removed once read. Only a session that holds one is touched:
+/// `Session::remove` marks the session changed even when the key is absent, which would make
+/// every page view write the session row.
 pub fn take_flash(session: &Session) -> Option<Flash> {
+    if !session.contains_key(FLASH) {
+        return None;
+    }
     session.remove_as::<Flash>(FLASH).and_then(Result::ok)
 }

@@ -1,6 +1,10 @@
 //! actix-session storage in the database: sessions survive restarts, are shared by every
 //! instance, and can be revoked (sign-out everywhere on password change or deactivation).
 //! Only the SHA-256 of the cookie's key is stored.
+//!
+//! Loading a session also reads its user and their partner org in the same query (every
+//! signed-in page needs them) and hands them to the extractors under `session::PRINCIPAL`;
+//! that entry is read fresh on each request and never written back.
 use std::collections::HashMap;
 
 use actix_session::storage::{
@@ -13,8 +17,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{session::USER_ID, tokens::hash_token};
-use crate::{db::Db, entities::sessions};
+use super::{
+    session::{Principal, PRINCIPAL, USER_ID},
+    tokens::hash_token,
+};
+use crate::{
+    db::Db,
+    entities::{partners, sessions, users},
+};
 
 type State = HashMap<String, String>;
 
@@ -39,7 +49,8 @@ fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
 }
 
-async fn upsert(db: &Db, key_hash: String, state: State, ttl: &Duration) -> anyhow::Result<()> {
+async fn upsert(db: &Db, key_hash: String, mut state: State, ttl: &Duration) -> anyhow::Result<()> {
+    state.remove(PRINCIPAL);
     let row = sessions::ActiveModel {
         key_hash: Set(key_hash),
         user_id: Set(user_of(&state)),
@@ -63,14 +74,26 @@ async fn upsert(db: &Db, key_hash: String, state: State, ttl: &Duration) -> anyh
 
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let row = sessions::Entity::find_by_id(hash_token(key.as_ref()))
+        let Some((row, user, partner)) = sessions::Entity::find_by_id(hash_token(key.as_ref()))
             .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+            .find_also_related(users::Entity)
+            .and_also_related(partners::Entity)
             .one(&self.db.read)
             .await
-            .map_err(|e| LoadError::Other(e.into()))?;
-        row.map(|r| serde_json::from_str(&r.state))
-            .transpose()
-            .map_err(|e| LoadError::Deserialization(e.into()))
+            .map_err(|e| LoadError::Other(e.into()))?
+        else {
+            return Ok(None);
+        };
+        let mut state: State =
+            serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        state.remove(PRINCIPAL);
+        if let Some(user) = user {
+            let principal = Principal { user, partner };
+            let json = serde_json::to_string(&principal)
+                .map_err(|e| LoadError::Deserialization(e.into()))?;
+            state.insert(PRINCIPAL.into(), json);
+        }
+        Ok(Some(state))
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {

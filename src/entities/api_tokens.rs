@@ -12,6 +12,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::api_apps::Entity",
+        from = "Column::AppId",
+        to = "super::api_apps::Column::Id"
+    )]
+    App,
+}
+
+impl Related<super::api_apps::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::App.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -8,6 +8,9 @@ pub struct Model {
     /// Lower-cased; unique.
     pub email: String,
     pub name: String,
+    /// Never serialized: the signed-in user travels through the session state (see
+    /// `auth::session_store`) without it.
+    #[serde(skip)]
     pub password_hash: String,
     /// `staff` | `partner` (later `customer`).
     pub kind: String,

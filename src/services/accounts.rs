@@ -283,28 +283,100 @@ pub async fn facts(
     conn: &impl ConnectionTrait,
     account: &accounts::Model,
 ) -> Result<AccountFacts, DbErr> {
+    // One query answers the usual case (nothing on the account); the lists, which only the
+    // failure messages need, are read when there is something to list.
+    let held = holdings(conn, account.id).await?;
     Ok(AccountFacts {
-        credit_balances: balances(conn, account.id).await?,
-        services: services(conn, account.id)
-            .await?
-            .into_iter()
-            .filter(|s| s.active)
-            .map(|s| s.name)
-            .collect(),
-        discounts: discounts(conn, account.id)
-            .await?
-            .into_iter()
-            .filter(|d| d.active)
-            .map(|d| {
-                format!(
-                    "{} ({})",
-                    d.description,
-                    crate::domain::CommissionRate::from_bp(d.percent_bp)
-                )
-            })
-            .collect(),
+        credit_balances: if held.ledger {
+            balances(conn, account.id).await?
+        } else {
+            vec![]
+        },
+        services: if held.services {
+            services(conn, account.id)
+                .await?
+                .into_iter()
+                .filter(|s| s.active)
+                .map(|s| s.name)
+                .collect()
+        } else {
+            vec![]
+        },
+        discounts: if held.discounts {
+            discounts(conn, account.id)
+                .await?
+                .into_iter()
+                .filter(|d| d.active)
+                .map(|d| {
+                    format!(
+                        "{} ({})",
+                        d.description,
+                        crate::domain::CommissionRate::from_bp(d.percent_bp)
+                    )
+                })
+                .collect()
+        } else {
+            vec![]
+        },
         in_poc: account.in_poc,
         billing_mode: account.billing_mode.clone(),
+    })
+}
+
+/// Whether an account has credit entries, active services and active discounts.
+struct Holdings {
+    ledger: bool,
+    services: bool,
+    discounts: bool,
+}
+
+async fn holdings(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<Holdings, DbErr> {
+    use sea_orm::sea_query::{Expr, Query, SelectStatement};
+    fn any_row(
+        table: impl sea_orm::sea_query::IntoIden,
+        cond: impl Into<sea_orm::sea_query::Condition>,
+    ) -> SelectStatement {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(table)
+            .cond_where(cond)
+            .to_owned()
+    }
+    let query = Query::select()
+        .expr_as(
+            Expr::exists(any_row(
+                credit_ledger::Entity,
+                credit_ledger::Column::AccountId.eq(account_id),
+            )),
+            "ledger",
+        )
+        .expr_as(
+            Expr::exists(any_row(
+                account_services::Entity,
+                Condition::all()
+                    .add(account_services::Column::AccountId.eq(account_id))
+                    .add(account_services::Column::Active.eq(true)),
+            )),
+            "services",
+        )
+        .expr_as(
+            Expr::exists(any_row(
+                account_discounts::Entity,
+                Condition::all()
+                    .add(account_discounts::Column::AccountId.eq(account_id))
+                    .add(account_discounts::Column::Active.eq(true)),
+            )),
+            "discounts",
+        )
+        .to_owned();
+    let row = conn
+        .query_one_raw(conn.get_database_backend().build(&query))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("holdings".into()))?;
+    Ok(Holdings {
+        ledger: row.try_get("", "ledger")?,
+        services: row.try_get("", "services")?,
+        discounts: row.try_get("", "discounts")?,
     })
 }
 

@@ -278,27 +278,19 @@ pub async fn authenticate(
     conn: &impl ConnectionTrait,
     token: &str,
 ) -> Result<Option<ApiClient>, DbErr> {
-    let Some(t) = api_tokens::Entity::find_by_id(hash_token(token))
+    // One query for the token, its app and the app's partner: it runs on every API call.
+    let Some((t, Some(app), Some(partner))) = api_tokens::Entity::find_by_id(hash_token(token))
         .filter(api_tokens::Column::ExpiresAt.gt(Utc::now()))
+        .find_also_related(api_apps::Entity)
+        .and_also_related(partners::Entity)
         .one(conn)
         .await?
     else {
         return Ok(None);
     };
-    let Some(app) = api_apps::Entity::find_by_id(t.app_id)
-        .one(conn)
-        .await?
-        .filter(|a| a.active)
-    else {
+    if !app.active || !partner.active {
         return Ok(None);
-    };
-    let Some(partner) = partners::Entity::find_by_id(app.partner_id)
-        .one(conn)
-        .await?
-        .filter(|p| p.active)
-    else {
-        return Ok(None);
-    };
+    }
     Ok(Some(ApiClient {
         scopes: t.scopes.split_whitespace().map(str::to_string).collect(),
         app,

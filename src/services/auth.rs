@@ -210,11 +210,13 @@ pub async fn change_password(
     current: &str,
     new: &NewPassword,
 ) -> Result<(), ChangePasswordError> {
-    if !state
-        .hasher
-        .verify(current, Some(&user.password_hash))
-        .await?
-    {
+    // The hash is read here: the signed-in user's record does not carry it.
+    let stored = users::Entity::find_by_id(user.id)
+        .one(&state.db.read)
+        .await
+        .map_err(anyhow::Error::from)?
+        .map(|u| u.password_hash);
+    if !state.hasher.verify(current, stored.as_deref()).await? {
         return Err(ChangePasswordError::WrongCurrent);
     }
     let hash = state.hasher.hash(new.expose()).await?;

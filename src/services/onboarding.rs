@@ -258,7 +258,17 @@ pub async fn onboard(
                 Ok(t) => t,
                 Err(p) => return Ok(outcome(2, None, Some(account.id), vec![p])),
             };
-            match regs::add_existing(state, &actor, partner, &email, terms, "api").await {
+            match regs::link_existing(
+                state,
+                &actor,
+                partner,
+                &facts,
+                Some(account.clone()),
+                terms,
+                "api",
+            )
+            .await
+            {
                 Ok(reg) => Ok(outcome(1, Some(reg.id), Some(account.id), vec![])),
                 Err(RegError::Ineligible(v)) => {
                     let problems = rule_problems(&v);

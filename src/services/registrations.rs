@@ -240,7 +240,7 @@ async fn insert_registration(
         ),
     )
     .await?;
-    send_confirmation(conn, state, partner, account, &reg).await?;
+    send_confirmation(conn, state, partner, account, &reg, true).await?;
     Ok(reg)
 }
 
@@ -251,21 +251,23 @@ async fn send_confirmation(
     partner: &partners::Model,
     account: &account::Model,
     reg: &registrations::Model,
+    first_link: bool,
 ) -> Result<(), RegError> {
     let ttl = state.config.confirm_link_ttl;
-    let token = tokens::issue(
-        conn,
-        NewToken {
-            purpose: Purpose::RegistrationConfirm,
-            email: &account.primary_email,
-            user_id: None,
-            partner_id: Some(partner.id),
-            subject_id: Some(reg.id),
-            role: None,
-            ttl,
-        },
-    )
-    .await?;
+    let link = NewToken {
+        purpose: Purpose::RegistrationConfirm,
+        email: &account.primary_email,
+        user_id: None,
+        partner_id: Some(partner.id),
+        subject_id: Some(reg.id),
+        role: None,
+        ttl,
+    };
+    let token = if first_link {
+        tokens::issue_first(conn, link).await?
+    } else {
+        tokens::issue(conn, link).await?
+    };
     let msg = messages::RegistrationRequest {
         partner: partner.company_name.clone(),
         partner_country: crate::domain::countries::name(&partner.country)
@@ -293,35 +295,79 @@ pub async fn add_existing(
     terms: Terms,
     via: &str,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.begin().await?;
-    let (facts, account) = gather_facts(&txn, partner.id, email.as_str(), None).await?;
-    let verdicts = eligibility::check(&facts);
+    let (facts, account) = gather_facts(&state.db.read, partner.id, email.as_str(), None).await?;
+    link_existing(state, actor, partner, &facts, account, terms, via).await
+}
+
+/// Links an existing account whose facts were just read (`gather_facts`).
+///
+/// The rules are checked on those facts, outside the write transaction, so the one writer is
+/// held only for the inserts. What could change in between is covered twice: a second live
+/// registration of the account is refused by the unique index `uq_registrations_live_account`
+/// (then the facts are read again and the real reason reported), and staff re-check every rule
+/// before they approve.
+pub async fn link_existing(
+    state: &AppState,
+    actor: &Actor,
+    partner: &partners::Model,
+    facts: &Facts,
+    account: Option<account::Model>,
+    terms: Terms,
+    via: &str,
+) -> Result<registrations::Model, RegError> {
+    let verdicts = eligibility::check(facts);
     if verdicts.iter().any(|v| !v.passed) {
         return Err(RegError::Ineligible(verdicts));
     }
     let account = account.ok_or(RegError::NotFound)?;
-    let reg = insert_registration(
-        &txn,
-        state,
-        Request {
-            partner,
-            account: &account,
-            terms: &terms,
-            new_account: false,
-            via,
-            actor,
-        },
-    )
-    .await?;
-    txn.commit().await.map_err(|e| {
-        if is_unique_violation(&e) {
-            RegError::Ineligible(conflict_verdicts(false))
-        } else {
-            e.into()
+    let inserted = async {
+        let txn = state.db.begin().await?;
+        let reg = insert_registration(
+            &txn,
+            state,
+            Request {
+                partner,
+                account: &account,
+                terms: &terms,
+                new_account: false,
+                via,
+                actor,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, RegError>(reg)
+    }
+    .await;
+    match inserted {
+        Ok(reg) => {
+            state.wake_mailer();
+            Ok(reg)
         }
-    })?;
-    state.wake_mailer();
-    Ok(reg)
+        // Only the unique index makes the insert answer `Ineligible`.
+        Err(RegError::Ineligible(_)) => Err(lost_race(state, partner, &account).await),
+        Err(e) => Err(e),
+    }
+}
+
+/// The verdicts after the unique index refused a second live registration: read afresh, so a
+/// partner who raced itself hears "already yours", not "with another partner".
+async fn lost_race(
+    state: &AppState,
+    partner: &partners::Model,
+    account: &account::Model,
+) -> RegError {
+    match gather_facts(&state.db.read, partner.id, &account.primary_email, None).await {
+        Ok((facts, _)) => {
+            let verdicts = eligibility::check(&facts);
+            if verdicts.iter().any(|v| !v.passed) {
+                RegError::Ineligible(verdicts)
+            } else {
+                RegError::Ineligible(conflict_verdicts(false))
+            }
+        }
+        Err(e) => e.into(),
+    }
 }
 
 pub struct NewCustomer {
@@ -653,7 +699,7 @@ pub async fn resend(
         .exec(&txn)
         .await?;
     let (partner, account) = names(&txn, &reg).await?;
-    send_confirmation(&txn, state, &partner, &account, &reg).await?;
+    send_confirmation(&txn, state, &partner, &account, &reg, false).await?;
     txn.commit().await?;
     state.wake_mailer();
     Ok(reg)

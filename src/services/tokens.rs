@@ -69,6 +69,13 @@ pub async fn issue(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<Strin
         .filter(email_tokens::Column::UsedAt.is_null())
         .exec(conn)
         .await?;
+    issue_first(conn, t).await
+}
+
+/// Issues the first link for a subject made in the same transaction (a new registration):
+/// there is no older link to end, so this skips `issue`'s update.
+pub async fn issue_first(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<String, DbErr> {
+    let now = Utc::now();
     let token = random_token();
     email_tokens::Entity::insert(email_tokens::ActiveModel {
         id: Set(Uuid::new_v4()),

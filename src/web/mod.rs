@@ -137,14 +137,21 @@ impl FieldErrors {
     }
 }
 
-/// "23 Nov 2026"
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "23 Nov 2026". Written out rather than through `format("%-d %b %Y")`, which parses its
+/// pattern on every call: a list page formats 50 of these (callgrind: 5 % of a page view).
 pub fn fmt_date(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%-d %b %Y").to_string()
+    use chrono::Datelike;
+    format!("{} {} {}", t.day(), MONTHS[t.month0() as usize], t.year())
 }
 
 /// "23 Nov 2026, 14:05 UTC"
 pub fn fmt_datetime(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%-d %b %Y, %H:%M UTC").to_string()
+    use chrono::Timelike;
+    format!("{}, {:02}:{:02} UTC", fmt_date(t), t.hour(), t.minute())
 }
 
 /// Page links for server-side pagination.
@@ -243,5 +250,22 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
         s
     } else {
         s + "&"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn dates_read_like_the_calendar() {
+        let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 7, 59).unwrap();
+        assert_eq!(fmt_date(&t), "5 Jan 2026");
+        assert_eq!(fmt_datetime(&t), "5 Jan 2026, 09:07 UTC");
+        let t = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 0).unwrap();
+        assert_eq!(fmt_date(&t), "31 Dec 2026");
+        assert_eq!(fmt_datetime(&t), "31 Dec 2026, 23:59 UTC");
     }
 }

@@ -573,3 +573,48 @@ async fn dev_mail_is_not_served_when_smtp_is_configured() {
         .await
         .expect_status(StatusCode::NOT_FOUND);
 }
+
+/// The session rows as stored: key hash, state and expiry.
+async fn session_rows(app: &TestApp) -> Vec<partner_portal::entities::sessions::Model> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    partner_portal::entities::sessions::Entity::find()
+        .order_by_asc(partner_portal::entities::sessions::Column::KeyHash)
+        .all(&app.state.db.read)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_flash_shows_once_and_page_views_do_not_rewrite_the_session() {
+    let app = spawn_app().await;
+    app.partner("views@example.com", "Views Ltd").await;
+    let c = app.client();
+    c.sign_in("views@example.com", PASSWORD).await;
+    c.post_form(
+        "/company",
+        "/company",
+        &[
+            ("company_name", "Views Ltd"),
+            ("contact_name", "Val Views"),
+            ("country", "GB"),
+            ("phone", "+44 20 7946 0958"),
+        ],
+    )
+    .await
+    .expect_redirect("/company");
+    c.get("/company")
+        .await
+        .expect_text("Company details saved.");
+    let page = c.get("/company").await;
+    assert!(
+        !page.body.contains("Company details saved."),
+        "the flash is shown once"
+    );
+
+    // Reading pages changes nothing in the session, so it costs no write.
+    let before = session_rows(&app).await;
+    for path in ["/", "/customers", "/company", "/company/users"] {
+        c.get(path).await.expect_status(StatusCode::OK);
+    }
+    assert_eq!(session_rows(&app).await, before);
+}
