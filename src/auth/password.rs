@@ -1,11 +1,24 @@
-//! argon2id password hashing (OWASP parameters: 19 MiB, 2 passes, 1 lane) on the blocking
-//! thread pool, at most `hash_concurrency` at once. A request that cannot get a slot within
-//! `hash_wait` (default one second) is told to come back (429) instead of queueing without
-//! bound.
-use std::{sync::Arc, time::Duration};
+//! argon2id password hashing (OWASP parameters: 19 MiB, 2 passes, 1 lane) on its own threads,
+//! `hash_concurrency` of them, off the async executor. A request that cannot get a thread
+//! within `hash_wait` (default one second) is told to come back (429) instead of queueing
+//! without bound.
+//!
+//! The hashing threads run at a lower scheduling priority (nice 10): when the machine is busy,
+//! page views and API reads go first and hashing takes what is left, so a burst of sign-ups or
+//! register-mode API calls cannot starve everyone else (bench/run.sh measures the GET list's
+//! p99 while register mode runs flat out).
+use std::{
+    sync::{mpsc, Arc, Mutex},
+    time::Duration,
+};
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// How much lower than the rest of the server the hashing threads run (Linux `nice`).
+const HASH_NICE: i32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -18,6 +31,7 @@ pub enum HashError {
 #[derive(Clone)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     wait: Duration,
     /// Verified against when the user does not exist, so both cases take the same time.
     dummy_hash: Arc<String>,
@@ -27,8 +41,36 @@ impl Hasher {
     /// `wait`: how long a request may wait for a free slot before it is answered 429.
     pub fn new(concurrency: usize, wait: Duration) -> Self {
         let dummy = hash_blocking("not-a-real-password-0f1e2d").expect("argon2 works");
+        let concurrency = concurrency.max(1);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..concurrency {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    lower_priority();
+                    // Ends when the last Hasher clone (the sender) is dropped.
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            // A panicking job drops its reply (the caller gets an error);
+                            // the thread lives on for the next one.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .expect("can start the password hashing threads");
+        }
         Self {
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            slots: Arc::new(Semaphore::new(concurrency)),
+            jobs,
             wait,
             dummy_hash: Arc::new(dummy),
         }
@@ -56,12 +98,24 @@ impl Hasher {
             .await
             .map_err(|_| HashError::Busy)?
             .map_err(|_| HashError::Busy)?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            f()
-        })
-        .await
-        .map_err(|e| HashError::Failed(e.to_string()))
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _permit = permit;
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| HashError::Failed("the hashing threads have stopped".into()))?;
+        rx.await
+            .map_err(|_| HashError::Failed("a hashing thread stopped mid-way".into()))
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (on Linux `nice` is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; `who = 0` is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, HASH_NICE);
     }
 }
 

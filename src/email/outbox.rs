@@ -8,10 +8,19 @@ use super::EmailMessage;
 use crate::entities::outbox;
 
 pub async fn enqueue(conn: &impl ConnectionTrait, msg: EmailMessage) -> Result<Uuid, DbErr> {
-    let id = Uuid::new_v4();
+    let row = pending(msg);
+    let id = row.id.clone().unwrap();
+    outbox::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(id)
+}
+
+/// The row `enqueue` writes, for a caller that writes it together with others.
+pub fn pending(msg: EmailMessage) -> outbox::ActiveModel {
     let now = Utc::now();
-    outbox::Entity::insert(outbox::ActiveModel {
-        id: Set(id),
+    outbox::ActiveModel {
+        id: Set(Uuid::new_v4()),
         to_addr: Set(msg.to),
         subject: Set(msg.subject),
         text_body: Set(msg.text),
@@ -24,8 +33,5 @@ pub async fn enqueue(conn: &impl ConnectionTrait, msg: EmailMessage) -> Result<U
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(id)
+    }
 }

@@ -48,7 +48,24 @@ pub async fn record_full(
     subject_id: Option<Uuid>,
     detail: &str,
 ) -> Result<(), DbErr> {
-    audit_events::Entity::insert(audit_events::ActiveModel {
+    audit_events::Entity::insert(event(
+        actor, action, partner_id, account_id, subject_id, detail,
+    ))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The row `record_full` writes, for a caller that writes it together with others.
+pub fn event(
+    actor: &Actor,
+    action: &str,
+    partner_id: Option<Uuid>,
+    account_id: Option<Uuid>,
+    subject_id: Option<Uuid>,
+    detail: &str,
+) -> audit_events::ActiveModel {
+    audit_events::ActiveModel {
         id: Set(Uuid::new_v4()),
         at: Set(Utc::now()),
         actor_user_id: Set(actor.user_id),
@@ -58,8 +75,5 @@ pub async fn record_full(
         account_id: Set(account_id),
         subject_id: Set(subject_id),
         detail: Set(detail.to_string()),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
+    }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, RelationDef,
+    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, TryIntoModel,
 };
 use uuid::Uuid;
 
@@ -20,8 +20,11 @@ use crate::{
         registration::{transition, Event, NotAllowed, Status},
         CommissionRate, Email, NewPassword, PlainName,
     },
-    email::{messages, outbox},
-    entities::{accounts as account, audit_events, partners, registrations, users},
+    email::{messages, outbox, EmailMessage},
+    entities::{
+        accounts as account, audit_events, email_tokens, outbox as outbox_rows, partners,
+        registrations, users,
+    },
     startup::AppState,
 };
 
@@ -196,7 +199,7 @@ async fn insert_registration(
         actor,
     } = r;
     let now = Utc::now();
-    let reg = registrations::Entity::insert(registrations::ActiveModel {
+    let row = registrations::ActiveModel {
         id: Set(Uuid::new_v4()),
         partner_id: Set(partner.id),
         account_id: Set(account.id),
@@ -215,18 +218,9 @@ async fn insert_registration(
         activated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
-    })
-    .exec_with_returning(conn)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            RegError::Ineligible(conflict_verdicts(false))
-        } else {
-            e.into()
-        }
-    })?;
-    audit::record_full(
-        conn,
+    };
+    let reg = row.clone().try_into_model()?;
+    let event = audit::event(
         actor,
         "registration.requested",
         Some(partner.id),
@@ -238,37 +232,58 @@ async fn insert_registration(
             reg.partner_role,
             CommissionRate::from_bp(reg.commission_bp)
         ),
+    );
+    // A new registration has no earlier link to end.
+    let (token, link) = tokens::first_link(confirm_link(state, partner, account, &reg));
+    let mail = outbox::pending(confirmation_mail(state, partner, account, &reg, &token)?);
+    // The four rows in one round trip (see `db::execute_all`); the unique index on live
+    // registrations refuses a second one for the account.
+    let backend = conn.get_database_backend();
+    crate::db::execute_all(
+        conn,
+        vec![
+            registrations::Entity::insert(row).build(backend),
+            audit_events::Entity::insert(event).build(backend),
+            email_tokens::Entity::insert(link).build(backend),
+            outbox_rows::Entity::insert(mail).build(backend),
+        ],
     )
-    .await?;
-    send_confirmation(conn, state, partner, account, &reg, true).await?;
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            RegError::Ineligible(conflict_verdicts(false))
+        } else {
+            e.into()
+        }
+    })?;
     Ok(reg)
 }
 
-/// Issues a new confirmation link (the older one dies) and emails it to the account.
-async fn send_confirmation(
-    conn: &impl ConnectionTrait,
+fn confirm_link<'a>(
     state: &AppState,
     partner: &partners::Model,
-    account: &account::Model,
+    account: &'a account::Model,
     reg: &registrations::Model,
-    first_link: bool,
-) -> Result<(), RegError> {
-    let ttl = state.config.confirm_link_ttl;
-    let link = NewToken {
+) -> NewToken<'a> {
+    NewToken {
         purpose: Purpose::RegistrationConfirm,
         email: &account.primary_email,
         user_id: None,
         partner_id: Some(partner.id),
         subject_id: Some(reg.id),
         role: None,
-        ttl,
-    };
-    let token = if first_link {
-        tokens::issue_first(conn, link).await?
-    } else {
-        tokens::issue(conn, link).await?
-    };
-    let msg = messages::RegistrationRequest {
+        ttl: state.config.confirm_link_ttl,
+    }
+}
+
+fn confirmation_mail(
+    state: &AppState,
+    partner: &partners::Model,
+    account: &account::Model,
+    reg: &registrations::Model,
+    token: &str,
+) -> Result<EmailMessage, RegError> {
+    Ok(messages::RegistrationRequest {
         partner: partner.company_name.clone(),
         partner_country: crate::domain::countries::name(&partner.country)
             .unwrap_or(&partner.country)
@@ -278,10 +293,25 @@ async fn send_confirmation(
         management_mode: reg.management_mode,
         new_account: reg.new_account,
         link: state.config.url(&format!("/confirm/{token}")),
-        days: ttl.num_days().max(1),
+        days: state.config.confirm_link_ttl.num_days().max(1),
     }
-    .render(&account.primary_email)?;
-    outbox::enqueue(conn, msg).await?;
+    .render(&account.primary_email)?)
+}
+
+/// Issues a new confirmation link (the older one dies) and emails it to the account.
+async fn send_confirmation(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    partner: &partners::Model,
+    account: &account::Model,
+    reg: &registrations::Model,
+) -> Result<(), RegError> {
+    let token = tokens::issue(conn, confirm_link(state, partner, account, reg)).await?;
+    outbox::enqueue(
+        conn,
+        confirmation_mail(state, partner, account, reg, &token)?,
+    )
+    .await?;
     Ok(())
 }
 
@@ -699,7 +729,7 @@ pub async fn resend(
         .exec(&txn)
         .await?;
     let (partner, account) = names(&txn, &reg).await?;
-    send_confirmation(&txn, state, &partner, &account, &reg, false).await?;
+    send_confirmation(&txn, state, &partner, &account, &reg).await?;
     txn.commit().await?;
     state.wake_mailer();
     Ok(reg)

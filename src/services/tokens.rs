@@ -69,15 +69,19 @@ pub async fn issue(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<Strin
         .filter(email_tokens::Column::UsedAt.is_null())
         .exec(conn)
         .await?;
-    issue_first(conn, t).await
+    let (token, row) = first_link(t);
+    email_tokens::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(token)
 }
 
-/// Issues the first link for a subject made in the same transaction (a new registration):
-/// there is no older link to end, so this skips `issue`'s update.
-pub async fn issue_first(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<String, DbErr> {
+/// A link and the row that stores its hash, without ending older links: for the first link of
+/// a subject made in the same transaction (a new registration), or for `issue`.
+pub fn first_link(t: NewToken<'_>) -> (String, email_tokens::ActiveModel) {
     let now = Utc::now();
     let token = random_token();
-    email_tokens::Entity::insert(email_tokens::ActiveModel {
+    let row = email_tokens::ActiveModel {
         id: Set(Uuid::new_v4()),
         token_hash: Set(hash_token(&token)),
         purpose: Set(t.purpose.as_str().into()),
@@ -89,10 +93,8 @@ pub async fn issue_first(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result
         expires_at: Set(now + t.ttl),
         used_at: Set(None),
         created_at: Set(now),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(token)
+    };
+    (token, row)
 }
 
 /// The link's record if it can still be used.
