@@ -182,10 +182,14 @@ phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
     cookie="$(sign_in bench@demo.test)"
     expect_200 /customers "$cookie"
     expect_200 "/_bench/customers?partner=$org" "$cookie"
+    expect_200 "/_bench/customers-min?partner=$org" "$cookie"
+    # The reference renders the same nine cells per row as the page, without session, sign-in
+    # check or layout; "bare min" renders three cells (the first version of the reference).
     for c in ${CUSTOMER_CONNS:-16 64}; do
         bench "bare 50 rows ($n)" "/_bench/customers?partner=$org" "$c"
         bench "My Customers ($n)" /customers "$c" -H "Cookie: pp_session=$cookie"
     done
+    bench "bare min, 3 cells ($n)" "/_bench/customers-min?partner=$org" 16
     # CSV export of every registration: time and the server's peak memory.
     rss_before="$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status")"
     t0="$(date +%s.%N)"

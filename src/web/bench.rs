@@ -1,20 +1,29 @@
-//! The reference handler for `bench/`: the same 50 My Customers rows through the same stack
+//! The reference handlers for `bench/`: the same 50 My Customers rows through the same stack
 //! (actix-web, askama, sea-orm) with no session, no authentication and no layout. Mounted only
 //! when `BENCH_ROUTES=1`, never in normal use.
+//!
+//! `/_bench/customers` renders each row as My Customers does (the same nine cells, through the
+//! same row mapping and row template), so comparing the two isolates what the page adds:
+//! session, sign-in check, layout, filters and headers. `/_bench/customers-min` renders only
+//! three cells per row, as the first version of this reference did.
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::render;
+use super::{
+    customers::{row, Row},
+    render,
+};
 use crate::{
     error::{AppError, AppResult},
-    services::registrations::{self as regs, CustomerQuery, CustomerSort},
+    services::registrations::{self as regs, CustomerQuery, CustomerRow, CustomerSort},
     startup::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/_bench/customers", web::get().to(bare_customers));
+    cfg.route("/_bench/customers", web::get().to(same_rows))
+        .route("/_bench/customers-min", web::get().to(three_cells));
 }
 
 #[derive(Deserialize)]
@@ -24,20 +33,27 @@ struct Params {
 
 #[derive(Template)]
 #[template(
+    source = "<table><tbody>{% include \"customers/rows.html\" %}</tbody></table>",
+    ext = "html"
+)]
+struct SameRows {
+    rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(
     source = "<table>{% for r in rows %}<tr><td>{{ r.0 }}</td><td>{{ r.1 }}</td><td>{{ r.2 }}</td></tr>{% endfor %}</table>",
     ext = "html"
 )]
-struct Bare {
+struct ThreeCells {
     rows: Vec<(String, String, String)>,
 }
 
-async fn bare_customers(
-    state: web::Data<AppState>,
-    p: web::Query<Params>,
-) -> AppResult<HttpResponse> {
-    let rows = regs::list(
+/// The first page of My Customers' default view (newest first, 50 rows).
+async fn first_page(state: &AppState, partner: Uuid) -> AppResult<Vec<CustomerRow>> {
+    let mut rows = regs::list(
         &state.db.read,
-        p.partner,
+        partner,
         &CustomerQuery {
             q: String::new(),
             status: None,
@@ -51,7 +67,20 @@ async fn bare_customers(
     )
     .await
     .map_err(AppError::from)?;
-    render(&Bare {
+    rows.truncate(50);
+    Ok(rows)
+}
+
+async fn same_rows(state: web::Data<AppState>, p: web::Query<Params>) -> AppResult<HttpResponse> {
+    let rows = first_page(&state, p.partner).await?;
+    render(&SameRows {
+        rows: rows.into_iter().map(row).collect(),
+    })
+}
+
+async fn three_cells(state: web::Data<AppState>, p: web::Query<Params>) -> AppResult<HttpResponse> {
+    let rows = first_page(&state, p.partner).await?;
+    render(&ThreeCells {
         rows: rows
             .into_iter()
             .map(|r| {

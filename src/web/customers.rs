@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     ctx::Ctx, fmt_date, fmt_datetime, home::CompanyView, query_string, redirect_with, render,
-    render_invalid, sort_headers, FieldErrors, SortHeader,
+    render_invalid, sort_headers, Day, FieldErrors, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
@@ -97,15 +97,15 @@ struct ListParams {
 }
 
 pub struct Row {
-    pub id: String,
+    pub id: Uuid,
     pub company: String,
     pub name: String,
     pub account_active: bool,
     pub customer_type: String,
     pub status_label: &'static str,
     pub status_tone: &'static str,
-    pub commission: String,
-    pub created: String,
+    pub commission: CommissionRate,
+    pub created: Day,
 }
 
 #[derive(Template)]
@@ -129,18 +129,19 @@ struct ListPage {
 
 const PER_PAGE: u64 = 50;
 
-fn row(r: regs::CustomerRow) -> Row {
+/// One line of the My Customers table (also rendered by the bench reference handler).
+pub fn row(r: regs::CustomerRow) -> Row {
     let status = Status::parse(&r.registration.status).unwrap_or(Status::Cancelled);
     Row {
-        id: r.registration.id.to_string(),
+        id: r.registration.id,
         company: r.company_name,
         name: r.registration.friendly_name,
         account_active: r.account_active,
         customer_type: r.registration.customer_type,
         status_label: status.label(),
         status_tone: status.tone(),
-        commission: CommissionRate::from_bp(r.registration.commission_bp).to_string(),
-        created: fmt_date(&r.registration.created_at),
+        commission: CommissionRate::from_bp(r.registration.commission_bp),
+        created: Day(r.registration.created_at),
     }
 }
 

@@ -141,11 +141,29 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// "23 Nov 2026". Written out rather than through `format("%-d %b %Y")`, which parses its
-/// pattern on every call: a list page formats 50 of these (callgrind: 5 % of a page view).
+/// A date shown as "23 Nov 2026", written straight into a template. Spelled out rather than
+/// through `format("%-d %b %Y")`, which parses its pattern on every call: a list page shows 50
+/// of these (callgrind: 5 % of a page view).
+#[derive(Clone, Copy)]
+pub struct Day(pub chrono::DateTime<chrono::Utc>);
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::Datelike;
+        let t = self.0;
+        write!(
+            f,
+            "{} {} {}",
+            t.day(),
+            MONTHS[t.month0() as usize],
+            t.year()
+        )
+    }
+}
+
+/// "23 Nov 2026"
 pub fn fmt_date(t: &chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Datelike;
-    format!("{} {} {}", t.day(), MONTHS[t.month0() as usize], t.year())
+    Day(*t).to_string()
 }
 
 /// "23 Nov 2026, 14:05 UTC"
