@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{Expr, ExprTrait, Func, IntoIden, LikeExpr, Query},
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -278,14 +278,14 @@ pub async fn users_of(
         .await
 }
 
-/// What the eligibility rules need to know about an account.
+/// What the eligibility rules need to know about an account, given what it holds (read with
+/// the account, see `holdings_exprs`): the lists, which only the failure messages need, are
+/// read only when there is something to list.
 pub async fn facts(
     conn: &impl ConnectionTrait,
     account: &accounts::Model,
+    held: Holdings,
 ) -> Result<AccountFacts, DbErr> {
-    // One query answers the usual case (nothing on the account); the lists, which only the
-    // failure messages need, are read when there is something to list.
-    let held = holdings(conn, account.id).await?;
     Ok(AccountFacts {
         credit_balances: if held.ledger {
             balances(conn, account.id).await?
@@ -324,60 +324,68 @@ pub async fn facts(
 }
 
 /// Whether an account has credit entries, active services and active discounts.
-struct Holdings {
-    ledger: bool,
-    services: bool,
-    discounts: bool,
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Holdings {
+    pub ledger: bool,
+    pub services: bool,
+    pub discounts: bool,
 }
 
-async fn holdings(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<Holdings, DbErr> {
-    use sea_orm::sea_query::{Expr, Query, SelectStatement};
-    fn any_row(
-        table: impl sea_orm::sea_query::IntoIden,
-        cond: impl Into<sea_orm::sea_query::Condition>,
-    ) -> SelectStatement {
-        Query::select()
-            .expr(Expr::val(1))
-            .from(table)
-            .cond_where(cond)
-            .to_owned()
-    }
-    let query = Query::select()
-        .expr_as(
-            Expr::exists(any_row(
-                credit_ledger::Entity,
-                credit_ledger::Column::AccountId.eq(account_id),
-            )),
-            "ledger",
+/// `EXISTS` expressions for `Holdings`, correlated with the `accounts` row of the outer query,
+/// with the column alias each is read back under.
+pub fn holdings_exprs() -> [(Expr, &'static str); 3] {
+    fn any_row(table: impl IntoIden, cond: Condition) -> Expr {
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(table)
+                .cond_where(cond)
+                .to_owned(),
         )
-        .expr_as(
-            Expr::exists(any_row(
+    }
+    let of_this_account = |col: Expr| col.equals((accounts::Entity, accounts::Column::Id));
+    [
+        (
+            any_row(
+                credit_ledger::Entity,
+                Condition::all().add(of_this_account(Expr::col((
+                    credit_ledger::Entity,
+                    credit_ledger::Column::AccountId,
+                )))),
+            ),
+            "held_ledger",
+        ),
+        (
+            any_row(
                 account_services::Entity,
                 Condition::all()
-                    .add(account_services::Column::AccountId.eq(account_id))
-                    .add(account_services::Column::Active.eq(true)),
-            )),
-            "services",
-        )
-        .expr_as(
-            Expr::exists(any_row(
+                    .add(of_this_account(Expr::col((
+                        account_services::Entity,
+                        account_services::Column::AccountId,
+                    ))))
+                    .add(
+                        Expr::col((account_services::Entity, account_services::Column::Active))
+                            .eq(true),
+                    ),
+            ),
+            "held_services",
+        ),
+        (
+            any_row(
                 account_discounts::Entity,
                 Condition::all()
-                    .add(account_discounts::Column::AccountId.eq(account_id))
-                    .add(account_discounts::Column::Active.eq(true)),
-            )),
-            "discounts",
-        )
-        .to_owned();
-    let row = conn
-        .query_one_raw(conn.get_database_backend().build(&query))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("holdings".into()))?;
-    Ok(Holdings {
-        ledger: row.try_get("", "ledger")?,
-        services: row.try_get("", "services")?,
-        discounts: row.try_get("", "discounts")?,
-    })
+                    .add(of_this_account(Expr::col((
+                        account_discounts::Entity,
+                        account_discounts::Column::AccountId,
+                    ))))
+                    .add(
+                        Expr::col((account_discounts::Entity, account_discounts::Column::Active))
+                            .eq(true),
+                    ),
+            ),
+            "held_discounts",
+        ),
+    ]
 }
 
 pub async fn add_service(

@@ -3,8 +3,10 @@
 //! machine, writes an audit event and queues the emails it implies in one transaction.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::Expr, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, TryIntoModel,
+    sea_query::{Expr, Query},
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType, Order, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, RelationDef, TryIntoModel,
 };
 use uuid::Uuid;
 
@@ -95,14 +97,45 @@ pub async fn gather_facts(
     email: &str,
     exclude: Option<Uuid>,
 ) -> Result<(Facts, Option<account::Model>), DbErr> {
+    // Scoped here: ExprTrait's `max` would shadow `Ord::max` elsewhere in this module.
+    use sea_orm::sea_query::ExprTrait;
     let email = email.trim().to_lowercase();
-    let is_partner_itself = users::Entity::find()
-        .filter(users::Column::Email.eq(email.clone()))
-        .filter(users::Column::PartnerId.eq(partner_id))
-        .one(conn)
-        .await?
-        .is_some();
-    let Some(acct) = accounts::find_by_email(conn, &email).await? else {
+    // One query in the usual case: the account with, as EXISTS columns, whether the email is one
+    // of the partner's own users, whether it has live registrations, and what it holds. Details
+    // (which registration, which services…) are read only when a rule needs them.
+    let partner_user = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(users::Entity)
+            .and_where(users::Column::Email.eq(email.clone()))
+            .and_where(users::Column::PartnerId.eq(partner_id))
+            .to_owned(),
+    );
+    let live = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(registrations::Entity)
+            .and_where(
+                Expr::col((registrations::Entity, registrations::Column::AccountId))
+                    .equals((account::Entity, account::Column::Id)),
+            )
+            .and_where(registrations::Column::Status.is_in(LIVE))
+            .to_owned(),
+    );
+    let mut query = account::Entity::find()
+        .filter(account::Column::PrimaryEmail.eq(email.clone()))
+        .expr_as(partner_user, "is_partner_itself")
+        .expr_as(live, "has_live");
+    for (expr, alias) in accounts::holdings_exprs() {
+        query = query.expr_as(expr, alias);
+    }
+    let Some(found) = query.into_model::<AccountWithFacts>().one(conn).await? else {
+        let is_partner_itself = users::Entity::find()
+            .filter(users::Column::Email.eq(email))
+            .filter(users::Column::PartnerId.eq(partner_id))
+            .one(conn)
+            .await?
+            .is_some();
         return Ok((
             Facts {
                 is_partner_itself,
@@ -111,20 +144,26 @@ pub async fn gather_facts(
             None,
         ));
     };
-    let mut live = registrations::Entity::find()
-        .filter(registrations::Column::AccountId.eq(acct.id))
-        .filter(registrations::Column::Status.is_in([
-            "pending_customer",
-            "pending_approval",
-            "active",
-        ]));
-    if let Some(id) = exclude {
-        live = live.filter(registrations::Column::Id.ne(id));
-    }
-    let live = live.all(conn).await?;
+    let acct = found.account;
+    let live = if found.has_live {
+        let mut live = registrations::Entity::find()
+            .filter(registrations::Column::AccountId.eq(acct.id))
+            .filter(registrations::Column::Status.is_in(LIVE));
+        if let Some(id) = exclude {
+            live = live.filter(registrations::Column::Id.ne(id));
+        }
+        live.all(conn).await?
+    } else {
+        vec![]
+    };
+    let held = accounts::Holdings {
+        ledger: found.held_ledger,
+        services: found.held_services,
+        discounts: found.held_discounts,
+    };
     let facts = Facts {
-        account: Some(accounts::facts(conn, &acct).await?),
-        is_partner_itself,
+        account: Some(accounts::facts(conn, &acct, held).await?),
+        is_partner_itself: found.is_partner_itself,
         with_this_partner: live
             .iter()
             .find(|r| r.partner_id == partner_id)
@@ -132,6 +171,20 @@ pub async fn gather_facts(
         with_other_partner: live.iter().any(|r| r.partner_id != partner_id),
     };
     Ok((facts, Some(acct)))
+}
+
+/// The statuses in which a registration holds its account (`uq_registrations_live_account`).
+const LIVE: [&str; 3] = ["pending_customer", "pending_approval", "active"];
+
+#[derive(sea_orm::FromQueryResult)]
+struct AccountWithFacts {
+    #[sea_orm(nested)]
+    account: account::Model,
+    is_partner_itself: bool,
+    has_live: bool,
+    held_ledger: bool,
+    held_services: bool,
+    held_discounts: bool,
 }
 
 /// Every rule for this email, as the partner's eligibility check shows them.
