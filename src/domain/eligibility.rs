@@ -45,6 +45,15 @@ impl Rule {
             Self::Prepaid => "Billed prepaid",
         }
     }
+
+    /// The rule as staff read it on an approval request (`title` speaks to the partner).
+    pub fn staff_title(self) -> &'static str {
+        match self {
+            Self::NotThePartnerItself => "It is not the partner's own organisation",
+            Self::NotAlreadyWithThisPartner => "It is not already this partner's customer",
+            other => other.title(),
+        }
+    }
 }
 
 /// What is known about the account, relative to the partner asking.

@@ -470,16 +470,32 @@ pub async fn end_item(
         .col_expr(account_services::Column::Active, Expr::value(false))
         .filter(account_services::Column::Id.eq(item_id))
         .filter(account_services::Column::AccountId.eq(account_id))
+        .filter(account_services::Column::Active.eq(true))
         .exec(&txn)
         .await?;
     let d = account_discounts::Entity::update_many()
         .col_expr(account_discounts::Column::Active, Expr::value(false))
         .filter(account_discounts::Column::Id.eq(item_id))
         .filter(account_discounts::Column::AccountId.eq(account_id))
+        .filter(account_discounts::Column::Active.eq(true))
         .exec(&txn)
         .await?;
     if s.rows_affected + d.rows_affected == 0 {
-        return Err(AccountError::NotFound);
+        // Already ended (a second click, or two staff at once): nothing changes, so nothing
+        // is recorded. An id that is not this account's is "not found".
+        let service = account_services::Entity::find_by_id(item_id)
+            .filter(account_services::Column::AccountId.eq(account_id))
+            .one(&txn)
+            .await?;
+        let discount = account_discounts::Entity::find_by_id(item_id)
+            .filter(account_discounts::Column::AccountId.eq(account_id))
+            .one(&txn)
+            .await?;
+        return if service.is_some() || discount.is_some() {
+            Ok(())
+        } else {
+            Err(AccountError::NotFound)
+        };
     }
     audit::record_full(
         &txn,

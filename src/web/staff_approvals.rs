@@ -145,7 +145,7 @@ pub struct RuleRow {
 impl From<&Verdict> for RuleRow {
     fn from(v: &Verdict) -> Self {
         Self {
-            title: v.rule.title(),
+            title: v.rule.staff_title(),
             passed: v.passed,
             message: v.message.clone(),
         }

@@ -345,10 +345,12 @@ async fn approval_rechecks_the_rules_and_refuses_one_broken_after_confirmation()
 
     let staff = app.client();
     staff.sign_in("staff@example.com", PASSWORD).await;
-    staff
-        .get(&format!("/staff/approvals/{id}"))
-        .await
-        .expect_text("Storage");
+    let request = staff.get(&format!("/staff/approvals/{id}")).await;
+    request
+        .expect_text("Storage")
+        // Rules read as staff would say them, not as the partner's "your customer".
+        .expect_text("It is not already this partner&#39;s customer");
+    assert!(!request.body.contains("It is not already your customer"));
     let refused = staff
         .post_form(
             &format!("/staff/approvals/{id}"),

@@ -143,6 +143,36 @@ async fn a_service_added_by_staff_makes_the_account_ineligible_for_partners() {
         )
         .await
         .expect_text("uses 1 service: Object Storage");
+
+    // Staff end the service; a second click changes nothing and records nothing more.
+    let page = c.get(&path).await;
+    let end = page
+        .body
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.contains("/items/") && a.ends_with("/end"))
+        .expect("an End button for the service")
+        .to_string();
+    for _ in 0..2 {
+        c.post_form(&path, &end, &[]).await.expect_redirect(&path);
+    }
+    let log = c.get("/staff/audit").await;
+    assert_eq!(log.body.matches("account.item_ended").count(), 1);
+    let check = partner
+        .post_form(
+            "/customers/new",
+            "/customers/new",
+            &[
+                ("mode", "link"),
+                ("action", "check"),
+                ("email", "busy@x.example"),
+            ],
+        )
+        .await;
+    assert!(
+        !check.body.contains("Object Storage"),
+        "an ended service no longer counts"
+    );
 }
 
 #[tokio::test]
