@@ -107,6 +107,17 @@ async fn a_csv_import_reports_every_row_and_creates_only_the_valid_ones() {
     assert_eq!(app.count("accounts").await, 2);
 }
 
+/// The partner's "Check eligibility" answer for an email.
+async fn eligibility_check(partner: &Client, email: &str) -> Page {
+    partner
+        .post_form(
+            "/customers/new",
+            "/customers/new",
+            &[("mode", "link"), ("action", "check"), ("email", email)],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn a_service_added_by_staff_makes_the_account_ineligible_for_partners() {
     let app = spawn_app().await;
@@ -131,16 +142,7 @@ async fn a_service_added_by_staff_makes_the_account_ineligible_for_partners() {
 
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
-    partner
-        .post_form(
-            "/customers/new",
-            "/customers/new",
-            &[
-                ("mode", "link"),
-                ("action", "check"),
-                ("email", "busy@x.example"),
-            ],
-        )
+    eligibility_check(&partner, "busy@x.example")
         .await
         .expect_text("uses 1 service: Object Storage");
 
@@ -158,17 +160,7 @@ async fn a_service_added_by_staff_makes_the_account_ineligible_for_partners() {
     }
     let log = c.get("/staff/audit").await;
     assert_eq!(log.body.matches("account.item_ended").count(), 1);
-    let check = partner
-        .post_form(
-            "/customers/new",
-            "/customers/new",
-            &[
-                ("mode", "link"),
-                ("action", "check"),
-                ("email", "busy@x.example"),
-            ],
-        )
-        .await;
+    let check = eligibility_check(&partner, "busy@x.example").await;
     assert!(
         !check.body.contains("Object Storage"),
         "an ended service no longer counts"
