@@ -2,6 +2,7 @@
 //! authenticates with HTTP Basic or with `client_id`/`client_secret` in the form body.
 use actix_web::{http::header, http::StatusCode, web, HttpRequest, HttpResponse};
 use base64::Engine;
+use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,6 +30,9 @@ pub struct TokenError5 {
     pub error: String,
     pub error_description: String,
 }
+
+/// A token request is a few short form fields.
+const TOKEN_BODY_LIMIT: usize = 4096;
 
 fn oauth_error(status: StatusCode, error: &str, description: &str, basic: bool) -> HttpResponse {
     let mut res = HttpResponse::build(status);
@@ -77,9 +81,36 @@ fn basic_credentials(req: &HttpRequest) -> Option<Result<(String, String), ()>> 
         (status = 200, description = "An access token", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_scope or unsupported_grant_type", body = TokenError5),
         (status = 401, description = "invalid_client", body = TokenError5),
+        (status = 413, description = "invalid_request: the body is over 4 KiB", body = TokenError5),
     )
 )]
-pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    // Read here, not by the Bytes extractor, so an oversized body gets an OAuth error in JSON
+    // like every other failure of this endpoint (not the framework's plain-text 413).
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The body could not be read.",
+                false,
+            );
+        };
+        if body.len() + chunk.len() > TOKEN_BODY_LIMIT {
+            return oauth_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "The body must be at most 4096 bytes.",
+                false,
+            );
+        }
+        body.extend_from_slice(&chunk);
+    }
     let form: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
         Ok(f) => f,
         Err(_) => {

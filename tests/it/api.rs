@@ -138,6 +138,22 @@ async fn tokens_are_issued_by_basic_or_form_credentials_with_standard_errors() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+    // An oversized body gets the endpoint's own JSON error, not a bare 413.
+    let huge = http
+        .post(&url)
+        .basic_auth(&api.client_id, Some(&api.secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&pad={}",
+            "x".repeat(100_000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let e: Value = huge.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_request");
     assert!(wrong.headers().contains_key("www-authenticate"));
     assert_eq!(
         wrong.json::<Value>().await.unwrap()["error"],
