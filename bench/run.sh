@@ -130,6 +130,26 @@ expect_200() {
 
 SUMMARY=()
 WARNINGS=()
+RATIOS=()
+declare -A RPS P99
+
+# to_ms 1.23ms|456.00us|1.02s: milliseconds, for the ratios below.
+to_ms() {
+    case "$1" in
+        *us) echo "${1%us} / 1000" | bc -l ;;
+        *ms) echo "${1%ms}" ;;
+        *s) echo "${1%s} * 1000" | bc -l ;;
+        *) echo 0 ;;
+    esac
+}
+
+# ratio LABEL A B: A/B as a percentage, for the targets in the issues.
+ratio() {
+    local a="${RPS[$2]:-}" b="${RPS[$3]:-}"
+    if [ -n "$a" ] && [ -n "$b" ]; then
+        RATIOS+=("$(printf '%-44s %5.1f %%' "$1" "$(echo "100 * $a / $b" | bc -l)")")
+    fi
+}
 
 # bench NAME PATH CONNECTIONS [extra wrk args...]: runs wrk and appends a row to the summary.
 bench() {
@@ -147,6 +167,8 @@ bench() {
     [ -n "$non2xx" ] && WARNINGS+=("$name ($path): $non2xx non-2xx/3xx responses")
     [ -n "$errors" ] && WARNINGS+=("$name ($path): ${errors#"${errors%%[![:space:]]*}"}")
     SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "$name" "$conns" "${rps:-?}" "${p50:-?}" "${p99:-?}")")
+    RPS["$name c$conns"]="${rps:-0}"
+    P99["$name c$conns"]="$(to_ms "${p99:-0}")"
 }
 
 PHASES="${PHASES:-pages customers api}"
@@ -190,6 +212,10 @@ phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
         bench "My Customers ($n)" /customers "$c" -H "Cookie: pp_session=$cookie"
     done
     bench "bare min, 3 cells ($n)" "/_bench/customers-min?partner=$org" 16
+    for c in ${CUSTOMER_CONNS:-16 64}; do
+        ratio "My Customers / bare ($n, c$c)" "My Customers ($n) c$c" "bare 50 rows ($n) c$c"
+    done
+    ratio "My Customers / bare min ($n, c16)" "My Customers ($n) c16" "bare min, 3 cells ($n) c16"
     # CSV export of every registration: time and the server's peak memory.
     rss_before="$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status")"
     t0="$(date +%s.%N)"
@@ -237,6 +263,11 @@ echo "=== Summary (commit $commit, $(nproc) cores, wrk -t$THREADS -d${DURATION}s
     printf '%-24s %5s %12s %10s %10s\n' name conns "req/s" p50 p99
     printf '%s\n' "${SUMMARY[@]}"
     printf '%s\n' "${EXPORT_NOTES[@]}"
+    printf '%s\n' "${RATIOS[@]}"
+    idle="${P99[API GET list c16]:-}" busy="${P99[API GET list (during register load) c16]:-}"
+    if [ -n "$idle" ] && [ -n "$busy" ]; then
+        printf 'API GET list p99 during register load / idle: %.2fx\n' "$(echo "$busy / $idle" | bc -l)"
+    fi
 } | tee "$OUT/summary.txt"
 if [ "${#WARNINGS[@]}" -gt 0 ]; then
     echo
