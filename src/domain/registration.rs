@@ -81,6 +81,14 @@ impl Status {
     }
 }
 
+/// The stored names of the live statuses (`Status::is_live`), for queries.
+pub fn live_statuses() -> impl Iterator<Item = &'static str> {
+    ALL_STATUSES
+        .into_iter()
+        .filter(|s| s.is_live())
+        .map(Status::as_str)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
     /// A new confirmation link replaces the old one.

@@ -119,25 +119,17 @@ pub async fn rotate(
         return Err(AppsError::NotFound);
     }
     let secret = random_token();
-    let app = api_apps::Entity::update(api_apps::ActiveModel {
-        id: Set(app.id),
-        secret_hash: Set(hash_token(&secret)),
-        secret_rotated_at: Set(Some(Utc::now())),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    api_tokens::Entity::delete_many()
-        .filter(api_tokens::Column::AppId.eq(app.id))
-        .exec(&txn)
-        .await?;
-    audit::record(
+    let app = change_and_end_tokens(
         &txn,
         user,
+        partner_id,
+        api_apps::ActiveModel {
+            id: Set(app.id),
+            secret_hash: Set(hash_token(&secret)),
+            secret_rotated_at: Set(Some(Utc::now())),
+            ..Default::default()
+        },
         "api_app.secret_rotated",
-        Some(partner_id),
-        Some(app.id),
-        &app.name,
     )
     .await?;
     txn.commit().await?;
@@ -152,28 +144,45 @@ pub async fn revoke(
 ) -> Result<api_apps::Model, AppsError> {
     let txn = state.db.begin().await?;
     let app = get(&txn, partner_id, id).await?;
-    let app = api_apps::Entity::update(api_apps::ActiveModel {
-        id: Set(app.id),
-        active: Set(false),
-        revoked_at: Set(Some(Utc::now())),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    api_tokens::Entity::delete_many()
-        .filter(api_tokens::Column::AppId.eq(app.id))
-        .exec(&txn)
-        .await?;
-    audit::record(
+    let app = change_and_end_tokens(
         &txn,
         user,
+        partner_id,
+        api_apps::ActiveModel {
+            id: Set(app.id),
+            active: Set(false),
+            revoked_at: Set(Some(Utc::now())),
+            ..Default::default()
+        },
         "api_app.revoked",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(app)
+}
+
+/// Saves `change` to the app, ends every access token it issued, and records `action`.
+async fn change_and_end_tokens(
+    conn: &impl ConnectionTrait,
+    user: &Actor,
+    partner_id: Uuid,
+    change: api_apps::ActiveModel,
+    action: &str,
+) -> Result<api_apps::Model, AppsError> {
+    let app = api_apps::Entity::update(change).exec(conn).await?;
+    api_tokens::Entity::delete_many()
+        .filter(api_tokens::Column::AppId.eq(app.id))
+        .exec(conn)
+        .await?;
+    audit::record(
+        conn,
+        user,
+        action,
         Some(partner_id),
         Some(app.id),
         &app.name,
     )
     .await?;
-    txn.commit().await?;
     Ok(app)
 }
 

@@ -308,11 +308,7 @@ async fn live_with(
     Ok(registrations::Entity::find()
         .filter(registrations::Column::PartnerId.eq(partner_id))
         .filter(registrations::Column::AccountId.eq(account_id))
-        .filter(registrations::Column::Status.is_in([
-            Status::PendingCustomer.as_str(),
-            Status::PendingApproval.as_str(),
-            Status::Active.as_str(),
-        ]))
+        .filter(regs::is_live())
         .one(&state.db.read)
         .await?
         .map(|r| r.id))

@@ -107,8 +107,7 @@ pub async fn gather_facts(
         Query::select()
             .expr(Expr::val(1))
             .from(users::Entity)
-            .and_where(users::Column::Email.eq(email.clone()))
-            .and_where(users::Column::PartnerId.eq(partner_id))
+            .cond_where(own_user(&email, partner_id))
             .to_owned(),
     );
     let live = Expr::exists(
@@ -119,7 +118,7 @@ pub async fn gather_facts(
                 Expr::col((registrations::Entity, registrations::Column::AccountId))
                     .equals((account::Entity, account::Column::Id)),
             )
-            .and_where(registrations::Column::Status.is_in(LIVE))
+            .and_where(is_live())
             .to_owned(),
     );
     let mut query = account::Entity::find()
@@ -131,8 +130,7 @@ pub async fn gather_facts(
     }
     let Some(found) = query.into_model::<AccountWithFacts>().one(conn).await? else {
         let is_partner_itself = users::Entity::find()
-            .filter(users::Column::Email.eq(email))
-            .filter(users::Column::PartnerId.eq(partner_id))
+            .filter(own_user(&email, partner_id))
             .one(conn)
             .await?
             .is_some();
@@ -148,7 +146,7 @@ pub async fn gather_facts(
     let live = if found.has_live {
         let mut live = registrations::Entity::find()
             .filter(registrations::Column::AccountId.eq(acct.id))
-            .filter(registrations::Column::Status.is_in(LIVE));
+            .filter(is_live());
         if let Some(id) = exclude {
             live = live.filter(registrations::Column::Id.ne(id));
         }
@@ -173,8 +171,17 @@ pub async fn gather_facts(
     Ok((facts, Some(acct)))
 }
 
-/// The statuses in which a registration holds its account (`uq_registrations_live_account`).
-const LIVE: [&str; 3] = ["pending_customer", "pending_approval", "active"];
+/// A registration that holds its account (`Status::is_live`, `uq_registrations_live_account`).
+pub fn is_live() -> Expr {
+    registrations::Column::Status.is_in(crate::domain::registration::live_statuses())
+}
+
+/// The email is one of the partner's own users.
+fn own_user(email: &str, partner_id: Uuid) -> Condition {
+    Condition::all()
+        .add(users::Column::Email.eq(email))
+        .add(users::Column::PartnerId.eq(partner_id))
+}
 
 #[derive(sea_orm::FromQueryResult)]
 struct AccountWithFacts {
@@ -1235,11 +1242,7 @@ pub async fn live_for_account(
 ) -> Result<Option<(registrations::Model, partners::Model)>, DbErr> {
     let reg = registrations::Entity::find()
         .filter(registrations::Column::AccountId.eq(account_id))
-        .filter(registrations::Column::Status.is_in([
-            "pending_customer",
-            "pending_approval",
-            "active",
-        ]))
+        .filter(is_live())
         .one(conn)
         .await?;
     let Some(reg) = reg else { return Ok(None) };

@@ -229,21 +229,12 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
         for i in start..end {
             let id = Uuid::new_v4();
             let at = now - Duration::seconds((n - i) as i64);
-            accts.push(accounts::ActiveModel {
-                id: Set(id),
-                company_name: Set(format!("Customer {i:06}")),
-                primary_email: Set(format!("customer{i}@bench.test")),
-                country: Set("US".into()),
-                phone: Set(String::new()),
-                data_center: Set("default".into()),
-                tags: Set(String::new()),
-                billing_mode: Set("prepaid".into()),
-                in_poc: Set(false),
-                active: Set(true),
-                source: Set("staff".into()),
-                created_at: Set(at),
-                updated_at: Set(at),
-            });
+            accts.push(bench_account(
+                id,
+                format!("Customer {i:06}"),
+                format!("customer{i}@bench.test"),
+                at,
+            ));
             regs.push(registrations::ActiveModel {
                 id: Set(Uuid::new_v4()),
                 partner_id: Set(partner_id),
@@ -275,20 +266,13 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
     }
     for start in (0..free).step_by(batch) {
         let txn = state.db.begin().await?;
-        let accts = (start..(start + batch).min(free)).map(|i| accounts::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            company_name: Set(format!("Free {i:06}")),
-            primary_email: Set(format!("free{i}@bench.test")),
-            country: Set("US".into()),
-            phone: Set(String::new()),
-            data_center: Set("default".into()),
-            tags: Set(String::new()),
-            billing_mode: Set("prepaid".into()),
-            in_poc: Set(false),
-            active: Set(true),
-            source: Set("staff".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
+        let accts = (start..(start + batch).min(free)).map(|i| {
+            bench_account(
+                Uuid::new_v4(),
+                format!("Free {i:06}"),
+                format!("free{i}@bench.test"),
+                now,
+            )
         });
         accounts::Entity::insert_many(accts)
             .exec_without_returning(&txn)
@@ -495,4 +479,28 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// A plain prepaid US account with nothing on it, as the bench data uses.
+fn bench_account(
+    id: Uuid,
+    company_name: String,
+    primary_email: String,
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::entities::accounts::ActiveModel {
+    crate::entities::accounts::ActiveModel {
+        id: Set(id),
+        company_name: Set(company_name),
+        primary_email: Set(primary_email),
+        country: Set("US".into()),
+        phone: Set(String::new()),
+        data_center: Set("default".into()),
+        tags: Set(String::new()),
+        billing_mode: Set("prepaid".into()),
+        in_poc: Set(false),
+        active: Set(true),
+        source: Set("staff".into()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
 }
