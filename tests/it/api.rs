@@ -41,15 +41,21 @@ pub async fn app_for(app: &TestApp, email: &str, scopes: &[&str]) -> Api {
 }
 
 impl Api {
-    pub async fn token(&self) -> String {
-        let res = self
-            .http
+    /// POST /oauth/token with this app's credentials in HTTP Basic and `form` as the body.
+    pub async fn request_token(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
             .post(format!("{}/oauth/token", self.base))
             .basic_auth(&self.client_id, Some(&self.secret))
-            .form(&[("grant_type", "client_credentials")])
+            .form(form)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    pub async fn token(&self) -> String {
+        let res = self
+            .request_token(&[("grant_type", "client_credentials")])
+            .await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json::<Value>().await.unwrap()["access_token"]
             .as_str()
@@ -138,51 +144,34 @@ async fn tokens_are_issued_by_basic_or_form_credentials_with_standard_errors() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-
-    // An oversized body gets the endpoint's own JSON error, not a bare 413.
-    let huge = http
-        .post(&url)
-        .basic_auth(&api.client_id, Some(&api.secret))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=client_credentials&pad={}",
-            "x".repeat(100_000)
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let e: Value = huge.json().await.unwrap();
-    assert_eq!(e["error"], "invalid_request");
     assert!(wrong.headers().contains_key("www-authenticate"));
     assert_eq!(
         wrong.json::<Value>().await.unwrap()["error"],
         "invalid_client"
     );
 
-    let grant = http
-        .post(&url)
-        .basic_auth(&api.client_id, Some(&api.secret))
-        .form(&[("grant_type", "password")])
-        .send()
-        .await
-        .unwrap();
+    // An oversized body gets the endpoint's own JSON error, not a bare 413.
+    let pad = "x".repeat(100_000);
+    let huge = api
+        .request_token(&[("grant_type", "client_credentials"), ("pad", &pad)])
+        .await;
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let e: Value = huge.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_request");
+
+    let grant = api.request_token(&[("grant_type", "password")]).await;
     assert_eq!(grant.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         grant.json::<Value>().await.unwrap()["error"],
         "unsupported_grant_type"
     );
 
-    let scope = http
-        .post(&url)
-        .basic_auth(&api.client_id, Some(&api.secret))
-        .form(&[
+    let scope = api
+        .request_token(&[
             ("grant_type", "client_credentials"),
             ("scope", "admin.everything"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(scope.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         scope.json::<Value>().await.unwrap()["error"],
@@ -446,13 +435,8 @@ async fn missing_expired_revoked_and_rotated_credentials_get_401() {
         "tokens die with the rotation"
     );
     let old = api
-        .http
-        .post(format!("{}/oauth/token", app.base))
-        .basic_auth(&api.client_id, Some(&api.secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+        .request_token(&[("grant_type", "client_credentials")])
+        .await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
     let api = Api {
         secret: new_secret,
@@ -478,13 +462,8 @@ async fn missing_expired_revoked_and_rotated_credentials_get_401() {
         "revoked"
     );
     let again = api
-        .http
-        .post(format!("{}/oauth/token", app.base))
-        .basic_auth(&api.client_id, Some(&api.secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+        .request_token(&[("grant_type", "client_credentials")])
+        .await;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
 }
 
