@@ -20,7 +20,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, msg: EmailMessage) -> Result<U
 pub fn pending(msg: EmailMessage) -> outbox::ActiveModel {
     let now = Utc::now();
     outbox::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(Uuid::now_v7()),
         to_addr: Set(msg.to),
         subject: Set(msg.subject),
         text_body: Set(msg.text),

@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, LockBehavior, LockType},
     ActiveValue::Set,
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -80,9 +80,10 @@ impl Worker {
         let claimed = outbox::Entity::find()
             .filter(outbox::Column::Id.is_in(due))
             .filter(outbox::Column::LockedBy.eq(worker))
-            .all(&self.db.write)
+            .all(&self.db.read)
             .await?;
         let n = claimed.len();
+        let mut settled = Vec::with_capacity(n);
         for row in claimed {
             let msg = EmailMessage {
                 to: row.to_addr.clone(),
@@ -91,15 +92,24 @@ impl Worker {
                 html: row.html_body.clone(),
             };
             let result = self.mailer.send(&self.from, &msg).await;
-            self.settle(row, result).await?;
+            let id = row.id;
+            settled.push(
+                outbox::Entity::update_many()
+                    .set(self.settle(row, result))
+                    .filter(outbox::Column::Id.eq(id))
+                    .build(self.db.backend()),
+            );
         }
+        // One commit for the round's outcomes (a crash before it re-sends them once the lease
+        // ends: delivery is at least once either way).
+        self.db.commit_all(settled).await?;
         Ok(n)
     }
 
-    async fn settle(&self, row: outbox::Model, result: anyhow::Result<()>) -> anyhow::Result<()> {
+    /// The row's new state after a send attempt.
+    fn settle(&self, row: outbox::Model, result: anyhow::Result<()>) -> outbox::ActiveModel {
         let attempts = row.attempts + 1;
         let mut update = outbox::ActiveModel {
-            id: Set(row.id),
             attempts: Set(attempts),
             locked_until: Set(None),
             locked_by: Set(None),
@@ -125,8 +135,7 @@ impl Worker {
                 }
             }
         }
-        outbox::Entity::update(update).exec(&self.db.write).await?;
-        Ok(())
+        update
     }
 }
 

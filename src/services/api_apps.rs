@@ -346,7 +346,7 @@ async fn write_calls(state: &AppState, calls: Vec<Call>) -> Result<(), DbErr> {
     }
     let txn = state.db.begin().await?;
     api_calls::Entity::insert_many(calls.into_iter().map(|c| api_calls::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(Uuid::now_v7()),
         app_id: Set(c.app_id),
         at: Set(c.at),
         method: Set(c.method),

@@ -66,7 +66,7 @@ pub fn event(
     detail: &str,
 ) -> audit_events::ActiveModel {
     audit_events::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(Uuid::now_v7()),
         at: Set(Utc::now()),
         actor_user_id: Set(actor.user_id),
         actor_label: Set(actor.label.clone()),

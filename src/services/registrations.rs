@@ -6,7 +6,7 @@ use sea_orm::{
     sea_query::{Expr, Query},
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType, Order, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationDef, TryIntoModel,
+    QueryOrder, QuerySelect, QueryTrait, RelationDef, Statement, TryIntoModel,
 };
 use uuid::Uuid;
 
@@ -245,11 +245,13 @@ struct Request<'a> {
     actor: &'a Actor,
 }
 
-async fn insert_registration(
-    conn: &impl ConnectionTrait,
+/// The new registration and the statements that write it with its audit event, the first
+/// confirmation link and the email that carries it. The unique index on live registrations
+/// refuses a second one for the account: see [`refused_as_conflict`].
+fn registration_rows(
     state: &AppState,
     r: Request<'_>,
-) -> Result<registrations::Model, RegError> {
+) -> Result<(registrations::Model, Vec<Statement>), RegError> {
     let Request {
         partner,
         account,
@@ -260,7 +262,7 @@ async fn insert_registration(
     } = r;
     let now = Utc::now();
     let row = registrations::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(Uuid::now_v7()),
         partner_id: Set(partner.id),
         account_id: Set(account.id),
         friendly_name: Set(terms.friendly_name.clone().into_inner()),
@@ -296,27 +298,25 @@ async fn insert_registration(
     // A new registration has no earlier link to end.
     let (token, link) = tokens::first_link(confirm_link(state, partner, account, &reg));
     let mail = outbox::pending(confirmation_mail(state, partner, account, &reg, &token)?);
-    // The four rows in one round trip (see `db::execute_all`); the unique index on live
-    // registrations refuses a second one for the account.
-    let backend = conn.get_database_backend();
-    crate::db::execute_all(
-        conn,
+    let backend = state.db.backend();
+    Ok((
+        reg,
         vec![
             registrations::Entity::insert(row).build(backend),
             audit_events::Entity::insert(event).build(backend),
             email_tokens::Entity::insert(link).build(backend),
             outbox_rows::Entity::insert(mail).build(backend),
         ],
-    )
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            RegError::Ineligible(conflict_verdicts(false))
-        } else {
-            e.into()
-        }
-    })?;
-    Ok(reg)
+    ))
+}
+
+/// A write refused by the unique index on live registrations is a channel conflict.
+fn refused_as_conflict(e: DbErr) -> RegError {
+    if is_unique_violation(&e) {
+        RegError::Ineligible(conflict_verdicts(false))
+    } else {
+        e.into()
+    }
 }
 
 fn confirm_link<'a>(
@@ -410,25 +410,24 @@ pub async fn link_existing(
         return Err(RegError::Ineligible(verdicts));
     }
     let account = account.ok_or(RegError::NotFound)?;
-    let inserted = async {
-        let txn = state.db.begin().await?;
-        let reg = insert_registration(
-            &txn,
-            state,
-            Request {
-                partner,
-                account: &account,
-                terms: &terms,
-                new_account: false,
-                via,
-                actor,
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<_, RegError>(reg)
-    }
-    .await;
+    let (reg, rows) = registration_rows(
+        state,
+        Request {
+            partner,
+            account: &account,
+            terms: &terms,
+            new_account: false,
+            via,
+            actor,
+        },
+    )?;
+    // The rows in one transaction of their own (a group commit on SQLite).
+    let inserted = state
+        .db
+        .commit_all(rows)
+        .await
+        .map(|()| reg)
+        .map_err(refused_as_conflict);
     match inserted {
         Ok(reg) => {
             state.wake_mailer();
@@ -507,8 +506,7 @@ pub async fn add_new(
     })
     .exec_without_returning(&txn)
     .await?;
-    let reg = insert_registration(
-        &txn,
+    let (reg, rows) = registration_rows(
         state,
         Request {
             partner,
@@ -518,8 +516,11 @@ pub async fn add_new(
             via,
             actor,
         },
-    )
-    .await?;
+    )?;
+    // The four rows in one round trip (see `db::execute_all`).
+    crate::db::execute_all(&txn, rows)
+        .await
+        .map_err(refused_as_conflict)?;
     txn.commit().await?;
     state.wake_mailer();
     Ok((reg, account))

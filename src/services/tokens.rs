@@ -82,7 +82,7 @@ pub fn first_link(t: NewToken<'_>) -> (String, email_tokens::ActiveModel) {
     let now = Utc::now();
     let token = random_token();
     let row = email_tokens::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(Uuid::now_v7()),
         token_hash: Set(hash_token(&token)),
         purpose: Set(t.purpose.as_str().into()),
         email: Set(t.email.to_string()),

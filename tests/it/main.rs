@@ -3,6 +3,7 @@
 mod api;
 mod browser;
 mod company;
+mod db;
 mod forms;
 mod helpers;
 mod outbox;
