@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryTrait, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -344,24 +344,26 @@ async fn write_calls(state: &AppState, calls: Vec<Call>) -> Result<(), DbErr> {
         let e = last.entry(c.app_id).or_insert(c.at);
         *e = (*e).max(c.at);
     }
-    let txn = state.db.begin().await?;
-    api_calls::Entity::insert_many(calls.into_iter().map(|c| api_calls::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        app_id: Set(c.app_id),
-        at: Set(c.at),
-        method: Set(c.method),
-        path: Set(c.path.chars().take(200).collect()),
-        status: Set(c.status as i32),
-        duration_ms: Set(c.duration_ms),
-    }))
-    .exec_without_returning(&txn)
-    .await?;
-    for (app, at) in last {
+    let backend = state.db.backend();
+    let mut rows =
+        vec![
+            api_calls::Entity::insert_many(calls.into_iter().map(|c| api_calls::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                app_id: Set(c.app_id),
+                at: Set(c.at),
+                method: Set(c.method),
+                path: Set(c.path.chars().take(200).collect()),
+                status: Set(c.status as i32),
+                duration_ms: Set(c.duration_ms),
+            }))
+            .build(backend),
+        ];
+    rows.extend(last.into_iter().map(|(app, at)| {
         api_apps::Entity::update_many()
             .col_expr(api_apps::Column::LastUsedAt, Expr::value(at))
             .filter(api_apps::Column::Id.eq(app))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await
+            .build(backend)
+    }));
+    // Joins the group commit on SQLite instead of holding the writer for its own transaction.
+    state.db.commit_all(rows).await
 }
