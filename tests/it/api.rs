@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::{helpers::*, registrations::account};
 
 pub struct Api {
+    pub app_id: uuid::Uuid,
     pub base: String,
     pub http: reqwest::Client,
     pub client_id: String,
@@ -33,6 +34,7 @@ pub async fn app_for(app: &TestApp, email: &str, scopes: &[&str]) -> Api {
     .await
     .unwrap();
     Api {
+        app_id: a.id,
         base: app.base.clone(),
         http: reqwest::Client::new(),
         client_id: a.client_id,
@@ -100,6 +102,33 @@ impl Api {
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
+}
+
+#[tokio::test]
+async fn the_app_page_shows_the_calls_the_app_made() {
+    let app = spawn_app().await;
+    let api = app_for(&app, "calls@example.com", &[SCOPE_READWRITE]).await;
+    let token = api.token().await;
+    let path = "/partner/external/v3/general/customers?pageSize=5";
+    assert_eq!(api.get(&token, path).await.0, StatusCode::OK);
+
+    let c = app.client();
+    c.sign_in("calls@example.com", PASSWORD).await;
+    let page_path = format!("/apps/{}", api.app_id);
+    // The call log is written in the background, in batches.
+    let mut page = c.get(&page_path).await;
+    for _ in 0..50 {
+        if page.body.contains(path) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = c.get(&page_path).await;
+    }
+    page.expect_status(StatusCode::OK).expect_text(path);
+    assert!(
+        !page.body.contains("last used Never"),
+        "the app's last use is recorded with its calls"
+    );
 }
 
 fn link_body(email: &str) -> Value {
