@@ -1,7 +1,8 @@
 //! Drains the outbox. Each round claims due messages with a lease (on PostgreSQL
 //! `FOR UPDATE SKIP LOCKED`, so several instances never take the same message), sends them,
 //! and marks each sent, or schedules a retry with exponential backoff. A message whose
-//! attempts run out is marked `failed` and logged.
+//! attempts run out is marked `failed` and logged. The claim and the round's outcomes are
+//! each one `Db::commit_all` job, so on SQLite they share commits with the requests' writes.
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
@@ -31,9 +32,8 @@ pub struct Worker {
 
 impl Worker {
     pub async fn run(self) {
-        let id = Uuid::new_v4();
         loop {
-            match self.round(id).await {
+            match self.round().await {
                 Ok(n) if n as u64 == BATCH => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox round failed"),
@@ -46,40 +46,48 @@ impl Worker {
     }
 
     /// Claims, sends and settles one batch; returns how many were claimed.
-    pub async fn round(&self, worker: Uuid) -> anyhow::Result<usize> {
+    pub async fn round(&self) -> anyhow::Result<usize> {
         let now = Utc::now();
-        let txn = self.db.begin().await?;
-        let due = outbox::Entity::find()
-            .select_only()
-            .column(outbox::Column::Id)
-            .filter(outbox::Column::Status.eq("pending"))
-            .filter(outbox::Column::NextAttemptAt.lte(now))
-            .filter(
-                Condition::any()
-                    .add(outbox::Column::LockedUntil.is_null())
-                    .add(outbox::Column::LockedUntil.lt(now)),
-            )
+        let due = || {
+            outbox::Entity::find()
+                .select_only()
+                .column(outbox::Column::Id)
+                .filter(outbox::Column::Status.eq("pending"))
+                .filter(outbox::Column::NextAttemptAt.lte(now))
+                .filter(
+                    Condition::any()
+                        .add(outbox::Column::LockedUntil.is_null())
+                        .add(outbox::Column::LockedUntil.lt(now)),
+                )
+        };
+        // The candidates, read without taking the writer (usually nothing is due).
+        let candidates: Vec<Uuid> = due()
             .order_by_asc(outbox::Column::NextAttemptAt)
             .limit(BATCH)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .into_tuple::<Uuid>()
-            .all(&txn)
+            .into_tuple()
+            .all(&self.db.read)
             .await?;
-        if due.is_empty() {
-            txn.commit().await?;
+        if candidates.is_empty() {
             return Ok(0);
         }
-        outbox::Entity::update_many()
+        // The claim is one UPDATE whose subquery checks the candidates again under the write
+        // lock (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so instances never take the same
+        // row; SQLite serialises writers). It leases them under this round's id and joins the
+        // group commit.
+        let round = Uuid::now_v7();
+        let pick = due()
+            .filter(outbox::Column::Id.is_in(candidates.clone()))
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .into_query();
+        let claim = outbox::Entity::update_many()
             .col_expr(outbox::Column::LockedUntil, Expr::value(now + LEASE))
-            .col_expr(outbox::Column::LockedBy, Expr::value(worker))
-            .filter(outbox::Column::Id.is_in(due.clone()))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-
+            .col_expr(outbox::Column::LockedBy, Expr::value(round))
+            .filter(outbox::Column::Id.in_subquery(pick))
+            .build(self.db.backend());
+        self.db.commit_all(vec![claim]).await?;
         let claimed = outbox::Entity::find()
-            .filter(outbox::Column::Id.is_in(due))
-            .filter(outbox::Column::LockedBy.eq(worker))
+            .filter(outbox::Column::Id.is_in(candidates))
+            .filter(outbox::Column::LockedBy.eq(round))
             .all(&self.db.read)
             .await?;
         let n = claimed.len();
