@@ -3,10 +3,11 @@
 //! within `hash_wait` (default one second) is told to come back (429) instead of queueing
 //! without bound.
 //!
-//! The hashing threads run at a lower scheduling priority (nice 10): when the machine is busy,
-//! page views and API reads go first and hashing takes what is left, so a burst of sign-ups or
-//! register-mode API calls cannot starve everyone else (bench/run.sh measures the GET list's
-//! p99 while register mode runs flat out).
+//! The hashing threads run at the lowest normal scheduling priority (nice 19): when the
+//! machine is busy, page views and API reads go first and hashing takes what is left, so a
+//! burst of sign-ups or register-mode API calls cannot starve everyone else (bench/run.sh
+//! measures the GET list's p99 while register mode runs flat out). Not `SCHED_IDLE`: that
+//! could stop sign-ins altogether while the server is saturated.
 use std::{
     sync::{mpsc, Arc, Mutex},
     time::Duration,
@@ -18,7 +19,7 @@ use tokio::sync::{oneshot, Semaphore};
 type Job = Box<dyn FnOnce() + Send>;
 
 /// How much lower than the rest of the server the hashing threads run (Linux `nice`).
-const HASH_NICE: i32 = 10;
+const HASH_NICE: i32 = 19;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
