@@ -70,7 +70,9 @@ impl Db {
     }
 
     /// Writes `statements` in a transaction of their own: all of them or, on an error, none.
-    /// Only for writes that need no read inside the transaction.
+    /// Only for writes that need no read inside the transaction. Never call it while holding
+    /// a transaction from [`Db::begin`]: on SQLite the job would wait for the writer that
+    /// transaction holds.
     ///
     /// On SQLite the statements join a group commit: one task holds the single writer and
     /// runs every job waiting at that moment in one transaction, each job inside a savepoint
