@@ -27,25 +27,45 @@ pub async fn read_json(
             "Send the body as JSON with `Content-Type: application/json`.",
         ));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::field("body", "The body could not be read."))?;
-        if body.len() + chunk.len() > LIMIT {
-            return Err(ApiError::new(
+    let body = read_limited(&mut payload, LIMIT)
+        .await
+        .map_err(|e| match e {
+            BodyError::Unreadable => ApiError::field("body", "The body could not be read."),
+            BodyError::TooLarge => ApiError::new(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "Payload too large",
                 format!("The body must be at most {LIMIT} bytes."),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+            ),
+        })?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::field("body", format!("The body is not valid JSON: {e}.")))?;
     let Value::Object(map) = value else {
         return Err(ApiError::field("body", "The body must be a JSON object."));
     };
     Ok((body, normalise_keys(map)))
+}
+
+/// Why a body was not read.
+pub enum BodyError {
+    /// The connection failed mid-body.
+    Unreadable,
+    /// Over the limit: reading stopped there.
+    TooLarge,
+}
+
+/// The whole body, stopping as soon as it exceeds `limit` bytes. Each endpoint turns the
+/// error into its own error format (problem details, or OAuth's JSON error).
+pub async fn read_limited(payload: &mut web::Payload, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// `RegistrationAccount` → `registrationAccount`: the first letter's case is ignored.

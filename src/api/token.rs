@@ -2,10 +2,10 @@
 //! authenticates with HTTP Basic or with `client_id`/`client_secret` in the form body.
 use actix_web::{http::header, http::StatusCode, web, HttpRequest, HttpResponse};
 use base64::Engine;
-use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::body::{read_limited, BodyError};
 use crate::{
     services::api_apps::{self, TokenError},
     startup::AppState,
@@ -91,26 +91,25 @@ pub async fn token(
 ) -> HttpResponse {
     // Read here, not by the Bytes extractor, so an oversized body gets an OAuth error in JSON
     // like every other failure of this endpoint (not the framework's plain-text 413).
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
+    let body = match read_limited(&mut payload, TOKEN_BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(BodyError::Unreadable) => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "The body could not be read.",
                 false,
-            );
-        };
-        if body.len() + chunk.len() > TOKEN_BODY_LIMIT {
+            )
+        }
+        Err(BodyError::TooLarge) => {
             return oauth_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "invalid_request",
                 "The body must be at most 4096 bytes.",
                 false,
-            );
+            )
         }
-        body.extend_from_slice(&chunk);
-    }
+    };
     let form: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
         Ok(f) => f,
         Err(_) => {
