@@ -334,7 +334,17 @@ pub struct Holdings {
 /// `EXISTS` expressions for `Holdings`, correlated with the `accounts` row of the outer query,
 /// with the column alias each is read back under.
 pub fn holdings_exprs() -> [(Expr, &'static str); 3] {
-    fn any_row(table: impl IntoIden, cond: Condition) -> Expr {
+    // A row of `table` for this account (and, for lists with an end, still active).
+    fn any_row(
+        table: impl IntoIden + Copy,
+        account_id: impl IntoIden,
+        active: Option<impl IntoIden>,
+    ) -> Expr {
+        let mut cond = Condition::all()
+            .add(Expr::col((table, account_id)).equals((accounts::Entity, accounts::Column::Id)));
+        if let Some(active) = active {
+            cond = cond.add(Expr::col((table, active)).eq(true));
+        }
         Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
@@ -343,45 +353,28 @@ pub fn holdings_exprs() -> [(Expr, &'static str); 3] {
                 .to_owned(),
         )
     }
-    let of_this_account = |col: Expr| col.equals((accounts::Entity, accounts::Column::Id));
     [
         (
             any_row(
                 credit_ledger::Entity,
-                Condition::all().add(of_this_account(Expr::col((
-                    credit_ledger::Entity,
-                    credit_ledger::Column::AccountId,
-                )))),
+                credit_ledger::Column::AccountId,
+                None::<credit_ledger::Column>,
             ),
             "held_ledger",
         ),
         (
             any_row(
                 account_services::Entity,
-                Condition::all()
-                    .add(of_this_account(Expr::col((
-                        account_services::Entity,
-                        account_services::Column::AccountId,
-                    ))))
-                    .add(
-                        Expr::col((account_services::Entity, account_services::Column::Active))
-                            .eq(true),
-                    ),
+                account_services::Column::AccountId,
+                Some(account_services::Column::Active),
             ),
             "held_services",
         ),
         (
             any_row(
                 account_discounts::Entity,
-                Condition::all()
-                    .add(of_this_account(Expr::col((
-                        account_discounts::Entity,
-                        account_discounts::Column::AccountId,
-                    ))))
-                    .add(
-                        Expr::col((account_discounts::Entity, account_discounts::Column::Active))
-                            .eq(true),
-                    ),
+                account_discounts::Column::AccountId,
+                Some(account_discounts::Column::Active),
             ),
             "held_discounts",
         ),
