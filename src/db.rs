@@ -1,20 +1,26 @@
 //! Database connections. SQLite gets WAL, synchronous=NORMAL, a busy timeout and a single
-//! writer connection, so concurrent writes queue instead of failing with "database is locked".
-//! PostgreSQL uses one pool for both.
-use std::time::Duration;
+//! writer connection, so concurrent writes queue instead of failing with "database is locked";
+//! its reads go through [`Reader`]. PostgreSQL uses one pool for both.
+use std::{str::FromStr, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+        ConnectOptions as _,
+    },
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
+mod reader;
+pub use reader::Reader;
+
 #[derive(Clone, Debug)]
 pub struct Db {
     /// Reads (many connections).
-    pub read: DatabaseConnection,
+    pub read: Reader,
     /// Writes and transactions; one connection on SQLite.
     pub write: DatabaseConnection,
     /// SQLite only: the group-commit queue behind [`Db::commit_all`].
@@ -33,8 +39,11 @@ impl Db {
                     std::fs::create_dir_all(parent).ok();
                 }
             }
-            let read = Database::connect(sqlite_opts(url, readers.max(1))).await?;
-            let write = Database::connect(sqlite_opts(url, 1)).await?;
+            let read = Reader::sqlite(
+                tuned(SqliteConnectOptions::from_str(url)?).disable_statement_logging(),
+                readers,
+            )?;
+            let write = Database::connect(writer_opts(url)).await?;
             let (tx, rx) = mpsc::channel(QUEUE);
             tokio::spawn(group_commit(write.clone(), rx));
             Ok(Self {
@@ -50,7 +59,7 @@ impl Db {
                 .sqlx_logging(false);
             let pool = Database::connect(opts).await?;
             Ok(Self {
-                read: pool.clone(),
+                read: Reader::Shared(pool.clone()),
                 write: pool,
                 batches: None,
             })
@@ -235,25 +244,29 @@ async fn commit_batch(
 /// with pread as before.
 const MMAP_BYTES: u64 = 256 * 1024 * 1024;
 
-fn sqlite_opts(url: &str, max: u32) -> ConnectOptions {
+/// The one SQLite writer (sea-orm's pool of one connection).
+fn writer_opts(url: &str) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url);
-    opts.max_connections(max)
+    opts.max_connections(1)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
         // A local file needs no liveness ping before every query (it costs a round trip
         // through the connection's worker thread).
         .test_before_acquire(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-                // Reads through a memory map instead of a pread per page: every write
-                // empties the other connections' page caches, so under write load reads
-                // were mostly syscalls and copies.
-                .pragma("mmap_size", MMAP_BYTES.to_string())
-                .create_if_missing(true)
-        });
+        .map_sqlx_sqlite_opts(tuned);
     opts
+}
+
+/// The settings of every SQLite connection, the writer's and the readers'.
+fn tuned(o: SqliteConnectOptions) -> SqliteConnectOptions {
+    o.journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        // Reads through a memory map instead of a pread per page: every write empties the
+        // other connections' page caches, so under write load reads were mostly syscalls
+        // and copies.
+        .pragma("mmap_size", MMAP_BYTES.to_string())
+        .create_if_missing(true)
 }
