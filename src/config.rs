@@ -112,7 +112,7 @@ impl Config {
             throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,
             throttle_window: chrono::Duration::minutes(15),
             workers: env_num(&env, "WORKERS", 0)?,
-            sqlite_readers: env_num(&env, "SQLITE_READERS", 4)?,
+            sqlite_readers: env_num(&env, "SQLITE_READERS", 8)?,
             api_rate_per_second: env_num(&env, "API_RATE_PER_SECOND", 50.0)?,
             api_rate_burst: env_num(&env, "API_RATE_BURST", 100.0)?,
             data_dir,
