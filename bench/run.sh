@@ -7,6 +7,7 @@
 #   DURATION=30 BENCH_PORT=18081 bash bench/run.sh
 #   BENCH_BIN=path/to/partner-portal bash bench/run.sh   # skip the build, use that binary
 #   PHASES="customers api" REGISTRATIONS=10000 bash bench/run.sh   # only some phases
+#   ROUNDS=5 PHASES=customers bash bench/run.sh   # My Customers vs bare: 5 alternated runs each
 #
 # To add a route, add a `bench NAME PATH [extra wrk args]` line at the bottom.
 set -euo pipefail
@@ -16,6 +17,8 @@ ROOT="$(pwd)"
 
 PORT="${BENCH_PORT:-18080}"
 DURATION="${DURATION:-10}"
+# My Customers and its bare reference: runs of each, alternated; the summary gives medians.
+ROUNDS="${ROUNDS:-3}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-16}"
 BASE="http://127.0.0.1:$PORT"
@@ -131,7 +134,7 @@ expect_200() {
 SUMMARY=()
 WARNINGS=()
 RATIOS=()
-declare -A RPS P99
+declare -A RPS P99 ROUNDS_RPS ROUNDS_P50 ROUNDS_P99
 
 # to_ms 1.23ms|456.00us|1.02s: milliseconds, for the ratios below.
 to_ms() {
@@ -152,11 +155,13 @@ ratio() {
 }
 
 # bench NAME PATH CONNECTIONS [extra wrk args...]: runs wrk and appends a row to the summary.
+# With ROUND set, the run is one of several (see `median_row`): kept aside, not summarised.
 bench() {
     local name="$1" path="$2" conns="$3"
     shift 3
-    local file="$OUT/$name-c$conns.txt"
-    echo "=== wrk $name ($path, $conns connections)"
+    local key="$name c$conns"
+    local file="$OUT/$name-c$conns${ROUND:+-r$ROUND}.txt"
+    echo "=== wrk $name ($path, $conns connections${ROUND:+, round $ROUND})"
     wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency "$@" "$BASE$path" | tee "$file"
     local rps p50 p99 non2xx errors
     rps="$(awk '/^Requests\/sec:/ { print $2 }' "$file")"
@@ -166,9 +171,32 @@ bench() {
     errors="$(grep -m1 'Socket errors' "$file" || true)"
     [ -n "$non2xx" ] && WARNINGS+=("$name ($path): $non2xx non-2xx/3xx responses")
     [ -n "$errors" ] && WARNINGS+=("$name ($path): ${errors#"${errors%%[![:space:]]*}"}")
+    if [ -n "${ROUND:-}" ]; then
+        ROUNDS_RPS["$key"]+="${rps:-0} "
+        ROUNDS_P50["$key"]+="$(to_ms "${p50:-0}") "
+        ROUNDS_P99["$key"]+="$(to_ms "${p99:-0}") "
+        return
+    fi
     SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "$name" "$conns" "${rps:-?}" "${p50:-?}" "${p99:-?}")")
-    RPS["$name c$conns"]="${rps:-0}"
-    P99["$name c$conns"]="$(to_ms "${p99:-0}")"
+    RPS["$key"]="${rps:-0}"
+    P99["$key"]="$(to_ms "${p99:-0}")"
+}
+
+# median NUMBERS...: the middle one (the lower middle of an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# median_row NAME CONNECTIONS: one summary row from the rounds of NAME: the median of each
+# figure, and every round's requests/s.
+# shellcheck disable=SC2086 # word splitting wanted: the rounds' figures
+median_row() {
+    local key="$1 c$2"
+    local rps p50 p99
+    rps="$(median ${ROUNDS_RPS[$key]})"
+    p50="$(median ${ROUNDS_P50[$key]})"
+    p99="$(median ${ROUNDS_P99[$key]})"
+    SUMMARY+=("$(printf '%-24s %5s %12s %8.2fms %8.2fms   rounds: %s' "$1" "$2" "$rps" "$p50" "$p99" "${ROUNDS_RPS[$key]}")")
+    RPS["$key"]="$rps"
+    P99["$key"]="$p99"
 }
 
 PHASES="${PHASES:-pages customers api}"
@@ -207,9 +235,16 @@ phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
     expect_200 "/_bench/customers-min?partner=$org" "$cookie"
     # The reference renders the same nine cells per row as the page, without session, sign-in
     # check or layout; "bare min" renders three cells (the first version of the reference).
+    # The two alternate, ROUNDS times each, and the summary gives the medians: the host's
+    # load drifts by 10-20 % over a minute, which a single run of each would take for a
+    # difference between them.
     for c in ${CUSTOMER_CONNS:-16 64}; do
-        bench "bare 50 rows ($n)" "/_bench/customers?partner=$org" "$c"
-        bench "My Customers ($n)" /customers "$c" -H "Cookie: pp_session=$cookie"
+        for r in $(seq 1 "$ROUNDS"); do
+            ROUND=$r bench "bare 50 rows ($n)" "/_bench/customers?partner=$org" "$c"
+            ROUND=$r bench "My Customers ($n)" /customers "$c" -H "Cookie: pp_session=$cookie"
+        done
+        median_row "bare 50 rows ($n)" "$c"
+        median_row "My Customers ($n)" "$c"
     done
     bench "bare min, 3 cells ($n)" "/_bench/customers-min?partner=$org" 16
     for c in ${CUSTOMER_CONNS:-16 64}; do
