@@ -40,7 +40,9 @@ impl Db {
                 }
             }
             let read = Reader::sqlite(
-                tuned(SqliteConnectOptions::from_str(url)?).disable_statement_logging(),
+                tuned(SqliteConnectOptions::from_str(url)?)
+                    .pragma("query_only", "ON")
+                    .disable_statement_logging(),
                 readers,
             )?;
             let write = Database::connect(writer_opts(url)).await?;

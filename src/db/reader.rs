@@ -5,38 +5,43 @@
 //! pings the connection before putting it back. A SQLite connection is a worker thread, so the
 //! ping is one more round trip between threads (two wake-ups) after every query, and the
 //! connection cannot be handed out until it is done. Measured on My Customers (two reads a page
-//! view): 15–20 % more requests/s without it. The ping guards against a query abandoned
-//! half-way; a SQLite worker runs its commands in order and stops streaming rows to a caller
-//! that has gone, so the next query on that connection simply runs after it (tested in
-//! `tests/it/db.rs`).
+//! view): 15–20 % more requests/s without it.
+//!
+//! The ping matters only when a caller gives up half-way (a request cancelled by its client):
+//! the worker still finishes the statement, or stops at the next row it cannot deliver, and a
+//! query sent meanwhile would wait behind it. So a connection whose read did not finish goes
+//! back only once a ping has come back ([`Lease`]), as sqlx does after every read. The worker
+//! gives each query its own row channel and a reset statement, so nothing of the abandoned
+//! read reaches the next (both tested in `tests/it/db.rs`).
 use std::time::Duration;
 
-use deadpool::managed::{self, Metrics, Object, RecycleResult};
+use deadpool::managed::{self, Metrics, Object, PoolError, RecycleResult};
 use sea_orm::{
     sqlx::{self, sqlite::SqliteConnectOptions, AssertSqlSafe, Connection, SqliteConnection},
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
-    Statement,
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
+    RuntimeErr, Statement,
 };
 use sea_query_sqlx::SqlxValues;
 
-/// How long a read waits for a free connection before it fails.
-const WAIT: Duration = Duration::from_secs(30);
+/// How long a read waits for a free connection, and then for a new one to open, before it
+/// fails.
+const WAIT: Duration = Duration::from_secs(15);
 
 #[derive(Clone, Debug)]
 pub enum Reader {
     /// SQLite: `SQLITE_READERS` connections kept by deadpool.
-    Sqlite(managed::Pool<Connections>),
+    Sqlite(managed::Pool<ReaderManager>),
     /// PostgreSQL: sea-orm's pool, shared with writes.
     Shared(DatabaseConnection),
 }
 
-/// Opens SQLite read connections; hands them back as they are (see the module docs).
+/// Opens SQLite read connections, and takes them back as they are (see the module docs).
 #[derive(Debug)]
-pub struct Connections {
+pub struct ReaderManager {
     options: SqliteConnectOptions,
 }
 
-impl managed::Manager for Connections {
+impl managed::Manager for ReaderManager {
     type Type = SqliteConnection;
     type Error = sqlx::Error;
 
@@ -50,8 +55,10 @@ impl managed::Manager for Connections {
 }
 
 impl Reader {
+    /// `options` should make the connections read-only (`query_only`): writes go through the
+    /// single writer.
     pub fn sqlite(options: SqliteConnectOptions, size: u32) -> anyhow::Result<Self> {
-        let pool = managed::Pool::builder(Connections { options })
+        let pool = managed::Pool::builder(ReaderManager { options })
             .max_size(size.max(1) as usize)
             .wait_timeout(Some(WAIT))
             .create_timeout(Some(WAIT))
@@ -59,27 +66,64 @@ impl Reader {
             .build()?;
         Ok(Self::Sqlite(pool))
     }
+}
 
-    async fn connection(pool: &managed::Pool<Connections>) -> Result<Object<Connections>, DbErr> {
-        pool.get()
-            .await
-            .map_err(|e| DbErr::Conn(RuntimeErr::Internal(format!("read connection: {e}"))))
+/// A read connection lent for one query. [`Lease::finish`] gives it back once the query has
+/// answered; dropped before that (the caller gave up), it goes back only after its worker has
+/// answered a ping, that is, has finished with the abandoned statement.
+struct Lease(Option<Object<ReaderManager>>);
+
+impl Lease {
+    async fn take(pool: &managed::Pool<ReaderManager>) -> Result<Self, DbErr> {
+        match pool.get().await {
+            Ok(conn) => Ok(Self(Some(conn))),
+            Err(PoolError::Backend(e)) => Err(DbErr::Conn(RuntimeErr::SqlxError(e.into()))),
+            Err(PoolError::Closed) => {
+                Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))
+            }
+            Err(_) => Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
+        }
+    }
+
+    fn conn(&mut self) -> &mut SqliteConnection {
+        self.0
+            .as_mut()
+            .expect("a lease holds its connection until finished")
+    }
+
+    /// Gives the connection back, except one whose worker thread has stopped: that one leaves
+    /// the pool, which opens a new one in its place.
+    fn finish<T>(
+        mut self,
+        result: Result<T, sqlx::Error>,
+        wrap: fn(RuntimeErr) -> DbErr,
+    ) -> Result<T, DbErr> {
+        let conn = self.0.take().expect("a lease is finished once");
+        result.map_err(|e| {
+            if matches!(e, sqlx::Error::WorkerCrashed) {
+                drop(Object::take(conn));
+            }
+            wrap(RuntimeErr::SqlxError(e.into()))
+        })
     }
 }
 
-/// A connection whose worker thread has stopped is dropped from the pool instead of being
-/// handed out again.
-fn checked<T>(
-    conn: Object<Connections>,
-    result: Result<T, sqlx::Error>,
-    wrap: fn(RuntimeErr) -> DbErr,
-) -> Result<T, DbErr> {
-    result.map_err(|e| {
-        if matches!(e, sqlx::Error::WorkerCrashed | sqlx::Error::Io(_)) {
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.0.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to wait on (shutting down): close it rather than lend it out busy.
             drop(Object::take(conn));
-        }
-        wrap(RuntimeErr::SqlxError(e.into()))
-    })
+            return;
+        };
+        runtime.spawn(async move {
+            if conn.ping().await.is_err() {
+                drop(Object::take(conn));
+            }
+        });
+    }
 }
 
 fn query(stmt: Statement) -> sqlx::query::Query<'static, sqlx::Sqlite, SqlxValues> {
@@ -100,9 +144,9 @@ impl ConnectionTrait for Reader {
         match self {
             Self::Shared(db) => db.execute_raw(stmt).await,
             Self::Sqlite(pool) => {
-                let mut conn = Self::connection(pool).await?;
-                let result = query(stmt).execute(&mut *conn).await;
-                checked(conn, result, DbErr::Exec).map(Into::into)
+                let mut lease = Lease::take(pool).await?;
+                let result = query(stmt).execute(lease.conn()).await;
+                lease.finish(result, DbErr::Exec).map(Into::into)
             }
         }
     }
@@ -111,11 +155,11 @@ impl ConnectionTrait for Reader {
         match self {
             Self::Shared(db) => db.execute_unprepared(sql).await,
             Self::Sqlite(pool) => {
-                let mut conn = Self::connection(pool).await?;
+                let mut lease = Lease::take(pool).await?;
                 let result = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                    .execute(&mut *conn)
+                    .execute(lease.conn())
                     .await;
-                checked(conn, result, DbErr::Exec).map(Into::into)
+                lease.finish(result, DbErr::Exec).map(Into::into)
             }
         }
     }
@@ -124,9 +168,11 @@ impl ConnectionTrait for Reader {
         match self {
             Self::Shared(db) => db.query_one_raw(stmt).await,
             Self::Sqlite(pool) => {
-                let mut conn = Self::connection(pool).await?;
-                let result = query(stmt).fetch_optional(&mut *conn).await;
-                checked(conn, result, DbErr::Query).map(|row| row.map(Into::into))
+                let mut lease = Lease::take(pool).await?;
+                let result = query(stmt).fetch_optional(lease.conn()).await;
+                lease
+                    .finish(result, DbErr::Query)
+                    .map(|row| row.map(Into::into))
             }
         }
     }
@@ -135,9 +181,10 @@ impl ConnectionTrait for Reader {
         match self {
             Self::Shared(db) => db.query_all_raw(stmt).await,
             Self::Sqlite(pool) => {
-                let mut conn = Self::connection(pool).await?;
-                let result = query(stmt).fetch_all(&mut *conn).await;
-                checked(conn, result, DbErr::Query)
+                let mut lease = Lease::take(pool).await?;
+                let result = query(stmt).fetch_all(lease.conn()).await;
+                lease
+                    .finish(result, DbErr::Query)
                     .map(|rows| rows.into_iter().map(Into::into).collect())
             }
         }
