@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, IntoIden, LikeExpr, Query},
+    ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit::{self, About, Actor};
 use crate::{
     domain::{eligibility::AccountFacts, CountryCode, Email, Invalid, Phone, PlainName},
     entities::{account_discounts, account_services, accounts, credit_ledger, users},
@@ -136,13 +137,11 @@ pub async fn create(
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AccountError::EmailTaken,
         _ => AccountError::Db(e),
     })?;
-    audit::record_full(
+    audit::record(
         conn,
         actor,
         "account.created",
-        None,
-        Some(account.id),
-        Some(account.id),
+        About::account(account.id),
         &format!("{} ({source})", account.company_name),
     )
     .await?;
@@ -186,13 +185,11 @@ pub async fn update(
     })
     .exec(&txn)
     .await?;
-    audit::record_full(
+    audit::record(
         &txn,
         actor,
         "account.updated",
-        None,
-        Some(id),
-        Some(id),
+        About::account(id),
         &account.company_name,
     )
     .await?;
@@ -387,32 +384,23 @@ pub async fn add_service(
     account_id: Uuid,
     name: PlainName,
 ) -> Result<(), AccountError> {
-    let txn = state.db.begin().await?;
-    find(&txn, account_id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
     let name = name.into_inner();
-    account_services::Entity::insert(account_services::ActiveModel {
+    let row = account_services::ActiveModel {
         id: Set(Uuid::new_v4()),
         account_id: Set(account_id),
         name: Set(name.clone()),
         active: Set(true),
         created_at: Set(Utc::now()),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    audit::record_full(
-        &txn,
+    };
+    add_to_account(
+        state,
         actor,
+        account_id,
+        row,
         "account.service_added",
-        None,
-        Some(account_id),
-        Some(account_id),
         &name,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 pub async fn add_discount(
@@ -422,31 +410,38 @@ pub async fn add_discount(
     description: PlainName,
     percent_bp: i32,
 ) -> Result<(), AccountError> {
-    let txn = state.db.begin().await?;
-    find(&txn, account_id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
     let description = description.into_inner();
-    account_discounts::Entity::insert(account_discounts::ActiveModel {
+    let row = account_discounts::ActiveModel {
         id: Set(Uuid::new_v4()),
         account_id: Set(account_id),
         description: Set(description.clone()),
         percent_bp: Set(percent_bp),
         active: Set(true),
         created_at: Set(Utc::now()),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    audit::record_full(
-        &txn,
-        actor,
-        "account.discount_added",
-        None,
-        Some(account_id),
-        Some(account_id),
-        &description,
-    )
-    .await?;
+    };
+    let action = "account.discount_added";
+    add_to_account(state, actor, account_id, row, action, &description).await
+}
+
+/// Writes a row that belongs to an account (a service, a discount, a credit entry) and its
+/// audit event in one transaction; an account that does not exist is "not found".
+async fn add_to_account<A>(
+    state: &AppState,
+    actor: &Actor,
+    account_id: Uuid,
+    row: A,
+    action: &str,
+    detail: &str,
+) -> Result<(), AccountError>
+where
+    A: ActiveModelTrait + Send,
+{
+    let txn = state.db.begin().await?;
+    find(&txn, account_id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    A::Entity::insert(row).exec_without_returning(&txn).await?;
+    audit::record(&txn, actor, action, About::account(account_id), detail).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -490,13 +485,11 @@ pub async fn end_item(
             Err(AccountError::NotFound)
         };
     }
-    audit::record_full(
+    audit::record(
         &txn,
         actor,
         "account.item_ended",
-        None,
-        Some(account_id),
-        Some(item_id),
+        About::account_item(account_id, item_id),
         "",
     )
     .await?;
@@ -513,11 +506,7 @@ pub async fn add_credit(
     currency: &str,
     note: &str,
 ) -> Result<(), AccountError> {
-    let txn = state.db.begin().await?;
-    find(&txn, account_id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
-    credit_ledger::Entity::insert(credit_ledger::ActiveModel {
+    let row = credit_ledger::ActiveModel {
         id: Set(Uuid::new_v4()),
         account_id: Set(account_id),
         kind: Set(kind.into()),
@@ -526,24 +515,12 @@ pub async fn add_credit(
         note: Set(note.into()),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    audit::record_full(
-        &txn,
-        actor,
-        "account.credit",
-        None,
-        Some(account_id),
-        Some(account_id),
-        &format!(
-            "{kind} {}",
-            crate::domain::money::format(amount_minor, currency)
-        ),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    };
+    let detail = format!(
+        "{kind} {}",
+        crate::domain::money::format(amount_minor, currency)
+    );
+    add_to_account(state, actor, account_id, row, "account.credit", &detail).await
 }
 
 pub struct AccountQuery {

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit::{self, About, Actor};
 use crate::{
     auth::tokens::{constant_time_eq, hash_token, random_token},
     domain::{CommissionRate, PlainName},
@@ -73,8 +73,7 @@ pub async fn create(
         &txn,
         user,
         "api_app.created",
-        Some(partner_id),
-        Some(app.id),
+        About::partner(Some(partner_id), Some(app.id)),
         &format!("{} ({})", app.name, app.scopes),
     )
     .await?;
@@ -178,8 +177,7 @@ async fn change_and_end_tokens(
         conn,
         user,
         action,
-        Some(partner_id),
-        Some(app.id),
+        About::partner(Some(partner_id), Some(app.id)),
         &app.name,
     )
     .await?;

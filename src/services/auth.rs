@@ -6,7 +6,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use super::{
-    audit::{self, Actor},
+    audit::{self, About, Actor},
     tokens::{self, LinkProblem, NewToken, Purpose},
 };
 use crate::{
@@ -182,8 +182,7 @@ pub async fn reset_password(
         &txn,
         &Actor::user(&user),
         "user.password_reset",
-        user.partner_id,
-        Some(user.id),
+        About::partner(user.partner_id, Some(user.id)),
         "",
     )
     .await
@@ -226,8 +225,7 @@ pub async fn change_password(
         &txn,
         &Actor::user(user),
         "user.password_changed",
-        user.partner_id,
-        Some(user.id),
+        About::partner(user.partner_id, Some(user.id)),
         "",
     )
     .await

@@ -5,7 +5,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::{
-    audit::{self, Actor},
+    audit::{self, About, Actor},
     auth::find_user_by_email,
     tokens::{self, LinkProblem, NewToken, Purpose},
 };
@@ -150,8 +150,7 @@ pub async fn complete_signup(
         &txn,
         &Actor::user(&user),
         "partner.registered",
-        Some(partner.id),
-        Some(partner.id),
+        About::partner(Some(partner.id), Some(partner.id)),
         &partner.company_name,
     )
     .await?;
@@ -197,8 +196,7 @@ pub async fn update_company(
         &txn,
         &Actor::user(actor),
         "partner.updated",
-        Some(org_id),
-        Some(org_id),
+        About::partner(Some(org_id), Some(org_id)),
         "",
     )
     .await?;
@@ -252,8 +250,7 @@ pub async fn invite(
         &txn,
         &Actor::user(admin),
         "partner.user_invited",
-        Some(partner.id),
-        None,
+        About::partner(Some(partner.id), None),
         &format!("{} as {}", email, role.as_str()),
     )
     .await?;
@@ -321,8 +318,7 @@ pub async fn accept_invitation(
         &txn,
         &Actor::user(&user),
         "partner.user_joined",
-        user.partner_id,
-        Some(user.id),
+        About::partner(user.partner_id, Some(user.id)),
         role.as_str(),
     )
     .await?;
@@ -367,8 +363,7 @@ pub async fn set_user_active(
         &txn,
         &Actor::user(admin),
         action,
-        Some(org_id),
-        Some(user.id),
+        About::partner(Some(org_id), Some(user.id)),
         &user.email,
     )
     .await?;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     accounts::{self, AccountError, NewAccount},
-    audit::{self, Actor},
+    audit::{self, About, Actor},
     auth::find_user_by_email,
     tokens::{self, LinkProblem, NewToken, Purpose},
 };
@@ -285,9 +285,7 @@ fn registration_rows(
     let event = audit::event(
         actor,
         "registration.requested",
-        Some(partner.id),
-        Some(account.id),
-        Some(reg.id),
+        About::registration(partner.id, account.id, reg.id),
         &format!(
             "{} as {} at {}",
             account.company_name,
@@ -596,13 +594,11 @@ async fn apply(
         }
         _ => format!("{} → {}", from.label(), to.label()),
     };
-    audit::record_full(
+    audit::record(
         conn,
         actor,
         &format!("registration.{}", event.as_str()),
-        Some(reg.partner_id),
-        Some(reg.account_id),
-        Some(reg.id),
+        About::registration(reg.partner_id, reg.account_id, reg.id),
         &detail,
     )
     .await?;

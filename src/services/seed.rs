@@ -288,7 +288,7 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
 async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     use super::{
         accounts::{self, BillingMode, NewAccount},
-        audit::{self, Actor},
+        audit::{self, About, Actor},
     };
     use crate::{
         domain::{CommissionRate, CountryCode, Email, PlainName},
@@ -458,13 +458,11 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
         })
         .exec_without_returning(&txn)
         .await?;
-        audit::record_full(
+        audit::record(
             &txn,
             &Actor::system("Nora West <partner@demo.test>"),
             "registration.requested",
-            Some(northwind),
-            Some(a.id),
-            Some(id),
+            About::registration(northwind, a.id, id),
             &format!("{company} as Partner at 12.5% (demo data, now {status})"),
         )
         .await?;

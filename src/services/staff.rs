@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    audit::{self, Actor},
+    audit::{self, About, Actor},
     auth::find_user_by_email,
 };
 use crate::{
@@ -70,8 +70,7 @@ pub async fn create_staff(
         &txn,
         &Actor::system("command line"),
         "staff.created",
-        None,
-        Some(user.id),
+        About::subject(user.id),
         email.as_str(),
     )
     .await?;
@@ -207,8 +206,7 @@ pub async fn set_partner_active(
         &txn,
         &Actor::user(staff),
         action,
-        Some(partner_id),
-        Some(partner_id),
+        About::partner(Some(partner_id), Some(partner_id)),
         &partner.company_name,
     )
     .await?;
