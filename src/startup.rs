@@ -140,6 +140,10 @@ impl Application {
                         .session_lifecycle(PersistentSession::default().session_ttl(session_ttl))
                         .build(),
                 )
+                .wrap_fn({
+                    let key = key.clone();
+                    move |req, srv| crate::auth::csrf::cookie_middleware(&key, secure, req, srv)
+                })
                 .wrap(headers)
                 .wrap_fn(|req, srv| {
                     let id = req

@@ -1,21 +1,127 @@
-//! `CsrfForm<T>`: a URL-encoded form that is only accepted with the session's CSRF token in
-//! its `csrf_token` field. Every state-changing form handler takes its input through it.
+//! CSRF tokens (synchronizer tokens) and `CsrfForm<T>`: a URL-encoded form that is only
+//! accepted with the right token in its `csrf_token` field. Every state-changing form handler
+//! takes its input through it.
+//!
+//! A signed-in session holds its token (set at sign-in). A visitor who is not signed in gets
+//! the token in a cookie signed with the session key (`pp_csrf`, a "signed double-submit
+//! cookie"): showing the sign-in, sign-up or confirmation page then writes nothing to the
+//! database, where it used to create a session row for every visitor without a cookie.
 use actix_session::{Session, SessionExt};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{
+    body::MessageBody,
+    cookie::{Cookie, CookieJar, Key, SameSite},
+    dev::{Payload, Service, ServiceRequest, ServiceResponse},
+    web, Error, FromRequest, HttpMessage, HttpRequest,
+};
+use std::future::Future;
+
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use super::{session::expected_csrf, tokens::constant_time_eq};
+use super::{
+    session::expected_csrf,
+    tokens::{constant_time_eq, random_token},
+};
 use crate::error::AppError;
 
 pub struct CsrfForm<T>(pub T);
 
-pub fn check(session: &Session, sent: Option<&str>) -> Result<(), AppError> {
-    match (sent, expected_csrf(session)) {
+/// The cookie that carries a signed-out visitor's token.
+pub const COOKIE: &str = "pp_csrf";
+
+/// The token of the visitor's `pp_csrf` cookie, its signature checked.
+#[derive(Clone)]
+struct CookieToken(String);
+
+/// A token made for this response, which sets it as the `pp_csrf` cookie.
+#[derive(Clone)]
+struct NewCookieToken(String);
+
+/// The token for this page's forms: the signed-in session's, else the visitor's cookie token
+/// (a new one, sent with this response, when the visitor has none).
+pub fn token(req: &HttpRequest, session: &Session) -> String {
+    if let Some(t) = expected_csrf(session) {
+        return t;
+    }
+    if let Some(t) = req.extensions().get::<CookieToken>() {
+        return t.0.clone();
+    }
+    if let Some(t) = req.extensions().get::<NewCookieToken>() {
+        return t.0.clone();
+    }
+    let t = random_token();
+    req.extensions_mut().insert(NewCookieToken(t.clone()));
+    t
+}
+
+/// Accepts `sent` only if it is the session's token or, for a session without one (not signed
+/// in), the token of the visitor's signed cookie.
+pub fn check(req: &HttpRequest, session: &Session, sent: Option<&str>) -> Result<(), AppError> {
+    let expected = expected_csrf(session)
+        .or_else(|| req.extensions().get::<CookieToken>().map(|t| t.0.clone()));
+    match (sent, expected) {
         (Some(sent), Some(expected)) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
             Ok(())
         }
         _ => Err(AppError::Csrf),
+    }
+}
+
+/// Middleware step before the handler: a `pp_csrf` cookie whose signature holds is made
+/// available to `token` and `check`; a forged or altered one is ignored.
+pub fn read_cookie(req: &ServiceRequest, key: &Key) {
+    let Some(cookie) = req.cookie(COOKIE) else {
+        return;
+    };
+    let mut jar = CookieJar::new();
+    jar.add_original(cookie);
+    if let Some(verified) = jar.signed(key).get(COOKIE) {
+        req.extensions_mut()
+            .insert(CookieToken(verified.value().to_string()));
+    }
+}
+
+/// Middleware step after the handler: sets the cookie of a token `token` made for this
+/// response. It lasts as long as the browser session and is sent on same-site requests only.
+pub fn write_cookie<B: MessageBody>(res: &mut ServiceResponse<B>, key: &Key, secure: bool) {
+    let Some(NewCookieToken(t)) = res.request().extensions().get::<NewCookieToken>().cloned()
+    else {
+        return;
+    };
+    let mut jar = CookieJar::new();
+    jar.signed_mut(key).add(
+        Cookie::build(COOKIE, t)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .finish(),
+    );
+    if let Some(signed) = jar.get(COOKIE) {
+        if let Err(e) = res.response_mut().add_cookie(signed) {
+            tracing::error!(error = %e, "could not set the CSRF cookie");
+        }
+    }
+}
+
+/// Wraps the app (`App::wrap_fn`): `read_cookie` before, `write_cookie` after each request.
+pub fn cookie_middleware<S, B>(
+    key: &Key,
+    secure: bool,
+    req: ServiceRequest,
+    srv: &S,
+) -> impl Future<Output = Result<ServiceResponse<B>, Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    read_cookie(&req, key);
+    let response = srv.call(req);
+    let key = key.clone();
+    async move {
+        let mut res = response.await?;
+        write_cookie(&mut res, &key, secure);
+        Ok(res)
     }
 }
 
@@ -24,8 +130,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
         let session = req.get_session();
-        let body = web::Bytes::from_request(req, payload);
+        let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
             let body = body
                 .await
@@ -36,7 +143,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .iter()
                 .find(|(k, _)| k == "csrf_token")
                 .map(|(_, v)| v.as_str());
-            check(&session, sent)?;
+            check(&req, &session, sent)?;
             serde_urlencoded::from_bytes::<T>(&body)
                 .map(CsrfForm)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))

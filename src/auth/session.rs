@@ -43,20 +43,15 @@ pub fn sign_in(session: &Session, user: Uuid) {
     let _ = session.insert(CSRF, random_token());
 }
 
+/// Ends the sign-in: the session row is deleted and an empty session with a new id takes its
+/// place, so that a flash message set afterwards ("You have been signed out.") still shows.
+/// (`Session::purge` would drop anything inserted after it.)
 pub fn sign_out(session: &Session) {
-    session.purge();
+    session.clear();
+    session.renew();
 }
 
-/// The session's CSRF token, created on first use.
-pub fn csrf_token(session: &Session) -> String {
-    if let Ok(Some(t)) = session.get::<String>(CSRF) {
-        return t;
-    }
-    let t = random_token();
-    let _ = session.insert(CSRF, &t);
-    t
-}
-
+/// The signed-in session's CSRF token (see `csrf::token`).
 pub fn expected_csrf(session: &Session) -> Option<String> {
     session.get::<String>(CSRF).ok().flatten()
 }

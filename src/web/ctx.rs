@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest};
 
 use crate::{
     auth::{
+        csrf,
         session::{self, Flash},
         CurrentUser,
     },
@@ -37,7 +38,7 @@ impl Ctx {
             .app_data::<web::Data<AppState>>()
             .is_some_and(|s| s.config.dev_mail());
         Self {
-            csrf: session::csrf_token(&session),
+            csrf: csrf::token(req, &session),
             flash: session::take_flash(&session),
             user: user.map(|c| NavUser {
                 name: c.user.name.clone(),

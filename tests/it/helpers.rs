@@ -520,14 +520,25 @@ impl Client {
 
     /// The session cookie's value, if any.
     pub fn session_cookie(&self) -> Option<String> {
+        self.cookie("pp_session")
+    }
+
+    /// The value of the cookie `name` this client would send, if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;
         let url = self.base.parse().ok()?;
         let header = self.jar.cookies(&url)?;
+        let prefix = format!("{name}=");
         header
             .to_str()
             .ok()?
             .split("; ")
-            .find_map(|c| c.strip_prefix("pp_session=").map(str::to_string))
+            .find_map(|c| c.strip_prefix(prefix.as_str()).map(str::to_string))
+    }
+
+    /// Puts a cookie (`name=value`) in this client's jar, as a script or a sibling site might.
+    pub fn set_cookie(&self, cookie: &str) {
+        self.jar.add_cookie_str(cookie, &self.base.parse().unwrap());
     }
 
     /// A GET with exactly this session cookie, outside the jar (replaying a cookie).

@@ -9,10 +9,13 @@ async fn signing_in_gives_a_new_session_id() {
     let app = spawn_app().await;
     app.partner("fix@example.com", "Fixation Ltd").await;
     let c = app.client();
-    c.get("/login").await;
+    c.sign_in("fix@example.com", PASSWORD).await;
+    c.post_form("/", "/logout", &[])
+        .await
+        .expect_redirect("/login");
     let before = c
         .session_cookie()
-        .expect("the sign-in page starts a session for its CSRF token");
+        .expect("signing out leaves a session that holds the flash message");
     c.sign_in("fix@example.com", PASSWORD)
         .await
         .expect_redirect("/");
@@ -38,6 +41,10 @@ async fn a_cookie_replayed_after_sign_out_is_not_signed_in() {
     c.post_form("/", "/logout", &[])
         .await
         .expect_redirect("/login");
+    c.get("/login")
+        .await
+        .expect_text("You have been signed out.");
+    assert_ne!(c.session_cookie(), Some(cookie.clone()));
 
     Client::get_with_cookie(&app.base, "/company", &cookie)
         .await
@@ -83,6 +90,71 @@ async fn a_form_without_or_with_a_wrong_csrf_token_is_refused() {
         )
         .await
         .expect_status(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn signed_out_visitors_get_their_csrf_token_in_a_signed_cookie_not_a_session_row() {
+    let app = spawn_app().await;
+    app.partner("anon@example.com", "Anon Ltd").await;
+    let before = session_rows(&app).await.len();
+    let c = app.client();
+    for path in [
+        "/login",
+        "/signup",
+        "/partners/register",
+        "/password/forgot",
+    ] {
+        let page = c.get(path).await;
+        page.expect_status(StatusCode::OK);
+        assert!(!page.csrf().is_empty(), "{path} has a CSRF token");
+    }
+    assert_eq!(
+        session_rows(&app).await.len(),
+        before,
+        "showing forms to a visitor writes no session"
+    );
+    assert_eq!(c.session_cookie(), None);
+    let cookie = c.cookie("pp_csrf").expect("the token's cookie");
+    let token = c.get("/login").await.csrf();
+    assert_eq!(
+        c.cookie("pp_csrf"),
+        Some(cookie.clone()),
+        "one cookie per visitor"
+    );
+    assert_ne!(
+        cookie, token,
+        "the cookie carries a signature beside the token"
+    );
+
+    async fn sign_in_with(c: &Client, token: &str) -> Page {
+        let fields = [
+            ("email", "anon@example.com"),
+            ("password", PASSWORD),
+            ("csrf_token", token),
+        ];
+        c.post_raw("/login", &fields).await
+    }
+    // A cookie the server did not sign is ignored, even with the same value in the form.
+    let forger = app.client();
+    forger.set_cookie("pp_csrf=forged-token-forged-token-forged-token1");
+    sign_in_with(&forger, "forged-token-forged-token-forged-token1")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    // So is a signed cookie whose token was changed.
+    let altered = app.client();
+    altered.set_cookie(&format!("pp_csrf={}x", cookie));
+    sign_in_with(&altered, &format!("{token}x"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    // Another visitor's token does not go with this visitor's cookie.
+    let other = app.client();
+    other.get("/login").await;
+    sign_in_with(&other, &token)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    // The visitor's own token and cookie sign in.
+    sign_in_with(&c, &token).await.expect_redirect("/");
+    assert!(c.session_cookie().is_some());
 }
 
 #[tokio::test]
@@ -178,6 +250,9 @@ async fn a_reset_link_works_once_and_ends_every_session() {
     )
     .await
     .expect_redirect("/login");
+    c.get("/login")
+        .await
+        .expect_text("Your password has been changed. Sign in with the new password.");
 
     // Used once: the link is dead, for viewing and for posting.
     c.get(&path)
