@@ -13,5 +13,6 @@ pub mod onboarding;
 pub mod partners;
 pub mod registrations;
 pub mod seed;
+pub mod signup;
 pub mod staff;
 pub mod tokens;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, About, Actor},
     auth::find_user_by_email,
+    signup::{self, SignupError, SignupKind},
     tokens::{self, LinkProblem, NewToken, Purpose},
 };
 use crate::{
@@ -43,52 +44,6 @@ impl From<askama::Error> for PartnerError {
     }
 }
 
-/// Step 1 of sign-up. The visitor always sees the same page; the email says either "here is
-/// your link" or "you already have an account".
-pub async fn request_signup(state: &AppState, email: &Email) -> Result<(), PartnerError> {
-    let cfg = &state.config;
-    let txn = state.db.begin().await?;
-    let msg = if find_user_by_email(&txn, email.as_str()).await?.is_some() {
-        messages::PartnerAlreadyRegistered {
-            login_url: cfg.url("/login"),
-            reset_url: cfg.url("/password/forgot"),
-        }
-        .render(email.as_str())?
-    } else {
-        let token = tokens::issue(
-            &txn,
-            NewToken {
-                purpose: Purpose::PartnerSignup,
-                email: email.as_str(),
-                user_id: None,
-                partner_id: None,
-                subject_id: None,
-                role: None,
-                ttl: cfg.signup_link_ttl,
-            },
-        )
-        .await?;
-        messages::PartnerSignupLink {
-            link: cfg.url(&format!("/partners/register/{token}")),
-            hours: cfg.signup_link_ttl.num_hours(),
-        }
-        .render(email.as_str())?
-    };
-    outbox::enqueue(&txn, msg).await?;
-    txn.commit().await?;
-    state.wake_mailer();
-    Ok(())
-}
-
-/// The address a usable sign-up link was sent to.
-pub async fn signup_link_email(state: &AppState, token: &str) -> Result<String, PartnerError> {
-    Ok(
-        tokens::find_usable(&state.db.read, Purpose::PartnerSignup, token)
-            .await??
-            .email,
-    )
-}
-
 pub struct SignupDetails {
     pub company_name: PlainName,
     pub contact_name: PlainName,
@@ -97,26 +52,21 @@ pub struct SignupDetails {
     pub password: NewPassword,
 }
 
-/// Step 2: creates the partner org (active) with the link's owner as its admin, uses up the
-/// link and queues the confirmation email, all in one transaction.
+/// The last step of sign-up (`signup` has the steps before): creates the partner org (active)
+/// with the link's owner as its admin, uses up the link and queues the welcome email, all in
+/// one transaction.
 pub async fn complete_signup(
     state: &AppState,
     token: &str,
     d: SignupDetails,
-) -> Result<partners::Model, PartnerError> {
+) -> Result<partners::Model, SignupError> {
     let hash = state
         .hasher
         .hash(d.password.expose())
         .await
         .map_err(anyhow::Error::from)?;
     let txn = state.db.begin().await?;
-    let link = tokens::find_usable(&txn, Purpose::PartnerSignup, token).await??;
-    if !tokens::consume(&txn, link.id).await? {
-        return Err(LinkProblem::Used.into());
-    }
-    if find_user_by_email(&txn, &link.email).await?.is_some() {
-        return Err(PartnerError::EmailTaken);
-    }
+    let email = signup::use_link(&txn, SignupKind::Partner, token).await?;
     let now = Utc::now();
     let contact_name = d.contact_name.into_inner();
     let partner = partners::Entity::insert(partners::ActiveModel {
@@ -133,7 +83,7 @@ pub async fn complete_signup(
     .await?;
     let user = users::Entity::insert(users::ActiveModel {
         id: Set(Uuid::new_v4()),
-        email: Set(link.email.clone()),
+        email: Set(email.as_str().into()),
         name: Set(contact_name.clone()),
         password_hash: Set(hash),
         kind: Set("partner".into()),

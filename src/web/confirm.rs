@@ -17,8 +17,9 @@ use crate::{
     error::{AppError, AppResult},
     services::{
         audit::Actor,
-        customer_signup::{self, Details, SignupError},
+        customer_signup::{self, Details},
         registrations::{self as regs, ConfirmationView, Ender, RegError},
+        signup::{self, SignupError, SignupKind},
     },
     startup::AppState,
 };
@@ -243,13 +244,6 @@ async fn signup_page(req: HttpRequest) -> AppResult<HttpResponse> {
     })
 }
 
-fn signup_error(e: SignupError) -> AppError {
-    match e {
-        SignupError::Other(e) => AppError::Unexpected(e),
-        other => AppError::BadRequest(other.to_string()),
-    }
-}
-
 async fn signup_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -264,9 +258,9 @@ async fn signup_submit(
             sent: false,
         });
     };
-    customer_signup::request(&state, &email)
+    signup::request(&state, SignupKind::Customer, &email)
         .await
-        .map_err(signup_error)?;
+        .map_err(AppError::from)?;
     render(&SignupEmailPage {
         ctx: Ctx::new(&req, None),
         email: email.to_string(),
@@ -304,7 +298,7 @@ async fn signup_form(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match customer_signup::link_email(&state, &token).await {
+    match signup::link_email(&state, SignupKind::Customer, &token).await {
         Ok(email) => render(&SignupFormPage {
             ctx: Ctx::new(&req, None),
             token: token.into_inner(),
@@ -314,7 +308,7 @@ async fn signup_form(
             countries: COUNTRIES,
         }),
         Err(SignupError::Link(p)) => link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
-        Err(e) => Err(signup_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -325,10 +319,10 @@ async fn signup_complete(
     token: web::Path<String>,
     form: CsrfForm<SignupParams>,
 ) -> AppResult<HttpResponse> {
-    let email = match customer_signup::link_email(&state, &token).await {
+    let email = match signup::link_email(&state, SignupKind::Customer, &token).await {
         Ok(e) => e,
         Err(SignupError::Link(p)) => return link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
-        Err(e) => return Err(signup_error(e)),
+        Err(e) => return Err(e.into()),
     };
     let p = form.0;
     let mut errors = FieldErrors::default();
@@ -388,6 +382,6 @@ async fn signup_complete(
             "info",
             "This email address already has an account. Sign in, or reset your password.",
         )),
-        Err(e) => Err(signup_error(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -215,6 +215,16 @@ impl From<crate::services::partners::PartnerError> for AppError {
     }
 }
 
+impl From<crate::services::signup::SignupError> for AppError {
+    fn from(e: crate::services::signup::SignupError) -> Self {
+        use crate::services::signup::SignupError;
+        match e {
+            SignupError::Other(e) => AppError::Unexpected(e),
+            other => AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
 /// A sortable column header: its link and its current state.
 pub struct SortHeader {
     pub label: &'static str,

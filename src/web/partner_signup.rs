@@ -14,7 +14,10 @@ use crate::{
     auth::csrf::CsrfForm,
     domain::{countries::COUNTRIES, CountryCode, Email, Phone, PlainName},
     error::{AppError, AppResult},
-    services::partners::{self as svc, PartnerError, SignupDetails},
+    services::{
+        partners::{self as svc, SignupDetails},
+        signup::{self, SignupError, SignupKind},
+    },
     startup::AppState,
 };
 
@@ -63,7 +66,7 @@ async fn email_submit(
             sent: false,
         });
     };
-    svc::request_signup(&state, &email)
+    signup::request(&state, SignupKind::Partner, &email)
         .await
         .map_err(AppError::from)?;
     render(&EmailPage {
@@ -103,7 +106,7 @@ async fn form_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match svc::signup_link_email(&state, &token).await {
+    match signup::link_email(&state, SignupKind::Partner, &token).await {
         Ok(email) => render(&FormPage {
             ctx: Ctx::new(&req, None),
             token: token.into_inner(),
@@ -112,7 +115,7 @@ async fn form_page(
             errors: FieldErrors::default(),
             countries: COUNTRIES,
         }),
-        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(SignupError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
         Err(e) => Err(e.into()),
     }
 }
@@ -124,9 +127,9 @@ async fn form_submit(
     token: web::Path<String>,
     form: CsrfForm<RegisterParams>,
 ) -> AppResult<HttpResponse> {
-    let email = match svc::signup_link_email(&state, &token).await {
+    let email = match signup::link_email(&state, SignupKind::Partner, &token).await {
         Ok(email) => email,
-        Err(PartnerError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(SignupError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
         Err(e) => return Err(e.into()),
     };
     let p = form.0;
@@ -174,8 +177,8 @@ async fn form_submit(
                 partner.company_name, email
             ),
         )),
-        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(PartnerError::EmailTaken) => Ok(redirect_with(
+        Err(SignupError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(SignupError::EmailTaken) => Ok(redirect_with(
             &session,
             "/login",
             "info",
