@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::{csrf::CsrfForm, CurrentUser, CustomerUser},
-    domain::{countries::COUNTRIES, registration::Status, CountryCode, Email, Phone, PlainName},
+    domain::{countries::COUNTRIES, registration::Status, CountryCode, Phone, PlainName},
     error::{AppError, AppResult},
     services::{
         audit::Actor,
@@ -25,12 +25,11 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    super::signup::email_routes(cfg, SignupKind::Customer);
     cfg.route("/confirm/{token}", web::get().to(confirm_page))
         .route("/confirm/{token}", web::post().to(confirm_submit))
         .route("/my/partner", web::get().to(my_partner))
         .route("/my/partner/end", web::post().to(my_partner_end))
-        .route("/signup", web::get().to(signup_page))
-        .route("/signup", web::post().to(signup_submit))
         .route("/signup/{token}", web::get().to(signup_form))
         .route("/signup/{token}", web::post().to(signup_complete));
 }
@@ -219,55 +218,6 @@ async fn my_partner_end(
 }
 
 // ------------------------------------------------------------------ customer self-signup
-
-#[derive(Template)]
-#[template(path = "confirm/signup_email.html")]
-struct SignupEmailPage {
-    ctx: Ctx,
-    email: String,
-    errors: FieldErrors,
-    sent: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct EmailParams {
-    email: String,
-}
-
-async fn signup_page(req: HttpRequest) -> AppResult<HttpResponse> {
-    render(&SignupEmailPage {
-        ctx: Ctx::new(&req, None),
-        email: String::new(),
-        errors: FieldErrors::default(),
-        sent: false,
-    })
-}
-
-async fn signup_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<EmailParams>,
-) -> AppResult<HttpResponse> {
-    let mut errors = FieldErrors::default();
-    let Some(email) = errors.check("email", Email::parse(&form.0.email)) else {
-        return render_invalid(&SignupEmailPage {
-            ctx: Ctx::new(&req, None),
-            email: form.0.email,
-            errors,
-            sent: false,
-        });
-    };
-    signup::request(&state, SignupKind::Customer, &email)
-        .await
-        .map_err(AppError::from)?;
-    render(&SignupEmailPage {
-        ctx: Ctx::new(&req, None),
-        email: email.to_string(),
-        errors,
-        sent: true,
-    })
-}
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]

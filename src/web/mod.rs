@@ -9,6 +9,7 @@ pub mod customers;
 pub mod dev_mail;
 pub mod home;
 pub mod partner_signup;
+pub mod signup;
 pub mod staff;
 pub mod staff_accounts;
 pub mod staff_approvals;

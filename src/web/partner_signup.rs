@@ -12,8 +12,8 @@ use super::{
 };
 use crate::{
     auth::csrf::CsrfForm,
-    domain::{countries::COUNTRIES, CountryCode, Email, Phone, PlainName},
-    error::{AppError, AppResult},
+    domain::{countries::COUNTRIES, CountryCode, Phone, PlainName},
+    error::AppResult,
     services::{
         partners::{self as svc, SignupDetails},
         signup::{self, SignupError, SignupKind},
@@ -22,59 +22,9 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/partners/register", web::get().to(email_page))
-        .route("/partners/register", web::post().to(email_submit))
-        .route("/partners/register/{token}", web::get().to(form_page))
+    super::signup::email_routes(cfg, SignupKind::Partner);
+    cfg.route("/partners/register/{token}", web::get().to(form_page))
         .route("/partners/register/{token}", web::post().to(form_submit));
-}
-
-#[derive(Template)]
-#[template(path = "partners/register_email.html")]
-struct EmailPage {
-    ctx: Ctx,
-    email: String,
-    errors: FieldErrors,
-    sent: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct EmailParams {
-    email: String,
-}
-
-async fn email_page(req: HttpRequest) -> AppResult<HttpResponse> {
-    render(&EmailPage {
-        ctx: Ctx::new(&req, None),
-        email: String::new(),
-        errors: FieldErrors::default(),
-        sent: false,
-    })
-}
-
-async fn email_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<EmailParams>,
-) -> AppResult<HttpResponse> {
-    let mut errors = FieldErrors::default();
-    let Some(email) = errors.check("email", Email::parse(&form.0.email)) else {
-        return render_invalid(&EmailPage {
-            ctx: Ctx::new(&req, None),
-            email: form.0.email,
-            errors,
-            sent: false,
-        });
-    };
-    signup::request(&state, SignupKind::Partner, &email)
-        .await
-        .map_err(AppError::from)?;
-    render(&EmailPage {
-        ctx: Ctx::new(&req, None),
-        email: email.to_string(),
-        errors,
-        sent: true,
-    })
 }
 
 #[derive(Deserialize, Default, Clone)]
