@@ -34,6 +34,8 @@ pub struct AppState {
     pub api_limiter: RateLimiter,
     /// API calls to log; written in batches by a background task.
     pub api_calls: mpsc::Sender<Call>,
+    /// Signs and encrypts the session cookie, signs the CSRF cookie (from `SESSION_SECRET`).
+    pub cookie_key: Key,
     api_calls_rx: std::sync::Mutex<Option<mpsc::Receiver<Call>>>,
 }
 
@@ -43,6 +45,7 @@ impl AppState {
         db.migrate().await?;
         let hasher = Hasher::new(config.hash_concurrency, config.hash_wait);
         let (tx, rx) = mpsc::channel(10_000);
+        let cookie_key = Key::from(&config.session_secret);
         Ok(Self {
             db,
             api_limiter: RateLimiter::new(config.api_rate_per_second, config.api_rate_burst),
@@ -50,6 +53,7 @@ impl AppState {
             hasher,
             mail_wake: Arc::new(Notify::new()),
             api_calls: tx,
+            cookie_key,
             api_calls_rx: std::sync::Mutex::new(Some(rx)),
         })
     }
@@ -112,7 +116,7 @@ impl Application {
                 rx,
             ))
         });
-        let key = Key::from(&state.config.session_secret);
+        let key = state.cookie_key.clone();
         let secure = state.config.secure_cookies();
         let session_ttl = CookieDuration::seconds(state.config.session_ttl.num_seconds());
         let workers = state.config.workers;
@@ -140,10 +144,7 @@ impl Application {
                         .session_lifecycle(PersistentSession::default().session_ttl(session_ttl))
                         .build(),
                 )
-                .wrap_fn({
-                    let key = key.clone();
-                    move |req, srv| crate::auth::csrf::cookie_middleware(&key, secure, req, srv)
-                })
+                .wrap_fn(crate::auth::csrf::cookie_middleware)
                 .wrap(headers)
                 .wrap_fn(|req, srv| {
                     let id = req

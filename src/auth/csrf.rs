@@ -6,15 +6,15 @@
 //! the token in a cookie signed with the session key (`pp_csrf`, a "signed double-submit
 //! cookie"): showing the sign-in, sign-up or confirmation page then writes nothing to the
 //! database, where it used to create a session row for every visitor without a cookie.
+use std::future::Future;
+
 use actix_session::{Session, SessionExt};
 use actix_web::{
     body::MessageBody,
-    cookie::{Cookie, CookieJar, Key, SameSite},
+    cookie::{Cookie, CookieJar, SameSite},
     dev::{Payload, Service, ServiceRequest, ServiceResponse},
     web, Error, FromRequest, HttpMessage, HttpRequest,
 };
-use std::future::Future;
-
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
@@ -22,16 +22,12 @@ use super::{
     session::expected_csrf,
     tokens::{constant_time_eq, random_token},
 };
-use crate::error::AppError;
+use crate::{error::AppError, startup::AppState};
 
 pub struct CsrfForm<T>(pub T);
 
 /// The cookie that carries a signed-out visitor's token.
 pub const COOKIE: &str = "pp_csrf";
-
-/// The token of the visitor's `pp_csrf` cookie, its signature checked.
-#[derive(Clone)]
-struct CookieToken(String);
 
 /// A token made for this response, which sets it as the `pp_csrf` cookie.
 #[derive(Clone)]
@@ -43,8 +39,8 @@ pub fn token(req: &HttpRequest, session: &Session) -> String {
     if let Some(t) = expected_csrf(session) {
         return t;
     }
-    if let Some(t) = req.extensions().get::<CookieToken>() {
-        return t.0.clone();
+    if let Some(t) = cookie_token(req) {
+        return t;
     }
     if let Some(t) = req.extensions().get::<NewCookieToken>() {
         return t.0.clone();
@@ -57,8 +53,7 @@ pub fn token(req: &HttpRequest, session: &Session) -> String {
 /// Accepts `sent` only if it is the session's token or, for a session without one (not signed
 /// in), the token of the visitor's signed cookie.
 pub fn check(req: &HttpRequest, session: &Session, sent: Option<&str>) -> Result<(), AppError> {
-    let expected = expected_csrf(session)
-        .or_else(|| req.extensions().get::<CookieToken>().map(|t| t.0.clone()));
+    let expected = expected_csrf(session).or_else(|| cookie_token(req));
     match (sent, expected) {
         (Some(sent), Some(expected)) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
             Ok(())
@@ -67,33 +62,33 @@ pub fn check(req: &HttpRequest, session: &Session, sent: Option<&str>) -> Result
     }
 }
 
-/// Middleware step before the handler: a `pp_csrf` cookie whose signature holds is made
-/// available to `token` and `check`; a forged or altered one is ignored.
-pub fn read_cookie(req: &ServiceRequest, key: &Key) {
-    let Some(cookie) = req.cookie(COOKIE) else {
-        return;
-    };
+/// The token of the visitor's `pp_csrf` cookie, if its signature holds (a forged or altered
+/// cookie counts as none). Read only where a form is shown or checked for a session without
+/// a token, so other requests do not pay for it.
+fn cookie_token(req: &HttpRequest) -> Option<String> {
+    let cookie = req.cookie(COOKIE)?;
+    let key = &req.app_data::<web::Data<AppState>>()?.cookie_key;
     let mut jar = CookieJar::new();
     jar.add_original(cookie);
-    if let Some(verified) = jar.signed(key).get(COOKIE) {
-        req.extensions_mut()
-            .insert(CookieToken(verified.value().to_string()));
-    }
+    jar.signed(key).get(COOKIE).map(|c| c.value().to_string())
 }
 
-/// Middleware step after the handler: sets the cookie of a token `token` made for this
-/// response. It lasts as long as the browser session and is sent on same-site requests only.
-pub fn write_cookie<B: MessageBody>(res: &mut ServiceResponse<B>, key: &Key, secure: bool) {
+/// After the handler: sets the cookie of a token that `token` made for this response. The
+/// cookie lasts as long as the browser session and goes with same-site requests only.
+fn write_cookie<B: MessageBody>(res: &mut ServiceResponse<B>) {
     let Some(NewCookieToken(t)) = res.request().extensions().get::<NewCookieToken>().cloned()
     else {
         return;
     };
+    let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
+        return;
+    };
     let mut jar = CookieJar::new();
-    jar.signed_mut(key).add(
+    jar.signed_mut(&state.cookie_key).add(
         Cookie::build(COOKIE, t)
             .path("/")
             .http_only(true)
-            .secure(secure)
+            .secure(state.config.secure_cookies())
             .same_site(SameSite::Lax)
             .finish(),
     );
@@ -104,10 +99,8 @@ pub fn write_cookie<B: MessageBody>(res: &mut ServiceResponse<B>, key: &Key, sec
     }
 }
 
-/// Wraps the app (`App::wrap_fn`): `read_cookie` before, `write_cookie` after each request.
+/// Wraps the app (`App::wrap_fn`): after each request, `write_cookie`.
 pub fn cookie_middleware<S, B>(
-    key: &Key,
-    secure: bool,
     req: ServiceRequest,
     srv: &S,
 ) -> impl Future<Output = Result<ServiceResponse<B>, Error>>
@@ -115,12 +108,10 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     B: MessageBody,
 {
-    read_cookie(&req, key);
     let response = srv.call(req);
-    let key = key.clone();
     async move {
         let mut res = response.await?;
-        write_cookie(&mut res, &key, secure);
+        write_cookie(&mut res);
         Ok(res)
     }
 }
