@@ -36,8 +36,10 @@ pub fn user_id(session: &Session) -> Option<Uuid> {
     session.get::<Uuid>(USER_ID).ok().flatten()
 }
 
-/// A new session id (no fixation) and a new CSRF token for the signed-in user.
+/// A new session id (no fixation), emptied, with a new CSRF token for the signed-in user.
 pub fn sign_in(session: &Session, user: Uuid) {
+    // Nothing from before the sign-in carries over (a stale flash, or anything planted).
+    session.clear();
     session.renew();
     let _ = session.insert(USER_ID, user);
     let _ = session.insert(CSRF, random_token());
@@ -69,9 +71,16 @@ pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
 /// The pending flash message, removed once read. Only a session that holds one is touched:
 /// `Session::remove` marks the session changed even when the key is absent, which would make
 /// every page view write the session row.
+///
+/// A session that held nothing else (a signed-out visitor's, kept only to carry the message)
+/// is then deleted, row and cookie.
 pub fn take_flash(session: &Session) -> Option<Flash> {
     if !session.contains_key(FLASH) {
         return None;
     }
-    session.remove_as::<Flash>(FLASH).and_then(Result::ok)
+    let flash = session.remove_as::<Flash>(FLASH).and_then(Result::ok);
+    if session.entries().is_empty() {
+        session.purge();
+    }
+    flash
 }
