@@ -33,7 +33,7 @@ impl SignupKind {
     }
 
     /// The page that asks for the address; the emailed link is this path and the token.
-    pub fn path(self) -> &'static str {
+    pub const fn path(self) -> &'static str {
         match self {
             Self::Customer => "/signup",
             Self::Partner => "/partners/register",

@@ -241,7 +241,7 @@ struct SignupFormPage {
     countries: &'static [(&'static str, &'static str)],
 }
 
-const SIGNUP_RETRY: (&str, &str) = ("/signup", "Start again");
+const SIGNUP_RETRY: (&str, &str) = (SignupKind::Customer.path(), "Start again");
 
 async fn signup_form(
     req: HttpRequest,

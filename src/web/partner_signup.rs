@@ -49,7 +49,7 @@ struct FormPage {
     countries: &'static [(&'static str, &'static str)],
 }
 
-const RETRY: (&str, &str) = ("/partners/register", "Start the registration again");
+const RETRY: (&str, &str) = (SignupKind::Partner.path(), "Start the registration again");
 
 async fn form_page(
     req: HttpRequest,
