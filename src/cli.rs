@@ -95,12 +95,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = NewPassword::parse(password, Some(email.as_str()))
                 .map_err(|e| anyhow::anyhow!("password refused: {e}"))?;
             let state = AppState::new(config).await?;
-            let user = services::staff::create_staff(&state, &email, name, &password).await?;
+            let user = services::staff::create_staff(&state.core, &email, name, &password).await?;
             println!("Staff user {} created ({}).", user.email, user.id);
         }
         Command::SeedDemo => {
             let state = AppState::new(config).await?;
-            services::seed::seed_demo(&state).await?;
+            services::seed::seed_demo(&state.core).await?;
         }
         Command::CreateApiApp {
             partner_email,
@@ -119,14 +119,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => anyhow::bail!("--access must be readwrite or read"),
             };
             let state = AppState::new(config).await?;
-            let user = services::auth::find_user_by_email(&state.db.read, &partner_email)
+            let user = services::auth::find_user_by_email(&state.core.db.read, &partner_email)
                 .await?
                 .filter(|u| u.partner_id.is_some())
                 .ok_or_else(|| anyhow::anyhow!("no partner user has the email {partner_email}"))?;
             let partner_id = user.partner_id.unwrap_or_default();
             let actor = services::audit::Actor::system("command line");
             let (app, secret) =
-                api_apps::create(&state, &actor, partner_id, name, scopes, commission).await?;
+                api_apps::create(&state.core, &actor, partner_id, name, scopes, commission).await?;
             println!("client_id={}", app.client_id);
             println!("client_secret={secret}");
         }
@@ -135,7 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             free_accounts,
         } => {
             let state = AppState::new(config).await?;
-            services::seed::seed_bench(&state, registrations, free_accounts).await?;
+            services::seed::seed_bench(&state.core, registrations, free_accounts).await?;
         }
     }
     Ok(())

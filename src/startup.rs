@@ -9,28 +9,23 @@ use actix_web::{
     middleware::DefaultHeaders,
     web, App, HttpMessage, HttpServer,
 };
-use tokio::{
-    sync::{mpsc, Notify},
-    task::JoinHandle,
-};
+use tokio::{sync::mpsc, task::JoinHandle};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
     api::limiter::RateLimiter,
-    auth::{password::Hasher, session_store::DbSessionStore},
+    auth::session_store::DbSessionStore,
     config::Config,
     db::Db,
     email::{worker::Worker, Mailer},
     error::REQUEST_ID,
-    services::api_apps::Call,
+    services::{api_apps::Call, Clock, Core},
 };
 
-/// Shared by every request handler.
+/// Shared by every request handler: the services' context and what only the web needs.
 pub struct AppState {
-    pub db: Db,
+    pub core: Arc<Core>,
     pub config: Arc<Config>,
-    pub hasher: Hasher,
-    pub mail_wake: Arc<Notify>,
     pub api_limiter: RateLimiter,
     /// API calls to log; written in batches by a background task.
     pub api_calls: mpsc::Sender<Call>,
@@ -41,30 +36,28 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<Self> {
+        Self::with_clock(config, Clock::system()).await
+    }
+
+    /// Connects and migrates the database; services read time from `clock`.
+    pub async fn with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url, config.sqlite_readers).await?;
         db.migrate().await?;
-        let hasher = Hasher::new(config.hash_concurrency, config.hash_wait);
         let (tx, rx) = mpsc::channel(10_000);
         let cookie_key = Key::from(&config.session_secret);
         Ok(Self {
-            db,
+            core: Arc::new(Core::new(&config, db, clock)),
             api_limiter: RateLimiter::new(config.api_rate_per_second, config.api_rate_burst),
             config: Arc::new(config),
-            hasher,
-            mail_wake: Arc::new(Notify::new()),
             api_calls: tx,
             cookie_key,
             api_calls_rx: std::sync::Mutex::new(Some(rx)),
         })
     }
-
-    /// Tells this instance's outbox worker that a message is waiting.
-    pub fn wake_mailer(&self) {
-        self.mail_wake.notify_one();
-    }
 }
 
 pub struct Application {
+    core: Arc<Core>,
     port: u16,
     server: Server,
     worker: JoinHandle<()>,
@@ -90,37 +83,43 @@ pub const SECURITY_HEADERS: [(&str, &str); 6] = [
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    /// The application with the clock its services read (tests pass an adjustable one).
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(config).await?);
+        let state = web::Data::new(AppState::with_clock(config, clock).await?);
         let mailer = Mailer::from_config(&state.config)?;
         let worker = tokio::spawn(
             Worker {
-                db: state.db.clone(),
+                db: state.core.db.clone(),
                 mailer,
                 from: state.config.mail_from.clone(),
                 retry_base: state.config.mail_retry_base,
                 poll: state.config.mail_poll,
-                wake: state.mail_wake.clone(),
+                wake: state.core.mail_wake(),
             }
             .run(),
         );
         let jobs = tokio::spawn(crate::services::jobs::run(
-            state.clone().into_inner(),
+            state.core.clone(),
             state.config.jobs_every,
         ));
         let rx = state.api_calls_rx.lock().ok().and_then(|mut r| r.take());
         let call_log = rx.map(|rx| {
             tokio::spawn(crate::services::api_apps::run_call_log(
-                state.clone().into_inner(),
+                state.core.clone(),
                 rx,
             ))
         });
+        let core = state.core.clone();
         let key = state.cookie_key.clone();
         let secure = state.config.secure_cookies();
         let session_ttl = CookieDuration::seconds(state.config.session_ttl.num_seconds());
         let workers = state.config.workers;
-        let store = DbSessionStore::new(state.db.clone());
+        let store = DbSessionStore::new(state.core.db.clone());
         let mut server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new();
             for h in SECURITY_HEADERS {
@@ -161,12 +160,18 @@ impl Application {
             server = server.workers(workers);
         }
         Ok(Self {
+            core,
             port,
             server: server.run(),
             worker,
             jobs,
             call_log,
         })
+    }
+
+    /// The running application's services (tests arrange and assert through them).
+    pub fn core(&self) -> Arc<Core> {
+        self.core.clone()
     }
 
     pub fn port(&self) -> u16 {

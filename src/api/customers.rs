@@ -195,7 +195,7 @@ async fn onboard_inner(
     let (raw, map) = read_json(req, payload).await?;
     if let Some(key) = &key {
         let hash = hex::encode(Sha256::digest(&raw));
-        match idempotency::begin(&state.db.write, client.app.id, key, &hash).await? {
+        match idempotency::begin(&state.core, client.app.id, key, &hash).await? {
             Begin::Proceed => {}
             Begin::Replay { status, body } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -214,7 +214,7 @@ async fn onboard_inner(
         }
     }
     let result = match parse(&map) {
-        Ok(o) => match onboarding::onboard(state, client, o).await {
+        Ok(o) => match onboarding::onboard(&state.core, client, o).await {
             Ok(outcome) => {
                 let body = serde_json::to_string(&OnboardResponse {
                     id: outcome.id.map(|i| i.to_string()),
@@ -247,11 +247,18 @@ async fn onboard_inner(
     match (&key, &result) {
         // A final answer (success or a client error) is kept for replays.
         (Some(k), Ok((status, body))) => {
-            idempotency::finish(&state.db.write, client.app.id, k, status.as_u16(), body).await?
+            idempotency::finish(
+                &state.core.db.write,
+                client.app.id,
+                k,
+                status.as_u16(),
+                body,
+            )
+            .await?
         }
         (Some(k), Err(e)) if e.status == StatusCode::BAD_REQUEST => {
             idempotency::finish(
-                &state.db.write,
+                &state.core.db.write,
                 client.app.id,
                 k,
                 400,
@@ -259,7 +266,7 @@ async fn onboard_inner(
             )
             .await?
         }
-        (Some(k), Err(_)) => idempotency::abandon(&state.db.write, client.app.id, k).await?,
+        (Some(k), Err(_)) => idempotency::abandon(&state.core.db.write, client.app.id, k).await?,
         _ => {}
     }
     let (status, body) = result?;
@@ -373,7 +380,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             None => None,
             Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::field("status", "Use one of pending_customer, pending_approval, active, declined, expired, cancelled, rejected, ended."))?),
         };
-        let (rows, has_more) = onboarding::list(&state, client.partner.id, status, page, page_size).await.map_err(|_| ApiError::internal())?;
+        let (rows, has_more) = onboarding::list(&state.core, client.partner.id, status, page, page_size).await.map_err(|_| ApiError::internal())?;
         let items = rows.into_iter().map(|r| registration(r.registration, r.company_name, r.primary_email)).collect();
         Ok(HttpResponse::Ok().json(RegistrationPage { items, page, page_size, has_more }))
     }
@@ -409,7 +416,7 @@ pub async fn get(
     let result = async {
         read_access(&client)?;
         let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
-        let (reg, account) = onboarding::get(&state, client.partner.id, id)
+        let (reg, account) = onboarding::get(&state.core, client.partner.id, id)
             .await
             .map_err(|_| ApiError::internal())?
             .ok_or_else(ApiError::not_found)?;

@@ -48,7 +48,7 @@ pub async fn client(req: &HttpRequest, state: &AppState) -> Result<ApiClient, Ap
         .ok_or_else(|| {
             ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
         })?;
-    let client = api_apps::authenticate(&state.db.read, token)
+    let client = api_apps::authenticate(&state.core, token)
         .await?
         .ok_or_else(|| {
             ApiError::unauthorized(

@@ -171,7 +171,7 @@ pub async fn token(
             )
         }
     }
-    match api_apps::issue_token(&state, &creds.0, &creds.1, get("scope")).await {
+    match api_apps::issue_token(&state.core, &creds.0, &creds.1, get("scope")).await {
         Ok(Ok(t)) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))

@@ -44,7 +44,7 @@ async fn load(req: &HttpRequest, session: &Session) -> Result<Option<CurrentUser
             tracing::debug!("the session came without its principal; reading the user");
             users::Entity::find_by_id(uid)
                 .find_also_related(partners::Entity)
-                .one(&state.db.read)
+                .one(&state.core.db.read)
                 .await?
         }
     };

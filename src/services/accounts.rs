@@ -1,9 +1,10 @@
 //! Accounts: the provider's customer organisations. Created by customer self-signup, by staff
 //! (form or CSV import) or by a partner registering a new customer. Their services, discounts
 //! and credit ledger decide whether a partner may take them on.
+use super::Core;
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, IntoIden, LikeExpr, Query},
     ActiveModelTrait,
@@ -17,7 +18,6 @@ use super::audit::{self, About, Actor};
 use crate::{
     domain::{eligibility::AccountFacts, CountryCode, Email, Invalid, Phone, PlainName},
     entities::{account_discounts, account_services, accounts, credit_ledger, users},
-    startup::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -102,9 +102,23 @@ pub struct NewAccount {
     pub active: bool,
 }
 
+/// Creates an account in a transaction of its own (staff's "new account" form).
+pub async fn create_alone(
+    core: &Core,
+    a: NewAccount,
+    source: &str,
+    actor: &Actor,
+) -> Result<accounts::Model, AccountError> {
+    let txn = core.db.begin().await?;
+    let account = create(&txn, core.now(), a, source, actor).await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
 /// Creates an account inside the caller's transaction.
 pub async fn create(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     a: NewAccount,
     source: &str,
     actor: &Actor,
@@ -115,7 +129,6 @@ pub async fn create(
     {
         return Err(AccountError::EmailTaken);
     }
-    let now = Utc::now();
     let account = accounts::Entity::insert(accounts::ActiveModel {
         id: Set(Uuid::new_v4()),
         company_name: Set(a.company_name.into_inner()),
@@ -139,6 +152,7 @@ pub async fn create(
     })?;
     audit::record(
         conn,
+        now,
         actor,
         "account.created",
         About::account(account.id),
@@ -160,12 +174,12 @@ pub struct AccountUpdate {
 }
 
 pub async fn update(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     id: Uuid,
     u: AccountUpdate,
 ) -> Result<accounts::Model, AccountError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     accounts::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -180,13 +194,14 @@ pub async fn update(
         billing_mode: Set(u.billing_mode.as_str().into()),
         in_poc: Set(u.in_poc),
         active: Set(u.active),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(core.now()),
         ..Default::default()
     })
     .exec(&txn)
     .await?;
     audit::record(
         &txn,
+        core.now(),
         actor,
         "account.updated",
         About::account(id),
@@ -379,7 +394,7 @@ pub fn holdings_exprs() -> [(Expr, &'static str); 3] {
 }
 
 pub async fn add_service(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     account_id: Uuid,
     name: PlainName,
@@ -390,21 +405,13 @@ pub async fn add_service(
         account_id: Set(account_id),
         name: Set(name.clone()),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
     };
-    add_to_account(
-        state,
-        actor,
-        account_id,
-        row,
-        "account.service_added",
-        &name,
-    )
-    .await
+    add_to_account(core, actor, account_id, row, "account.service_added", &name).await
 }
 
 pub async fn add_discount(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     account_id: Uuid,
     description: PlainName,
@@ -417,16 +424,16 @@ pub async fn add_discount(
         description: Set(description.clone()),
         percent_bp: Set(percent_bp),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
     };
     let action = "account.discount_added";
-    add_to_account(state, actor, account_id, row, action, &description).await
+    add_to_account(core, actor, account_id, row, action, &description).await
 }
 
 /// Writes a row that belongs to an account (a service, a discount, a credit entry) and its
 /// audit event in one transaction; an account that does not exist is "not found".
 async fn add_to_account<A>(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     account_id: Uuid,
     row: A,
@@ -436,24 +443,32 @@ async fn add_to_account<A>(
 where
     A: ActiveModelTrait + Send,
 {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     find(&txn, account_id)
         .await?
         .ok_or(AccountError::NotFound)?;
     A::Entity::insert(row).exec_without_returning(&txn).await?;
-    audit::record(&txn, actor, action, About::account(account_id), detail).await?;
+    audit::record(
+        &txn,
+        core.now(),
+        actor,
+        action,
+        About::account(account_id),
+        detail,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Ends a service or a discount of the account (they stay listed, inactive).
 pub async fn end_item(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     account_id: Uuid,
     item_id: Uuid,
 ) -> Result<(), AccountError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let s = account_services::Entity::update_many()
         .col_expr(account_services::Column::Active, Expr::value(false))
         .filter(account_services::Column::Id.eq(item_id))
@@ -487,6 +502,7 @@ pub async fn end_item(
     }
     audit::record(
         &txn,
+        core.now(),
         actor,
         "account.item_ended",
         About::account_item(account_id, item_id),
@@ -498,7 +514,7 @@ pub async fn end_item(
 }
 
 pub async fn add_credit(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     account_id: Uuid,
     kind: &str,
@@ -514,13 +530,13 @@ pub async fn add_credit(
         currency: Set(currency.into()),
         note: Set(note.into()),
         created_by: Set(actor.user_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
     };
     let detail = format!(
         "{kind} {}",
         crate::domain::money::format(amount_minor, currency)
     );
-    add_to_account(state, actor, account_id, row, "account.credit", &detail).await
+    add_to_account(core, actor, account_id, row, "account.credit", &detail).await
 }
 
 pub struct AccountQuery {
@@ -561,10 +577,7 @@ pub fn page_offset(page: u64, per_page: u64) -> u64 {
         .saturating_mul(per_page)
 }
 
-pub async fn list(
-    state: &AppState,
-    q: &AccountQuery,
-) -> Result<(Vec<accounts::Model>, u64), DbErr> {
+pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<accounts::Model>, u64), DbErr> {
     let mut cond = Condition::all();
     if !q.q.trim().is_empty() {
         let p = like_pattern(&q.q);
@@ -585,7 +598,7 @@ pub async fn list(
         _ => {}
     }
     let base = accounts::Entity::find().filter(cond);
-    let total = base.clone().count(&state.db.read).await?;
+    let total = base.clone().count(&core.db.read).await?;
     let col = match q.sort.as_str() {
         "email" => accounts::Column::PrimaryEmail,
         "country" => accounts::Column::Country,
@@ -598,7 +611,7 @@ pub async fn list(
         .order_by_asc(accounts::Column::Id)
         .offset(page_offset(q.page, q.per_page))
         .limit(q.per_page)
-        .all(&state.db.read)
+        .all(&core.db.read)
         .await?;
     Ok((rows, total))
 }
@@ -627,7 +640,7 @@ pub const IMPORT_HEADER: &[&str] = &[
 /// first; valid rows are created together in one transaction and invalid ones reported, so no
 /// row is ever half-imported.
 pub async fn import_csv(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     data: &[u8],
 ) -> Result<Vec<ImportRow>, anyhow::Error> {
@@ -737,7 +750,7 @@ pub async fn import_csv(
         if let Ok(e) = &email {
             if !seen.insert(e.to_string()) {
                 errors.push("primary_email: This email appears twice in the file.".into());
-            } else if find_by_email(&state.db.read, e.as_str()).await?.is_some() {
+            } else if find_by_email(&core.db.read, e.as_str()).await?.is_some() {
                 errors.push("primary_email: An account with this email already exists.".into());
             }
         }
@@ -775,9 +788,9 @@ pub async fn import_csv(
         report.push(row);
     }
     if !valid.is_empty() {
-        let txn = state.db.begin().await?;
+        let txn = core.db.begin().await?;
         for a in valid {
-            create(&txn, a, "import", actor).await?;
+            create(&txn, core.now(), a, "import", actor).await?;
         }
         txn.commit().await?;
     }

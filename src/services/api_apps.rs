@@ -1,7 +1,8 @@
 //! Partner API apps: client credentials (the secret is shown once and stored hashed), scopes,
 //! rotation and revocation, opaque access tokens (stored hashed, one hour), and the log of
 //! calls. Checking a token is one indexed look-up of its hash: no password hash per call.
-use chrono::{Duration, Utc};
+use super::Core;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -13,7 +14,6 @@ use crate::{
     auth::tokens::{constant_time_eq, hash_token, random_token},
     domain::{CommissionRate, PlainName},
     entities::{api_apps, api_calls, api_tokens, partners},
-    startup::AppState,
 };
 
 pub const SCOPE_READWRITE: &str = "elements.customers.readwrite.all";
@@ -43,7 +43,7 @@ pub fn scopes_of(app: &api_apps::Model) -> Vec<String> {
 
 /// Registers an app; returns it with its client secret, which is never shown again.
 pub async fn create(
-    state: &AppState,
+    core: &Core,
     user: &Actor,
     partner_id: Uuid,
     name: PlainName,
@@ -51,7 +51,7 @@ pub async fn create(
     commission: CommissionRate,
 ) -> Result<(api_apps::Model, String), AppsError> {
     let secret = random_token();
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let app = api_apps::Entity::insert(api_apps::ActiveModel {
         id: Set(Uuid::new_v4()),
         partner_id: Set(partner_id),
@@ -62,7 +62,7 @@ pub async fn create(
         default_commission_bp: Set(commission.bp()),
         active: Set(true),
         created_by_label: Set(user.label.clone()),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
         secret_rotated_at: Set(None),
         revoked_at: Set(None),
         last_used_at: Set(None),
@@ -71,6 +71,7 @@ pub async fn create(
     .await?;
     audit::record(
         &txn,
+        core.now(),
         user,
         "api_app.created",
         About::partner(Some(partner_id), Some(app.id)),
@@ -107,12 +108,12 @@ pub async fn get(
 
 /// A new secret; the old secret and every token issued with it stop working.
 pub async fn rotate(
-    state: &AppState,
+    core: &Core,
     user: &Actor,
     partner_id: Uuid,
     id: Uuid,
 ) -> Result<(api_apps::Model, String), AppsError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let app = get(&txn, partner_id, id).await?;
     if !app.active {
         return Err(AppsError::NotFound);
@@ -120,12 +121,13 @@ pub async fn rotate(
     let secret = random_token();
     let app = change_and_end_tokens(
         &txn,
+        core.now(),
         user,
         partner_id,
         api_apps::ActiveModel {
             id: Set(app.id),
             secret_hash: Set(hash_token(&secret)),
-            secret_rotated_at: Set(Some(Utc::now())),
+            secret_rotated_at: Set(Some(core.now())),
             ..Default::default()
         },
         "api_app.secret_rotated",
@@ -136,21 +138,22 @@ pub async fn rotate(
 }
 
 pub async fn revoke(
-    state: &AppState,
+    core: &Core,
     user: &Actor,
     partner_id: Uuid,
     id: Uuid,
 ) -> Result<api_apps::Model, AppsError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let app = get(&txn, partner_id, id).await?;
     let app = change_and_end_tokens(
         &txn,
+        core.now(),
         user,
         partner_id,
         api_apps::ActiveModel {
             id: Set(app.id),
             active: Set(false),
-            revoked_at: Set(Some(Utc::now())),
+            revoked_at: Set(Some(core.now())),
             ..Default::default()
         },
         "api_app.revoked",
@@ -163,6 +166,7 @@ pub async fn revoke(
 /// Saves `change` to the app, ends every access token it issued, and records `action`.
 async fn change_and_end_tokens(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     user: &Actor,
     partner_id: Uuid,
     change: api_apps::ActiveModel,
@@ -175,6 +179,7 @@ async fn change_and_end_tokens(
         .await?;
     audit::record(
         conn,
+        now,
         user,
         action,
         About::partner(Some(partner_id), Some(app.id)),
@@ -213,14 +218,14 @@ pub struct IssuedToken {
 /// OAuth 2.0 client credentials: checks the client and issues a token for the requested
 /// scopes (all of the app's when none are requested).
 pub async fn issue_token(
-    state: &AppState,
+    core: &Core,
     client_id: &str,
     secret: &str,
     requested: Option<&str>,
 ) -> Result<Result<IssuedToken, TokenError>, DbErr> {
     let app = api_apps::Entity::find()
         .filter(api_apps::Column::ClientId.eq(client_id))
-        .one(&state.db.read)
+        .one(&core.db.read)
         .await?;
     let Some(app) = app.filter(|a| {
         a.active && constant_time_eq(a.secret_hash.as_bytes(), hash_token(secret).as_bytes())
@@ -239,7 +244,7 @@ pub async fn issue_token(
         }
     };
     let token = random_token();
-    let now = Utc::now();
+    let now = core.now();
     api_tokens::Entity::insert(api_tokens::ActiveModel {
         token_hash: Set(hash_token(&token)),
         app_id: Set(app.id),
@@ -247,13 +252,13 @@ pub async fn issue_token(
         expires_at: Set(now + TOKEN_TTL),
         created_at: Set(now),
     })
-    .exec_without_returning(&state.db.write)
+    .exec_without_returning(&core.db.write)
     .await?;
     // Expired tokens of this app are cleaned up as new ones are issued.
     api_tokens::Entity::delete_many()
         .filter(api_tokens::Column::AppId.eq(app.id))
         .filter(api_tokens::Column::ExpiresAt.lt(now))
-        .exec(&state.db.write)
+        .exec(&core.db.write)
         .await?;
     Ok(Ok(IssuedToken {
         token,
@@ -281,16 +286,13 @@ impl ApiClient {
 }
 
 /// The app behind a token, if the token is known, unexpired, and its app and partner active.
-pub async fn authenticate(
-    conn: &impl ConnectionTrait,
-    token: &str,
-) -> Result<Option<ApiClient>, DbErr> {
+pub async fn authenticate(core: &Core, token: &str) -> Result<Option<ApiClient>, DbErr> {
     // One query for the token, its app and the app's partner: it runs on every API call.
     let Some((t, Some(app), Some(partner))) = api_tokens::Entity::find_by_id(hash_token(token))
-        .filter(api_tokens::Column::ExpiresAt.gt(Utc::now()))
+        .filter(api_tokens::Column::ExpiresAt.gt(core.now()))
         .find_also_related(api_apps::Entity)
         .and_also_related(partners::Entity)
-        .one(conn)
+        .one(&core.db.read)
         .await?
     else {
         return Ok(None);
@@ -316,10 +318,7 @@ pub struct Call {
 }
 
 /// Writes logged calls in batches off the request path, and keeps each app's "last used".
-pub async fn run_call_log(
-    state: std::sync::Arc<AppState>,
-    mut rx: tokio::sync::mpsc::Receiver<Call>,
-) {
+pub async fn run_call_log(core: std::sync::Arc<Core>, mut rx: tokio::sync::mpsc::Receiver<Call>) {
     let mut batch = Vec::new();
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -329,20 +328,20 @@ pub async fn run_call_log(
                 Err(_) => break,
             }
         }
-        if let Err(e) = write_calls(&state, std::mem::take(&mut batch)).await {
+        if let Err(e) = write_calls(&core, std::mem::take(&mut batch)).await {
             tracing::warn!(error = %e, "writing the API call log failed");
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 
-async fn write_calls(state: &AppState, calls: Vec<Call>) -> Result<(), DbErr> {
+async fn write_calls(core: &Core, calls: Vec<Call>) -> Result<(), DbErr> {
     let mut last: std::collections::HashMap<Uuid, chrono::DateTime<Utc>> = Default::default();
     for c in &calls {
         let e = last.entry(c.app_id).or_insert(c.at);
         *e = (*e).max(c.at);
     }
-    let backend = state.db.backend();
+    let backend = core.db.backend();
     let mut rows =
         vec![
             api_calls::Entity::insert_many(calls.into_iter().map(|c| api_calls::ActiveModel {
@@ -363,5 +362,5 @@ async fn write_calls(state: &AppState, calls: Vec<Call>) -> Result<(), DbErr> {
             .build(backend)
     }));
     // Joins the group commit on SQLite instead of holding the writer for its own transaction.
-    state.db.commit_all(rows).await
+    core.db.commit_all(rows).await
 }

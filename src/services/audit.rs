@@ -1,5 +1,5 @@
 //! Audit events: who did what to which record, written in the same transaction as the change.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
@@ -78,25 +78,32 @@ impl About {
     }
 }
 
-/// Writes one event.
+/// Writes one event, which happened `at`.
 pub async fn record(
     conn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
     actor: &Actor,
     action: &str,
     about: About,
     detail: &str,
 ) -> Result<(), DbErr> {
-    audit_events::Entity::insert(event(actor, action, about, detail))
+    audit_events::Entity::insert(event(at, actor, action, about, detail))
         .exec_without_returning(conn)
         .await?;
     Ok(())
 }
 
 /// The row `record` writes, for a caller that writes it together with others.
-pub fn event(actor: &Actor, action: &str, about: About, detail: &str) -> audit_events::ActiveModel {
+pub fn event(
+    at: DateTime<Utc>,
+    actor: &Actor,
+    action: &str,
+    about: About,
+    detail: &str,
+) -> audit_events::ActiveModel {
     audit_events::ActiveModel {
         id: Set(Uuid::now_v7()),
-        at: Set(Utc::now()),
+        at: Set(at),
         actor_user_id: Set(actor.user_id),
         actor_label: Set(actor.label.clone()),
         action: Set(action.to_string()),

@@ -1,7 +1,7 @@
 //! Signing in (with throttling and the same answer for unknown email and wrong password),
 //! password reset by email, and password change. Changing a password signs the user out
 //! everywhere.
-use chrono::Utc;
+use super::Core;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -14,7 +14,6 @@ use crate::{
     domain::{Email, NewPassword},
     email::{messages, outbox},
     entities::{partners, users},
-    startup::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -47,33 +46,33 @@ pub async fn find_user_by_email(
 
 /// Checks the credentials. Every failure counts against the account and the client address.
 pub async fn sign_in(
-    state: &AppState,
+    core: &Core,
     email: &str,
     password: &str,
     ip: &str,
 ) -> Result<users::Model, SignInError> {
-    let cfg = &state.config;
+    let cfg = &core.rules;
     let acct = throttle::account_key(email);
     let ipk = throttle::ip_key(ip);
-    let now = Utc::now();
+    let now = core.now();
     for (key, limit) in [
         (&acct, cfg.throttle_account_limit),
         (&ipk, cfg.throttle_ip_limit),
     ] {
         if let Some(until) =
-            throttle::locked_until(&state.db.read, key, limit, cfg.throttle_window).await?
+            throttle::locked_until(&core.db.read, key, limit, cfg.throttle_window).await?
         {
             let minutes = ((until - now).num_seconds() + 59) / 60;
             return Err(SignInError::Throttled { minutes });
         }
     }
-    let user = find_user_by_email(&state.db.read, email).await?;
-    let ok = state
+    let user = find_user_by_email(&core.db.read, email).await?;
+    let ok = core
         .hasher
         .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     let Some(user) = user.filter(|_| ok) else {
-        let txn = state.db.begin().await?;
+        let txn = core.db.begin().await?;
         throttle::record_failure(&txn, &acct, cfg.throttle_window).await?;
         throttle::record_failure(&txn, &ipk, cfg.throttle_window).await?;
         txn.commit().await?;
@@ -83,14 +82,12 @@ pub async fn sign_in(
         return Err(SignInError::Deactivated);
     }
     if let Some(pid) = user.partner_id {
-        let partner = partners::Entity::find_by_id(pid)
-            .one(&state.db.read)
-            .await?;
+        let partner = partners::Entity::find_by_id(pid).one(&core.db.read).await?;
         if !partner.is_some_and(|p| p.active) {
             return Err(SignInError::PartnerSuspended);
         }
     }
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     throttle::clear(&txn, &acct).await?;
     users::Entity::update(users::ActiveModel {
         id: Set(user.id),
@@ -105,43 +102,44 @@ pub async fn sign_in(
 
 /// Sends a reset link when the address belongs to an active user; does nothing otherwise, so
 /// the page shown is the same either way.
-pub async fn request_password_reset(state: &AppState, email: &Email) -> anyhow::Result<()> {
-    let txn = state.db.begin().await?;
+pub async fn request_password_reset(core: &Core, email: &Email) -> anyhow::Result<()> {
+    let txn = core.db.begin().await?;
     if let Some(user) = find_user_by_email(&txn, email.as_str()).await? {
         if user.active {
             let token = tokens::issue(
                 &txn,
                 NewToken {
+                    at: core.now(),
                     purpose: Purpose::PasswordReset,
                     email: email.as_str(),
                     user_id: Some(user.id),
                     partner_id: user.partner_id,
                     subject_id: None,
                     role: None,
-                    ttl: state.config.reset_link_ttl,
+                    ttl: core.links.reset_ttl,
                 },
             )
             .await?;
             let msg = messages::PasswordReset {
                 name: user.name.clone(),
-                link: state.config.url(&format!("/password/reset/{token}")),
-                minutes: state.config.reset_link_ttl.num_minutes(),
+                link: core.links.url(&format!("/password/reset/{token}")),
+                minutes: core.links.reset_ttl.num_minutes(),
             }
             .render(&user.email)?;
             outbox::enqueue(&txn, msg).await?;
         }
     }
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(())
 }
 
 pub async fn reset_link_status(
-    state: &AppState,
+    core: &Core,
     token: &str,
 ) -> Result<Result<(), LinkProblem>, sea_orm::DbErr> {
     Ok(
-        tokens::find_usable(&state.db.read, Purpose::PasswordReset, token)
+        tokens::find_usable(&core.db.read, Purpose::PasswordReset, token, core.now())
             .await?
             .map(|_| ()),
     )
@@ -157,29 +155,30 @@ pub enum ResetError {
 
 /// Sets the new password, uses up the link and signs the user out everywhere.
 pub async fn reset_password(
-    state: &AppState,
+    core: &Core,
     token: &str,
     password: &NewPassword,
 ) -> Result<users::Model, ResetError> {
-    let hash = state
+    let hash = core
         .hasher
         .hash(password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.begin().await.map_err(anyhow::Error::from)?;
-    let link = tokens::find_usable(&txn, Purpose::PasswordReset, token)
+    let txn = core.db.begin().await.map_err(anyhow::Error::from)?;
+    let link = tokens::find_usable(&txn, Purpose::PasswordReset, token, core.now())
         .await
         .map_err(anyhow::Error::from)??;
-    if !tokens::consume(&txn, link.id)
+    if !tokens::consume(&txn, link.id, core.now())
         .await
         .map_err(anyhow::Error::from)?
     {
         return Err(LinkProblem::Used.into());
     }
     let user_id = link.user_id.ok_or(LinkProblem::Unknown)?;
-    let user = set_password(&txn, state, user_id, hash).await?;
+    let user = set_password(&txn, core, user_id, hash).await?;
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(&user),
         "user.password_reset",
         About::partner(user.partner_id, Some(user.id)),
@@ -188,7 +187,7 @@ pub async fn reset_password(
     .await
     .map_err(anyhow::Error::from)?;
     txn.commit().await.map_err(anyhow::Error::from)?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(user)
 }
 
@@ -204,25 +203,26 @@ pub enum ChangePasswordError {
 
 /// Changes the password of a signed-in user; every session of theirs ends.
 pub async fn change_password(
-    state: &AppState,
+    core: &Core,
     user: &users::Model,
     current: &str,
     new: &NewPassword,
 ) -> Result<(), ChangePasswordError> {
     // The hash is read here: the signed-in user's record does not carry it.
     let stored = users::Entity::find_by_id(user.id)
-        .one(&state.db.read)
+        .one(&core.db.read)
         .await
         .map_err(anyhow::Error::from)?
         .map(|u| u.password_hash);
-    if !state.hasher.verify(current, stored.as_deref()).await? {
+    if !core.hasher.verify(current, stored.as_deref()).await? {
         return Err(ChangePasswordError::WrongCurrent);
     }
-    let hash = state.hasher.hash(new.expose()).await?;
-    let txn = state.db.begin().await.map_err(anyhow::Error::from)?;
-    set_password(&txn, state, user.id, hash).await?;
+    let hash = core.hasher.hash(new.expose()).await?;
+    let txn = core.db.begin().await.map_err(anyhow::Error::from)?;
+    set_password(&txn, core, user.id, hash).await?;
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(user),
         "user.password_changed",
         About::partner(user.partner_id, Some(user.id)),
@@ -231,13 +231,13 @@ pub async fn change_password(
     .await
     .map_err(anyhow::Error::from)?;
     txn.commit().await.map_err(anyhow::Error::from)?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(())
 }
 
 async fn set_password(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    core: &Core,
     user_id: Uuid,
     hash: String,
 ) -> anyhow::Result<users::Model> {
@@ -251,7 +251,7 @@ async fn set_password(
     revoke_user_sessions(conn, user_id).await?;
     let msg = messages::PasswordChanged {
         name: user.name.clone(),
-        reset_url: state.config.url("/password/forgot"),
+        reset_url: core.links.url("/password/forgot"),
     }
     .render(&user.email)?;
     outbox::enqueue(conn, msg).await?;

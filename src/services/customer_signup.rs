@@ -1,6 +1,6 @@
 //! Customer self-signup, the last step (see `signup` for the steps before): the form sent from
 //! the emailed link creates the account (prepaid) with that person as its first user.
-use chrono::Utc;
+use super::Core;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
@@ -12,7 +12,6 @@ use super::{
 use crate::{
     domain::{CountryCode, NewPassword, Phone, PlainName},
     entities::{accounts as account, users},
-    startup::AppState,
 };
 
 pub struct Details {
@@ -23,21 +22,18 @@ pub struct Details {
     pub password: NewPassword,
 }
 
-pub async fn complete(
-    state: &AppState,
-    token: &str,
-    d: Details,
-) -> Result<account::Model, SignupError> {
-    let hash = state
+pub async fn complete(core: &Core, token: &str, d: Details) -> Result<account::Model, SignupError> {
+    let hash = core
         .hasher
         .hash(d.password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.begin().await?;
-    let email = signup::use_link(&txn, SignupKind::Customer, token).await?;
+    let txn = core.db.begin().await?;
+    let email = signup::use_link(&txn, core.now(), SignupKind::Customer, token).await?;
     let actor = Actor::system(&format!("customer signup <{email}>"));
     let account = accounts::create(
         &txn,
+        core.now(),
         NewAccount {
             company_name: d.company_name,
             primary_email: email.clone(),
@@ -67,7 +63,7 @@ pub async fn complete(
         account_id: Set(Some(account.id)),
         role: Set("admin".into()),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
         last_sign_in_at: Set(None),
     })
     .exec_without_returning(&txn)

@@ -1,7 +1,7 @@
 //! Idempotency keys for API writes: the first answer to a (app, key) is kept and replayed for
 //! a repeat with the same body; a different body is refused; a repeat while the first is
 //! still running is told so.
-use chrono::Utc;
+use super::Core;
 use sea_orm::{
     sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter,
@@ -22,7 +22,7 @@ pub enum Begin {
 }
 
 pub async fn begin(
-    conn: &impl ConnectionTrait,
+    core: &Core,
     app_id: Uuid,
     key: &str,
     request_hash: &str,
@@ -34,20 +34,20 @@ pub async fn begin(
         state: Set("in_progress".into()),
         response_status: Set(None),
         response_body: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
     })
     .on_conflict(
         OnConflict::columns([keys::Column::AppId, keys::Column::Key])
             .do_nothing()
             .to_owned(),
     )
-    .exec_without_returning(conn)
+    .exec_without_returning(&core.db.write)
     .await?;
     if inserted == 1 {
         return Ok(Begin::Proceed);
     }
     let row = keys::Entity::find_by_id((app_id, key.to_string()))
-        .one(conn)
+        .one(&core.db.write)
         .await?;
     Ok(match row {
         None => Begin::InProgress,

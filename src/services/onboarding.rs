@@ -2,6 +2,7 @@
 //! account (a password is given) or link an existing one (no password), answered with the
 //! vendor's status codes 1–7. The registration enters the same workflow as one made in the
 //! browser. Checks run in the order 6, 5, then the rest.
+use super::Core;
 use uuid::Uuid;
 
 use super::{
@@ -17,7 +18,6 @@ use crate::{
         Phone, PlainName,
     },
     entities::registrations,
-    startup::AppState,
 };
 
 /// The body, after the JSON shape was checked (required fields present and of the right type).
@@ -91,15 +91,11 @@ impl From<sea_orm::DbErr> for OnboardError {
     }
 }
 
-pub async fn onboard(
-    state: &AppState,
-    client: &ApiClient,
-    o: Onboard,
-) -> Result<Outcome, OnboardError> {
+pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outcome, OnboardError> {
     let partner = &client.partner;
     let email = o.registration_account.clone();
     let (facts, account) =
-        regs::gather_facts(&state.db.read, partner.id, email.as_str(), None).await?;
+        regs::gather_facts(&core.db.read, partner.id, email.as_str(), None).await?;
     let account_id = account.as_ref().map(|a| a.id);
     // 6: the partner itself.
     if facts.is_partner_itself {
@@ -115,7 +111,7 @@ pub async fn onboard(
     }
     // 5: already pending or active with this partner.
     if facts.with_this_partner.is_some() {
-        let existing = live_with(state, partner.id, account_id).await?;
+        let existing = live_with(core, partner.id, account_id).await?;
         return Ok(outcome(
             5,
             existing,
@@ -143,7 +139,7 @@ pub async fn onboard(
         Some(password) => {
             // 7: a new account asked for, but the email has one.
             if account.is_some()
-                || find_user_by_email(&state.db.read, email.as_str())
+                || find_user_by_email(&core.db.read, email.as_str())
                     .await?
                     .is_some()
             {
@@ -214,7 +210,7 @@ pub async fn onboard(
             else {
                 return Ok(outcome(4, None, None, errors));
             };
-            let hash = state.hasher.hash(pw.expose()).await.map_err(|e| match e {
+            let hash = core.hasher.hash(pw.expose()).await.map_err(|e| match e {
                 HashError::Busy => OnboardError::Busy,
                 HashError::Failed(m) => OnboardError::Other(anyhow::anyhow!(m)),
             })?;
@@ -233,7 +229,7 @@ pub async fn onboard(
                 admin_name: admin,
                 password_hash: Some(hash),
             };
-            match regs::add_new(state, &actor, partner, customer, terms, "api").await {
+            match regs::add_new(core, &actor, partner, customer, terms, "api").await {
                 Ok((reg, acct)) => Ok(outcome(1, Some(reg.id), Some(acct.id), vec![])),
                 Err(RegError::AccountExists) => Ok(outcome(7, None, None, vec![])),
                 Err(RegError::Ineligible(v))
@@ -259,7 +255,7 @@ pub async fn onboard(
                 Err(p) => return Ok(outcome(2, None, Some(account.id), vec![p])),
             };
             match regs::link_existing(
-                state,
+                core,
                 &actor,
                 partner,
                 &facts,
@@ -277,7 +273,7 @@ pub async fn onboard(
                         .iter()
                         .any(|p| p.code == Rule::NotAlreadyWithThisPartner.code())
                     {
-                        let existing = live_with(state, partner.id, Some(account.id)).await?;
+                        let existing = live_with(core, partner.id, Some(account.id)).await?;
                         return Ok(outcome(5, existing, Some(account.id), problems));
                     }
                     Ok(outcome(2, None, Some(account.id), problems))
@@ -297,7 +293,7 @@ fn field_problem(field: &str, message: String) -> Problem {
 }
 
 async fn live_with(
-    state: &AppState,
+    core: &Core,
     partner_id: Uuid,
     account_id: Option<Uuid>,
 ) -> Result<Option<Uuid>, OnboardError> {
@@ -309,21 +305,21 @@ async fn live_with(
         .filter(registrations::Column::PartnerId.eq(partner_id))
         .filter(registrations::Column::AccountId.eq(account_id))
         .filter(regs::is_live())
-        .one(&state.db.read)
+        .one(&core.db.read)
         .await?
         .map(|r| r.id))
 }
 
 /// The partner's registrations for `GET …/customers`, newest first.
 pub async fn list(
-    state: &AppState,
+    core: &Core,
     partner_id: Uuid,
     status: Option<Status>,
     page: u64,
     page_size: u64,
 ) -> Result<(Vec<regs::CustomerRow>, bool), OnboardError> {
     let mut rows = regs::list(
-        &state.db.read,
+        &core.db.read,
         partner_id,
         &regs::CustomerQuery {
             q: String::new(),
@@ -344,15 +340,15 @@ pub async fn list(
 
 /// One of the partner's registrations with its account.
 pub async fn get(
-    state: &AppState,
+    core: &Core,
     partner_id: Uuid,
     id: Uuid,
 ) -> Result<Option<(registrations::Model, crate::entities::accounts::Model)>, OnboardError> {
-    let reg = match regs::for_partner(&state.db.read, partner_id, id).await {
+    let reg = match regs::for_partner(&core.db.read, partner_id, id).await {
         Ok(r) => r,
         Err(RegError::NotFound) => return Ok(None),
         Err(e) => return Err(OnboardError::Other(anyhow::anyhow!(e.to_string()))),
     };
-    let account = accounts::find(&state.db.read, reg.account_id).await?;
+    let account = accounts::find(&core.db.read, reg.account_id).await?;
     Ok(account.map(|a| (reg, a)))
 }

@@ -1,6 +1,6 @@
 //! Partner organisations: email-first self-registration, the company profile, and the
 //! partner's own users (invitations, deactivation).
-use chrono::Utc;
+use super::Core;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -15,7 +15,6 @@ use crate::{
     domain::{CountryCode, Email, NewPassword, PartnerRole, Phone, PlainName},
     email::{messages, outbox},
     entities::{partners, users},
-    startup::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -56,18 +55,18 @@ pub struct SignupDetails {
 /// with the link's owner as its admin, uses up the link and queues the welcome email, all in
 /// one transaction.
 pub async fn complete_signup(
-    state: &AppState,
+    core: &Core,
     token: &str,
     d: SignupDetails,
 ) -> Result<partners::Model, SignupError> {
-    let hash = state
+    let hash = core
         .hasher
         .hash(d.password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.begin().await?;
-    let email = signup::use_link(&txn, SignupKind::Partner, token).await?;
-    let now = Utc::now();
+    let txn = core.db.begin().await?;
+    let email = signup::use_link(&txn, core.now(), SignupKind::Partner, token).await?;
+    let now = core.now();
     let contact_name = d.contact_name.into_inner();
     let partner = partners::Entity::insert(partners::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -98,6 +97,7 @@ pub async fn complete_signup(
     .await?;
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(&user),
         "partner.registered",
         About::partner(Some(partner.id), Some(partner.id)),
@@ -108,12 +108,12 @@ pub async fn complete_signup(
         name: contact_name,
         company: partner.company_name.clone(),
         org_id: partner.id.to_string(),
-        login_url: state.config.url("/login"),
+        login_url: core.links.url("/login"),
     }
     .render(&user.email)?;
     outbox::enqueue(&txn, msg).await?;
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(partner)
 }
 
@@ -125,25 +125,26 @@ pub struct CompanyDetails {
 }
 
 pub async fn update_company(
-    state: &AppState,
+    core: &Core,
     actor: &users::Model,
     org_id: Uuid,
     d: CompanyDetails,
 ) -> Result<partners::Model, PartnerError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let partner = partners::Entity::update(partners::ActiveModel {
         id: Set(org_id),
         company_name: Set(d.company_name.into_inner()),
         contact_name: Set(d.contact_name.into_inner()),
         country: Set(d.country.into_inner()),
         phone: Set(d.phone.into_inner()),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(core.now()),
         ..Default::default()
     })
     .exec(&txn)
     .await?;
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(actor),
         "partner.updated",
         About::partner(Some(org_id), Some(org_id)),
@@ -154,29 +155,30 @@ pub async fn update_company(
     Ok(partner)
 }
 
-pub async fn list_users(state: &AppState, org_id: Uuid) -> Result<Vec<users::Model>, PartnerError> {
+pub async fn list_users(core: &Core, org_id: Uuid) -> Result<Vec<users::Model>, PartnerError> {
     Ok(users::Entity::find()
         .filter(users::Column::PartnerId.eq(org_id))
         .order_by_asc(users::Column::Name)
-        .all(&state.db.read)
+        .all(&core.db.read)
         .await?)
 }
 
 pub async fn invite(
-    state: &AppState,
+    core: &Core,
     admin: &users::Model,
     partner: &partners::Model,
     email: &Email,
     role: PartnerRole,
 ) -> Result<(), PartnerError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(PartnerError::EmailTaken);
     }
-    let ttl = state.config.invite_link_ttl;
+    let ttl = core.links.invite_ttl;
     let token = tokens::issue(
         &txn,
         NewToken {
+            at: core.now(),
             purpose: Purpose::Invitation,
             email: email.as_str(),
             user_id: None,
@@ -191,13 +193,14 @@ pub async fn invite(
         inviter: admin.name.clone(),
         company: partner.company_name.clone(),
         role: role.as_str().into(),
-        link: state.config.url(&format!("/invitations/{token}")),
+        link: core.links.url(&format!("/invitations/{token}")),
         days: ttl.num_days(),
     }
     .render(email.as_str())?;
     outbox::enqueue(&txn, msg).await?;
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(admin),
         "partner.user_invited",
         About::partner(Some(partner.id), None),
@@ -205,7 +208,7 @@ pub async fn invite(
     )
     .await?;
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(())
 }
 
@@ -215,10 +218,10 @@ pub struct InvitationView {
     pub role: String,
 }
 
-pub async fn invitation(state: &AppState, token: &str) -> Result<InvitationView, PartnerError> {
-    let link = tokens::find_usable(&state.db.read, Purpose::Invitation, token).await??;
+pub async fn invitation(core: &Core, token: &str) -> Result<InvitationView, PartnerError> {
+    let link = tokens::find_usable(&core.db.read, Purpose::Invitation, token, core.now()).await??;
     let partner = partners::Entity::find_by_id(link.partner_id.ok_or(LinkProblem::Unknown)?)
-        .one(&state.db.read)
+        .one(&core.db.read)
         .await?
         .ok_or(LinkProblem::Unknown)?;
     Ok(InvitationView {
@@ -229,19 +232,19 @@ pub async fn invitation(state: &AppState, token: &str) -> Result<InvitationView,
 }
 
 pub async fn accept_invitation(
-    state: &AppState,
+    core: &Core,
     token: &str,
     name: PlainName,
     password: &NewPassword,
 ) -> Result<users::Model, PartnerError> {
-    let hash = state
+    let hash = core
         .hasher
         .hash(password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.begin().await?;
-    let link = tokens::find_usable(&txn, Purpose::Invitation, token).await??;
-    if !tokens::consume(&txn, link.id).await? {
+    let txn = core.db.begin().await?;
+    let link = tokens::find_usable(&txn, Purpose::Invitation, token, core.now()).await??;
+    if !tokens::consume(&txn, link.id, core.now()).await? {
         return Err(LinkProblem::Used.into());
     }
     if find_user_by_email(&txn, &link.email).await?.is_some() {
@@ -259,13 +262,14 @@ pub async fn accept_invitation(
         account_id: Set(None),
         role: Set(role.as_str().into()),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
         last_sign_in_at: Set(None),
     })
     .exec_with_returning(&txn)
     .await?;
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(&user),
         "partner.user_joined",
         About::partner(user.partner_id, Some(user.id)),
@@ -279,7 +283,7 @@ pub async fn accept_invitation(
 /// Deactivates (signing them out everywhere) or reactivates a user of the admin's own org.
 /// Another org's user is "not found".
 pub async fn set_user_active(
-    state: &AppState,
+    core: &Core,
     admin: &users::Model,
     org_id: Uuid,
     user_id: Uuid,
@@ -288,7 +292,7 @@ pub async fn set_user_active(
     if admin.id == user_id && !active {
         return Err(PartnerError::SelfDeactivation);
     }
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let user = users::Entity::find_by_id(user_id)
         .filter(users::Column::PartnerId.eq(org_id))
         .one(&txn)
@@ -311,6 +315,7 @@ pub async fn set_user_active(
     };
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(admin),
         action,
         About::partner(Some(org_id), Some(user.id)),

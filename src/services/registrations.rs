@@ -1,6 +1,7 @@
 //! The registration workflow: a partner asks for a customer account (existing or new), the
 //! customer confirms by email, staff approve. Every transition goes through the pure state
 //! machine, writes an audit event and queues the emails it implies in one transaction.
+use super::Core;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Expr, Query},
@@ -27,7 +28,6 @@ use crate::{
         accounts as account, audit_events, email_tokens, outbox as outbox_rows, partners,
         registrations, users,
     },
-    startup::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -196,12 +196,12 @@ struct AccountWithFacts {
 
 /// Every rule for this email, as the partner's eligibility check shows them.
 pub async fn check_email(
-    state: &AppState,
+    core: &Core,
     partner_id: Uuid,
     email: &Email,
 ) -> Result<Vec<Verdict>, DbErr> {
     Ok(eligibility::check(
-        &gather_facts(&state.db.read, partner_id, email.as_str(), None)
+        &gather_facts(&core.db.read, partner_id, email.as_str(), None)
             .await?
             .0,
     ))
@@ -249,7 +249,7 @@ struct Request<'a> {
 /// confirmation link and the email that carries it. The unique index on live registrations
 /// refuses a second one for the account: see [`refused_as_conflict`].
 fn registration_rows(
-    state: &AppState,
+    core: &Core,
     r: Request<'_>,
 ) -> Result<(registrations::Model, Vec<Statement>), RegError> {
     let Request {
@@ -260,7 +260,7 @@ fn registration_rows(
         via,
         actor,
     } = r;
-    let now = Utc::now();
+    let now = core.now();
     let row = registrations::ActiveModel {
         id: Set(Uuid::now_v7()),
         partner_id: Set(partner.id),
@@ -275,7 +275,7 @@ fn registration_rows(
         created_via: Set(via.into()),
         created_by_label: Set(actor.label.clone()),
         reason: Set(None),
-        expires_at: Set(Some(now + state.config.confirm_link_ttl)),
+        expires_at: Set(Some(now + core.links.confirm_ttl)),
         confirmed_at: Set(None),
         activated_at: Set(None),
         created_at: Set(now),
@@ -283,6 +283,7 @@ fn registration_rows(
     };
     let reg = row.clone().try_into_model()?;
     let event = audit::event(
+        core.now(),
         actor,
         "registration.requested",
         About::registration(partner.id, account.id, reg.id),
@@ -294,9 +295,9 @@ fn registration_rows(
         ),
     );
     // A new registration has no earlier link to end.
-    let (token, link) = tokens::first_link(confirm_link(state, partner, account, &reg));
-    let mail = outbox::pending(confirmation_mail(state, partner, account, &reg, &token)?);
-    let backend = state.db.backend();
+    let (token, link) = tokens::first_link(confirm_link(core, partner, account, &reg));
+    let mail = outbox::pending(confirmation_mail(core, partner, account, &reg, &token)?);
+    let backend = core.db.backend();
     Ok((
         reg,
         vec![
@@ -318,24 +319,25 @@ fn refused_as_conflict(e: DbErr) -> RegError {
 }
 
 fn confirm_link<'a>(
-    state: &AppState,
+    core: &Core,
     partner: &partners::Model,
     account: &'a account::Model,
     reg: &registrations::Model,
 ) -> NewToken<'a> {
     NewToken {
+        at: core.now(),
         purpose: Purpose::RegistrationConfirm,
         email: &account.primary_email,
         user_id: None,
         partner_id: Some(partner.id),
         subject_id: Some(reg.id),
         role: None,
-        ttl: state.config.confirm_link_ttl,
+        ttl: core.links.confirm_ttl,
     }
 }
 
 fn confirmation_mail(
-    state: &AppState,
+    core: &Core,
     partner: &partners::Model,
     account: &account::Model,
     reg: &registrations::Model,
@@ -350,8 +352,8 @@ fn confirmation_mail(
         role: reg.partner_role.clone(),
         management_mode: reg.management_mode,
         new_account: reg.new_account,
-        link: state.config.url(&format!("/confirm/{token}")),
-        days: state.config.confirm_link_ttl.num_days().max(1),
+        link: core.links.url(&format!("/confirm/{token}")),
+        days: core.links.confirm_ttl.num_days().max(1),
     }
     .render(&account.primary_email)?)
 }
@@ -359,15 +361,15 @@ fn confirmation_mail(
 /// Issues a new confirmation link (the older one dies) and emails it to the account.
 async fn send_confirmation(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    core: &Core,
     partner: &partners::Model,
     account: &account::Model,
     reg: &registrations::Model,
 ) -> Result<(), RegError> {
-    let token = tokens::issue(conn, confirm_link(state, partner, account, reg)).await?;
+    let token = tokens::issue(conn, confirm_link(core, partner, account, reg)).await?;
     outbox::enqueue(
         conn,
-        confirmation_mail(state, partner, account, reg, &token)?,
+        confirmation_mail(core, partner, account, reg, &token)?,
     )
     .await?;
     Ok(())
@@ -376,15 +378,15 @@ async fn send_confirmation(
 /// Links an existing account: every rule must hold; the database has the last word on
 /// channel conflict, so concurrent adds yield exactly one registration.
 pub async fn add_existing(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     partner: &partners::Model,
     email: &Email,
     terms: Terms,
     via: &str,
 ) -> Result<registrations::Model, RegError> {
-    let (facts, account) = gather_facts(&state.db.read, partner.id, email.as_str(), None).await?;
-    link_existing(state, actor, partner, &facts, account, terms, via).await
+    let (facts, account) = gather_facts(&core.db.read, partner.id, email.as_str(), None).await?;
+    link_existing(core, actor, partner, &facts, account, terms, via).await
 }
 
 /// Links an existing account whose facts were just read (`gather_facts`).
@@ -395,7 +397,7 @@ pub async fn add_existing(
 /// (then the facts are read again and the real reason reported), and staff re-check every rule
 /// before they approve.
 pub async fn link_existing(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     partner: &partners::Model,
     facts: &Facts,
@@ -409,7 +411,7 @@ pub async fn link_existing(
     }
     let account = account.ok_or(RegError::NotFound)?;
     let (reg, rows) = registration_rows(
-        state,
+        core,
         Request {
             partner,
             account: &account,
@@ -420,7 +422,7 @@ pub async fn link_existing(
         },
     )?;
     // The rows in one transaction of their own (a group commit on SQLite).
-    let inserted = state
+    let inserted = core
         .db
         .commit_all(rows)
         .await
@@ -428,23 +430,19 @@ pub async fn link_existing(
         .map_err(refused_as_conflict);
     match inserted {
         Ok(reg) => {
-            state.wake_mailer();
+            core.wake_mailer();
             Ok(reg)
         }
         // Only the unique index makes the insert answer `Ineligible`.
-        Err(RegError::Ineligible(_)) => Err(lost_race(state, partner, &account).await),
+        Err(RegError::Ineligible(_)) => Err(lost_race(core, partner, &account).await),
         Err(e) => Err(e),
     }
 }
 
 /// The verdicts after the unique index refused a second live registration: read afresh, so a
 /// partner who raced itself hears "already yours", not "with another partner".
-async fn lost_race(
-    state: &AppState,
-    partner: &partners::Model,
-    account: &account::Model,
-) -> RegError {
-    match gather_facts(&state.db.read, partner.id, &account.primary_email, None).await {
+async fn lost_race(core: &Core, partner: &partners::Model, account: &account::Model) -> RegError {
+    match gather_facts(&core.db.read, partner.id, &account.primary_email, None).await {
         Ok((facts, _)) => {
             let verdicts = eligibility::check(&facts);
             if verdicts.iter().any(|v| !v.passed) {
@@ -466,7 +464,7 @@ pub struct NewCustomer {
 
 /// Registers a new account with its first user, and the registration for it.
 pub async fn add_new(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     partner: &partners::Model,
     c: NewCustomer,
@@ -474,7 +472,7 @@ pub async fn add_new(
     via: &str,
 ) -> Result<(registrations::Model, account::Model), RegError> {
     let email = c.account.primary_email.clone();
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let (facts, existing) = gather_facts(&txn, partner.id, email.as_str(), None).await?;
     if facts.is_partner_itself {
         return Err(RegError::Ineligible(
@@ -487,7 +485,7 @@ pub async fn add_new(
     if existing.is_some() || find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(RegError::AccountExists);
     }
-    let account = accounts::create(&txn, c.account, via_source(via), actor).await?;
+    let account = accounts::create(&txn, core.now(), c.account, via_source(via), actor).await?;
     users::Entity::insert(users::ActiveModel {
         id: Set(Uuid::new_v4()),
         email: Set(email.as_str().into()),
@@ -499,13 +497,13 @@ pub async fn add_new(
         account_id: Set(Some(account.id)),
         role: Set("admin".into()),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
         last_sign_in_at: Set(None),
     })
     .exec_without_returning(&txn)
     .await?;
     let (reg, rows) = registration_rows(
-        state,
+        core,
         Request {
             partner,
             account: &account,
@@ -520,7 +518,7 @@ pub async fn add_new(
         .await
         .map_err(refused_as_conflict)?;
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok((reg, account))
 }
 
@@ -555,6 +553,7 @@ pub async fn for_partner(
 /// Applies `event` to `reg` (re-read inside the transaction), saving the new status.
 async fn apply(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     reg: &registrations::Model,
     event: Event,
     actor: &Actor,
@@ -563,7 +562,6 @@ async fn apply(
     let from =
         Status::parse(&reg.status).ok_or_else(|| anyhow::anyhow!("bad status {}", reg.status))?;
     let to = transition(from, event)?;
-    let now = Utc::now();
     let mut row = registrations::ActiveModel {
         id: Set(reg.id),
         status: Set(to.as_str().into()),
@@ -596,6 +594,7 @@ async fn apply(
     };
     audit::record(
         conn,
+        now,
         actor,
         &format!("registration.{}", event.as_str()),
         About::registration(reg.partner_id, reg.account_id, reg.id),
@@ -608,7 +607,7 @@ async fn apply(
 /// Emails every active user of the partner.
 async fn notify_partner(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    core: &Core,
     reg: &registrations::Model,
     headline: String,
     body: String,
@@ -622,7 +621,7 @@ async fn notify_partner(
         let msg = messages::Notice {
             headline: headline.clone(),
             body: body.clone(),
-            link: state.config.url(&format!("/customers/{}", reg.id)),
+            link: core.links.url(&format!("/customers/{}", reg.id)),
             link_label: "Open the customer".into(),
         }
         .render(&u.email)?;
@@ -633,7 +632,7 @@ async fn notify_partner(
 
 async fn notify_customer(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    core: &Core,
     account: &account::Model,
     headline: String,
     body: String,
@@ -641,7 +640,7 @@ async fn notify_customer(
     let msg = messages::Notice {
         headline,
         body,
-        link: state.config.url("/my/partner"),
+        link: core.links.url("/my/partner"),
         link_label: "See your partner".into(),
     }
     .render(&account.primary_email)?;
@@ -672,21 +671,27 @@ pub struct ConfirmationView {
     pub needs_password: bool,
 }
 
-pub async fn confirmation(state: &AppState, token: &str) -> Result<ConfirmationView, RegError> {
-    let link = tokens::find_usable(&state.db.read, Purpose::RegistrationConfirm, token).await??;
-    let reg = load(&state.db.read, link.subject_id.ok_or(LinkProblem::Unknown)?).await?;
+pub async fn confirmation(core: &Core, token: &str) -> Result<ConfirmationView, RegError> {
+    let link = tokens::find_usable(
+        &core.db.read,
+        Purpose::RegistrationConfirm,
+        token,
+        core.now(),
+    )
+    .await??;
+    let reg = load(&core.db.read, link.subject_id.ok_or(LinkProblem::Unknown)?).await?;
     if Status::parse(&reg.status) != Some(Status::PendingCustomer) {
         return Err(LinkProblem::Used.into());
     }
-    if reg.expires_at.is_some_and(|e| e <= Utc::now()) {
+    if reg.expires_at.is_some_and(|e| e <= core.now()) {
         return Err(LinkProblem::Expired.into());
     }
-    let (partner, account) = names(&state.db.read, &reg).await?;
+    let (partner, account) = names(&core.db.read, &reg).await?;
     let needs_password = reg.new_account
         && users::Entity::find()
             .filter(users::Column::AccountId.eq(account.id))
             .filter(users::Column::PasswordHash.eq("!"))
-            .one(&state.db.read)
+            .one(&core.db.read)
             .await?
             .is_some();
     Ok(ConfirmationView {
@@ -700,7 +705,7 @@ pub async fn confirmation(state: &AppState, token: &str) -> Result<ConfirmationV
 /// The customer's answer through the emailed link: confirm (choosing a password when the
 /// partner created the account) or decline.
 pub async fn answer(
-    state: &AppState,
+    core: &Core,
     token: &str,
     confirm: bool,
     password: Option<&NewPassword>,
@@ -708,21 +713,20 @@ pub async fn answer(
 ) -> Result<registrations::Model, RegError> {
     let hash = match password {
         Some(p) => Some(
-            state
-                .hasher
+            core.hasher
                 .hash(p.expose())
                 .await
                 .map_err(anyhow::Error::from)?,
         ),
         None => None,
     };
-    let txn = state.db.begin().await?;
-    let link = tokens::find_usable(&txn, Purpose::RegistrationConfirm, token).await??;
+    let txn = core.db.begin().await?;
+    let link = tokens::find_usable(&txn, Purpose::RegistrationConfirm, token, core.now()).await??;
     let reg = load(&txn, link.subject_id.ok_or(LinkProblem::Unknown)?).await?;
-    if reg.expires_at.is_some_and(|e| e <= Utc::now()) {
+    if reg.expires_at.is_some_and(|e| e <= core.now()) {
         return Err(LinkProblem::Expired.into());
     }
-    if !tokens::consume(&txn, link.id).await? {
+    if !tokens::consume(&txn, link.id, core.now()).await? {
         return Err(LinkProblem::Used.into());
     }
     let (partner, account) = names(&txn, &reg).await?;
@@ -731,7 +735,15 @@ pub async fn answer(
         account.company_name, account.primary_email
     ));
     let reg = if confirm {
-        let reg = apply(&txn, &reg, Event::CustomerConfirms, &actor, None).await?;
+        let reg = apply(
+            &txn,
+            core.now(),
+            &reg,
+            Event::CustomerConfirms,
+            &actor,
+            None,
+        )
+        .await?;
         if let Some(hash) = hash {
             users::Entity::update_many()
                 .col_expr(users::Column::PasswordHash, Expr::value(hash))
@@ -740,10 +752,18 @@ pub async fn answer(
                 .exec(&txn)
                 .await?;
         }
-        notify_partner(&txn, state, &reg, format!("{} confirmed your request", account.company_name), format!("{} confirmed that {} may become its partner. The provider will now review the request; you will hear when it is approved.", account.company_name, partner.company_name)).await?;
+        notify_partner(&txn, core, &reg, format!("{} confirmed your request", account.company_name), format!("{} confirmed that {} may become its partner. The provider will now review the request; you will hear when it is approved.", account.company_name, partner.company_name)).await?;
         reg
     } else {
-        let reg = apply(&txn, &reg, Event::CustomerDeclines, &actor, Some(reason)).await?;
+        let reg = apply(
+            &txn,
+            core.now(),
+            &reg,
+            Event::CustomerDeclines,
+            &actor,
+            Some(reason),
+        )
+        .await?;
         let why = if reason.trim().is_empty() {
             String::new()
         } else {
@@ -751,7 +771,7 @@ pub async fn answer(
         };
         notify_partner(
             &txn,
-            state,
+            core,
             &reg,
             format!("{} declined your request", account.company_name),
             format!(
@@ -763,54 +783,58 @@ pub async fn answer(
         reg
     };
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(reg)
 }
 
 /// A new confirmation link for a pending request; the old link stops working.
 pub async fn resend(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     partner_id: Uuid,
     id: Uuid,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let reg = for_partner(&txn, partner_id, id).await?;
-    let reg = apply(&txn, &reg, Event::Resend, actor, None).await?;
+    let reg = apply(&txn, core.now(), &reg, Event::Resend, actor, None).await?;
     registrations::Entity::update_many()
         .col_expr(
             registrations::Column::ExpiresAt,
-            Expr::value(Utc::now() + state.config.confirm_link_ttl),
+            Expr::value(core.now() + core.links.confirm_ttl),
         )
         .filter(registrations::Column::Id.eq(reg.id))
         .exec(&txn)
         .await?;
     let (partner, account) = names(&txn, &reg).await?;
-    send_confirmation(&txn, state, &partner, &account, &reg).await?;
+    send_confirmation(&txn, core, &partner, &account, &reg).await?;
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(reg)
 }
 
 pub async fn cancel(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     partner_id: Uuid,
     id: Uuid,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let reg = for_partner(&txn, partner_id, id).await?;
-    let reg = apply(&txn, &reg, Event::PartnerCancels, actor, None).await?;
-    kill_links(&txn, reg.id).await?;
+    let reg = apply(&txn, core.now(), &reg, Event::PartnerCancels, actor, None).await?;
+    kill_links(&txn, reg.id, core.now()).await?;
     txn.commit().await?;
     Ok(reg)
 }
 
-async fn kill_links(conn: &impl ConnectionTrait, reg_id: Uuid) -> Result<(), DbErr> {
+async fn kill_links(
+    conn: &impl ConnectionTrait,
+    reg_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     crate::entities::email_tokens::Entity::update_many()
         .col_expr(
             crate::entities::email_tokens::Column::UsedAt,
-            Expr::value(Utc::now()),
+            Expr::value(now),
         )
         .filter(crate::entities::email_tokens::Column::SubjectId.eq(reg_id))
         .filter(crate::entities::email_tokens::Column::UsedAt.is_null())
@@ -827,13 +851,13 @@ pub enum Ender {
 }
 
 pub async fn end(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     by: Ender,
     id: Uuid,
     reason: &str,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let reg = load(&txn, id).await?;
     let event = match by {
         Ender::Partner(p) if p == reg.partner_id => Event::PartnerEnds,
@@ -841,7 +865,7 @@ pub async fn end(
         Ender::Staff => Event::StaffEnds,
         _ => return Err(RegError::NotFound),
     };
-    let reg = apply(&txn, &reg, event, actor, Some(reason)).await?;
+    let reg = apply(&txn, core.now(), &reg, event, actor, Some(reason)).await?;
     let (partner, account) = names(&txn, &reg).await?;
     let why = if reason.trim().is_empty() {
         String::new()
@@ -856,21 +880,21 @@ pub async fn end(
         "{} is no longer a customer of {}",
         account.company_name, partner.company_name
     );
-    notify_partner(&txn, state, &reg, headline.clone(), body.clone()).await?;
+    notify_partner(&txn, core, &reg, headline.clone(), body.clone()).await?;
     if !matches!(event, Event::CustomerEnds) {
-        notify_customer(&txn, state, &account, headline.clone(), body.clone()).await?;
+        notify_customer(&txn, core, &account, headline.clone(), body.clone()).await?;
     }
     if matches!(event, Event::CustomerEnds) {
-        notify_staff(&txn, state, &headline, &body).await?;
+        notify_staff(&txn, core, &headline, &body).await?;
     }
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(reg)
 }
 
 async fn notify_staff(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    core: &Core,
     headline: &str,
     body: &str,
 ) -> Result<(), RegError> {
@@ -883,7 +907,7 @@ async fn notify_staff(
         let msg = messages::Notice {
             headline: headline.into(),
             body: body.into(),
-            link: state.config.url("/staff/audit"),
+            link: core.links.url("/staff/audit"),
             link_label: "Open the audit log".into(),
         }
         .render(&s.email)?;
@@ -907,11 +931,11 @@ pub async fn recheck(
 
 /// Staff approval: refused while any rule fails.
 pub async fn approve(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     id: Uuid,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let reg = load(&txn, id).await?;
     let from = Status::parse(&reg.status).ok_or_else(|| anyhow::anyhow!("bad status"))?;
     transition(from, Event::StaffApproves)?;
@@ -919,12 +943,12 @@ pub async fn approve(
     if verdicts.iter().any(|v| !v.passed) {
         return Err(RegError::Ineligible(verdicts));
     }
-    let reg = apply(&txn, &reg, Event::StaffApproves, actor, None).await?;
+    let reg = apply(&txn, core.now(), &reg, Event::StaffApproves, actor, None).await?;
     let (partner, account) = names(&txn, &reg).await?;
-    notify_partner(&txn, state, &reg, format!("{} is now your customer", account.company_name), format!("The provider approved the registration. {} is now an active customer of {} at a commission of {}.", account.company_name, partner.company_name, CommissionRate::from_bp(reg.commission_bp))).await?;
+    notify_partner(&txn, core, &reg, format!("{} is now your customer", account.company_name), format!("The provider approved the registration. {} is now an active customer of {} at a commission of {}.", account.company_name, partner.company_name, CommissionRate::from_bp(reg.commission_bp))).await?;
     notify_customer(
         &txn,
-        state,
+        core,
         &account,
         format!("{} is now your partner", partner.company_name),
         format!(
@@ -934,23 +958,31 @@ pub async fn approve(
     )
     .await?;
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(reg)
 }
 
 pub async fn reject(
-    state: &AppState,
+    core: &Core,
     actor: &Actor,
     id: Uuid,
     reason: &str,
 ) -> Result<registrations::Model, RegError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let reg = load(&txn, id).await?;
-    let reg = apply(&txn, &reg, Event::StaffRejects, actor, Some(reason)).await?;
+    let reg = apply(
+        &txn,
+        core.now(),
+        &reg,
+        Event::StaffRejects,
+        actor,
+        Some(reason),
+    )
+    .await?;
     let (partner, account) = names(&txn, &reg).await?;
     notify_partner(
         &txn,
-        state,
+        core,
         &reg,
         format!("Registration of {} was rejected", account.company_name),
         format!(
@@ -962,24 +994,25 @@ pub async fn reject(
     )
     .await?;
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(reg)
 }
 
 /// Moves lapsed confirmation requests to `expired` and tells their partners. Run by the
 /// background worker; safe on several instances (each transition names the status it read).
-pub async fn expire_due(state: &AppState) -> Result<usize, RegError> {
+pub async fn expire_due(core: &Core) -> Result<usize, RegError> {
     let due = registrations::Entity::find()
         .filter(registrations::Column::Status.eq(Status::PendingCustomer.as_str()))
-        .filter(registrations::Column::ExpiresAt.lte(Utc::now()))
+        .filter(registrations::Column::ExpiresAt.lte(core.now()))
         .limit(100)
-        .all(&state.db.read)
+        .all(&core.db.read)
         .await?;
     let mut n = 0;
     for reg in due {
-        let txn = state.db.begin().await?;
+        let txn = core.db.begin().await?;
         match apply(
             &txn,
+            core.now(),
             &reg,
             Event::LinkExpires,
             &Actor::system("system"),
@@ -988,9 +1021,9 @@ pub async fn expire_due(state: &AppState) -> Result<usize, RegError> {
         .await
         {
             Ok(reg) => {
-                kill_links(&txn, reg.id).await?;
+                kill_links(&txn, reg.id, core.now()).await?;
                 let (partner, account) = names(&txn, &reg).await?;
-                notify_partner(&txn, state, &reg, format!("Your request to {} expired", account.company_name), format!("{} did not answer the request of {} in time. You can register the account again.", account.company_name, partner.company_name)).await?;
+                notify_partner(&txn, core, &reg, format!("Your request to {} expired", account.company_name), format!("{} did not answer the request of {} in time. You can register the account again.", account.company_name, partner.company_name)).await?;
                 txn.commit().await?;
                 n += 1;
             }
@@ -999,7 +1032,7 @@ pub async fn expire_due(state: &AppState) -> Result<usize, RegError> {
         }
     }
     if n > 0 {
-        state.wake_mailer();
+        core.wake_mailer();
     }
     Ok(n)
 }
@@ -1251,11 +1284,11 @@ pub async fn live_for_account(
 
 /// Sends one digest to every staff user when confirmed requests arrived since the last one.
 /// Several instances: the job row is claimed with a conditional update, so one sends.
-pub async fn staff_digest(state: &AppState, every: chrono::Duration) -> Result<bool, RegError> {
+pub async fn staff_digest(core: &Core, every: chrono::Duration) -> Result<bool, RegError> {
     use crate::entities::job_runs;
-    let now = Utc::now();
+    let now = core.now();
     let last = job_runs::Entity::find_by_id("staff_digest".to_string())
-        .one(&state.db.read)
+        .one(&core.db.read)
         .await?;
     let since = match &last {
         Some(j) if j.last_run_at + every > now => return Ok(false),
@@ -1265,7 +1298,7 @@ pub async fn staff_digest(state: &AppState, every: chrono::Duration) -> Result<b
     let waiting = registrations::Entity::find()
         .filter(registrations::Column::Status.eq(Status::PendingApproval.as_str()))
         .order_by_asc(registrations::Column::ConfirmedAt)
-        .all(&state.db.read)
+        .all(&core.db.read)
         .await?;
     if !waiting
         .iter()
@@ -1273,7 +1306,7 @@ pub async fn staff_digest(state: &AppState, every: chrono::Duration) -> Result<b
     {
         return Ok(false);
     }
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let claimed = match last {
         None => job_runs::Entity::insert(job_runs::ActiveModel {
             name: Set("staff_digest".into()),
@@ -1329,12 +1362,12 @@ pub async fn staff_digest(state: &AppState, every: chrono::Duration) -> Result<b
                     waiting_since: i.waiting_since.clone(),
                 })
                 .collect(),
-            link: state.config.url("/staff/approvals"),
+            link: core.links.url("/staff/approvals"),
         }
         .render(&s.email)?;
         outbox::enqueue(&txn, msg).await?;
     }
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(true)
 }

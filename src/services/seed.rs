@@ -1,14 +1,12 @@
 //! Demonstration data for `seed-demo`: a staff user, partners (one suspended) with admins and
 //! members, and enough extra partners to page through. Safe to run twice.
-use chrono::{Duration, Utc};
+use super::Core;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::auth::find_user_by_email;
-use crate::{
-    entities::{partners, users},
-    startup::AppState,
-};
+use crate::entities::{partners, users};
 
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
@@ -47,13 +45,14 @@ const PARTNERS: &[DemoPartner] = &[
     },
 ];
 
-pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
-    let hash = state.hasher.hash(DEMO_PASSWORD).await?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
+pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
+    let hash = core.hasher.hash(DEMO_PASSWORD).await?;
+    let now = core.now();
+    let txn = core.db.begin().await?;
     let mut add_user = Vec::new();
     if find_user_by_email(&txn, "staff@demo.test").await?.is_none() {
         add_user.push(user(
+            now,
             "staff@demo.test",
             "Stella Staff",
             "staff",
@@ -78,7 +77,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         .exec_without_returning(&txn)
         .await?;
         for (email, name, role) in p.users {
-            add_user.push(user(email, name, "partner", Some(id), role, &hash));
+            add_user.push(user(now, email, name, "partner", Some(id), role, &hash));
         }
     }
     let filler = [
@@ -109,6 +108,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             .exec_without_returning(&txn)
             .await?;
             add_user.push(user(
+                now,
                 &format!("filler-{i}@demo.test"),
                 &format!("Contact {i}"),
                 "partner",
@@ -124,7 +124,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             .await?;
     }
     txn.commit().await?;
-    seed_customers(state).await?;
+    seed_customers(core).await?;
     println!("Demo data ready. Every demo login uses the password {DEMO_PASSWORD:?}:");
     println!("  provider staff     staff@demo.test");
     println!("  partner admin      partner@demo.test      (Northwind Resellers)");
@@ -160,6 +160,7 @@ fn partner(
 }
 
 fn user(
+    now: DateTime<Utc>,
     email: &str,
     name: &str,
     kind: &str,
@@ -177,19 +178,19 @@ fn user(
         account_id: Set(None),
         role: Set(role.into()),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         last_sign_in_at: Set(None),
     }
 }
 
 /// Load-test data: one partner (`bench@demo.test`) with `n` accounts, each registered to it
 /// in a spread of statuses. Inserted in batches, in one transaction per batch.
-pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Result<Uuid> {
+pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uuid> {
     use crate::entities::{accounts, registrations};
-    let hash = state.hasher.hash(DEMO_PASSWORD).await?;
-    let now = Utc::now();
+    let hash = core.hasher.hash(DEMO_PASSWORD).await?;
+    let now = core.now();
     let partner_id = Uuid::new_v4();
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     partners::Entity::insert(partner(
         partner_id,
         "Bench Partners",
@@ -201,6 +202,7 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
     .exec_without_returning(&txn)
     .await?;
     users::Entity::insert(user(
+        now,
         "bench@demo.test",
         "Ben Bench",
         "partner",
@@ -223,7 +225,7 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
     let batch = 500;
     for start in (0..n).step_by(batch) {
         let end = (start + batch).min(n);
-        let txn = state.db.begin().await?;
+        let txn = core.db.begin().await?;
         let mut accts = Vec::with_capacity(end - start);
         let mut regs = Vec::with_capacity(end - start);
         for i in start..end {
@@ -265,7 +267,7 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
         txn.commit().await?;
     }
     for start in (0..free).step_by(batch) {
-        let txn = state.db.begin().await?;
+        let txn = core.db.begin().await?;
         let accts = (start..(start + batch).min(free)).map(|i| {
             bench_account(
                 Uuid::new_v4(),
@@ -285,7 +287,7 @@ pub async fn seed_bench(state: &AppState, n: usize, free: usize) -> anyhow::Resu
 
 /// Accounts in every eligibility state and Northwind registrations in every status, so each
 /// page and rule has something to show.
-async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
+async fn seed_customers(core: &Core) -> anyhow::Result<()> {
     use super::{
         accounts::{self, BillingMode, NewAccount},
         audit::{self, About, Actor},
@@ -294,7 +296,7 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
         domain::{CommissionRate, CountryCode, Email, PlainName},
         entities::registrations,
     };
-    if accounts::find_by_email(&state.db.read, "free1@demo.test")
+    if accounts::find_by_email(&core.db.read, "free1@demo.test")
         .await?
         .is_some()
     {
@@ -303,7 +305,7 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     let actor = Actor::system("seed-demo");
     let northwind = users::Entity::find()
         .filter(users::Column::Email.eq("partner@demo.test"))
-        .one(&state.db.read)
+        .one(&core.db.read)
         .await?
         .and_then(|u| u.partner_id)
         .ok_or_else(|| anyhow::anyhow!("Northwind missing"))?;
@@ -326,11 +328,12 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
         ("services@demo.test", "Busy Services Co"),
         ("discount@demo.test", "Discounted Ltd"),
     ];
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     let mut ids = std::collections::HashMap::new();
     for (email, company) in plain {
         let a = accounts::create(
             &txn,
+            core.now(),
             new(email, company, BillingMode::Prepaid, false),
             "staff",
             &actor,
@@ -340,6 +343,7 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     }
     accounts::create(
         &txn,
+        core.now(),
         new(
             "poc@demo.test",
             "Trial Runner Inc",
@@ -352,6 +356,7 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     .await?;
     accounts::create(
         &txn,
+        core.now(),
         new(
             "postpaid@demo.test",
             "Invoice Later Corp",
@@ -364,7 +369,7 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     .await?;
     txn.commit().await?;
     accounts::add_credit(
-        state,
+        core,
         &actor,
         ids["balance@demo.test"],
         "topup",
@@ -374,14 +379,14 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
     )
     .await?;
     accounts::add_service(
-        state,
+        core,
         &actor,
         ids["services@demo.test"],
         PlainName::parse("Compute", "s").expect("valid"),
     )
     .await?;
     accounts::add_discount(
-        state,
+        core,
         &actor,
         ids["discount@demo.test"],
         PlainName::parse("Launch offer", "d").expect("valid"),
@@ -408,12 +413,13 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
         ("Rejected Customer Co", "rejected@demo.test", "rejected"),
         ("Former Customer Co", "ended@demo.test", "ended"),
     ];
-    let hash = state.hasher.hash(DEMO_PASSWORD).await?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let hash = core.hasher.hash(DEMO_PASSWORD).await?;
+    let now = core.now();
+    let txn = core.db.begin().await?;
     for (i, (company, email, status)) in statuses.iter().enumerate() {
         let a = accounts::create(
             &txn,
+            core.now(),
             new(email, company, BillingMode::Prepaid, false),
             "partner",
             &actor,
@@ -460,6 +466,7 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
         .await?;
         audit::record(
             &txn,
+            core.now(),
             &Actor::system("Nora West <partner@demo.test>"),
             "registration.requested",
             About::registration(northwind, a.id, id),
@@ -469,7 +476,15 @@ async fn seed_customers(state: &AppState) -> anyhow::Result<()> {
         if *status == "active" {
             users::Entity::insert(users::ActiveModel {
                 account_id: Set(Some(a.id)),
-                ..user(email, "Cora Customer", "customer", None, "admin", &hash)
+                ..user(
+                    now,
+                    email,
+                    "Cora Customer",
+                    "customer",
+                    None,
+                    "admin",
+                    &hash,
+                )
             })
             .exec_without_returning(&txn)
             .await?;

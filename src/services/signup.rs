@@ -3,6 +3,8 @@
 //! or, when the address already has an account, a note saying so (the page looks the same
 //! either way); the link opens the form; the transaction that creates the account uses the
 //! link up.
+use super::Core;
+use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::{
@@ -13,7 +15,6 @@ use super::{
 use crate::{
     domain::Email,
     email::{messages, outbox},
-    startup::AppState,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +66,9 @@ impl From<askama::Error> for SignupError {
 
 /// Step 1: emails the link, or "you already have an account" to an address that has a user
 /// (for a customer sign-up, also one that is already an account's primary email).
-pub async fn request(state: &AppState, kind: SignupKind, email: &Email) -> Result<(), SignupError> {
-    let cfg = &state.config;
-    let txn = state.db.begin().await?;
+pub async fn request(core: &Core, kind: SignupKind, email: &Email) -> Result<(), SignupError> {
+    let cfg = &core.links;
+    let txn = core.db.begin().await?;
     let taken = find_user_by_email(&txn, email.as_str()).await?.is_some()
         || (kind == SignupKind::Customer
             && accounts::find_by_email(&txn, email.as_str())
@@ -83,18 +84,19 @@ pub async fn request(state: &AppState, kind: SignupKind, email: &Email) -> Resul
         let token = tokens::issue(
             &txn,
             NewToken {
+                at: core.now(),
                 purpose: kind.purpose(),
                 email: email.as_str(),
                 user_id: None,
                 partner_id: None,
                 subject_id: None,
                 role: None,
-                ttl: cfg.signup_link_ttl,
+                ttl: cfg.signup_ttl,
             },
         )
         .await?;
         let link = cfg.url(&format!("{}/{token}", kind.path()));
-        let hours = cfg.signup_link_ttl.num_hours();
+        let hours = cfg.signup_ttl.num_hours();
         match kind {
             SignupKind::Customer => {
                 messages::CustomerSignupLink { link, hours }.render(email.as_str())?
@@ -106,30 +108,29 @@ pub async fn request(state: &AppState, kind: SignupKind, email: &Email) -> Resul
     };
     outbox::enqueue(&txn, msg).await?;
     txn.commit().await?;
-    state.wake_mailer();
+    core.wake_mailer();
     Ok(())
 }
 
 /// The address a usable sign-up link was sent to.
-pub async fn link_email(
-    state: &AppState,
-    kind: SignupKind,
-    token: &str,
-) -> Result<String, SignupError> {
-    Ok(tokens::find_usable(&state.db.read, kind.purpose(), token)
-        .await??
-        .email)
+pub async fn link_email(core: &Core, kind: SignupKind, token: &str) -> Result<String, SignupError> {
+    Ok(
+        tokens::find_usable(&core.db.read, kind.purpose(), token, core.now())
+            .await??
+            .email,
+    )
 }
 
 /// Step 2, inside the transaction that creates the account: uses the link up and gives the
 /// address it was sent to, unless that address has a user by now.
 pub async fn use_link(
     txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     kind: SignupKind,
     token: &str,
 ) -> Result<Email, SignupError> {
-    let link = tokens::find_usable(txn, kind.purpose(), token).await??;
-    if !tokens::consume(txn, link.id).await? {
+    let link = tokens::find_usable(txn, kind.purpose(), token, now).await??;
+    if !tokens::consume(txn, link.id, now).await? {
         return Err(LinkProblem::Used.into());
     }
     if find_user_by_email(txn, &link.email).await?.is_some() {

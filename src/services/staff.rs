@@ -1,6 +1,6 @@
 //! Provider staff: accounts made from the command line, the partner directory, suspending
 //! and reactivating partners.
-use chrono::Utc;
+use super::Core;
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
     ActiveValue::Set,
@@ -17,7 +17,6 @@ use crate::{
     auth::session_store::revoke_user_sessions,
     domain::{Email, NewPassword, PlainName},
     entities::{partners, users},
-    startup::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -37,17 +36,17 @@ impl From<sea_orm::DbErr> for StaffError {
 }
 
 pub async fn create_staff(
-    state: &AppState,
+    core: &Core,
     email: &Email,
     name: PlainName,
     password: &NewPassword,
 ) -> Result<users::Model, StaffError> {
-    let hash = state
+    let hash = core
         .hasher
         .hash(password.expose())
         .await
         .map_err(anyhow::Error::from)?;
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(StaffError::EmailTaken);
     }
@@ -61,13 +60,14 @@ pub async fn create_staff(
         account_id: Set(None),
         role: Set("staff".into()),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(core.now()),
         last_sign_in_at: Set(None),
     })
     .exec_with_returning(&txn)
     .await?;
     audit::record(
         &txn,
+        core.now(),
         &Actor::system("command line"),
         "staff.created",
         About::subject(user.id),
@@ -124,7 +124,7 @@ pub struct PartnerList {
     pub total: u64,
 }
 
-pub async fn list_partners(state: &AppState, q: &PartnerQuery) -> Result<PartnerList, StaffError> {
+pub async fn list_partners(core: &Core, q: &PartnerQuery) -> Result<PartnerList, StaffError> {
     let mut cond = Condition::all();
     let needle = q.q.trim().to_lowercase();
     if !needle.is_empty() {
@@ -153,26 +153,26 @@ pub async fn list_partners(state: &AppState, q: &PartnerQuery) -> Result<Partner
         _ => {}
     }
     let base = partners::Entity::find().filter(cond);
-    let total = base.clone().count(&state.db.read).await?;
+    let total = base.clone().count(&core.db.read).await?;
     let order = if q.desc { Order::Desc } else { Order::Asc };
     let rows = base
         .order_by(q.sort.column(), order)
         .order_by_asc(partners::Column::Id)
         .offset(super::accounts::page_offset(q.page, q.per_page))
         .limit(q.per_page)
-        .all(&state.db.read)
+        .all(&core.db.read)
         .await?;
     Ok(PartnerList { rows, total })
 }
 
 /// Suspends (signing every user of the partner out) or reactivates a partner.
 pub async fn set_partner_active(
-    state: &AppState,
+    core: &Core,
     staff: &users::Model,
     partner_id: Uuid,
     active: bool,
 ) -> Result<partners::Model, StaffError> {
-    let txn = state.db.begin().await?;
+    let txn = core.db.begin().await?;
     partners::Entity::find_by_id(partner_id)
         .one(&txn)
         .await?
@@ -180,7 +180,7 @@ pub async fn set_partner_active(
     let partner = partners::Entity::update(partners::ActiveModel {
         id: Set(partner_id),
         active: Set(active),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(core.now()),
         ..Default::default()
     })
     .exec(&txn)
@@ -204,6 +204,7 @@ pub async fn set_partner_active(
     };
     audit::record(
         &txn,
+        core.now(),
         &Actor::user(staff),
         action,
         About::partner(Some(partner_id), Some(partner_id)),

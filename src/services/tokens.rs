@@ -1,7 +1,7 @@
 //! Single-use, expiring email links (sign-up, password reset, invitation). The token lives
 //! only in the email; the database keeps its hash. Issuing a new link for the same purpose and
 //! address makes the older ones unusable.
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter,
@@ -54,10 +54,12 @@ pub struct NewToken<'a> {
     pub subject_id: Option<Uuid>,
     pub role: Option<&'a str>,
     pub ttl: Duration,
+    /// When it is issued (the services' clock).
+    pub at: DateTime<Utc>,
 }
 
 pub async fn issue(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<String, DbErr> {
-    let now = Utc::now();
+    let now = t.at;
     let same = match t.subject_id {
         Some(id) => email_tokens::Column::SubjectId.eq(id),
         None => email_tokens::Column::Email.eq(t.email),
@@ -79,7 +81,7 @@ pub async fn issue(conn: &impl ConnectionTrait, t: NewToken<'_>) -> Result<Strin
 /// A link and the row that stores its hash, without ending older links: for the first link of
 /// a subject made in the same transaction (a new registration), or for `issue`.
 pub fn first_link(t: NewToken<'_>) -> (String, email_tokens::ActiveModel) {
-    let now = Utc::now();
+    let now = t.at;
     let token = random_token();
     let row = email_tokens::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -97,11 +99,12 @@ pub fn first_link(t: NewToken<'_>) -> (String, email_tokens::ActiveModel) {
     (token, row)
 }
 
-/// The link's record if it can still be used.
+/// The link's record if it can still be used at `now`.
 pub async fn find_usable(
     conn: &impl ConnectionTrait,
     purpose: Purpose,
     token: &str,
+    now: DateTime<Utc>,
 ) -> Result<Result<email_tokens::Model, LinkProblem>, DbErr> {
     let row = email_tokens::Entity::find()
         .filter(email_tokens::Column::TokenHash.eq(hash_token(token)))
@@ -111,15 +114,19 @@ pub async fn find_usable(
     Ok(match row {
         None => Err(LinkProblem::Unknown),
         Some(r) if r.used_at.is_some() => Err(LinkProblem::Used),
-        Some(r) if r.expires_at <= Utc::now() => Err(LinkProblem::Expired),
+        Some(r) if r.expires_at <= now => Err(LinkProblem::Expired),
         Some(r) => Ok(r),
     })
 }
 
 /// Marks the link used; `false` if another request used it first.
-pub async fn consume(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+pub async fn consume(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let res = email_tokens::Entity::update_many()
-        .col_expr(email_tokens::Column::UsedAt, Expr::value(Utc::now()))
+        .col_expr(email_tokens::Column::UsedAt, Expr::value(now))
         .filter(email_tokens::Column::Id.eq(id))
         .filter(email_tokens::Column::UsedAt.is_null())
         .exec(conn)

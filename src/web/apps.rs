@@ -88,7 +88,7 @@ async fn list_page(
     form: NewApp,
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
-    let apps = svc::list(&state.db.read, admin.0.org_id())
+    let apps = svc::list(&state.core.db.read, admin.0.org_id())
         .await?
         .iter()
         .map(row)
@@ -145,7 +145,7 @@ async fn show_page(
     app: api_apps::Model,
     secret: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let calls = svc::recent_calls(&state.db.read, app.id)
+    let calls = svc::recent_calls(&state.core.db.read, app.id)
         .await?
         .into_iter()
         .map(|c| CallRow {
@@ -191,7 +191,7 @@ async fn create(
         return list_page(&req, &state, &admin, p, errors).await;
     }
     let (app, secret) = svc::create(
-        &state,
+        &state.core,
         &Actor::user(&admin.0.user),
         admin.0.org_id(),
         name,
@@ -212,7 +212,7 @@ async fn show(
     admin: PartnerAdmin,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let app = svc::get(&state.db.read, admin.0.org_id(), parse_id(&id)?).await?;
+    let app = svc::get(&state.core.db.read, admin.0.org_id(), parse_id(&id)?).await?;
     show_page(&req, &state, &admin, app, None).await
 }
 
@@ -227,7 +227,7 @@ async fn rotate(
     _f: CsrfForm<Empty>,
 ) -> AppResult<HttpResponse> {
     let (app, secret) = svc::rotate(
-        &state,
+        &state.core,
         &Actor::user(&admin.0.user),
         admin.0.org_id(),
         parse_id(&id)?,
@@ -244,7 +244,7 @@ async fn revoke(
     _f: CsrfForm<Empty>,
 ) -> AppResult<HttpResponse> {
     let app = svc::revoke(
-        &state,
+        &state.core,
         &Actor::user(&admin.0.user),
         admin.0.org_id(),
         parse_id(&id)?,

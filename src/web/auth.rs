@@ -84,7 +84,7 @@ async fn login(
     form: CsrfForm<LoginParams>,
 ) -> AppResult<HttpResponse> {
     let p = form.0;
-    let result = svc::sign_in(&state, &p.email, &p.password, &super::client_ip(&req)).await;
+    let result = svc::sign_in(&state.core, &p.email, &p.password, &super::client_ip(&req)).await;
     let (status, error) = match result {
         Ok(user) => {
             sess::sign_in(&session, user.id);
@@ -161,7 +161,7 @@ async fn forgot(
             sent: false,
         });
     };
-    svc::request_password_reset(&state, &email).await?;
+    svc::request_password_reset(&state.core, &email).await?;
     render(&ForgotPage {
         ctx: Ctx::new(&req, None),
         email: email.to_string(),
@@ -229,7 +229,7 @@ async fn reset_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match svc::reset_link_status(&state, &token).await? {
+    match svc::reset_link_status(&state.core, &token).await? {
         Ok(()) => render(&ResetPage {
             ctx: Ctx::new(&req, None),
             token: token.into_inner(),
@@ -275,7 +275,7 @@ async fn reset(
             errors,
         });
     };
-    match svc::reset_password(&state, &token, &pw).await {
+    match svc::reset_password(&state.core, &token, &pw).await {
         Ok(_) => {
             sess::sign_out(&session);
             Ok(redirect_with(
@@ -328,7 +328,7 @@ async fn change(
         Some(&user.user.email),
     );
     if let Some(pw) = pw {
-        match svc::change_password(&state, &user.user, &p.current_password, &pw).await {
+        match svc::change_password(&state.core, &user.user, &p.current_password, &pw).await {
             Ok(()) => {
                 // Every session ended, this one included; start a fresh one for this browser.
                 sess::sign_in(&session, user.user.id);

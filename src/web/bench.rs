@@ -52,7 +52,7 @@ struct ThreeCells {
 /// The first page of My Customers' default view (newest first, 50 rows).
 async fn first_page(state: &AppState, partner: Uuid) -> AppResult<Vec<CustomerRow>> {
     let mut rows = regs::list(
-        &state.db.read,
+        &state.core.db.read,
         partner,
         &CustomerQuery {
             q: String::new(),

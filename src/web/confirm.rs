@@ -76,7 +76,7 @@ async fn confirm_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match regs::confirmation(&state, &token).await {
+    match regs::confirmation(&state.core, &token).await {
         Ok(v) => render(&confirm_view(
             &req,
             token.into_inner(),
@@ -112,7 +112,7 @@ async fn confirm_submit(
     token: web::Path<String>,
     form: CsrfForm<AnswerParams>,
 ) -> AppResult<HttpResponse> {
-    let view = match regs::confirmation(&state, &token).await {
+    let view = match regs::confirmation(&state.core, &token).await {
         Ok(v) => v,
         Err(RegError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
         Err(e) => return Err(e.into()),
@@ -139,7 +139,7 @@ async fn confirm_submit(
     };
     let partner = view.partner.company_name.clone();
     let new_account = view.registration.new_account;
-    match regs::answer(&state, &token, confirm, password.as_ref(), &p.reason).await {
+    match regs::answer(&state.core, &token, confirm, password.as_ref(), &p.reason).await {
         Ok(_) => render(&AnsweredPage {
             ctx: Ctx::new(&req, None),
             confirmed: confirm,
@@ -173,7 +173,7 @@ async fn my_partner(
     current: CurrentUser,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let live = regs::live_for_account(&state.db.read, customer.account_id).await?;
+    let live = regs::live_for_account(&state.core.db.read, customer.account_id).await?;
     let partner = live.map(|(reg, p)| PartnerInfo {
         company: p.company_name,
         country: crate::domain::countries::name(&p.country)
@@ -202,7 +202,8 @@ async fn my_partner_end(
     customer: CustomerUser,
     form: CsrfForm<EndParams>,
 ) -> AppResult<HttpResponse> {
-    let Some((reg, _)) = regs::live_for_account(&state.db.read, customer.account_id).await? else {
+    let Some((reg, _)) = regs::live_for_account(&state.core.db.read, customer.account_id).await?
+    else {
         return Ok(redirect_with(
             &session,
             "/my/partner",
@@ -210,7 +211,7 @@ async fn my_partner_end(
             "Your account has no partner.",
         ));
     };
-    match regs::end(&state, &Actor::user(&customer.user), Ender::Customer(customer.account_id), reg.id, &form.0.reason).await {
+    match regs::end(&state.core, &Actor::user(&customer.user), Ender::Customer(customer.account_id), reg.id, &form.0.reason).await {
         Ok(_) => Ok(redirect_with(&session, "/my/partner", "success", "The relationship has ended. Your former partner and the provider have been told.")),
         Err(RegError::NotAllowed(_)) => Ok(redirect_with(&session, "/my/partner", "error", "Only an active relationship can be ended; a pending request can be declined from its email.")),
         Err(e) => Err(e.into()),
@@ -248,7 +249,7 @@ async fn signup_form(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match signup::link_email(&state, SignupKind::Customer, &token).await {
+    match signup::link_email(&state.core, SignupKind::Customer, &token).await {
         Ok(email) => render(&SignupFormPage {
             ctx: Ctx::new(&req, None),
             token: token.into_inner(),
@@ -269,7 +270,7 @@ async fn signup_complete(
     token: web::Path<String>,
     form: CsrfForm<SignupParams>,
 ) -> AppResult<HttpResponse> {
-    let email = match signup::link_email(&state, SignupKind::Customer, &token).await {
+    let email = match signup::link_email(&state.core, SignupKind::Customer, &token).await {
         Ok(e) => e,
         Err(SignupError::Link(p)) => return link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
         Err(e) => return Err(e.into()),
@@ -304,7 +305,7 @@ async fn signup_complete(
         });
     };
     match customer_signup::complete(
-        &state,
+        &state.core,
         &token,
         Details {
             company_name,

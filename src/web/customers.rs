@@ -176,7 +176,7 @@ async fn list(
         vec![]
     } else {
         regs::list(
-            &state.db.read,
+            &state.core.db.read,
             user.org_id(),
             &CustomerQuery {
                 q: p.q.clone(),
@@ -300,7 +300,7 @@ async fn export(
                 ]);
             }
             let batch = regs::list(
-                &c.state.db.read,
+                &c.state.core.db.read,
                 partner_id,
                 &CustomerQuery {
                     q,
@@ -540,7 +540,7 @@ async fn new_submit(
             admin_name,
             password_hash: None,
         };
-        regs::add_new(&state, &actor, &user.partner, customer, terms, "web")
+        regs::add_new(&state.core, &actor, &user.partner, customer, terms, "web")
             .await
             .map(|(r, _)| r)
     } else {
@@ -549,14 +549,14 @@ async fn new_submit(
             let Some(email) = email else {
                 return render_invalid(&page(&req, &user, p, errors, vec![], false, String::new()));
             };
-            let verdicts = regs::check_email(&state, user.org_id(), &email).await?;
+            let verdicts = regs::check_email(&state.core, user.org_id(), &email).await?;
             return render(&page(&req, &user, p, errors, verdicts, true, String::new()));
         }
         let terms = parse_terms(&mut errors, &p, &p.email);
         let (Some(email), Some(terms)) = (email, terms) else {
             return render_invalid(&page(&req, &user, p, errors, vec![], false, String::new()));
         };
-        regs::add_existing(&state, &actor, &user.partner, &email, terms, "web").await
+        regs::add_existing(&state.core, &actor, &user.partner, &email, terms, "web").await
     };
     match result {
         Ok(reg) => Ok(redirect_with(
@@ -643,12 +643,12 @@ async fn show(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let reg = regs::for_partner(&state.db.read, user.org_id(), parse_id(&id)?).await?;
-    let account = accounts::find(&state.db.read, reg.account_id)
+    let reg = regs::for_partner(&state.core.db.read, user.org_id(), parse_id(&id)?).await?;
+    let account = accounts::find(&state.core.db.read, reg.account_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let status = Status::parse(&reg.status).unwrap_or(Status::Cancelled);
-    let timeline = regs::timeline(&state.db.read, reg.id)
+    let timeline = regs::timeline(&state.core.db.read, reg.id)
         .await?
         .into_iter()
         .map(|e| TimelineEntry {
@@ -660,7 +660,7 @@ async fn show(
         .collect();
     // A partner sees the account's users and money only once the relationship is active.
     let (users, credit) = if status == Status::Active {
-        let users = accounts::users_of(&state.db.read, account.id)
+        let users = accounts::users_of(&state.core.db.read, account.id)
             .await?
             .into_iter()
             .map(|u| UserRow {
@@ -675,7 +675,7 @@ async fn show(
                     .unwrap_or_else(|| "Never".into()),
             })
             .collect();
-        let credit = accounts::balances(&state.db.read, account.id)
+        let credit = accounts::balances(&state.core.db.read, account.id)
             .await?
             .iter()
             .filter(|(a, _)| *a != 0)
@@ -755,7 +755,7 @@ async fn resend(
     _f: CsrfForm<ReasonParams>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let r = regs::resend(&state, &Actor::user(&user.user), user.org_id(), id).await;
+    let r = regs::resend(&state.core, &Actor::user(&user.user), user.org_id(), id).await;
     back_with(
         &session,
         id,
@@ -771,7 +771,7 @@ async fn cancel(
     _f: CsrfForm<ReasonParams>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let r = regs::cancel(&state, &Actor::user(&user.user), user.org_id(), id).await;
+    let r = regs::cancel(&state.core, &Actor::user(&user.user), user.org_id(), id).await;
     back_with(
         &session,
         id,
@@ -788,7 +788,7 @@ async fn end(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let r = regs::end(
-        &state,
+        &state.core,
         &Actor::user(&user.user),
         regs::Ender::Partner(user.org_id()),
         id,
@@ -823,17 +823,17 @@ async fn user_page(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, uid) = path.into_inner();
-    let reg = regs::for_partner(&state.db.read, user.org_id(), parse_id(&id)?).await?;
+    let reg = regs::for_partner(&state.core.db.read, user.org_id(), parse_id(&id)?).await?;
     if Status::parse(&reg.status) != Some(Status::Active) {
         return Err(AppError::NotFound);
     }
     let uid = parse_id(&uid)?;
-    let u = accounts::users_of(&state.db.read, reg.account_id)
+    let u = accounts::users_of(&state.core.db.read, reg.account_id)
         .await?
         .into_iter()
         .find(|u| u.id == uid)
         .ok_or(AppError::NotFound)?;
-    let account = accounts::find(&state.db.read, reg.account_id)
+    let account = accounts::find(&state.core.db.read, reg.account_id)
         .await?
         .ok_or(AppError::NotFound)?;
     render(&UserPage {

@@ -45,7 +45,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpRes
     let rows = outbox::Entity::find()
         .order_by_desc(outbox::Column::CreatedAt)
         .limit(200)
-        .all(&state.db.read)
+        .all(&state.core.db.read)
         .await?
         .into_iter()
         .map(|m| MailRow {
@@ -118,7 +118,7 @@ async fn show(
     dev_only(&state)?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let m = outbox::Entity::find_by_id(id)
-        .one(&state.db.read)
+        .one(&state.core.db.read)
         .await?
         .ok_or(AppError::NotFound)?;
     let body = linkify(&m.text_body);

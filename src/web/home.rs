@@ -165,7 +165,7 @@ async fn company_update(
         country,
         phone,
     };
-    svc::update_company(&state, &user.user, user.org_id(), details)
+    svc::update_company(&state.core, &user.user, user.org_id(), details)
         .await
         .map_err(AppError::from)?;
     Ok(redirect_with(
@@ -211,7 +211,7 @@ async fn users_render(
     form: InviteParams,
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
-    let rows = svc::list_users(state, user.org_id())
+    let rows = svc::list_users(&state.core, user.org_id())
         .await
         .map_err(AppError::from)?
         .iter()
@@ -269,7 +269,7 @@ async fn invite(
     let email = errors.check("email", Email::parse(&p.email));
     let role = errors.check("role", PartnerRole::parse(&p.role));
     if let (Some(email), Some(role)) = (email, role) {
-        match svc::invite(&state, &user.user, &user.partner, &email, role).await {
+        match svc::invite(&state.core, &user.user, &user.partner, &email, role).await {
             Ok(()) => {
                 return Ok(redirect_with(
                     &session,
@@ -299,7 +299,7 @@ async fn set_active(
 ) -> AppResult<HttpResponse> {
     let user = admin.0;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    match svc::set_user_active(&state, &user.user, user.org_id(), id, active).await {
+    match svc::set_user_active(&state.core, &user.user, user.org_id(), id, active).await {
         Ok(u) => {
             let verb = if active { "reactivated" } else { "deactivated" };
             Ok(redirect_with(
@@ -364,7 +364,7 @@ async fn invitation_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match svc::invitation(&state, &token).await {
+    match svc::invitation(&state.core, &token).await {
         Ok(invitation) => render(&InvitationPage {
             ctx: Ctx::new(&req, None),
             token: token.into_inner(),
@@ -384,7 +384,7 @@ async fn accept_invitation(
     token: web::Path<String>,
     form: CsrfForm<AcceptParams>,
 ) -> AppResult<HttpResponse> {
-    let invitation = match svc::invitation(&state, &token).await {
+    let invitation = match svc::invitation(&state.core, &token).await {
         Ok(i) => i,
         Err(PartnerError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
         Err(e) => return Err(e.into()),
@@ -407,7 +407,7 @@ async fn accept_invitation(
             errors,
         });
     };
-    match svc::accept_invitation(&state, &token, name, &pw).await {
+    match svc::accept_invitation(&state.core, &token, name, &pw).await {
         Ok(_) => Ok(redirect_with(
             &session,
             "/login",

@@ -56,7 +56,7 @@ async fn form_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    match signup::link_email(&state, SignupKind::Partner, &token).await {
+    match signup::link_email(&state.core, SignupKind::Partner, &token).await {
         Ok(email) => render(&FormPage {
             ctx: Ctx::new(&req, None),
             token: token.into_inner(),
@@ -77,7 +77,7 @@ async fn form_submit(
     token: web::Path<String>,
     form: CsrfForm<RegisterParams>,
 ) -> AppResult<HttpResponse> {
-    let email = match signup::link_email(&state, SignupKind::Partner, &token).await {
+    let email = match signup::link_email(&state.core, SignupKind::Partner, &token).await {
         Ok(email) => email,
         Err(SignupError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
         Err(e) => return Err(e.into()),
@@ -117,7 +117,7 @@ async fn form_submit(
         phone,
         password,
     };
-    match svc::complete_signup(&state, &token, details).await {
+    match svc::complete_signup(&state.core, &token, details).await {
         Ok(partner) => Ok(redirect_with(
             &session,
             "/login",

@@ -80,7 +80,7 @@ async fn email_submit(
     let Some(email) = errors.check("email", Email::parse(&form.0.email)) else {
         return render_invalid(&EmailPage::new(&req, kind, form.0.email, errors));
     };
-    signup::request(&state, kind, &email).await?;
+    signup::request(&state.core, kind, &email).await?;
     render(&EmailPage {
         sent: true,
         ..EmailPage::new(&req, kind, email.to_string(), errors)

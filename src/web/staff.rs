@@ -76,7 +76,7 @@ async fn partners(
     let desc = p.dir == "desc";
     let page = p.page.unwrap_or(1).max(1);
     let list = svc::list_partners(
-        &state,
+        &state.core,
         &PartnerQuery {
             q: p.q.clone(),
             status: p.status.clone(),
@@ -153,7 +153,7 @@ async fn set_active(
     active: bool,
 ) -> AppResult<HttpResponse> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let partner = match svc::set_partner_active(&state, &staff.0.user, id, active).await {
+    let partner = match svc::set_partner_active(&state.core, &staff.0.user, id, active).await {
         Ok(p) => p,
         Err(svc::StaffError::NotFound) => return Err(AppError::NotFound),
         Err(e) => return Err(AppError::Unexpected(e.into())),

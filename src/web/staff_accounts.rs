@@ -154,7 +154,7 @@ async fn list(
     // Clamped: the service multiplies the page by its size.
     let page = p.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (models, total) = svc::list(
-        &state,
+        &state.core,
         &AccountQuery {
             q: p.q.clone(),
             billing: billing.clone(),
@@ -324,7 +324,6 @@ async fn create(
         return invalid(p, errors);
     };
     let actor = Actor::user(&staff.0.user);
-    let txn = state.db.begin().await?;
     let new = NewAccount {
         company_name: u.company_name,
         primary_email: email,
@@ -336,7 +335,7 @@ async fn create(
         in_poc: u.in_poc,
         active: u.active,
     };
-    let account = match svc::create(&txn, new, "staff", &actor).await {
+    let account = match svc::create_alone(&state.core, new, "staff", &actor).await {
         Ok(a) => a,
         Err(AccountError::EmailTaken) => {
             errors.add(
@@ -347,7 +346,6 @@ async fn create(
         }
         Err(e) => return Err(into_app(e)),
     };
-    txn.commit().await?;
     Ok(redirect_with(
         &session,
         &account_path(account.id),
@@ -501,7 +499,7 @@ async fn account_page(
     forms: Forms,
     errors: FieldErrors,
 ) -> AppResult<AccountPage> {
-    let conn = &state.db.read;
+    let conn = &state.core.db.read;
     let a = svc::find(conn, id).await?.ok_or(AppError::NotFound)?;
     let services = svc::services(conn, id).await?;
     let discounts = svc::discounts(conn, id).await?;
@@ -636,7 +634,7 @@ async fn update(
         };
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
-    let account = svc::update(&state, &Actor::user(&staff.0.user), id, u)
+    let account = svc::update(&state.core, &Actor::user(&staff.0.user), id, u)
         .await
         .map_err(into_app)?;
     Ok(redirect_with(
@@ -665,7 +663,7 @@ async fn add_service(
         };
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
-    svc::add_service(&state, &Actor::user(&staff.0.user), id, name)
+    svc::add_service(&state.core, &Actor::user(&staff.0.user), id, name)
         .await
         .map_err(into_app)?;
     Ok(redirect_with(
@@ -712,7 +710,7 @@ async fn add_discount(
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
     svc::add_discount(
-        &state,
+        &state.core,
         &Actor::user(&staff.0.user),
         id,
         description,
@@ -770,7 +768,7 @@ async fn add_credit(
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
     svc::add_credit(
-        &state,
+        &state.core,
         &Actor::user(&staff.0.user),
         id,
         kind,
@@ -802,7 +800,7 @@ async fn end_item(
     let (id, item) = path.into_inner();
     let (id, item) = (parse_id(&id)?, parse_id(&item)?);
     // Name the item in the message; the service only answers whether it ended one.
-    let conn = &state.db.read;
+    let conn = &state.core.db.read;
     let name = match svc::services(conn, id)
         .await?
         .into_iter()
@@ -816,7 +814,7 @@ async fn end_item(
             .map(|d| format!("Discount {}", d.description))
             .ok_or(AppError::NotFound)?,
     };
-    svc::end_item(&state, &Actor::user(&staff.0.user), id, item)
+    svc::end_item(&state.core, &Actor::user(&staff.0.user), id, item)
         .await
         .map_err(into_app)?;
     Ok(redirect_with(
@@ -912,7 +910,8 @@ async fn import(
         );
         return render_invalid(&page);
     }
-    let rows = match svc::import_csv(&state, &Actor::user(&staff.0.user), csv.as_bytes()).await {
+    let rows = match svc::import_csv(&state.core, &Actor::user(&staff.0.user), csv.as_bytes()).await
+    {
         Ok(rows) => rows,
         Err(e) => {
             // Database failures are ours; anything else is about the pasted text.

@@ -108,7 +108,7 @@ async fn queue(
 ) -> AppResult<HttpResponse> {
     let q = params.into_inner().q;
     let now = Utc::now();
-    let rows: Vec<QueueRow> = regs::approval_queue(&state.db.read, &q)
+    let rows: Vec<QueueRow> = regs::approval_queue(&state.core.db.read, &q)
         .await?
         .into_iter()
         .map(|(r, partner, customer)| QueueRow {
@@ -211,7 +211,7 @@ struct Outcome {
 }
 
 async fn load(state: &AppState, id: Uuid) -> AppResult<Review> {
-    approvals::review(&state.db.read, id)
+    approvals::review(&state.core.db.read, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -228,7 +228,7 @@ async fn approval_page(
         partner,
         account,
     } = review;
-    let conn = &state.db.read;
+    let conn = &state.core.db.read;
     let refused_rules: Vec<RuleRow> = outcome
         .verdicts
         .as_deref()
@@ -343,7 +343,7 @@ async fn approve(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let review = load(&state, id).await?;
-    match regs::approve(&state, &Actor::user(&staff.0.user), id).await {
+    match regs::approve(&state.core, &Actor::user(&staff.0.user), id).await {
         Ok(_) => Ok(redirect_with(
             &session,
             "/staff/approvals",
@@ -405,7 +405,7 @@ async fn reject(
             return render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?);
         }
     };
-    match regs::reject(&state, &Actor::user(&staff.0.user), id, &reason).await {
+    match regs::reject(&state.core, &Actor::user(&staff.0.user), id, &reason).await {
         Ok(_) => Ok(redirect_with(
             &session,
             "/staff/approvals",
@@ -445,7 +445,7 @@ async fn end(
         }
     };
     match regs::end(
-        &state,
+        &state.core,
         &Actor::user(&staff.0.user),
         Ender::Staff,
         id,

@@ -145,7 +145,7 @@ async fn audit(
     }
     let page = p.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let mut events = audit_log::list(
-        &state.db.read,
+        &state.core.db.read,
         &AuditQuery {
             partner,
             account,

@@ -24,7 +24,7 @@ pub struct Api {
 pub async fn app_for(app: &TestApp, email: &str, scopes: &[&str]) -> Api {
     let org = app.partner(email, &format!("{email} Co")).await;
     let (a, secret) = api_apps::create(
-        &app.state,
+        &app.core,
         &Actor::system("test"),
         org.parse().unwrap(),
         PlainName::parse("CRM sync", "n").unwrap(),
@@ -216,7 +216,7 @@ async fn every_onboarding_status_from_1_to_7_comes_from_a_real_call() {
     account(&app, "clean@x.example", "Clean Ltd").await;
     let rich = account(&app, "rich@x.example", "Rich Ltd").await;
     partner_portal::services::accounts::add_credit(
-        &app.state,
+        &app.core,
         &Actor::system("t"),
         rich,
         "topup",
@@ -395,7 +395,6 @@ async fn bad_bodies_get_a_problem_naming_the_field_and_write_nothing() {
 
 #[tokio::test]
 async fn missing_expired_revoked_and_rotated_credentials_get_401() {
-    use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
     let api = app_for(&app, "p@example.com", &[SCOPE_READWRITE]).await;
     let path = "/partner/external/v3/general/customers";
@@ -417,12 +416,10 @@ async fn missing_expired_revoked_and_rotated_credentials_get_401() {
 
     let token = api.token().await;
     assert_eq!(api.get(&token, path).await.0, StatusCode::OK);
-    app.state
-        .db
-        .write
-        .execute_unprepared("UPDATE api_tokens SET expires_at = created_at")
-        .await
-        .unwrap();
+    // A token lives an hour.
+    app.clock.advance(chrono::Duration::minutes(59));
+    assert_eq!(api.get(&token, path).await.0, StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(2));
     assert_eq!(
         api.get(&token, path).await.0,
         StatusCode::UNAUTHORIZED,
@@ -565,7 +562,7 @@ async fn an_idempotency_key_replays_refuses_another_body_and_reports_in_progress
 
     // A request still running under a key.
     let app_id = partner_portal::entities::api_apps::Entity::find()
-        .one(&app.state.db.read)
+        .one(&app.core.db.read)
         .await
         .unwrap()
         .unwrap()
@@ -576,7 +573,7 @@ async fn an_idempotency_key_replays_refuses_another_body_and_reports_in_progress
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(&body))
     };
-    partner_portal::services::idempotency::begin(&app.state.db.write, app_id, "key-2", &hash)
+    partner_portal::services::idempotency::begin(&app.core, app_id, "key-2", &hash)
         .await
         .unwrap();
     let res = api

@@ -339,9 +339,10 @@ async fn existing_account(app: &TestApp, company: &str, email: &str) {
             audit::Actor,
         },
     };
-    let txn = app.state.db.begin().await.unwrap();
+    let txn = app.core.db.begin().await.unwrap();
     accounts::create(
         &txn,
+        app.core.now(),
         NewAccount {
             company_name: PlainName::parse(company, "company name").unwrap(),
             primary_email: Email::parse(email).unwrap(),

@@ -158,7 +158,7 @@ async fn an_admin_cannot_touch_another_partners_users() {
     app.partner("a@example.com", "A Ltd").await;
     app.partner("b@example.com", "B Ltd").await;
     let b_user =
-        partner_portal::services::auth::find_user_by_email(&app.state.db.read, "b@example.com")
+        partner_portal::services::auth::find_user_by_email(&app.core.db.read, "b@example.com")
             .await
             .unwrap()
             .unwrap();

@@ -12,7 +12,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn a_failing_write_among_concurrent_ones_is_refused_alone_and_whole() {
     let app = spawn_app().await;
-    let db = &app.state.db;
+    let db = &app.core.db;
     let row = |name: String| {
         job_runs::Entity::insert(job_runs::ActiveModel {
             name: Set(name),

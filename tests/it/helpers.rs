@@ -16,8 +16,8 @@ use mailin_embedded::{response, Handler, Response, Server};
 use partner_portal::{
     config::Config,
     domain::{Email, NewPassword, PlainName},
-    services,
-    startup::{AppState, Application},
+    services::{self, Clock, Core},
+    startup::Application,
 };
 use reqwest::{redirect::Policy, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
@@ -197,8 +197,10 @@ pub struct TestApp {
     pub base: String,
     pub smtp: SmtpServer,
     pub config: Config,
-    /// A second connection to the same database, for arranging and asserting.
-    pub state: AppState,
+    /// The running server's services, for arranging and asserting.
+    pub core: Arc<Core>,
+    /// The clock the server's services read: `advance` moves time for expiry tests.
+    pub clock: Clock,
     handle: ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     _dir: Arc<TempDir>,
@@ -260,17 +262,19 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         vars.insert("PUBLIC_URL".into(), format!("http://127.0.0.1:{port}"));
     }
     let config = Config::from_vars(|k| vars.get(k).cloned()).unwrap();
-    let app = Application::build(config.clone())
+    let clock = Clock::adjustable();
+    let app = Application::build_with_clock(config.clone(), clock.clone())
         .await
         .expect("app builds");
     let handle = app.handle();
+    let core = app.core();
     let server = tokio::spawn(app.run_until_stopped());
-    let state = AppState::new(config.clone()).await.unwrap();
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         smtp,
         config,
-        state,
+        core,
+        clock,
         handle,
         server,
         _dir: dir,
@@ -296,7 +300,7 @@ impl TestApp {
     /// A staff user made through the same service as `create-staff`.
     pub async fn staff(&self, email: &str) {
         services::staff::create_staff(
-            &self.state,
+            &self.core,
             &Email::parse(email).unwrap(),
             PlainName::parse("Stella Staff", "name").unwrap(),
             &NewPassword::parse(PASSWORD, None).unwrap(),
@@ -336,7 +340,7 @@ impl TestApp {
             )
             .await;
         res.expect_redirect("/login");
-        let p = services::auth::find_user_by_email(&self.state.db.read, email)
+        let p = services::auth::find_user_by_email(&self.core.db.read, email)
             .await
             .unwrap()
             .unwrap();
@@ -344,9 +348,9 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        let backend = self.state.db.backend();
+        let backend = self.core.db.backend();
         let row = self
-            .state
+            .core
             .db
             .read
             .query_one_raw(sea_orm::Statement::from_string(

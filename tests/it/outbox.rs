@@ -41,13 +41,13 @@ async fn a_queued_email_survives_a_restart_before_it_is_sent() {
     })
     .await;
     use sea_orm::ConnectionTrait;
-    app.state
+    app.core
         .db
         .write
         .execute_unprepared("UPDATE outbox SET next_attempt_at = created_at")
         .await
         .unwrap();
-    app.state.wake_mailer();
+    app.core.wake_mailer();
     let mail = app
         .smtp
         .wait_for("restart@example.com", "Finish your partner registration")
@@ -90,7 +90,7 @@ async fn two_instances_on_one_database_send_each_message_exactly_once() {
     .await;
     for i in 0..40 {
         outbox::enqueue(
-            &a.state.db.write,
+            &a.core.db.write,
             EmailMessage {
                 to: format!("n{i}@example.com"),
                 subject: format!("Message {i}"),
@@ -101,8 +101,8 @@ async fn two_instances_on_one_database_send_each_message_exactly_once() {
         .await
         .unwrap();
     }
-    a.state.wake_mailer();
-    b.state.wake_mailer();
+    a.core.wake_mailer();
+    b.core.wake_mailer();
     for _ in 0..300 {
         if a.smtp.all().len() >= 40 {
             break;

@@ -18,9 +18,10 @@ use crate::helpers::*;
 
 /// An account as staff would create it, adjusted by `f`.
 pub async fn account(app: &TestApp, email: &str, company: &str) -> uuid::Uuid {
-    let txn = app.state.db.begin().await.unwrap();
+    let txn = app.core.db.begin().await.unwrap();
     let a = accounts::create(
         &txn,
+        app.core.now(),
         NewAccount {
             company_name: PlainName::parse(company, "company").unwrap(),
             primary_email: Email::parse(email).unwrap(),
@@ -44,8 +45,9 @@ pub async fn account(app: &TestApp, email: &str, company: &str) -> uuid::Uuid {
 /// A partner made through the sign-up service without going through email (for volume).
 pub async fn quick_partner(app: &TestApp, email: &str, company: &str) -> partners::Model {
     let token = tokens::issue(
-        &app.state.db.write,
+        &app.core.db.write,
         NewToken {
+            at: app.core.now(),
             purpose: Purpose::PartnerSignup,
             email,
             user_id: None,
@@ -58,7 +60,7 @@ pub async fn quick_partner(app: &TestApp, email: &str, company: &str) -> partner
     .await
     .unwrap();
     partner_svc::complete_signup(
-        &app.state,
+        &app.core,
         &token,
         SignupDetails {
             company_name: PlainName::parse(company, "c").unwrap(),
@@ -86,7 +88,7 @@ fn link_fields<'a>(email: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
 
 async fn status_of(app: &TestApp, id: &str) -> String {
     registrations::Entity::find_by_id(uuid::Uuid::parse_str(id).unwrap())
-        .one(&app.state.db.read)
+        .one(&app.core.db.read)
         .await
         .unwrap()
         .unwrap()
@@ -191,7 +193,7 @@ async fn every_eligibility_rule_is_refused_by_name() {
     let actor = Actor::system("test");
     let balance = account(&app, "balance@x.example", "Balance Ltd").await;
     accounts::add_credit(
-        &app.state,
+        &app.core,
         &actor,
         balance,
         "topup",
@@ -203,7 +205,7 @@ async fn every_eligibility_rule_is_refused_by_name() {
     .unwrap();
     let services = account(&app, "services@x.example", "Services Ltd").await;
     accounts::add_service(
-        &app.state,
+        &app.core,
         &actor,
         services,
         PlainName::parse("Compute", "s").unwrap(),
@@ -212,7 +214,7 @@ async fn every_eligibility_rule_is_refused_by_name() {
     .unwrap();
     let discount = account(&app, "discount@x.example", "Discount Ltd").await;
     accounts::add_discount(
-        &app.state,
+        &app.core,
         &actor,
         discount,
         PlainName::parse("Launch offer", "d").unwrap(),
@@ -228,13 +230,13 @@ async fn every_eligibility_rule_is_refused_by_name() {
         a::Entity::update_many()
             .col_expr(a::Column::InPoc, Expr::value(true))
             .filter(a::Column::Id.eq(poc))
-            .exec(&app.state.db.write)
+            .exec(&app.core.db.write)
             .await
             .unwrap();
         a::Entity::update_many()
             .col_expr(a::Column::BillingMode, Expr::value("postpaid"))
             .filter(a::Column::Id.eq(postpaid))
-            .exec(&app.state.db.write)
+            .exec(&app.core.db.write)
             .await
             .unwrap();
     }
@@ -303,7 +305,7 @@ async fn every_eligibility_rule_is_refused_by_name() {
     // Only the two successful adds exist.
     assert_eq!(
         registrations::Entity::find()
-            .count(&app.state.db.read)
+            .count(&app.core.db.read)
             .await
             .unwrap(),
         2
@@ -335,7 +337,7 @@ async fn approval_rechecks_the_rules_and_refuses_one_broken_after_confirmation()
 
     // After confirmation the account starts using a service.
     accounts::add_service(
-        &app.state,
+        &app.core,
         &Actor::system("test"),
         acct,
         PlainName::parse("Storage", "s").unwrap(),
@@ -375,7 +377,7 @@ async fn fifty_partners_adding_one_account_at_once_make_exactly_one_registration
     }
     let email = Email::parse("wanted@x.example").unwrap();
     let attempts = partners.iter().map(|p| {
-        let state = &app.state;
+        let state = &app.core;
         let email = &email;
         async move {
             regs::add_existing(
@@ -404,7 +406,7 @@ async fn fifty_partners_adding_one_account_at_once_make_exactly_one_registration
     }
     assert_eq!(
         registrations::Entity::find()
-            .count(&app.state.db.read)
+            .count(&app.core.db.read)
             .await
             .unwrap(),
         1
@@ -493,12 +495,7 @@ async fn confirmation_links_that_must_not_work_do_not() {
 
 #[tokio::test]
 async fn an_unanswered_request_expires_by_itself_and_the_partner_is_told() {
-    let app = spawn_app_with(
-        Options::default()
-            .var("CONFIRM_LINK_MINUTES", 0)
-            .var("JOBS_EVERY_MS", 100),
-    )
-    .await;
+    let app = spawn_app_with(Options::default().var("JOBS_EVERY_MS", 100)).await;
     app.partner("p@example.com", "Reseller Co").await;
     account(&app, "slow@x.example", "Slow Ltd").await;
     let partner = app.client();
@@ -512,11 +509,18 @@ async fn an_unanswered_request_expires_by_itself_and_the_partner_is_told() {
             )
             .await,
     );
+    let path = confirm_path(&app, "slow@x.example").await;
+    app.client().get(&path).await.expect_status(StatusCode::OK);
+    // A week is the default; a minute short of it the request still waits.
+    app.clock
+        .advance(chrono::Duration::days(7) - chrono::Duration::minutes(1));
+    app.client().get(&path).await.expect_status(StatusCode::OK);
+    assert_eq!(status_of(&app, &id).await, "pending_customer");
+    app.clock.advance(chrono::Duration::minutes(2));
     app.smtp
         .wait_for("p@example.com", "Your request to Slow Ltd expired")
         .await;
     assert_eq!(status_of(&app, &id).await, "expired");
-    let path = confirm_path(&app, "slow@x.example").await;
     app.client()
         .get(&path)
         .await

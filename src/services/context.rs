@@ -1,0 +1,102 @@
+//! What services need from the outside world, and nothing of the web's: the database, the
+//! clock, the link settings for emails, the password hasher and the outbox worker's wake-up.
+//! Built once in `startup` and held by the application state.
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{DatabaseTransaction, DbErr, Statement};
+use tokio::sync::Notify;
+
+use super::clock::Clock;
+use crate::{auth::password::Hasher, config::Config, db::Db};
+
+pub struct Core {
+    pub db: Db,
+    pub clock: Clock,
+    pub links: Links,
+    pub hasher: Hasher,
+    pub rules: Rules,
+    /// Wakes this instance's outbox worker when a message was queued.
+    mail_wake: Arc<Notify>,
+}
+
+/// Where emailed links point and how long they live.
+#[derive(Clone, Debug)]
+pub struct Links {
+    pub public_url: String,
+    pub signup_ttl: Duration,
+    pub reset_ttl: Duration,
+    pub invite_ttl: Duration,
+    /// How long a customer has to answer a registration request.
+    pub confirm_ttl: Duration,
+}
+
+impl Links {
+    /// The absolute URL of a portal path, for emails.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.public_url, path)
+    }
+}
+
+/// Limits the services enforce.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// Failed sign-ins per account / per IP within `throttle_window` before sign-in is refused.
+    pub throttle_account_limit: i32,
+    pub throttle_ip_limit: i32,
+    pub throttle_window: Duration,
+    /// How often staff may get the "waiting for approval" digest.
+    pub digest_every: Duration,
+}
+
+impl Core {
+    pub fn new(config: &Config, db: Db, clock: Clock) -> Self {
+        Self {
+            db,
+            clock,
+            hasher: Hasher::new(config.hash_concurrency, config.hash_wait),
+            links: Links {
+                public_url: config.public_url.clone(),
+                signup_ttl: config.signup_link_ttl,
+                reset_ttl: config.reset_link_ttl,
+                invite_ttl: config.invite_link_ttl,
+                confirm_ttl: config.confirm_link_ttl,
+            },
+            rules: Rules {
+                throttle_account_limit: config.throttle_account_limit,
+                throttle_ip_limit: config.throttle_ip_limit,
+                throttle_window: config.throttle_window,
+                digest_every: config.digest_every,
+            },
+            mail_wake: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// What the outbox worker waits on.
+    pub fn mail_wake(&self) -> Arc<Notify> {
+        self.mail_wake.clone()
+    }
+
+    /// Tells this instance's outbox worker that a message is waiting.
+    pub fn wake_mailer(&self) {
+        self.mail_wake.notify_one();
+    }
+
+    /// Commits an action's transaction, then wakes the outbox worker for the emails it queued.
+    pub async fn commit(&self, txn: DatabaseTransaction) -> Result<(), DbErr> {
+        txn.commit().await?;
+        self.wake_mailer();
+        Ok(())
+    }
+
+    /// [`Db::commit_all`], then wakes the outbox worker.
+    pub async fn commit_all(&self, statements: Vec<Statement>) -> Result<(), DbErr> {
+        self.db.commit_all(statements).await?;
+        self.wake_mailer();
+        Ok(())
+    }
+}
