@@ -77,6 +77,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     config.mail_dir().display(),
                     config.public_url
                 );
+            } else if config.smtp_url.is_none() {
+                tracing::warn!(
+                    "no SMTP_URL: emails are written to {} (not served: /dev/mail is only for \
+                     a loopback, non-https development server)",
+                    config.mail_dir().display()
+                );
             }
             app.run_until_stopped().await?;
         }

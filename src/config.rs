@@ -11,6 +11,9 @@ pub struct Config {
     /// 64+ bytes used to sign and encrypt the session cookie.
     pub session_secret: Vec<u8>,
     pub smtp_url: Option<String>,
+    /// `MAIL_FILES=1`: emails go to files in `data/mail/` on purpose even where the portal
+    /// is public (https); `/dev/mail` is still not served there.
+    pub mail_files: bool,
     pub mail_from: String,
     pub data_dir: PathBuf,
     /// Base delay of the outbox retry backoff (doubles per attempt).
@@ -86,6 +89,7 @@ impl Config {
             public_url,
             session_secret,
             smtp_url: env("SMTP_URL"),
+            mail_files: env("MAIL_FILES").is_some_and(|v| v == "1" || v == "true"),
             mail_from: env("MAIL_FROM")
                 .unwrap_or_else(|| "Partner Portal <no-reply@partner-portal.local>".into()),
             mail_retry_base: Duration::from_millis(env_num(&env, "MAIL_RETRY_BASE_MS", 2000)?),
@@ -123,9 +127,35 @@ impl Config {
         self.data_dir.join("mail")
     }
 
-    /// Emails go to files (and `/dev/mail` is served) when no SMTP server is configured.
+    /// `/dev/mail` is served only in development: emails go to files (no SMTP server), the
+    /// server listens on a loopback address only, and the public URL is not https. Anywhere
+    /// else it would publish every password-reset and confirmation link.
     pub fn dev_mail(&self) -> bool {
-        self.smtp_url.is_none()
+        self.smtp_url.is_none() && self.binds_loopback_only() && !self.secure_cookies()
+    }
+
+    /// The bind address is 127.0.0.0/8, ::1 or `localhost`.
+    pub fn binds_loopback_only(&self) -> bool {
+        match self.bind.parse::<std::net::SocketAddr>() {
+            Ok(addr) => addr.ip().is_loopback(),
+            Err(_) => self
+                .bind
+                .rsplit_once(':')
+                .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost")),
+        }
+    }
+
+    /// A public (https) portal must send real email: without `SMTP_URL` it would keep every
+    /// link in files nobody reads. `MAIL_FILES=1` asks for the files on purpose.
+    pub fn check_mail(&self) -> anyhow::Result<()> {
+        if self.secure_cookies() && self.smtp_url.is_none() && !self.mail_files {
+            anyhow::bail!(
+                "PUBLIC_URL is https but SMTP_URL is unset, so emails would only be written to \
+                 files in {}. Set SMTP_URL, or MAIL_FILES=1 to keep the files on purpose.",
+                self.mail_dir().display()
+            );
+        }
+        Ok(())
     }
 
     pub fn secure_cookies(&self) -> bool {

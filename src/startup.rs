@@ -88,6 +88,7 @@ impl Application {
 
     /// The application with the clock its services read (tests pass an adjustable one).
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        config.check_mail()?;
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::with_clock(config, clock).await?);

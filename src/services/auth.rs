@@ -129,8 +129,7 @@ pub async fn request_password_reset(core: &Core, email: &Email) -> anyhow::Resul
             outbox::enqueue(&txn, msg).await?;
         }
     }
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(())
 }
 
@@ -186,8 +185,7 @@ pub async fn reset_password(
     )
     .await
     .map_err(anyhow::Error::from)?;
-    txn.commit().await.map_err(anyhow::Error::from)?;
-    core.wake_mailer();
+    core.commit(txn).await.map_err(anyhow::Error::from)?;
     Ok(user)
 }
 
@@ -230,8 +228,7 @@ pub async fn change_password(
     )
     .await
     .map_err(anyhow::Error::from)?;
-    txn.commit().await.map_err(anyhow::Error::from)?;
-    core.wake_mailer();
+    core.commit(txn).await.map_err(anyhow::Error::from)?;
     Ok(())
 }
 

@@ -112,8 +112,7 @@ pub async fn complete_signup(
     }
     .render(&user.email)?;
     outbox::enqueue(&txn, msg).await?;
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(partner)
 }
 
@@ -207,8 +206,7 @@ pub async fn invite(
         &format!("{} as {}", email, role.as_str()),
     )
     .await?;
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(())
 }
 

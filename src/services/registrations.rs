@@ -423,16 +423,12 @@ pub async fn link_existing(
     )?;
     // The rows in one transaction of their own (a group commit on SQLite).
     let inserted = core
-        .db
         .commit_all(rows)
         .await
         .map(|()| reg)
         .map_err(refused_as_conflict);
     match inserted {
-        Ok(reg) => {
-            core.wake_mailer();
-            Ok(reg)
-        }
+        Ok(reg) => Ok(reg),
         // Only the unique index makes the insert answer `Ineligible`.
         Err(RegError::Ineligible(_)) => Err(lost_race(core, partner, &account).await),
         Err(e) => Err(e),
@@ -517,8 +513,7 @@ pub async fn add_new(
     crate::db::execute_all(&txn, rows)
         .await
         .map_err(refused_as_conflict)?;
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok((reg, account))
 }
 
@@ -782,8 +777,7 @@ pub async fn answer(
         .await?;
         reg
     };
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(reg)
 }
 
@@ -807,8 +801,7 @@ pub async fn resend(
         .await?;
     let (partner, account) = names(&txn, &reg).await?;
     send_confirmation(&txn, core, &partner, &account, &reg).await?;
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(reg)
 }
 
@@ -887,8 +880,7 @@ pub async fn end(
     if matches!(event, Event::CustomerEnds) {
         notify_staff(&txn, core, &headline, &body).await?;
     }
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(reg)
 }
 
@@ -957,8 +949,7 @@ pub async fn approve(
         ),
     )
     .await?;
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(reg)
 }
 
@@ -993,8 +984,7 @@ pub async fn reject(
         ),
     )
     .await?;
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(reg)
 }
 
@@ -1024,15 +1014,12 @@ pub async fn expire_due(core: &Core) -> Result<usize, RegError> {
                 kill_links(&txn, reg.id, core.now()).await?;
                 let (partner, account) = names(&txn, &reg).await?;
                 notify_partner(&txn, core, &reg, format!("Your request to {} expired", account.company_name), format!("{} did not answer the request of {} in time. You can register the account again.", account.company_name, partner.company_name)).await?;
-                txn.commit().await?;
+                core.commit(txn).await?;
                 n += 1;
             }
             Err(RegError::NotAllowed(_)) => {}
             Err(e) => return Err(e),
         }
-    }
-    if n > 0 {
-        core.wake_mailer();
     }
     Ok(n)
 }
@@ -1367,7 +1354,6 @@ pub async fn staff_digest(core: &Core, every: chrono::Duration) -> Result<bool, 
         .render(&s.email)?;
         outbox::enqueue(&txn, msg).await?;
     }
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(true)
 }

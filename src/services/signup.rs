@@ -107,8 +107,7 @@ pub async fn request(core: &Core, kind: SignupKind, email: &Email) -> Result<(),
         }
     };
     outbox::enqueue(&txn, msg).await?;
-    txn.commit().await?;
-    core.wake_mailer();
+    core.commit(txn).await?;
     Ok(())
 }
 

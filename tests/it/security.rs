@@ -1,5 +1,6 @@
 //! Each security rule, attacked: session fixation, cookie replay after sign-out, CSRF,
 //! throttling, reset links, role separation, suspended partners, account enumeration.
+use partner_portal::{config::Config, startup::Application};
 use reqwest::StatusCode;
 
 use crate::helpers::*;
@@ -661,6 +662,73 @@ async fn without_smtp_emails_are_files_listed_at_dev_mail_with_clickable_links()
         .await
         .expect_status(StatusCode::OK)
         .expect_text("files@example.com");
+}
+
+#[tokio::test]
+async fn a_public_https_portal_without_smtp_refuses_to_start_unless_files_are_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir).await;
+    let vars = |files: &'static str| {
+        let (dir, db) = (dir.path().display().to_string(), db.clone());
+        move |k: &str| match k {
+            "DATA_DIR" => Some(dir.clone()),
+            "DATABASE_URL" => Some(db.clone()),
+            "BIND" => Some("127.0.0.1:0".into()),
+            "PUBLIC_URL" => Some("https://portal.example.com".into()),
+            "MAIL_FILES" => Some(files.into()),
+            _ => None,
+        }
+    };
+    let config = Config::from_vars(vars("")).unwrap();
+    let refused = Application::build(config).await.err().expect("refused");
+    assert!(refused.to_string().contains("SMTP_URL"), "{refused}");
+
+    let config = Config::from_vars(vars("1")).unwrap();
+    assert!(!config.dev_mail());
+    Application::build(config)
+        .await
+        .expect("starts with MAIL_FILES=1");
+}
+
+#[tokio::test]
+async fn the_file_mailbox_is_not_served_on_a_public_portal_even_to_a_new_visitor() {
+    // What a new user of a public portal would try: the server writes emails to files
+    // (asked for on purpose) but never serves them.
+    let app = spawn_app_with(
+        Options::default()
+            .var("SMTP_URL", "")
+            .var("MAIL_FILES", "1")
+            .var("PUBLIC_URL", "https://portal.example.com"),
+    )
+    .await;
+    let c = app.client();
+    for path in [
+        "/dev/mail",
+        "/dev/mail/00000000-0000-0000-0000-000000000000",
+    ] {
+        c.get(path).await.expect_status(StatusCode::NOT_FOUND);
+    }
+}
+
+#[test]
+fn the_file_mailbox_is_for_loopback_development_servers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |bind: &'static str, public: &'static str| {
+        let dir = dir.path().display().to_string();
+        Config::from_vars(move |k| match k {
+            "DATA_DIR" => Some(dir.clone()),
+            "BIND" => Some(bind.into()),
+            "PUBLIC_URL" => Some(public.into()),
+            _ => None,
+        })
+        .unwrap()
+    };
+    assert!(config("127.0.0.1:8080", "").dev_mail());
+    assert!(config("[::1]:8080", "").dev_mail());
+    assert!(config("localhost:8080", "").dev_mail());
+    assert!(!config("0.0.0.0:8080", "").dev_mail());
+    assert!(!config("192.0.2.10:8080", "").dev_mail());
+    assert!(!config("127.0.0.1:8080", "https://portal.example.com").dev_mail());
 }
 
 #[tokio::test]
