@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 use crate::{
     config::Config,
     domain::{Email, NewPassword, PlainName},
-    services,
-    startup::{AppState, Application},
+    services::{self, Clock, Core},
+    startup::Application,
 };
 
 #[derive(Parser)]
@@ -87,7 +87,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            AppState::new(config).await?;
+            Core::open(&config, Clock::system()).await?;
             println!("Migrations applied.");
         }
         Command::CreateStaff { email, name } => {
@@ -100,13 +100,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = line.trim_end_matches(['\r', '\n']);
             let password = NewPassword::parse(password, Some(email.as_str()))
                 .map_err(|e| anyhow::anyhow!("password refused: {e}"))?;
-            let state = AppState::new(config).await?;
-            let user = services::staff::create_staff(&state.core, &email, name, &password).await?;
+            let core = Core::open(&config, Clock::system()).await?;
+            let user = services::staff::create_staff(&core, &email, name, &password).await?;
             println!("Staff user {} created ({}).", user.email, user.id);
         }
         Command::SeedDemo => {
-            let state = AppState::new(config).await?;
-            services::seed::seed_demo(&state.core).await?;
+            let core = Core::open(&config, Clock::system()).await?;
+            services::seed::seed_demo(&core).await?;
         }
         Command::CreateApiApp {
             partner_email,
@@ -124,15 +124,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "read" => &[SCOPE_READ],
                 _ => anyhow::bail!("--access must be readwrite or read"),
             };
-            let state = AppState::new(config).await?;
-            let user = services::auth::find_user_by_email(&state.core.db.read, &partner_email)
+            let core = Core::open(&config, Clock::system()).await?;
+            let user = services::auth::find_user_by_email(&core.db.read, &partner_email)
                 .await?
                 .filter(|u| u.partner_id.is_some())
                 .ok_or_else(|| anyhow::anyhow!("no partner user has the email {partner_email}"))?;
-            let partner_id = user.partner_id.unwrap_or_default();
+            let partner_id = user.partner_id.unwrap_or_default().into();
             let actor = services::audit::Actor::system("command line");
             let (app, secret) =
-                api_apps::create(&state.core, &actor, partner_id, name, scopes, commission).await?;
+                api_apps::create(&core, &actor, partner_id, name, scopes, commission).await?;
             println!("client_id={}", app.client_id);
             println!("client_secret={secret}");
         }
@@ -140,8 +140,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             registrations,
             free_accounts,
         } => {
-            let state = AppState::new(config).await?;
-            services::seed::seed_bench(&state.core, registrations, free_accounts).await?;
+            let core = Core::open(&config, Clock::system()).await?;
+            services::seed::seed_bench(&core, registrations, free_accounts).await?;
         }
     }
     Ok(())

@@ -7,7 +7,21 @@ use actix_web::{
 };
 use askama::Template;
 
-use crate::{auth::password::HashError, web::ctx::Ctx};
+use crate::{
+    auth::password::HashError,
+    services::{
+        accounts::{AccountError, ImportError},
+        api_apps::AppsError,
+        auth::{ChangePasswordError, ResetError, SignInError},
+        partners::PartnerError,
+        registrations::RegError,
+        signup::SignupError,
+        staff::StaffError,
+        tokens::LinkProblem,
+        Fault,
+    },
+    web::ctx::Ctx,
+};
 
 tokio::task_local! {
     /// The id of the request being handled, shown on error pages and logged with the cause.
@@ -32,16 +46,16 @@ pub enum AppError {
     Csrf,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The action does not fit the record's state (already done, not allowed now, taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A link that worked once and works no more (used or expired).
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("too many requests: {0}")]
     TooManyRequests(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl AppError {
-    pub fn unexpected(msg: &str) -> Self {
-        Self::Unexpected(anyhow::anyhow!(msg.to_string()))
-    }
 }
 
 impl From<sea_orm::DbErr> for AppError {
@@ -62,7 +76,153 @@ impl From<HashError> for AppError {
             HashError::Busy => Self::TooManyRequests(
                 "The server is busy checking passwords. Wait a moment and try again.".into(),
             ),
-            HashError::Failed(m) => Self::Unexpected(anyhow::anyhow!(m)),
+            e => Self::Unexpected(e.into()),
+        }
+    }
+}
+
+// One mapping from every service error to an answer, so the same refusal answers the same
+// status on every page: not found (or another org's record) → 404, a state that does not
+// allow the action or a taken email → 409, a dead link → 404 or 410, busy hashing → 429,
+// anything else → 500 with its cause logged. Pages that show a refusal next to a field handle
+// those variants before falling back to these.
+
+impl From<Fault> for AppError {
+    fn from(e: Fault) -> Self {
+        match e {
+            Fault::Hash(h) => h.into(),
+            e => Self::Unexpected(e.into()),
+        }
+    }
+}
+
+impl From<LinkProblem> for AppError {
+    fn from(p: LinkProblem) -> Self {
+        match p {
+            LinkProblem::Unknown => Self::NotFound,
+            LinkProblem::Used | LinkProblem::Expired => Self::Gone(p.to_string()),
+        }
+    }
+}
+
+/// "a registration that is active cannot be cancelled" → "A registration … cancelled."
+pub fn sentence(e: impl std::fmt::Display) -> String {
+    let mut m = e.to_string();
+    if let Some(first) = m.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    if !m.ends_with('.') {
+        m.push('.');
+    }
+    m
+}
+
+impl From<RegError> for AppError {
+    fn from(e: RegError) -> Self {
+        match e {
+            RegError::NotFound => Self::NotFound,
+            RegError::NotAllowed(e) => Self::Conflict(sentence(e)),
+            RegError::Ineligible(v) => Self::Conflict(
+                v.iter()
+                    .filter(|v| !v.passed)
+                    .map(|v| v.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            RegError::AccountExists => Self::Conflict(sentence(RegError::AccountExists)),
+            RegError::Link(p) => p.into(),
+            RegError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::NotFound => Self::NotFound,
+            AccountError::EmailTaken => Self::Conflict(sentence(AccountError::EmailTaken)),
+            AccountError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<ImportError> for AppError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Account(e) => e.into(),
+            e => Self::BadRequest(e.to_string()),
+        }
+    }
+}
+
+impl From<PartnerError> for AppError {
+    fn from(e: PartnerError) -> Self {
+        match e {
+            PartnerError::NotFound => Self::NotFound,
+            PartnerError::Link(p) => p.into(),
+            e @ (PartnerError::EmailTaken | PartnerError::SelfDeactivation) => {
+                Self::Conflict(sentence(e))
+            }
+            PartnerError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<SignupError> for AppError {
+    fn from(e: SignupError) -> Self {
+        match e {
+            SignupError::Link(p) => p.into(),
+            SignupError::EmailTaken => Self::Conflict(sentence(SignupError::EmailTaken)),
+            SignupError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<StaffError> for AppError {
+    fn from(e: StaffError) -> Self {
+        match e {
+            StaffError::NotFound => Self::NotFound,
+            StaffError::EmailTaken => Self::Conflict(sentence(StaffError::EmailTaken)),
+            StaffError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<AppsError> for AppError {
+    fn from(e: AppsError) -> Self {
+        match e {
+            AppsError::NotFound => Self::NotFound,
+            AppsError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<ResetError> for AppError {
+    fn from(e: ResetError) -> Self {
+        match e {
+            ResetError::Link(p) => p.into(),
+            ResetError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for AppError {
+    fn from(e: ChangePasswordError) -> Self {
+        match e {
+            ChangePasswordError::WrongCurrent => {
+                Self::BadRequest(sentence(ChangePasswordError::WrongCurrent))
+            }
+            ChangePasswordError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<SignInError> for AppError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Throttled { .. } => Self::TooManyRequests(e.to_string()),
+            SignInError::Fault(f) => f.into(),
+            e => Self::BadRequest(e.to_string()),
         }
     }
 }
@@ -105,6 +265,8 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -143,6 +305,8 @@ impl ResponseError for AppError {
                 None,
             ),
             Self::BadRequest(msg) => error_page(status, "Bad request", msg, None),
+            Self::Conflict(msg) => error_page(status, "This cannot be done now", msg, None),
+            Self::Gone(msg) => error_page(status, "This link no longer works", msg, None),
             Self::TooManyRequests(msg) => {
                 let mut res = error_page(status, "Too many requests", msg, None);
                 res.headers_mut()

@@ -16,7 +16,6 @@ use crate::{
     api::limiter::RateLimiter,
     auth::session_store::DbSessionStore,
     config::Config,
-    db::Db,
     email::{worker::Worker, Mailer},
     error::REQUEST_ID,
     services::{api_apps::Call, Clock, Core},
@@ -41,12 +40,11 @@ impl AppState {
 
     /// Connects and migrates the database; services read time from `clock`.
     pub async fn with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database_url, config.sqlite_readers).await?;
-        db.migrate().await?;
+        let core = Core::open(&config, clock).await?;
         let (tx, rx) = mpsc::channel(10_000);
         let cookie_key = Key::from(&config.session_secret);
         Ok(Self {
-            core: Arc::new(Core::new(&config, db, clock)),
+            core: Arc::new(core),
             api_limiter: RateLimiter::new(config.api_rate_per_second, config.api_rate_burst),
             config: Arc::new(config),
             api_calls: tx,

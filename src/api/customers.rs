@@ -6,7 +6,6 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::{
     body::{read_json, Fields},
@@ -14,12 +13,12 @@ use super::{
     problem::{ApiError, FieldError, Problem},
 };
 use crate::{
-    domain::{registration::Status, CommissionRate, Email},
+    domain::{registration::Status, Email},
     services::{
         api_apps::{ApiClient, SCOPE_READ, SCOPE_READWRITE},
         idempotency::{self, Begin},
         onboarding::{self, Onboard, OnboardError},
-        registrations::Listed,
+        registrations::CustomerRow,
     },
     startup::AppState,
 };
@@ -237,7 +236,7 @@ async fn onboard_inner(
                 1,
                 "The server is busy hashing passwords. Retry shortly.",
             )),
-            Err(OnboardError::Other(e)) => {
+            Err(e) => {
                 tracing::error!(request_id = %crate::error::current_request_id(), error = ?e, "onboarding failed");
                 Err(ApiError::internal())
             }
@@ -247,18 +246,11 @@ async fn onboard_inner(
     match (&key, &result) {
         // A final answer (success or a client error) is kept for replays.
         (Some(k), Ok((status, body))) => {
-            idempotency::finish(
-                &state.core.db.write,
-                client.app.id,
-                k,
-                status.as_u16(),
-                body,
-            )
-            .await?
+            idempotency::finish(&state.core, client.app.id, k, status.as_u16(), body).await?
         }
         (Some(k), Err(e)) if e.status == StatusCode::BAD_REQUEST => {
             idempotency::finish(
-                &state.core.db.write,
+                &state.core,
                 client.app.id,
                 k,
                 400,
@@ -266,7 +258,7 @@ async fn onboard_inner(
             )
             .await?
         }
-        (Some(k), Err(_)) => idempotency::abandon(&state.core.db.write, client.app.id, k).await?,
+        (Some(k), Err(_)) => idempotency::abandon(&state.core, client.app.id, k).await?,
         _ => {}
     }
     let (status, body) = result?;
@@ -320,18 +312,20 @@ pub struct ListQuery {
     status: Option<String>,
 }
 
-fn registration(r: Listed, company: String, email: String) -> Registration {
-    Registration {
-        id: r.id.to_string(),
-        customer_id: r.account_id.to_string(),
-        organization_name: company,
-        registration_account: email,
-        friendly_name: r.friendly_name,
-        status: r.status,
-        commission_rate: CommissionRate::from_bp(r.commission_bp).to_string(),
-        management_mode: r.management_mode,
-        customer_type: r.customer_type,
-        created_at: r.created_at.to_rfc3339(),
+impl From<CustomerRow> for Registration {
+    fn from(r: CustomerRow) -> Self {
+        Registration {
+            id: r.id.to_string(),
+            customer_id: r.account_id.to_string(),
+            organization_name: r.company_name,
+            registration_account: r.primary_email,
+            friendly_name: r.friendly_name,
+            status: r.status.as_str().into(),
+            commission_rate: r.commission.to_string(),
+            management_mode: r.management_mode,
+            customer_type: r.customer_type.as_str().into(),
+            created_at: r.created_at.to_rfc3339(),
+        }
     }
 }
 
@@ -381,7 +375,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::field("status", "Use one of pending_customer, pending_approval, active, declined, expired, cancelled, rejected, ended."))?),
         };
         let (rows, has_more) = onboarding::list(&state.core, client.partner.id, status, page, page_size).await.map_err(|_| ApiError::internal())?;
-        let items = rows.into_iter().map(|r| registration(r.registration, r.company_name, r.primary_email)).collect();
+        let items = rows.into_iter().map(Registration::from).collect();
         Ok(HttpResponse::Ok().json(RegistrationPage { items, page, page_size, has_more }))
     }
     .await;
@@ -415,26 +409,24 @@ pub async fn get(
     };
     let result = async {
         read_access(&client)?;
-        let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+        let id = id.parse().map_err(|_| ApiError::not_found())?;
         let (reg, account) = onboarding::get(&state.core, client.partner.id, id)
             .await
             .map_err(|_| ApiError::internal())?
             .ok_or_else(ApiError::not_found)?;
-        let listed = Listed {
+        Ok(HttpResponse::Ok().json(Registration::from(CustomerRow {
             id: reg.id,
-            account_id: reg.account_id,
+            account_id: account.id,
+            company_name: account.company_name,
+            primary_email: account.primary_email,
+            account_active: account.active,
             friendly_name: reg.friendly_name,
             customer_type: reg.customer_type,
-            commission_bp: reg.commission_bp,
+            commission: reg.commission,
             management_mode: reg.management_mode,
             status: reg.status,
             created_at: reg.created_at,
-        };
-        Ok(HttpResponse::Ok().json(registration(
-            listed,
-            account.company_name,
-            account.primary_email,
-        )))
+        })))
     }
     .await;
     finish(&state, Some(&client), &req, started, result)

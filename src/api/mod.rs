@@ -55,7 +55,7 @@ pub async fn client(req: &HttpRequest, state: &AppState) -> Result<ApiClient, Ap
                 "The access token is unknown, expired or revoked. Request a new one.",
             )
         })?;
-    if let Err(wait) = state.api_limiter.check(client.app.id) {
+    if let Err(wait) = state.api_limiter.check(client.app.id.uuid()) {
         return Err(ApiError::too_many(
             wait,
             "This app sent too many requests. Wait as Retry-After says.",

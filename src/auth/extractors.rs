@@ -1,66 +1,40 @@
 //! Extractors that admit only the right kind of signed-in user. A handler that takes
-//! `PartnerUser` never runs for anyone else; its queries are scoped by `org_id()`.
+//! `PartnerUser` never runs for anyone else; its queries are scoped by `org_id()`, and what it
+//! does is recorded under `actor()`. No handler builds an actor or checks a role by hand.
 use actix_session::{Session, SessionExt};
-use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use sea_orm::EntityTrait;
-use uuid::Uuid;
 
-use super::session;
+use super::{principal::Principal, session};
 use crate::{
-    domain::UserKind,
-    entities::{partners, users},
+    domain::{AccountId, PartnerId},
     error::AppError,
-    startup::AppState,
+    services::{
+        audit::Actor,
+        views::{Partner, User},
+    },
 };
 
-/// Whoever is signed in, with their partner org when they belong to one.
-#[derive(Clone)]
-pub struct CurrentUser {
-    pub user: users::Model,
-    pub partner: Option<partners::Model>,
-}
-
-impl CurrentUser {
-    pub fn kind(&self) -> Option<UserKind> {
-        UserKind::from_db(&self.user.kind)
+/// The request's principal, read with the session (see `session_store`), once per request.
+fn load(req: &HttpRequest, session: &Session) -> Option<Principal> {
+    if let Some(cached) = req.extensions().get::<Principal>() {
+        return Some(cached.clone());
     }
-}
-
-async fn load(req: &HttpRequest, session: &Session) -> Result<Option<CurrentUser>, AppError> {
-    if let Some(cached) = req.extensions().get::<CurrentUser>() {
-        return Ok(Some(cached.clone()));
-    }
-    let Some(uid) = session::user_id(session) else {
-        return Ok(None);
-    };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::unexpected("application state missing"))?;
-    // Usually read with the session row (`session_store`); otherwise one query.
-    let found = match session::principal(session) {
-        Some(p) => Some((p.user, p.partner)),
-        None => {
-            tracing::debug!("the session came without its principal; reading the user");
-            users::Entity::find_by_id(uid)
-                .find_also_related(partners::Entity)
-                .one(&state.core.db.read)
-                .await?
-        }
-    };
-    let Some((user, partner)) = found else {
+    session::user_id(session)?;
+    let Some(signed_in) = session::signed_in(session) else {
+        // No user behind the session any more (deleted), or its row could not be read.
         session::sign_out(session);
-        return Ok(None);
+        return None;
     };
     // A deactivated user or a suspended partner is signed out on their next request.
-    let suspended = partner.as_ref().is_some_and(|p| !p.active);
-    if !user.active || suspended {
+    let suspended = signed_in.partner.as_ref().is_some_and(|p| !p.active);
+    if !signed_in.user.active || suspended {
         session::sign_out(session);
-        return Ok(None);
+        return None;
     }
-    let current = CurrentUser { user, partner };
-    req.extensions_mut().insert(current.clone());
-    Ok(Some(current))
+    let principal = Principal::of(signed_in.user, signed_in.partner)?;
+    req.extensions_mut().insert(principal.clone());
+    Some(principal)
 }
 
 fn not_signed_in(req: &HttpRequest) -> AppError {
@@ -76,52 +50,61 @@ fn not_signed_in(req: &HttpRequest) -> AppError {
 }
 
 /// Optional: pages that look different when someone is signed in.
-pub struct MaybeUser(pub Option<CurrentUser>);
+pub struct MaybePrincipal(pub Option<Principal>);
 
-impl FromRequest for MaybeUser {
+impl FromRequest for MaybePrincipal {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { Ok(MaybeUser(load(&req, &req.get_session()).await?)) })
+        std::future::ready(Ok(MaybePrincipal(load(req, &req.get_session()))))
     }
 }
 
-impl FromRequest for CurrentUser {
+impl FromRequest for Principal {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            load(&req, &req.get_session())
-                .await?
-                .ok_or_else(|| not_signed_in(&req))
-        })
+        std::future::ready(load(req, &req.get_session()).ok_or_else(|| not_signed_in(req)))
     }
+}
+
+/// Runs `pick` on the signed-in principal: not signed in → the sign-in page, the wrong kind
+/// of user → 403.
+fn admit<T: 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    pick: fn(Principal) -> Option<T>,
+) -> LocalBoxFuture<'static, Result<T, AppError>> {
+    let principal = Principal::from_request(req, payload);
+    Box::pin(async move { pick(principal.await?).ok_or(AppError::Forbidden) })
 }
 
 /// A user of an active partner org.
 #[derive(Clone)]
 pub struct PartnerUser {
-    pub user: users::Model,
-    pub partner: partners::Model,
+    pub user: User,
+    pub partner: Partner,
 }
 
 impl PartnerUser {
-    pub fn org_id(&self) -> Uuid {
+    pub fn org_id(&self) -> PartnerId {
         self.partner.id
     }
 
     pub fn is_admin(&self) -> bool {
-        self.user.role == "admin"
+        self.user.is_admin()
     }
 
-    pub fn current(&self) -> CurrentUser {
-        CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor::user(&self.user)
+    }
+
+    pub fn principal(&self) -> Principal {
+        Principal::Partner {
             user: self.user.clone(),
-            partner: Some(self.partner.clone()),
+            partner: self.partner.clone(),
         }
     }
 }
@@ -131,16 +114,9 @@ impl FromRequest for PartnerUser {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let current = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let c = current.await?;
-            match (c.kind(), c.partner) {
-                (Some(UserKind::Partner), Some(partner)) => Ok(PartnerUser {
-                    user: c.user,
-                    partner,
-                }),
-                _ => Err(AppError::Forbidden),
-            }
+        admit(req, payload, |p| match p {
+            Principal::Partner { user, partner } => Some(PartnerUser { user, partner }),
+            _ => None,
         })
     }
 }
@@ -153,42 +129,60 @@ impl FromRequest for PartnerAdmin {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let pu = PartnerUser::from_request(req, payload);
-        Box::pin(async move {
-            let pu = pu.await?;
-            if pu.is_admin() {
-                Ok(PartnerAdmin(pu))
-            } else {
-                Err(AppError::Forbidden)
+        admit(req, payload, |p| match p {
+            Principal::Partner { user, partner } if user.is_admin() => {
+                Some(PartnerAdmin(PartnerUser { user, partner }))
             }
+            _ => None,
         })
     }
 }
 
 /// Provider staff.
-pub struct StaffUser(pub CurrentUser);
+pub struct StaffUser {
+    pub user: User,
+}
+
+impl StaffUser {
+    pub fn actor(&self) -> Actor {
+        Actor::user(&self.user)
+    }
+
+    pub fn principal(&self) -> Principal {
+        Principal::Staff(self.user.clone())
+    }
+}
 
 impl FromRequest for StaffUser {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let current = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let c = current.await?;
-            if c.kind() == Some(UserKind::Staff) {
-                Ok(StaffUser(c))
-            } else {
-                Err(AppError::Forbidden)
-            }
+        admit(req, payload, |p| match p {
+            Principal::Staff(user) => Some(StaffUser { user }),
+            _ => None,
         })
     }
 }
 
-/// A user of a customer account.
+/// A user of a customer account (or a partner user acting as one).
 pub struct CustomerUser {
-    pub user: users::Model,
-    pub account_id: Uuid,
+    pub account_id: AccountId,
+    principal: Principal,
+}
+
+impl CustomerUser {
+    pub fn user(&self) -> &User {
+        self.principal.user()
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.principal.actor()
+    }
+
+    pub fn principal(&self) -> Principal {
+        self.principal.clone()
+    }
 }
 
 impl FromRequest for CustomerUser {
@@ -196,16 +190,16 @@ impl FromRequest for CustomerUser {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let current = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let c = current.await?;
-            match (c.kind(), c.user.account_id) {
-                (Some(UserKind::Customer), Some(account_id)) => Ok(CustomerUser {
-                    user: c.user,
-                    account_id,
-                }),
-                _ => Err(AppError::Forbidden),
-            }
+        admit(req, payload, |p| match &p {
+            Principal::Customer { account, .. } => Some(CustomerUser {
+                account_id: *account,
+                principal: p,
+            }),
+            Principal::ActingAs(a) => Some(CustomerUser {
+                account_id: a.account,
+                principal: p,
+            }),
+            _ => None,
         })
     }
 }

@@ -3,9 +3,11 @@
 pub mod csrf;
 pub mod extractors;
 pub mod password;
+pub mod principal;
 pub mod session;
 pub mod session_store;
 pub mod throttle;
 pub mod tokens;
 
-pub use extractors::{CurrentUser, CustomerUser, PartnerAdmin, PartnerUser, StaffUser};
+pub use extractors::{CustomerUser, MaybePrincipal, PartnerAdmin, PartnerUser, StaffUser};
+pub use principal::Principal;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::tokens::random_token;
-use crate::entities::{partners, users};
+use crate::services::views::{Partner, User};
 
 pub const USER_ID: &str = "uid";
 /// The signed-in user and org as loaded with the session (never stored).
@@ -21,15 +21,15 @@ pub struct Flash {
 
 /// The user and partner org read together with the session row.
 #[derive(Serialize, Deserialize)]
-pub struct Principal {
-    pub user: users::Model,
-    pub partner: Option<partners::Model>,
+pub struct SignedIn {
+    pub user: User,
+    pub partner: Option<Partner>,
 }
 
-/// The principal loaded with this request's session, if it belongs to the signed-in user.
-pub fn principal(session: &Session) -> Option<Principal> {
-    let p = session.get::<Principal>(PRINCIPAL).ok().flatten()?;
-    (Some(p.user.id) == user_id(session)).then_some(p)
+/// The user loaded with this request's session, if it is the signed-in user.
+pub fn signed_in(session: &Session) -> Option<SignedIn> {
+    let p = session.get::<SignedIn>(PRINCIPAL).ok().flatten()?;
+    (Some(p.user.id.uuid()) == user_id(session)).then_some(p)
 }
 
 pub fn user_id(session: &Session) -> Option<Uuid> {

@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    session::{Principal, PRINCIPAL, USER_ID},
+    session::{SignedIn, PRINCIPAL, USER_ID},
     tokens::hash_token,
 };
 use crate::{
@@ -88,7 +88,10 @@ impl SessionStore for DbSessionStore {
             serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
         state.remove(PRINCIPAL);
         if let Some(user) = user {
-            let principal = Principal { user, partner };
+            let principal = SignedIn {
+                user: user.into(),
+                partner: partner.map(Into::into),
+            };
             let json = serde_json::to_string(&principal)
                 .map_err(|e| LoadError::Deserialization(e.into()))?;
             state.insert(PRINCIPAL.into(), json);

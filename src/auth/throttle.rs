@@ -15,9 +15,10 @@ pub fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-/// When the key may try again, if it is locked out now.
+/// When the key may try again, if it is locked out at `now`.
 pub async fn locked_until(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     key: &str,
     limit: i32,
     window: Duration,
@@ -27,16 +28,16 @@ pub async fn locked_until(
         .await?;
     Ok(row.and_then(|r| {
         let until = r.window_start + window;
-        (r.failures >= limit && until > Utc::now()).then_some(until)
+        (r.failures >= limit && until > now).then_some(until)
     }))
 }
 
 pub async fn record_failure(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     key: &str,
     window: Duration,
 ) -> Result<(), DbErr> {
-    let now = Utc::now();
     let current = login_throttle::Entity::find_by_id(key.to_string())
         .one(conn)
         .await?;

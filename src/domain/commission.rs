@@ -47,6 +47,18 @@ impl CommissionRate {
     }
 }
 
+/// A discount's percentage: parsed like a commission rate, but zero is no discount.
+pub fn parse_discount(raw: &str) -> Result<CommissionRate, Invalid> {
+    if raw.trim().is_empty() {
+        return Err(Invalid::new("Enter the discount in percent, e.g. 20."));
+    }
+    let rate = CommissionRate::parse(raw)?;
+    if rate.bp() == 0 {
+        return Err(Invalid::new("Enter a discount above 0%."));
+    }
+    Ok(rate)
+}
+
 impl std::fmt::Display for CommissionRate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (w, r) = (self.0 / 100, self.0 % 100);

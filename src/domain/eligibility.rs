@@ -1,7 +1,7 @@
 //! Whether an account may be registered to a partner: every rule of the design, each with a
 //! plain-language verdict. The same rules run when a partner adds a customer and again when
 //! staff approve. Pure: the facts are gathered by the service.
-use super::{money, registration::Status};
+use super::{account::BillingMode, money::Money, registration::Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
@@ -59,11 +59,11 @@ impl Rule {
 /// What is known about the account, relative to the partner asking.
 #[derive(Debug, Clone, Default)]
 pub struct AccountFacts {
-    pub credit_balances: Vec<(i64, String)>,
+    pub credit_balances: Vec<Money>,
     pub services: Vec<String>,
     pub discounts: Vec<String>,
     pub in_poc: bool,
-    pub billing_mode: String,
+    pub billing_mode: BillingMode,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -135,8 +135,8 @@ pub fn check(f: &Facts) -> Vec<Verdict> {
     let balances: Vec<String> = a
         .credit_balances
         .iter()
-        .filter(|(amount, _)| *amount != 0)
-        .map(|(amount, cur)| money::format(*amount, cur))
+        .filter(|m| !m.is_zero())
+        .map(Money::to_string)
         .collect();
     out.push(verdict(
         Rule::NoCreditBalance,
@@ -176,10 +176,10 @@ pub fn check(f: &Facts) -> Vec<Verdict> {
     ));
     out.push(verdict(
         Rule::Prepaid,
-        (a.billing_mode != "prepaid").then(|| {
+        (a.billing_mode != BillingMode::Prepaid).then(|| {
             format!(
                 "The account is billed {}; only prepaid accounts can be registered. Ask the provider to switch it to prepaid.",
-                a.billing_mode
+                a.billing_mode.as_str()
             )
         }),
     ));
@@ -197,7 +197,7 @@ mod tests {
     fn clean() -> Facts {
         Facts {
             account: Some(AccountFacts {
-                billing_mode: "prepaid".into(),
+                billing_mode: BillingMode::Prepaid,
                 ..Default::default()
             }),
             ..Default::default()
@@ -221,7 +221,8 @@ mod tests {
     #[test]
     fn each_rule_fails_by_name_with_a_fix() {
         let mut f = clean();
-        f.account.as_mut().unwrap().credit_balances = vec![(25_000, "USD".into())];
+        f.account.as_mut().unwrap().credit_balances =
+            vec![Money::new(25_000, crate::domain::Currency::Usd)];
         assert_eq!(failed(&f), [Rule::NoCreditBalance]);
         assert!(check(&f)
             .iter()
@@ -240,7 +241,7 @@ mod tests {
         assert_eq!(failed(&f), [Rule::NotInPoc]);
 
         let mut f = clean();
-        f.account.as_mut().unwrap().billing_mode = "postpaid".into();
+        f.account.as_mut().unwrap().billing_mode = BillingMode::Postpaid;
         assert_eq!(failed(&f), [Rule::Prepaid]);
 
         let mut f = clean();
@@ -262,7 +263,8 @@ mod tests {
     #[test]
     fn a_zero_balance_is_no_balance() {
         let mut f = clean();
-        f.account.as_mut().unwrap().credit_balances = vec![(0, "USD".into())];
+        f.account.as_mut().unwrap().credit_balances =
+            vec![Money::new(0, crate::domain::Currency::Usd)];
         assert!(failed(&f).is_empty());
     }
 }

@@ -1,20 +1,28 @@
 //! Pure types and rules: no I/O, no HTTP, no database. Input is parsed into these types at the
 //! edge; past that point a value is valid by construction.
+pub mod account;
 pub mod commission;
 pub mod countries;
+pub mod credit;
 pub mod eligibility;
 pub mod email;
+pub mod ids;
 pub mod money;
 pub mod password;
 pub mod profile;
 pub mod registration;
 pub mod role;
 
+pub use account::{AccountSource, BillingMode, CustomerType};
 pub use commission::CommissionRate;
+pub use credit::CreditKind;
 pub use email::Email;
+pub use ids::{AccountId, AppId, PartnerId, RegistrationId, UserId};
+pub use money::{Currency, Money};
 pub use password::NewPassword;
 pub use profile::{CountryCode, Phone, PlainName};
-pub use role::{PartnerRole, UserKind};
+pub use registration::{Channel, Status};
+pub use role::{PartnerRole, Role, UserKind};
 
 /// Why a value was refused, in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

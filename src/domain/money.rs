@@ -1,110 +1,340 @@
-//! Money as integer minor units plus an ISO currency code, formatted for people.
+//! Money: integer minor units of one ISO 4217 currency. Arithmetic is checked (a sum of two
+//! currencies or an overflow is an error, never a wrong number), rates are basis points and
+//! there is one rounding rule, half to even, applied per amount.
+use std::fmt;
 
-/// "$1,250.00", "€12.00", "-£3.50", "1,000 JPY"-style for currencies without a symbol.
-pub fn format(minor: i64, currency: &str) -> String {
-    let (symbol, decimals) = match currency {
-        "USD" => ("$", 2),
-        "EUR" => ("€", 2),
-        "GBP" => ("£", 2),
-        "JPY" => ("¥", 0),
-        _ => ("", 2),
-    };
-    let neg = minor < 0;
-    let abs = minor.unsigned_abs();
-    let unit = 10u64.pow(decimals);
-    let whole = group(abs / unit);
-    let amount = if decimals == 0 {
-        whole
-    } else {
-        format!("{whole}.{:0width$}", abs % unit, width = decimals as usize)
-    };
-    let sign = if neg { "-" } else { "" };
-    if symbol.is_empty() {
-        format!("{sign}{amount} {currency}")
-    } else {
-        format!("{sign}{symbol}{amount}")
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
+use super::Invalid;
+
+/// The currencies the portal prices and credits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Currency {
+    #[sea_orm(string_value = "USD")]
+    Usd,
+    #[sea_orm(string_value = "EUR")]
+    Eur,
+    #[sea_orm(string_value = "GBP")]
+    Gbp,
+    #[sea_orm(string_value = "JPY")]
+    Jpy,
+    #[sea_orm(string_value = "VND")]
+    Vnd,
+}
+
+pub const CURRENCIES: [Currency; 5] = [
+    Currency::Usd,
+    Currency::Eur,
+    Currency::Gbp,
+    Currency::Jpy,
+    Currency::Vnd,
+];
+
+impl Currency {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Usd => "USD",
+            Self::Eur => "EUR",
+            Self::Gbp => "GBP",
+            Self::Jpy => "JPY",
+            Self::Vnd => "VND",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let code = raw.trim().to_ascii_uppercase();
+        CURRENCIES
+            .into_iter()
+            .find(|c| c.code() == code)
+            .ok_or_else(|| {
+                let codes: Vec<_> = CURRENCIES.iter().map(|c| c.code()).collect();
+                Invalid::new(format!("Choose one of {}.", codes.join(", ")))
+            })
+    }
+
+    /// Digits after the decimal point (ISO 4217): none for JPY and VND.
+    pub fn decimals(self) -> u32 {
+        match self {
+            Self::Jpy | Self::Vnd => 0,
+            _ => 2,
+        }
+    }
+
+    /// The symbol people expect before the amount, if it has a common one.
+    fn symbol(self) -> Option<&'static str> {
+        match self {
+            Self::Usd => Some("$"),
+            Self::Eur => Some("€"),
+            Self::Gbp => Some("£"),
+            Self::Jpy => Some("¥"),
+            Self::Vnd => None,
+        }
     }
 }
 
-fn group(n: u64) -> String {
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why a sum could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("amounts in {0} and {1} cannot be added")]
+    CurrencyMismatch(Currency, Currency),
+    #[error("the amount is too large")]
+    Overflow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Self {
+        Self { minor, currency }
+    }
+
+    pub fn zero(currency: Currency) -> Self {
+        Self::new(0, currency)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.minor == 0
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.minor < 0
+    }
+
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Self::new(minor, self.currency))
+    }
+
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.checked_add(other.checked_neg()?)
+    }
+
+    pub fn checked_neg(self) -> Result<Money, MoneyError> {
+        let minor = self.minor.checked_neg().ok_or(MoneyError::Overflow)?;
+        Ok(Self::new(minor, self.currency))
+    }
+
+    /// The amount with a positive sign.
+    pub fn abs(self) -> Result<Money, MoneyError> {
+        if self.minor < 0 {
+            self.checked_neg()
+        } else {
+            Ok(self)
+        }
+    }
+
+    /// `quantity` times the amount (a line of several units).
+    pub fn times(self, quantity: u32) -> Result<Money, MoneyError> {
+        let minor = self
+            .minor
+            .checked_mul(i64::from(quantity))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Self::new(minor, self.currency))
+    }
+
+    /// `bp` basis points of the amount (1 % = 100 bp), rounded half to even: the portal's one
+    /// rounding rule, applied once per amount (per invoice line, per commission entry).
+    pub fn share_bp(self, bp: i32) -> Result<Money, MoneyError> {
+        let product = i128::from(self.minor) * i128::from(bp);
+        let minor = div_half_even(product, 10_000);
+        let minor = i64::try_from(minor).map_err(|_| MoneyError::Overflow)?;
+        Ok(Self::new(minor, self.currency))
+    }
+
+    /// Sums amounts of one currency; `None` for an empty list.
+    pub fn sum(amounts: impl IntoIterator<Item = Money>) -> Result<Option<Money>, MoneyError> {
+        let mut total: Option<Money> = None;
+        for m in amounts {
+            total = Some(match total {
+                None => m,
+                Some(t) => t.checked_add(m)?,
+            });
+        }
+        Ok(total)
+    }
+
+    /// Parses what people type: "250", "250.5", "1,250.00" (as many decimals as the currency
+    /// has, or fewer), with an optional leading minus.
+    pub fn parse(raw: &str, currency: Currency) -> Result<Money, Invalid> {
+        let decimals = currency.decimals();
+        let s = raw.trim().replace(',', "");
+        let bad = || {
+            Invalid::new(if decimals == 0 {
+                format!("Enter a whole amount of {currency}, like 250.")
+            } else {
+                "Enter an amount like 250 or 250.00.".to_string()
+            })
+        };
+        let (neg, s) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest.to_string()),
+            None => (false, s),
+        };
+        let (w, f) = s.split_once('.').unwrap_or((&s, ""));
+        if w.is_empty()
+            || f.len() > decimals as usize
+            || (s.contains('.') && f.is_empty())
+            || !w.chars().all(|c| c.is_ascii_digit())
+            || !f.chars().all(|c| c.is_ascii_digit())
+            || w.len() > 12
+        {
+            return Err(bad());
+        }
+        let unit = 10i64.pow(decimals);
+        let whole = w.parse::<i64>().map_err(|_| bad())?;
+        let frac = if decimals == 0 {
+            0
+        } else {
+            format!("{f:0<width$}", width = decimals as usize)
+                .parse::<i64>()
+                .map_err(|_| bad())?
+        };
+        let v = whole * unit + frac;
+        Ok(Self::new(if neg { -v } else { v }, currency))
+    }
+
+    fn same_currency(self, other: Money) -> Result<(), MoneyError> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
+        }
+    }
+}
+
+/// `n / d` rounded to the nearest integer, ties to the even one (banker's rounding).
+fn div_half_even(n: i128, d: i128) -> i128 {
+    let q = n / d;
+    let r = n % d;
+    let twice = r.abs() * 2;
+    if twice > d.abs() || (twice == d.abs() && q % 2 != 0) {
+        q + n.signum() * d.signum()
+    } else {
+        q
+    }
+}
+
+/// "$1,250.00", "€12.00", "-£3.50", "¥1,000", "1,000 VND": the one way money is shown.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let decimals = self.currency.decimals();
+        let abs = self.minor.unsigned_abs();
+        let unit = 10u64.pow(decimals);
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let symbol = self.currency.symbol();
+        write!(f, "{sign}{}", symbol.unwrap_or(""))?;
+        write_grouped(f, abs / unit)?;
+        if decimals > 0 {
+            write!(f, ".{:0width$}", abs % unit, width = decimals as usize)?;
+        }
+        if symbol.is_none() {
+            write!(f, " {}", self.currency)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_grouped(f: &mut fmt::Formatter<'_>, n: u64) -> fmt::Result {
     let s = n.to_string();
-    let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
+            f.write_str(",")?;
         }
-        out.push(c);
+        write!(f, "{c}")?;
     }
-    out
-}
-
-/// Parses "250", "250.5" or "1,250.00" into minor units (two decimals).
-pub fn parse_minor(raw: &str) -> Result<i64, super::Invalid> {
-    let s = raw.trim().replace(',', "");
-    let bad = || super::Invalid::new("Enter an amount like 250 or 250.00.");
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest.to_string()),
-        None => (false, s),
-    };
-    let (w, f) = s.split_once('.').unwrap_or((&s, ""));
-    if w.is_empty()
-        || f.len() > 2
-        || !w.chars().all(|c| c.is_ascii_digit())
-        || !f.chars().all(|c| c.is_ascii_digit())
-        || w.len() > 12
-    {
-        return Err(bad());
-    }
-    let v = w.parse::<i64>().map_err(|_| bad())? * 100
-        + format!("{f:0<2}").parse::<i64>().map_err(|_| bad())?;
-    Ok(if neg { -v } else { v })
-}
-
-/// The signed amount a credit-ledger entry stores: spend and expiry take credit away, so a
-/// positive amount typed for them is stored negative; grants and top-ups only add.
-pub fn ledger_amount(kind: &str, raw: &str) -> Result<i64, super::Invalid> {
-    let amount = parse_minor(raw)?;
-    if amount == 0 {
-        return Err(super::Invalid::new("Enter an amount other than zero."));
-    }
-    match kind {
-        "spend" | "expiry" => Ok(-amount.abs()),
-        "grant" | "topup" if amount < 0 => Err(super::Invalid::new(
-            "A grant or top-up adds credit: enter a positive amount. Use an adjustment to correct a mistake.",
-        )),
-        _ => Ok(amount),
-    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Currency::*;
+
+    fn m(minor: i64, c: Currency) -> Money {
+        Money::new(minor, c)
+    }
 
     #[test]
     fn amounts_are_formatted_for_people() {
-        assert_eq!(format(25_000, "USD"), "$250.00");
-        assert_eq!(format(123_456_789, "EUR"), "€1,234,567.89");
-        assert_eq!(format(-350, "GBP"), "-£3.50");
-        assert_eq!(format(1000, "JPY"), "¥1,000");
-        assert_eq!(format(5, "CHF"), "0.05 CHF");
+        assert_eq!(m(25_000, Usd).to_string(), "$250.00");
+        assert_eq!(m(123_456_789, Eur).to_string(), "€1,234,567.89");
+        assert_eq!(m(-350, Gbp).to_string(), "-£3.50");
+        assert_eq!(m(1000, Jpy).to_string(), "¥1,000");
+        assert_eq!(m(25_000_000, Vnd).to_string(), "25,000,000 VND");
+        assert_eq!(m(5, Usd).to_string(), "$0.05");
     }
 
     #[test]
-    fn amounts_parse_to_minor_units() {
-        assert_eq!(parse_minor("250").unwrap(), 25_000);
-        assert_eq!(parse_minor("1,250.5").unwrap(), 125_050);
-        assert_eq!(parse_minor("-3.50").unwrap(), -350);
-        assert!(parse_minor("1.234").is_err());
-        assert!(parse_minor("abc").is_err());
+    fn amounts_parse_to_minor_units_of_their_currency() {
+        assert_eq!(Money::parse("250", Usd).unwrap(), m(25_000, Usd));
+        assert_eq!(Money::parse("1,250.5", Eur).unwrap(), m(125_050, Eur));
+        assert_eq!(Money::parse("-3.50", Gbp).unwrap(), m(-350, Gbp));
+        assert_eq!(Money::parse("25000", Vnd).unwrap(), m(25_000, Vnd));
+        for bad in ["1.234", "abc", "", "1.", "-", "1e3"] {
+            assert!(Money::parse(bad, Usd).is_err(), "{bad}");
+        }
+        assert!(Money::parse("10.5", Vnd).is_err(), "VND has no minor unit");
+        assert!(Money::parse("1000000000000", Usd).is_err(), "too large");
     }
 
     #[test]
-    fn spending_is_stored_negative_and_grants_must_add() {
-        assert_eq!(ledger_amount("spend", "12.50").unwrap(), -1250);
-        assert_eq!(ledger_amount("expiry", "-3").unwrap(), -300);
-        assert_eq!(ledger_amount("topup", "250").unwrap(), 25_000);
-        assert_eq!(ledger_amount("adjustment", "-1").unwrap(), -100);
-        assert!(ledger_amount("grant", "-5").is_err());
-        assert!(ledger_amount("topup", "0").is_err());
+    fn sums_refuse_to_mix_currencies_or_overflow() {
+        assert_eq!(m(100, Usd).checked_add(m(250, Usd)), Ok(m(350, Usd)));
+        assert_eq!(m(100, Usd).checked_sub(m(250, Usd)), Ok(m(-150, Usd)));
+        assert_eq!(
+            m(100, Usd).checked_add(m(1, Eur)),
+            Err(MoneyError::CurrencyMismatch(Usd, Eur))
+        );
+        assert_eq!(
+            m(i64::MAX, Usd).checked_add(m(1, Usd)),
+            Err(MoneyError::Overflow)
+        );
+        assert_eq!(m(i64::MIN, Usd).checked_neg(), Err(MoneyError::Overflow));
+        assert_eq!(m(i64::MAX / 2 + 1, Usd).times(2), Err(MoneyError::Overflow));
+        assert_eq!(
+            Money::sum([m(1, Usd), m(2, Usd), m(3, Usd)]),
+            Ok(Some(m(6, Usd)))
+        );
+        assert_eq!(Money::sum([]), Ok(None));
+    }
+
+    #[test]
+    fn shares_round_half_to_even() {
+        // 12.5 % of $1.00 is 12.5 cents: the tie goes to the even 12.
+        assert_eq!(m(100, Usd).share_bp(1250).unwrap(), m(12, Usd));
+        // 12.5 % of $1.40 is 17.5 cents: to the even 18.
+        assert_eq!(m(140, Usd).share_bp(1250).unwrap(), m(18, Usd));
+        // Not a tie: 10 % of 0.15 is 1.5 → 2; of 0.13 is 1.3 → 1; of 0.17 is 1.7 → 2.
+        assert_eq!(m(15, Usd).share_bp(1000).unwrap(), m(2, Usd));
+        assert_eq!(m(13, Usd).share_bp(1000).unwrap(), m(1, Usd));
+        assert_eq!(m(17, Usd).share_bp(1000).unwrap(), m(2, Usd));
+        // Negative amounts (refunds) mirror positive ones.
+        assert_eq!(m(-100, Usd).share_bp(1250).unwrap(), m(-12, Usd));
+        assert_eq!(m(-140, Usd).share_bp(1250).unwrap(), m(-18, Usd));
+        assert_eq!(m(i64::MAX, Usd).share_bp(10_000).unwrap(), m(i64::MAX, Usd));
+        assert_eq!(m(i64::MAX, Usd).share_bp(20_000), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn currencies_parse_from_their_codes() {
+        assert_eq!(Currency::parse(" eur ").unwrap(), Eur);
+        assert!(Currency::parse("XXX").is_err());
+        for c in CURRENCIES {
+            assert_eq!(Currency::parse(c.code()).unwrap(), c);
+        }
     }
 }

@@ -7,15 +7,26 @@
 //!     cancelled ◀─ partner cancels (either pending state)        active ─ ends ─▶ ended
 //! ```
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Status {
+    #[sea_orm(string_value = "pending_customer")]
     PendingCustomer,
+    #[sea_orm(string_value = "pending_approval")]
     PendingApproval,
+    #[sea_orm(string_value = "active")]
     Active,
+    #[sea_orm(string_value = "declined")]
     Declined,
+    #[sea_orm(string_value = "expired")]
     Expired,
+    #[sea_orm(string_value = "cancelled")]
     Cancelled,
+    #[sea_orm(string_value = "rejected")]
     Rejected,
+    #[sea_orm(string_value = "ended")]
     Ended,
 }
 
@@ -79,14 +90,64 @@ impl Status {
             Self::PendingCustomer | Self::PendingApproval | Self::Active
         )
     }
+
+    /// Whether `event` may happen to a registration in this status: what pages offer.
+    pub fn allows(self, event: Event) -> bool {
+        transition(self, event).is_ok()
+    }
+
+    /// Ended without becoming (or staying) a partnership: the partner may ask again.
+    pub fn is_closed(self) -> bool {
+        !self.is_live()
+    }
 }
 
-/// The stored names of the live statuses (`Status::is_live`), for queries.
-pub fn live_statuses() -> impl Iterator<Item = &'static str> {
-    ALL_STATUSES
-        .into_iter()
-        .filter(|s| s.is_live())
-        .map(Status::as_str)
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The live statuses (`Status::is_live`), for queries.
+pub fn live_statuses() -> impl Iterator<Item = Status> {
+    ALL_STATUSES.into_iter().filter(|s| s.is_live())
+}
+
+/// A reason given for a transition (the partner or customer reads it), trimmed.
+pub fn parse_reason(raw: &str, required: bool) -> Result<String, super::Invalid> {
+    let r = raw.trim();
+    if required && r.is_empty() {
+        return Err(super::Invalid::new(
+            "Give the reason; the partner will read it.",
+        ));
+    }
+    if r.chars().count() > 1000 {
+        return Err(super::Invalid::new(
+            "Keep the reason under 1,000 characters.",
+        ));
+    }
+    Ok(r.to_string())
+}
+
+/// How a registration was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Channel {
+    /// The partner's pages.
+    #[sea_orm(string_value = "web")]
+    Web,
+    /// The partner API.
+    #[sea_orm(string_value = "api")]
+    Api,
+}
+
+impl Channel {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Web => "Portal",
+            Self::Api => "API",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -66,10 +66,61 @@ email!(RegistrationRequest, "emails/registration_request.txt", "emails/registrat
     subject = |m| format!("{} asks to become your partner", m.partner),
     { partner: String, partner_country: String, customer: String, role: String, management_mode: bool, new_account: bool, link: String, days: i64 });
 
-// A short notice with one link: registration news for partners, customers and staff.
-email!(Notice, "emails/notice.txt", "emails/notice.html",
-    subject = |m| m.headline.clone(),
-    { headline: String, body: String, link: String, link_label: String });
+// What happened to a registration, told to its partner's users, its customer or staff. The
+// wording is in the templates; `news` picks the paragraph and the subject.
+email!(RegistrationNews, "emails/registration_news.txt", "emails/registration_news.html",
+    subject = RegistrationNews::subject,
+    { news: News, audience: Audience, partner: String, customer: String, role: String, commission: String, reason: String, link: String });
+
+/// The registration news an email tells, and to whom it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum News {
+    /// To the partner: the customer confirmed.
+    Confirmed,
+    /// To the partner: the customer declined.
+    Declined,
+    /// To the partner: the customer did not answer in time.
+    Expired,
+    /// To the partner: staff approved.
+    Approved,
+    /// To the customer: staff approved its partner.
+    PartnerApproved,
+    /// To the partner: staff rejected.
+    Rejected,
+    /// To the partner, the customer and (when the customer ended it) staff.
+    Ended,
+}
+
+impl RegistrationNews {
+    pub fn subject(&self) -> String {
+        let (p, c) = (&self.partner, &self.customer);
+        match self.news {
+            News::Confirmed => format!("{c} confirmed your request"),
+            News::Declined => format!("{c} declined your request"),
+            News::Expired => format!("Your request to {c} expired"),
+            News::Approved => format!("{c} is now your customer"),
+            News::PartnerApproved => format!("{p} is now your partner"),
+            News::Rejected => format!("Registration of {c} was rejected"),
+            News::Ended => format!("{c} is no longer a customer of {p}"),
+        }
+    }
+
+    pub fn link_label(&self) -> &'static str {
+        match self.audience {
+            Audience::Partner => "Open the customer",
+            Audience::Customer => "See your partner",
+            Audience::Staff => "Open the audit log",
+        }
+    }
+}
+
+/// Who an email is for, which decides where its link leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Partner,
+    Customer,
+    Staff,
+}
 
 email!(StaffDigest, "emails/staff_digest.txt", "emails/staff_digest.html",
     subject = |m| format!("{} partner registration{} waiting for approval", m.items.len(), if m.items.len() == 1 { "" } else { "s" }),

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{AccountSource, BillingMode};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "accounts")]
 pub struct Model {
@@ -13,12 +15,10 @@ pub struct Model {
     pub data_center: String,
     /// Comma-separated.
     pub tags: String,
-    /// `prepaid` | `postpaid`
-    pub billing_mode: String,
+    pub billing_mode: BillingMode,
     pub in_poc: bool,
     pub active: bool,
-    /// `signup` | `staff` | `import` | `partner` | `api`
-    pub source: String,
+    pub source: AccountSource,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

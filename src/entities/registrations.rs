@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Channel, CustomerType, Status};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registrations")]
 pub struct Model {
@@ -9,16 +11,14 @@ pub struct Model {
     pub account_id: Uuid,
     pub friendly_name: String,
     pub partner_role: String,
-    pub customer_type: String,
+    pub customer_type: CustomerType,
     /// Basis points (1250 = 12.5 %).
     pub commission_bp: i32,
     pub management_mode: bool,
-    /// See `domain::registration::Status`.
-    pub status: String,
+    pub status: Status,
     /// The partner registered a new account (rather than linking an existing one).
     pub new_account: bool,
-    /// `web` | `api`
-    pub created_via: String,
+    pub created_via: Channel,
     pub created_by_label: String,
     /// Why it was declined, rejected or ended.
     pub reason: Option<String>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Role, UserKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -12,13 +14,11 @@ pub struct Model {
     /// `auth::session_store`) without it.
     #[serde(skip)]
     pub password_hash: String,
-    /// `staff` | `partner` (later `customer`).
-    pub kind: String,
+    pub kind: UserKind,
     pub partner_id: Option<Uuid>,
     /// For customer users: their account.
     pub account_id: Option<Uuid>,
-    /// `admin` | `member` for partner users; `staff` for staff.
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub last_sign_in_at: Option<DateTimeUtc>,

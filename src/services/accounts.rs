@@ -14,9 +14,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, About, Actor};
+use super::{
+    audit::{self, About, Actor},
+    views::{Account, AccountDiscount, AccountService, LedgerEntry, Partner, Registration, User},
+};
 use crate::{
-    domain::{eligibility::AccountFacts, CountryCode, Email, Invalid, Phone, PlainName},
+    domain::{
+        account::{parse_data_center, parse_tags},
+        eligibility::AccountFacts,
+        AccountId, AccountSource, BillingMode, CountryCode, CreditKind, Currency, Email, Invalid,
+        Money, Phone, PlainName,
+    },
     entities::{account_discounts, account_services, accounts, credit_ledger, users},
 };
 
@@ -27,68 +35,10 @@ pub enum AccountError {
     #[error("not found")]
     NotFound,
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Fault(#[from] super::Fault),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BillingMode {
-    Prepaid,
-    Postpaid,
-}
-
-impl BillingMode {
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        match s.trim().to_lowercase().as_str() {
-            "prepaid" => Ok(Self::Prepaid),
-            "postpaid" => Ok(Self::Postpaid),
-            _ => Err(Invalid::new("Choose prepaid or postpaid.")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Prepaid => "prepaid",
-            Self::Postpaid => "postpaid",
-        }
-    }
-}
-
-/// Tags: comma-separated words, each 1–40 characters, at most 20.
-pub fn parse_tags(raw: &str) -> Result<Vec<String>, Invalid> {
-    let tags: Vec<String> = raw
-        .split(',')
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    if tags.len() > 20
-        || tags
-            .iter()
-            .any(|t| t.chars().count() > 40 || t.chars().any(char::is_control))
-    {
-        return Err(Invalid::new(
-            "Use at most 20 tags of up to 40 characters, separated by commas.",
-        ));
-    }
-    Ok(tags)
-}
-
-/// A data center id: 1–64 letters, digits, dashes or underscores.
-pub fn parse_data_center(raw: &str) -> Result<String, Invalid> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(Invalid::new("Enter the data center."));
-    }
-    if s.len() > 64
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(Invalid::new(
-            "Use letters, digits, dashes or underscores (at most 64).",
-        ));
-    }
-    Ok(s.to_string())
-}
+super::faults_into!(AccountError);
 
 pub struct NewAccount {
     pub company_name: PlainName,
@@ -103,16 +53,17 @@ pub struct NewAccount {
 }
 
 /// Creates an account in a transaction of its own (staff's "new account" form).
+#[tracing::instrument(skip_all)]
 pub async fn create_alone(
     core: &Core,
     a: NewAccount,
-    source: &str,
+    source: AccountSource,
     actor: &Actor,
-) -> Result<accounts::Model, AccountError> {
+) -> Result<Account, AccountError> {
     let txn = core.db.begin().await?;
     let account = create(&txn, core.now(), a, source, actor).await?;
     txn.commit().await?;
-    Ok(account)
+    Ok(account.into())
 }
 
 /// Creates an account inside the caller's transaction.
@@ -120,7 +71,7 @@ pub async fn create(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     a: NewAccount,
-    source: &str,
+    source: AccountSource,
     actor: &Actor,
 ) -> Result<accounts::Model, AccountError> {
     if find_by_email(conn, a.primary_email.as_str())
@@ -137,10 +88,10 @@ pub async fn create(
         phone: Set(a.phone.map(Phone::into_inner).unwrap_or_default()),
         data_center: Set(a.data_center),
         tags: Set(a.tags.join(", ")),
-        billing_mode: Set(a.billing_mode.as_str().into()),
+        billing_mode: Set(a.billing_mode),
         in_poc: Set(a.in_poc),
         active: Set(a.active),
-        source: Set(source.into()),
+        source: Set(source),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -148,7 +99,7 @@ pub async fn create(
     .await
     .map_err(|e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AccountError::EmailTaken,
-        _ => AccountError::Db(e),
+        _ => e.into(),
     })?;
     audit::record(
         conn,
@@ -156,7 +107,7 @@ pub async fn create(
         actor,
         "account.created",
         About::account(account.id),
-        &format!("{} ({source})", account.company_name),
+        &format!("{} ({})", account.company_name, source.as_str()),
     )
     .await?;
     Ok(account)
@@ -173,12 +124,14 @@ pub struct AccountUpdate {
     pub active: bool,
 }
 
+#[tracing::instrument(skip(core, actor, u))]
 pub async fn update(
     core: &Core,
     actor: &Actor,
-    id: Uuid,
+    id: AccountId,
     u: AccountUpdate,
-) -> Result<accounts::Model, AccountError> {
+) -> Result<Account, AccountError> {
+    let id = id.uuid();
     let txn = core.db.begin().await?;
     accounts::Entity::find_by_id(id)
         .one(&txn)
@@ -191,7 +144,7 @@ pub async fn update(
         phone: Set(u.phone.map(Phone::into_inner).unwrap_or_default()),
         data_center: Set(u.data_center),
         tags: Set(u.tags.join(", ")),
-        billing_mode: Set(u.billing_mode.as_str().into()),
+        billing_mode: Set(u.billing_mode),
         in_poc: Set(u.in_poc),
         active: Set(u.active),
         updated_at: Set(core.now()),
@@ -209,7 +162,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(account)
+    Ok(account.into())
 }
 
 pub async fn find_by_email(
@@ -222,16 +175,20 @@ pub async fn find_by_email(
         .await
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<accounts::Model>, DbErr> {
-    accounts::Entity::find_by_id(id).one(conn).await
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: AccountId,
+) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find_by_id(id.uuid()).one(conn).await
 }
 
 /// Credit balance per currency, derived from the ledger.
 pub async fn balances(
     conn: &impl ConnectionTrait,
-    account_id: Uuid,
-) -> Result<Vec<(i64, String)>, DbErr> {
-    let rows: Vec<(String, i64)> = credit_ledger::Entity::find()
+    account_id: AccountId,
+) -> Result<Vec<Money>, DbErr> {
+    let account_id = account_id.uuid();
+    let rows: Vec<(Currency, i64)> = credit_ledger::Entity::find()
         .select_only()
         .column(credit_ledger::Column::Currency)
         .column(credit_ledger::Column::AmountMinor)
@@ -239,55 +196,98 @@ pub async fn balances(
         .into_tuple()
         .all(conn)
         .await?;
-    let mut sums: BTreeMap<String, i64> = BTreeMap::new();
-    for (cur, amount) in rows {
-        *sums.entry(cur).or_default() += amount;
+    let mut sums: BTreeMap<Currency, Money> = BTreeMap::new();
+    for (currency, minor) in rows {
+        let sum = sums.entry(currency).or_insert(Money::zero(currency));
+        *sum = sum
+            .checked_add(Money::new(minor, currency))
+            .map_err(|e| DbErr::Custom(format!("credit balance: {e}")))?;
     }
-    Ok(sums.into_iter().map(|(c, a)| (a, c)).collect())
+    Ok(sums.into_values().collect())
 }
 
-pub async fn services(
+async fn services(
     conn: &impl ConnectionTrait,
     account_id: Uuid,
-) -> Result<Vec<account_services::Model>, DbErr> {
-    account_services::Entity::find()
+) -> Result<Vec<AccountService>, DbErr> {
+    Ok(account_services::Entity::find()
         .filter(account_services::Column::AccountId.eq(account_id))
         .order_by_asc(account_services::Column::CreatedAt)
         .all(conn)
-        .await
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
-pub async fn discounts(
+async fn discounts(
     conn: &impl ConnectionTrait,
     account_id: Uuid,
-) -> Result<Vec<account_discounts::Model>, DbErr> {
-    account_discounts::Entity::find()
+) -> Result<Vec<AccountDiscount>, DbErr> {
+    Ok(account_discounts::Entity::find()
         .filter(account_discounts::Column::AccountId.eq(account_id))
         .order_by_asc(account_discounts::Column::CreatedAt)
         .all(conn)
-        .await
-}
-
-pub async fn ledger(
-    conn: &impl ConnectionTrait,
-    account_id: Uuid,
-) -> Result<Vec<credit_ledger::Model>, DbErr> {
-    credit_ledger::Entity::find()
-        .filter(credit_ledger::Column::AccountId.eq(account_id))
-        .order_by_desc(credit_ledger::Column::CreatedAt)
-        .all(conn)
-        .await
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn users_of(
     conn: &impl ConnectionTrait,
-    account_id: Uuid,
-) -> Result<Vec<users::Model>, DbErr> {
-    users::Entity::find()
-        .filter(users::Column::AccountId.eq(account_id))
+    account_id: AccountId,
+) -> Result<Vec<User>, DbErr> {
+    Ok(users::Entity::find()
+        .filter(users::Column::AccountId.eq(account_id.uuid()))
         .order_by_asc(users::Column::Name)
         .all(conn)
-        .await
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// An account with everything staff see on its page.
+pub struct AccountDetail {
+    pub account: Account,
+    pub services: Vec<AccountService>,
+    pub discounts: Vec<AccountDiscount>,
+    /// Newest first.
+    pub ledger: Vec<LedgerEntry>,
+    /// One per currency with entries (zero included).
+    pub balances: Vec<Money>,
+    pub users: Vec<User>,
+    /// The partner that holds the account (pending or active), with the registration.
+    pub partner: Option<(Registration, Partner)>,
+}
+
+#[tracing::instrument(skip(core))]
+pub async fn detail(core: &Core, id: AccountId) -> Result<AccountDetail, AccountError> {
+    let conn = &core.db.read;
+    let account = find(conn, id).await?.ok_or(AccountError::NotFound)?;
+    let ledger = credit_ledger::Entity::find()
+        .filter(credit_ledger::Column::AccountId.eq(id.uuid()))
+        .order_by_desc(credit_ledger::Column::CreatedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(AccountDetail {
+        services: services(conn, account.id).await?,
+        discounts: discounts(conn, account.id).await?,
+        ledger,
+        balances: balances(conn, id).await?,
+        users: users_of(conn, id).await?,
+        partner: super::registrations::live_for_account(core, id)
+            .await
+            .map_err(|e| match e {
+                super::registrations::RegError::Fault(f) => AccountError::Fault(f),
+                _ => AccountError::NotFound,
+            })?,
+        account: account.into(),
+    })
 }
 
 /// What the eligibility rules need to know about an account, given what it holds (read with
@@ -300,7 +300,7 @@ pub async fn facts(
 ) -> Result<AccountFacts, DbErr> {
     Ok(AccountFacts {
         credit_balances: if held.ledger {
-            balances(conn, account.id).await?
+            balances(conn, account.id.into()).await?
         } else {
             vec![]
         },
@@ -319,19 +319,13 @@ pub async fn facts(
                 .await?
                 .into_iter()
                 .filter(|d| d.active)
-                .map(|d| {
-                    format!(
-                        "{} ({})",
-                        d.description,
-                        crate::domain::CommissionRate::from_bp(d.percent_bp)
-                    )
-                })
+                .map(|d| format!("{} ({})", d.description, d.percent))
                 .collect()
         } else {
             vec![]
         },
         in_poc: account.in_poc,
-        billing_mode: account.billing_mode.clone(),
+        billing_mode: account.billing_mode,
     })
 }
 
@@ -396,13 +390,13 @@ pub fn holdings_exprs() -> [(Expr, &'static str); 3] {
 pub async fn add_service(
     core: &Core,
     actor: &Actor,
-    account_id: Uuid,
+    account_id: AccountId,
     name: PlainName,
 ) -> Result<(), AccountError> {
     let name = name.into_inner();
     let row = account_services::ActiveModel {
         id: Set(Uuid::new_v4()),
-        account_id: Set(account_id),
+        account_id: Set(account_id.uuid()),
         name: Set(name.clone()),
         active: Set(true),
         created_at: Set(core.now()),
@@ -413,14 +407,14 @@ pub async fn add_service(
 pub async fn add_discount(
     core: &Core,
     actor: &Actor,
-    account_id: Uuid,
+    account_id: AccountId,
     description: PlainName,
     percent_bp: i32,
 ) -> Result<(), AccountError> {
     let description = description.into_inner();
     let row = account_discounts::ActiveModel {
         id: Set(Uuid::new_v4()),
-        account_id: Set(account_id),
+        account_id: Set(account_id.uuid()),
         description: Set(description.clone()),
         percent_bp: Set(percent_bp),
         active: Set(true),
@@ -435,7 +429,7 @@ pub async fn add_discount(
 async fn add_to_account<A>(
     core: &Core,
     actor: &Actor,
-    account_id: Uuid,
+    account_id: AccountId,
     row: A,
     action: &str,
     detail: &str,
@@ -447,6 +441,7 @@ where
     find(&txn, account_id)
         .await?
         .ok_or(AccountError::NotFound)?;
+    let account_id = account_id.uuid();
     A::Entity::insert(row).exec_without_returning(&txn).await?;
     audit::record(
         &txn,
@@ -465,9 +460,10 @@ where
 pub async fn end_item(
     core: &Core,
     actor: &Actor,
-    account_id: Uuid,
+    account_id: AccountId,
     item_id: Uuid,
 ) -> Result<(), AccountError> {
+    let account_id = account_id.uuid();
     let txn = core.db.begin().await?;
     let s = account_services::Entity::update_many()
         .col_expr(account_services::Column::Active, Expr::value(false))
@@ -516,33 +512,28 @@ pub async fn end_item(
 pub async fn add_credit(
     core: &Core,
     actor: &Actor,
-    account_id: Uuid,
-    kind: &str,
-    amount_minor: i64,
-    currency: &str,
+    account_id: AccountId,
+    kind: CreditKind,
+    amount: Money,
     note: &str,
 ) -> Result<(), AccountError> {
     let row = credit_ledger::ActiveModel {
         id: Set(Uuid::new_v4()),
-        account_id: Set(account_id),
-        kind: Set(kind.into()),
-        amount_minor: Set(amount_minor),
-        currency: Set(currency.into()),
+        account_id: Set(account_id.uuid()),
+        kind: Set(kind),
+        amount_minor: Set(amount.minor),
+        currency: Set(amount.currency),
         note: Set(note.into()),
         created_by: Set(actor.user_id),
         created_at: Set(core.now()),
     };
-    let detail = format!(
-        "{kind} {}",
-        crate::domain::money::format(amount_minor, currency)
-    );
+    let detail = format!("{} {amount}", kind.as_str());
     add_to_account(core, actor, account_id, row, "account.credit", &detail).await
 }
 
 pub struct AccountQuery {
     pub q: String,
-    /// "" | "prepaid" | "postpaid"
-    pub billing: String,
+    pub billing: Option<BillingMode>,
     /// "" | "poc" | "active" | "inactive"
     pub flag: String,
     pub sort: String,
@@ -577,7 +568,7 @@ pub fn page_offset(page: u64, per_page: u64) -> u64 {
         .saturating_mul(per_page)
 }
 
-pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<accounts::Model>, u64), DbErr> {
+pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<Account>, u64), DbErr> {
     let mut cond = Condition::all();
     if !q.q.trim().is_empty() {
         let p = like_pattern(&q.q);
@@ -588,8 +579,8 @@ pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<accounts::Model>
                 .add(ilike(accounts::Column::Tags, &p)),
         );
     }
-    if !q.billing.is_empty() {
-        cond = cond.add(accounts::Column::BillingMode.eq(q.billing.clone()));
+    if let Some(b) = q.billing {
+        cond = cond.add(accounts::Column::BillingMode.eq(b));
     }
     match q.flag.as_str() {
         "poc" => cond = cond.add(accounts::Column::InPoc.eq(true)),
@@ -613,7 +604,7 @@ pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<accounts::Model>
         .limit(q.per_page)
         .all(&core.db.read)
         .await?;
-    Ok((rows, total))
+    Ok((rows.into_iter().map(Into::into).collect(), total))
 }
 
 /// One row of an import: what it became.
@@ -636,6 +627,22 @@ pub const IMPORT_HEADER: &[&str] = &[
     "in_poc",
 ];
 
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("The text could not be read as CSV: {0}")]
+    Unreadable(String),
+    #[error("The first row must name the columns; missing: {0}.")]
+    MissingColumns(String),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+}
+
+impl From<DbErr> for ImportError {
+    fn from(e: DbErr) -> Self {
+        Self::Account(e.into())
+    }
+}
+
 /// Imports accounts from CSV (header row with `IMPORT_HEADER`'s columns). Every row is checked
 /// first; valid rows are created together in one transaction and invalid ones reported, so no
 /// row is ever half-imported.
@@ -643,13 +650,14 @@ pub async fn import_csv(
     core: &Core,
     actor: &Actor,
     data: &[u8],
-) -> Result<Vec<ImportRow>, anyhow::Error> {
+) -> Result<Vec<ImportRow>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(data);
     let headers: Vec<String> = reader
-        .headers()?
+        .headers()
+        .map_err(|e| ImportError::Unreadable(e.to_string()))?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
@@ -659,10 +667,7 @@ pub async fn import_csv(
         .filter(|h| !headers.iter().any(|x| x == h))
         .collect();
     if !missing.is_empty() {
-        anyhow::bail!(
-            "The first row must name the columns; missing: {}.",
-            missing.join(", ")
-        );
+        return Err(ImportError::MissingColumns(missing.join(", ")));
     }
     let col = |rec: &csv::StringRecord, name: &str| -> String {
         headers
@@ -790,7 +795,7 @@ pub async fn import_csv(
     if !valid.is_empty() {
         let txn = core.db.begin().await?;
         for a in valid {
-            create(&txn, core.now(), a, "import", actor).await?;
+            create(&txn, core.now(), a, AccountSource::Import, actor).await?;
         }
         txn.commit().await?;
     }

@@ -9,10 +9,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, About, Actor};
+use super::{
+    audit::{self, About, Actor},
+    views::{ApiApp, ApiCall, Partner},
+};
 use crate::{
     auth::tokens::{constant_time_eq, hash_token, random_token},
-    domain::{CommissionRate, PlainName},
+    domain::{AppId, CommissionRate, PartnerId, PlainName},
     entities::{api_apps, api_calls, api_tokens, partners},
 };
 
@@ -26,30 +29,30 @@ pub enum AppsError {
     #[error("not found")]
     NotFound,
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Fault(#[from] super::Fault),
 }
 
+super::faults_into!(AppsError);
+
 /// The actor recorded in audit events for what an app does.
-pub fn actor(app: &api_apps::Model) -> Actor {
+pub fn actor(app: &ApiApp) -> Actor {
     Actor {
         user_id: None,
         label: format!("API app {} ({})", app.name, app.client_id),
     }
 }
 
-pub fn scopes_of(app: &api_apps::Model) -> Vec<String> {
-    app.scopes.split_whitespace().map(str::to_string).collect()
-}
-
 /// Registers an app; returns it with its client secret, which is never shown again.
+#[tracing::instrument(skip(core, user, name), fields(partner = %partner_id))]
 pub async fn create(
     core: &Core,
     user: &Actor,
-    partner_id: Uuid,
+    partner_id: PartnerId,
     name: PlainName,
     scopes: &[&str],
     commission: CommissionRate,
-) -> Result<(api_apps::Model, String), AppsError> {
+) -> Result<(ApiApp, String), AppsError> {
+    let partner_id = partner_id.uuid();
     let secret = random_token();
     let txn = core.db.begin().await?;
     let app = api_apps::Entity::insert(api_apps::ActiveModel {
@@ -79,22 +82,40 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok((app, secret))
+    Ok((app.into(), secret))
 }
 
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    partner_id: Uuid,
-) -> Result<Vec<api_apps::Model>, DbErr> {
-    api_apps::Entity::find()
-        .filter(api_apps::Column::PartnerId.eq(partner_id))
+pub async fn list(core: &Core, partner_id: PartnerId) -> Result<Vec<ApiApp>, AppsError> {
+    Ok(api_apps::Entity::find()
+        .filter(api_apps::Column::PartnerId.eq(partner_id.uuid()))
         .order_by_desc(api_apps::Column::CreatedAt)
-        .all(conn)
-        .await
+        .all(&core.db.read)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
-/// The partner's own app; another partner's is "not found".
+/// The partner's own app with its recent calls; another partner's is "not found".
 pub async fn get(
+    core: &Core,
+    partner_id: PartnerId,
+    id: AppId,
+) -> Result<(ApiApp, Vec<ApiCall>), AppsError> {
+    let app = find(&core.db.read, partner_id.uuid(), id.uuid()).await?;
+    let calls = api_calls::Entity::find()
+        .filter(api_calls::Column::AppId.eq(app.id))
+        .order_by_desc(api_calls::Column::At)
+        .limit(50)
+        .all(&core.db.read)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok((app.into(), calls))
+}
+
+async fn find(
     conn: &impl ConnectionTrait,
     partner_id: Uuid,
     id: Uuid,
@@ -107,14 +128,16 @@ pub async fn get(
 }
 
 /// A new secret; the old secret and every token issued with it stop working.
+#[tracing::instrument(skip(core, user))]
 pub async fn rotate(
     core: &Core,
     user: &Actor,
-    partner_id: Uuid,
-    id: Uuid,
-) -> Result<(api_apps::Model, String), AppsError> {
+    partner_id: PartnerId,
+    id: AppId,
+) -> Result<(ApiApp, String), AppsError> {
+    let partner_id = partner_id.uuid();
     let txn = core.db.begin().await?;
-    let app = get(&txn, partner_id, id).await?;
+    let app = find(&txn, partner_id, id.uuid()).await?;
     if !app.active {
         return Err(AppsError::NotFound);
     }
@@ -134,17 +157,19 @@ pub async fn rotate(
     )
     .await?;
     txn.commit().await?;
-    Ok((app, secret))
+    Ok((app.into(), secret))
 }
 
+#[tracing::instrument(skip(core, user))]
 pub async fn revoke(
     core: &Core,
     user: &Actor,
-    partner_id: Uuid,
-    id: Uuid,
-) -> Result<api_apps::Model, AppsError> {
+    partner_id: PartnerId,
+    id: AppId,
+) -> Result<ApiApp, AppsError> {
+    let partner_id = partner_id.uuid();
     let txn = core.db.begin().await?;
-    let app = get(&txn, partner_id, id).await?;
+    let app = find(&txn, partner_id, id.uuid()).await?;
     let app = change_and_end_tokens(
         &txn,
         core.now(),
@@ -160,7 +185,7 @@ pub async fn revoke(
     )
     .await?;
     txn.commit().await?;
-    Ok(app)
+    Ok(app.into())
 }
 
 /// Saves `change` to the app, ends every access token it issued, and records `action`.
@@ -187,18 +212,6 @@ async fn change_and_end_tokens(
     )
     .await?;
     Ok(app)
-}
-
-pub async fn recent_calls(
-    conn: &impl ConnectionTrait,
-    app_id: Uuid,
-) -> Result<Vec<api_calls::Model>, DbErr> {
-    api_calls::Entity::find()
-        .filter(api_calls::Column::AppId.eq(app_id))
-        .order_by_desc(api_calls::Column::At)
-        .limit(50)
-        .all(conn)
-        .await
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -232,7 +245,7 @@ pub async fn issue_token(
     }) else {
         return Ok(Err(TokenError::InvalidClient));
     };
-    let held = scopes_of(&app);
+    let held: Vec<String> = app.scopes.split_whitespace().map(str::to_string).collect();
     let scopes: Vec<String> = match requested.map(str::trim).filter(|s| !s.is_empty()) {
         None => held.clone(),
         Some(req) => {
@@ -270,8 +283,8 @@ pub async fn issue_token(
 /// Who a bearer token speaks for.
 #[derive(Clone)]
 pub struct ApiClient {
-    pub app: api_apps::Model,
-    pub partner: partners::Model,
+    pub app: ApiApp,
+    pub partner: Partner,
     pub scopes: Vec<String>,
 }
 
@@ -302,14 +315,14 @@ pub async fn authenticate(core: &Core, token: &str) -> Result<Option<ApiClient>,
     }
     Ok(Some(ApiClient {
         scopes: t.scopes.split_whitespace().map(str::to_string).collect(),
-        app,
-        partner,
+        app: app.into(),
+        partner: partner.into(),
     }))
 }
 
 /// One API call, for the app's "recent calls".
 pub struct Call {
-    pub app_id: Uuid,
+    pub app_id: AppId,
     pub method: String,
     pub path: String,
     pub status: u16,
@@ -338,7 +351,7 @@ pub async fn run_call_log(core: std::sync::Arc<Core>, mut rx: tokio::sync::mpsc:
 async fn write_calls(core: &Core, calls: Vec<Call>) -> Result<(), DbErr> {
     let mut last: std::collections::HashMap<Uuid, chrono::DateTime<Utc>> = Default::default();
     for c in &calls {
-        let e = last.entry(c.app_id).or_insert(c.at);
+        let e = last.entry(c.app_id.uuid()).or_insert(c.at);
         *e = (*e).max(c.at);
     }
     let backend = core.db.backend();
@@ -346,7 +359,7 @@ async fn write_calls(core: &Core, calls: Vec<Call>) -> Result<(), DbErr> {
         vec![
             api_calls::Entity::insert_many(calls.into_iter().map(|c| api_calls::ActiveModel {
                 id: Set(Uuid::now_v7()),
-                app_id: Set(c.app_id),
+                app_id: Set(c.app_id.uuid()),
                 at: Set(c.at),
                 method: Set(c.method),
                 path: Set(c.path.chars().take(200).collect()),

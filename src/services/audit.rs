@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
-use crate::entities::{audit_events, users};
+use super::views::User;
+use crate::entities::audit_events;
 
 /// Who acted: a signed-in user, or the system / an anonymous visitor.
 pub struct Actor {
@@ -12,10 +13,10 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn user(u: &users::Model) -> Self {
+    pub fn user(u: &User) -> Self {
         Self {
-            user_id: Some(u.id),
-            label: format!("{} <{}>", u.name, u.email),
+            user_id: Some(u.id.uuid()),
+            label: u.label(),
         }
     }
 

@@ -1,13 +1,14 @@
 //! The audit log as provider staff read it: every event, newest first, narrowed by partner,
 //! account, actor and a date range. Writing events stays in `audit`.
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::accounts::{ilike, like_pattern};
+use super::{
+    accounts::{ilike, like_pattern},
+    views::AuditEntry,
+    Core,
+};
 use crate::entities::audit_events;
 
 #[derive(Debug, Clone, Default)]
@@ -26,10 +27,7 @@ pub struct AuditQuery {
 
 /// One page of events. Fetches `limit + 1` rows so the caller knows whether a next page exists
 /// without counting a table that only grows.
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    q: &AuditQuery,
-) -> Result<Vec<audit_events::Model>, DbErr> {
+pub async fn list(core: &Core, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbErr> {
     let mut cond = Condition::all();
     if let Some(p) = q.partner {
         cond = cond.add(audit_events::Column::PartnerId.eq(p));
@@ -55,6 +53,7 @@ pub async fn list(
         .order_by_desc(audit_events::Column::Id)
         .offset(q.offset)
         .limit(q.limit + 1)
-        .all(conn)
+        .all(&core.db.read)
         .await
+        .map(|rows| rows.into_iter().map(AuditEntry::from).collect())
 }

@@ -8,9 +8,10 @@ use uuid::Uuid;
 use super::{
     audit::{self, About, Actor},
     tokens::{self, LinkProblem, NewToken, Purpose},
+    views::User,
 };
 use crate::{
-    auth::{password::HashError, session_store::revoke_user_sessions, throttle},
+    auth::{session_store::revoke_user_sessions, throttle},
     domain::{Email, NewPassword},
     email::{messages, outbox},
     entities::{partners, users},
@@ -29,10 +30,10 @@ pub enum SignInError {
     #[error("Your partner organisation is suspended. Contact the provider's partner team.")]
     PartnerSuspended,
     #[error(transparent)]
-    Hash(#[from] HashError),
-    #[error(transparent)]
-    Db(#[from] sea_orm::DbErr),
+    Fault(#[from] super::Fault),
 }
+
+super::faults_into!(SignInError);
 
 pub async fn find_user_by_email(
     conn: &impl ConnectionTrait,
@@ -50,7 +51,7 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     ip: &str,
-) -> Result<users::Model, SignInError> {
+) -> Result<User, SignInError> {
     let cfg = &core.rules;
     let acct = throttle::account_key(email);
     let ipk = throttle::ip_key(ip);
@@ -60,7 +61,7 @@ pub async fn sign_in(
         (&ipk, cfg.throttle_ip_limit),
     ] {
         if let Some(until) =
-            throttle::locked_until(&core.db.read, key, limit, cfg.throttle_window).await?
+            throttle::locked_until(&core.db.read, now, key, limit, cfg.throttle_window).await?
         {
             let minutes = ((until - now).num_seconds() + 59) / 60;
             return Err(SignInError::Throttled { minutes });
@@ -73,8 +74,8 @@ pub async fn sign_in(
         .await?;
     let Some(user) = user.filter(|_| ok) else {
         let txn = core.db.begin().await?;
-        throttle::record_failure(&txn, &acct, cfg.throttle_window).await?;
-        throttle::record_failure(&txn, &ipk, cfg.throttle_window).await?;
+        throttle::record_failure(&txn, now, &acct, cfg.throttle_window).await?;
+        throttle::record_failure(&txn, now, &ipk, cfg.throttle_window).await?;
         txn.commit().await?;
         return Err(SignInError::BadCredentials);
     };
@@ -97,12 +98,12 @@ pub async fn sign_in(
     .exec(&txn)
     .await?;
     txn.commit().await?;
-    Ok(user)
+    Ok(user.into())
 }
 
 /// Sends a reset link when the address belongs to an active user; does nothing otherwise, so
 /// the page shown is the same either way.
-pub async fn request_password_reset(core: &Core, email: &Email) -> anyhow::Result<()> {
+pub async fn request_password_reset(core: &Core, email: &Email) -> Result<(), super::Fault> {
     let txn = core.db.begin().await?;
     if let Some(user) = find_user_by_email(&txn, email.as_str()).await? {
         if user.active {
@@ -149,28 +150,21 @@ pub enum ResetError {
     #[error(transparent)]
     Link(#[from] LinkProblem),
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Fault(#[from] super::Fault),
 }
+
+super::faults_into!(ResetError);
 
 /// Sets the new password, uses up the link and signs the user out everywhere.
 pub async fn reset_password(
     core: &Core,
     token: &str,
     password: &NewPassword,
-) -> Result<users::Model, ResetError> {
-    let hash = core
-        .hasher
-        .hash(password.expose())
-        .await
-        .map_err(anyhow::Error::from)?;
-    let txn = core.db.begin().await.map_err(anyhow::Error::from)?;
-    let link = tokens::find_usable(&txn, Purpose::PasswordReset, token, core.now())
-        .await
-        .map_err(anyhow::Error::from)??;
-    if !tokens::consume(&txn, link.id, core.now())
-        .await
-        .map_err(anyhow::Error::from)?
-    {
+) -> Result<User, ResetError> {
+    let hash = core.hasher.hash(password.expose()).await?;
+    let txn = core.db.begin().await?;
+    let link = tokens::find_usable(&txn, Purpose::PasswordReset, token, core.now()).await??;
+    if !tokens::consume(&txn, link.id, core.now()).await? {
         return Err(LinkProblem::Used.into());
     }
     let user_id = link.user_id.ok_or(LinkProblem::Unknown)?;
@@ -178,15 +172,14 @@ pub async fn reset_password(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(&user),
+        &Actor::user(&user.clone().into()),
         "user.password_reset",
         About::partner(user.partner_id, Some(user.id)),
         "",
     )
-    .await
-    .map_err(anyhow::Error::from)?;
-    core.commit(txn).await.map_err(anyhow::Error::from)?;
-    Ok(user)
+    .await?;
+    core.commit(txn).await?;
+    Ok(user.into())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,41 +187,39 @@ pub enum ChangePasswordError {
     #[error("The current password is not correct.")]
     WrongCurrent,
     #[error(transparent)]
-    Hash(#[from] HashError),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Fault(#[from] super::Fault),
 }
+
+super::faults_into!(ChangePasswordError);
 
 /// Changes the password of a signed-in user; every session of theirs ends.
 pub async fn change_password(
     core: &Core,
-    user: &users::Model,
+    user: &User,
     current: &str,
     new: &NewPassword,
 ) -> Result<(), ChangePasswordError> {
     // The hash is read here: the signed-in user's record does not carry it.
-    let stored = users::Entity::find_by_id(user.id)
+    let stored = users::Entity::find_by_id(user.id.uuid())
         .one(&core.db.read)
-        .await
-        .map_err(anyhow::Error::from)?
+        .await?
         .map(|u| u.password_hash);
     if !core.hasher.verify(current, stored.as_deref()).await? {
         return Err(ChangePasswordError::WrongCurrent);
     }
     let hash = core.hasher.hash(new.expose()).await?;
-    let txn = core.db.begin().await.map_err(anyhow::Error::from)?;
-    set_password(&txn, core, user.id, hash).await?;
+    let txn = core.db.begin().await?;
+    set_password(&txn, core, user.id.uuid(), hash).await?;
     audit::record(
         &txn,
         core.now(),
         &Actor::user(user),
         "user.password_changed",
-        About::partner(user.partner_id, Some(user.id)),
+        About::partner(user.partner_id.map(|p| p.uuid()), Some(user.id.uuid())),
         "",
     )
-    .await
-    .map_err(anyhow::Error::from)?;
-    core.commit(txn).await.map_err(anyhow::Error::from)?;
+    .await?;
+    core.commit(txn).await?;
     Ok(())
 }
 
@@ -237,7 +228,7 @@ async fn set_password(
     core: &Core,
     user_id: Uuid,
     hash: String,
-) -> anyhow::Result<users::Model> {
+) -> Result<users::Model, super::Fault> {
     let user = users::Entity::update(users::ActiveModel {
         id: Set(user_id),
         password_hash: Set(hash),

@@ -50,6 +50,13 @@ pub struct Rules {
 }
 
 impl Core {
+    /// Connects to the configured database, applies the migrations and builds the context.
+    pub async fn open(config: &Config, clock: Clock) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url, config.sqlite_readers).await?;
+        db.migrate().await?;
+        Ok(Self::new(config, db, clock))
+    }
+
     pub fn new(config: &Config, db: Db, clock: Clock) -> Self {
         Self {
             db,

@@ -5,13 +5,13 @@ use sea_orm::{ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
 use super::{
-    accounts::{self, BillingMode, NewAccount},
+    accounts::{self, NewAccount},
     audit::Actor,
     signup::{self, SignupError, SignupKind},
 };
 use crate::{
-    domain::{CountryCode, NewPassword, Phone, PlainName},
-    entities::{accounts as account, users},
+    domain::{BillingMode, CountryCode, NewPassword, Phone, PlainName},
+    entities::users,
 };
 
 pub struct Details {
@@ -22,12 +22,12 @@ pub struct Details {
     pub password: NewPassword,
 }
 
-pub async fn complete(core: &Core, token: &str, d: Details) -> Result<account::Model, SignupError> {
-    let hash = core
-        .hasher
-        .hash(d.password.expose())
-        .await
-        .map_err(anyhow::Error::from)?;
+pub async fn complete(
+    core: &Core,
+    token: &str,
+    d: Details,
+) -> Result<crate::services::views::Account, SignupError> {
+    let hash = core.hasher.hash(d.password.expose()).await?;
     let txn = core.db.begin().await?;
     let email = signup::use_link(&txn, core.now(), SignupKind::Customer, token).await?;
     let actor = Actor::system(&format!("customer signup <{email}>"));
@@ -45,23 +45,24 @@ pub async fn complete(core: &Core, token: &str, d: Details) -> Result<account::M
             in_poc: false,
             active: true,
         },
-        "signup",
+        crate::domain::AccountSource::Signup,
         &actor,
     )
     .await
     .map_err(|e| match e {
         accounts::AccountError::EmailTaken => SignupError::EmailTaken,
-        other => SignupError::Other(anyhow::anyhow!(other.to_string())),
+        accounts::AccountError::NotFound => SignupError::Link(super::tokens::LinkProblem::Unknown),
+        accounts::AccountError::Fault(f) => SignupError::Fault(f),
     })?;
     users::Entity::insert(users::ActiveModel {
         id: Set(Uuid::new_v4()),
         email: Set(email.as_str().into()),
         name: Set(d.name.into_inner()),
         password_hash: Set(hash),
-        kind: Set("customer".into()),
+        kind: Set(crate::domain::UserKind::Customer),
         partner_id: Set(None),
         account_id: Set(Some(account.id)),
-        role: Set("admin".into()),
+        role: Set(crate::domain::Role::Admin),
         active: Set(true),
         created_at: Set(core.now()),
         last_sign_in_at: Set(None),
@@ -69,5 +70,5 @@ pub async fn complete(core: &Core, token: &str, d: Details) -> Result<account::M
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
-    Ok(account)
+    Ok(account.into())
 }

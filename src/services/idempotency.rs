@@ -2,11 +2,10 @@
 //! a repeat with the same body; a different body is refused; a repeat while the first is
 //! still running is told so.
 use super::Core;
+use crate::domain::AppId;
 use sea_orm::{
-    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter,
 };
-use uuid::Uuid;
 
 use crate::entities::idempotency_keys as keys;
 
@@ -23,10 +22,11 @@ pub enum Begin {
 
 pub async fn begin(
     core: &Core,
-    app_id: Uuid,
+    app_id: AppId,
     key: &str,
     request_hash: &str,
 ) -> Result<Begin, DbErr> {
+    let app_id = app_id.uuid();
     let inserted = keys::Entity::insert(keys::ActiveModel {
         app_id: Set(app_id),
         key: Set(key.to_string()),
@@ -63,8 +63,8 @@ pub async fn begin(
 }
 
 pub async fn finish(
-    conn: &impl ConnectionTrait,
-    app_id: Uuid,
+    core: &Core,
+    app_id: AppId,
     key: &str,
     status: u16,
     body: &str,
@@ -76,19 +76,19 @@ pub async fn finish(
             response_body: Set(Some(body.to_string())),
             ..Default::default()
         })
-        .filter(keys::Column::AppId.eq(app_id))
+        .filter(keys::Column::AppId.eq(app_id.uuid()))
         .filter(keys::Column::Key.eq(key))
-        .exec(conn)
+        .exec(&core.db.write)
         .await?;
     Ok(())
 }
 
 /// Forgets a key whose request failed unexpectedly, so the client can retry it.
-pub async fn abandon(conn: &impl ConnectionTrait, app_id: Uuid, key: &str) -> Result<(), DbErr> {
+pub async fn abandon(core: &Core, app_id: AppId, key: &str) -> Result<(), DbErr> {
     keys::Entity::delete_many()
-        .filter(keys::Column::AppId.eq(app_id))
+        .filter(keys::Column::AppId.eq(app_id.uuid()))
         .filter(keys::Column::Key.eq(key))
-        .exec(conn)
+        .exec(&core.db.write)
         .await?;
     Ok(())
 }

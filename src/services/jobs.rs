@@ -1,10 +1,21 @@
 //! Background jobs every instance runs: lapsed confirmation requests expire, staff get their
 //! digest, expired sessions are purged. Each job is safe to run on several instances at once.
-use super::Core;
 use std::{sync::Arc, time::Duration};
 
-use super::registrations;
-use crate::auth::session_store;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::{Expr, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use super::{registrations, Core};
+use crate::{
+    auth::session_store,
+    domain::{registration::Status, UserKind},
+    email::{messages, outbox},
+    entities::{accounts, job_runs, partners, registrations as regs, users},
+};
 
 pub async fn run(core: Arc<Core>, every: Duration) {
     let mut ticks: u64 = 0;
@@ -12,7 +23,7 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = registrations::expire_due(&core).await {
             tracing::warn!(error = %e, "expiring registrations failed");
         }
-        if let Err(e) = registrations::staff_digest(&core, core.rules.digest_every).await {
+        if let Err(e) = staff_digest(&core).await {
             tracing::warn!(error = %e, "staff digest failed");
         }
         if ticks.is_multiple_of(60) {
@@ -23,4 +34,99 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         ticks += 1;
         tokio::time::sleep(every).await;
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Email(#[from] askama::Error),
+}
+
+/// Sends one digest to every staff user when confirmed requests arrived since the last one,
+/// at most once per `Rules::digest_every`. Several instances: the job row is claimed with a
+/// conditional update, so one sends.
+#[tracing::instrument(skip(core))]
+pub async fn staff_digest(core: &Core) -> Result<bool, JobError> {
+    const JOB: &str = "staff_digest";
+    let now = core.now();
+    let last = job_runs::Entity::find_by_id(JOB.to_string())
+        .one(&core.db.read)
+        .await?;
+    let since = match &last {
+        Some(j) if j.last_run_at + core.rules.digest_every > now => return Ok(false),
+        Some(j) => j.last_run_at,
+        None => DateTime::<Utc>::MIN_UTC,
+    };
+    let waiting = regs::Entity::find()
+        .filter(regs::Column::Status.eq(Status::PendingApproval))
+        .order_by_asc(regs::Column::ConfirmedAt)
+        .all(&core.db.read)
+        .await?;
+    if !waiting
+        .iter()
+        .any(|r| r.confirmed_at.is_some_and(|c| c > since))
+    {
+        return Ok(false);
+    }
+    let txn = core.db.begin().await?;
+    let claimed = match last {
+        None => job_runs::Entity::insert(job_runs::ActiveModel {
+            name: Set(JOB.into()),
+            last_run_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(job_runs::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .map(|n| n == 1)
+        .unwrap_or(false),
+        Some(j) => {
+            job_runs::Entity::update_many()
+                .col_expr(job_runs::Column::LastRunAt, Expr::value(now))
+                .filter(job_runs::Column::Name.eq(JOB))
+                .filter(job_runs::Column::LastRunAt.eq(j.last_run_at))
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1
+        }
+    };
+    if !claimed {
+        return Ok(false);
+    }
+    let mut items = Vec::new();
+    for r in &waiting {
+        let partner = partners::Entity::find_by_id(r.partner_id).one(&txn).await?;
+        let account = accounts::Entity::find_by_id(r.account_id).one(&txn).await?;
+        let (Some(p), Some(a)) = (partner, account) else {
+            continue;
+        };
+        items.push(messages::DigestItem {
+            partner: p.company_name,
+            customer: a.company_name,
+            waiting_since: r
+                .confirmed_at
+                .map(|c| c.format("%-d %b %Y, %H:%M UTC").to_string())
+                .unwrap_or_default(),
+        });
+    }
+    let staff = users::Entity::find()
+        .filter(users::Column::Kind.eq(UserKind::Staff))
+        .filter(users::Column::Active.eq(true))
+        .all(&txn)
+        .await?;
+    let digest = messages::StaffDigest {
+        items,
+        link: core.links.url("/staff/approvals"),
+    };
+    for s in staff {
+        outbox::enqueue(&txn, digest.render(&s.email)?).await?;
+    }
+    core.commit(txn).await?;
+    Ok(true)
 }

@@ -2,9 +2,43 @@
 //! the services' own context, [`Core`]; building blocks take `&impl ConnectionTrait` (and the
 //! time, when they stamp or check it) so callers compose them in one transaction. Nothing here
 //! knows the web: no module imports `startup`, `web` or `api`.
+/// What can fail inside any service besides its own refusals: the database, rendering an
+/// email, hashing a password. The cause is kept (and logged by the face that answers 500).
+#[derive(Debug, thiserror::Error)]
+pub enum Fault {
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Email(#[from] askama::Error),
+    #[error(transparent)]
+    Hash(#[from] crate::auth::password::HashError),
+}
+
+/// `From` the causes of a [`Fault`] for a service error with a `Fault(Fault)` variant, so `?`
+/// works on database, template and hashing results alike.
+macro_rules! faults_into {
+    ($error:ty) => {
+        impl From<sea_orm::DbErr> for $error {
+            fn from(e: sea_orm::DbErr) -> Self {
+                Self::Fault(e.into())
+            }
+        }
+        impl From<askama::Error> for $error {
+            fn from(e: askama::Error) -> Self {
+                Self::Fault(e.into())
+            }
+        }
+        impl From<crate::auth::password::HashError> for $error {
+            fn from(e: crate::auth::password::HashError) -> Self {
+                Self::Fault(e.into())
+            }
+        }
+    };
+}
+pub(crate) use faults_into;
+
 pub mod accounts;
 pub mod api_apps;
-pub mod approvals;
 pub mod audit;
 pub mod audit_log;
 pub mod auth;
@@ -20,6 +54,7 @@ pub mod seed;
 pub mod signup;
 pub mod staff;
 pub mod tokens;
+pub mod views;
 
 pub use clock::Clock;
 pub use context::{Core, Links, Rules};

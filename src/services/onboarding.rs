@@ -2,20 +2,23 @@
 //! account (a password is given) or link an existing one (no password), answered with the
 //! vendor's status codes 1–7. The registration enters the same workflow as one made in the
 //! browser. Checks run in the order 6, 5, then the rest.
-use super::Core;
-use uuid::Uuid;
+use super::{Core, Fault};
 
 use super::{
-    accounts::{self, parse_data_center, parse_tags, BillingMode, NewAccount},
+    accounts::{self, NewAccount},
     api_apps::{self, ApiClient},
     auth::find_user_by_email,
     registrations::{self as regs, NewCustomer, RegError, Terms},
+    views::{Account, Registration},
 };
 use crate::{
     auth::password::HashError,
     domain::{
-        eligibility::Rule, registration::Status, CommissionRate, CountryCode, Email, NewPassword,
-        Phone, PlainName,
+        account::{parse_data_center, parse_tags},
+        eligibility::Rule,
+        registration::Status,
+        AccountId, BillingMode, CountryCode, CustomerType, Email, NewPassword, PartnerId, Phone,
+        PlainName, RegistrationId,
     },
     entities::registrations,
 };
@@ -45,15 +48,15 @@ pub struct Problem {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub status: u8,
-    pub id: Option<Uuid>,
-    pub customer_id: Option<Uuid>,
+    pub id: Option<RegistrationId>,
+    pub customer_id: Option<AccountId>,
     pub errors: Vec<Problem>,
 }
 
 fn outcome(
     status: u8,
-    id: Option<Uuid>,
-    customer_id: Option<Uuid>,
+    id: Option<RegistrationId>,
+    customer_id: Option<AccountId>,
     errors: Vec<Problem>,
 ) -> Outcome {
     Outcome {
@@ -82,12 +85,20 @@ pub enum OnboardError {
     #[error("busy")]
     Busy,
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Registration(RegError),
+    #[error(transparent)]
+    Fault(#[from] Fault),
 }
 
-impl From<sea_orm::DbErr> for OnboardError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Self::Other(e.into())
+faults_into!(OnboardError);
+
+impl From<RegError> for OnboardError {
+    fn from(e: RegError) -> Self {
+        match e {
+            RegError::Fault(Fault::Hash(HashError::Busy)) => Self::Busy,
+            RegError::Fault(f) => Self::Fault(f),
+            e => Self::Registration(e),
+        }
     }
 }
 
@@ -96,7 +107,7 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
     let email = o.registration_account.clone();
     let (facts, account) =
         regs::gather_facts(&core.db.read, partner.id, email.as_str(), None).await?;
-    let account_id = account.as_ref().map(|a| a.id);
+    let account_id = account.as_ref().map(|a| AccountId::from(a.id));
     // 6: the partner itself.
     if facts.is_partner_itself {
         return Ok(outcome(
@@ -129,8 +140,8 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
                 .map_err(|e| field_problem("organizationName", e.0))?,
             partner_role: PlainName::parse("Partner", "role")
                 .map_err(|e| field_problem("partnerRole", e.0))?,
-            customer_type: "CUSTOMER".into(),
-            commission: CommissionRate::from_bp(client.app.default_commission_bp),
+            customer_type: CustomerType::Customer,
+            commission: client.app.default_commission,
             management_mode: o.management_mode,
         })
     };
@@ -212,7 +223,7 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
             };
             let hash = core.hasher.hash(pw.expose()).await.map_err(|e| match e {
                 HashError::Busy => OnboardError::Busy,
-                HashError::Failed(m) => OnboardError::Other(anyhow::anyhow!(m)),
+                e => OnboardError::Fault(e.into()),
             })?;
             let customer = NewCustomer {
                 account: NewAccount {
@@ -229,7 +240,16 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
                 admin_name: admin,
                 password_hash: Some(hash),
             };
-            match regs::add_new(core, &actor, partner, customer, terms, "api").await {
+            match regs::add_new(
+                core,
+                &actor,
+                partner,
+                customer,
+                terms,
+                crate::domain::Channel::Api,
+            )
+            .await
+            {
                 Ok((reg, acct)) => Ok(outcome(1, Some(reg.id), Some(acct.id), vec![])),
                 Err(RegError::AccountExists) => Ok(outcome(7, None, None, vec![])),
                 Err(RegError::Ineligible(v))
@@ -238,7 +258,7 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
                     Ok(outcome(6, None, None, rule_problems(&v)))
                 }
                 Err(RegError::Ineligible(v)) => Ok(outcome(4, None, None, rule_problems(&v))),
-                Err(e) => Err(OnboardError::Other(anyhow::anyhow!(e.to_string()))),
+                Err(e) => Err(e.into()),
             }
         }
         None => {
@@ -250,9 +270,10 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
                     message: "No account uses this email. Send a password to register a new customer instead.".into(),
                 }]));
             };
+            let account_id = AccountId::from(account.id);
             let terms = match terms(&o.organization_name) {
                 Ok(t) => t,
-                Err(p) => return Ok(outcome(2, None, Some(account.id), vec![p])),
+                Err(p) => return Ok(outcome(2, None, Some(account_id), vec![p])),
             };
             match regs::link_existing(
                 core,
@@ -261,11 +282,11 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
                 &facts,
                 Some(account.clone()),
                 terms,
-                "api",
+                crate::domain::Channel::Api,
             )
             .await
             {
-                Ok(reg) => Ok(outcome(1, Some(reg.id), Some(account.id), vec![])),
+                Ok(reg) => Ok(outcome(1, Some(reg.id), Some(account_id), vec![])),
                 Err(RegError::Ineligible(v)) => {
                     let problems = rule_problems(&v);
                     // A race lost to ourselves still means "already managed by you".
@@ -273,12 +294,12 @@ pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outc
                         .iter()
                         .any(|p| p.code == Rule::NotAlreadyWithThisPartner.code())
                     {
-                        let existing = live_with(core, partner.id, Some(account.id)).await?;
-                        return Ok(outcome(5, existing, Some(account.id), problems));
+                        let existing = live_with(core, partner.id, Some(account_id)).await?;
+                        return Ok(outcome(5, existing, Some(account_id), problems));
                     }
-                    Ok(outcome(2, None, Some(account.id), problems))
+                    Ok(outcome(2, None, Some(account_id), problems))
                 }
-                Err(e) => Err(OnboardError::Other(anyhow::anyhow!(e.to_string()))),
+                Err(e) => Err(e.into()),
             }
         }
     }
@@ -294,37 +315,37 @@ fn field_problem(field: &str, message: String) -> Problem {
 
 async fn live_with(
     core: &Core,
-    partner_id: Uuid,
-    account_id: Option<Uuid>,
-) -> Result<Option<Uuid>, OnboardError> {
+    partner_id: PartnerId,
+    account_id: Option<AccountId>,
+) -> Result<Option<RegistrationId>, OnboardError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let Some(account_id) = account_id else {
         return Ok(None);
     };
     Ok(registrations::Entity::find()
-        .filter(registrations::Column::PartnerId.eq(partner_id))
-        .filter(registrations::Column::AccountId.eq(account_id))
+        .filter(registrations::Column::PartnerId.eq(partner_id.uuid()))
+        .filter(registrations::Column::AccountId.eq(account_id.uuid()))
         .filter(regs::is_live())
         .one(&core.db.read)
         .await?
-        .map(|r| r.id))
+        .map(|r| r.id.into()))
 }
 
 /// The partner's registrations for `GET …/customers`, newest first.
 pub async fn list(
     core: &Core,
-    partner_id: Uuid,
+    partner_id: PartnerId,
     status: Option<Status>,
     page: u64,
     page_size: u64,
 ) -> Result<(Vec<regs::CustomerRow>, bool), OnboardError> {
     let mut rows = regs::list(
-        &core.db.read,
+        core,
         partner_id,
         &regs::CustomerQuery {
             q: String::new(),
             status,
-            customer_type: String::new(),
+            customer_type: None,
             sort: regs::CustomerSort::Created,
             desc: true,
             offset: accounts::page_offset(page, page_size),
@@ -341,14 +362,12 @@ pub async fn list(
 /// One of the partner's registrations with its account.
 pub async fn get(
     core: &Core,
-    partner_id: Uuid,
-    id: Uuid,
-) -> Result<Option<(registrations::Model, crate::entities::accounts::Model)>, OnboardError> {
-    let reg = match regs::for_partner(&core.db.read, partner_id, id).await {
-        Ok(r) => r,
-        Err(RegError::NotFound) => return Ok(None),
-        Err(e) => return Err(OnboardError::Other(anyhow::anyhow!(e.to_string()))),
-    };
-    let account = accounts::find(&core.db.read, reg.account_id).await?;
-    Ok(account.map(|a| (reg, a)))
+    partner_id: PartnerId,
+    id: RegistrationId,
+) -> Result<Option<(Registration, Account)>, OnboardError> {
+    match regs::customer(core, partner_id, id).await {
+        Ok(c) => Ok(Some((c.registration, c.account))),
+        Err(RegError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }

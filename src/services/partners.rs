@@ -9,10 +9,11 @@ use super::{
     auth::find_user_by_email,
     signup::{self, SignupError, SignupKind},
     tokens::{self, LinkProblem, NewToken, Purpose},
+    views::{Partner, User},
 };
 use crate::{
     auth::session_store::revoke_user_sessions,
-    domain::{CountryCode, Email, NewPassword, PartnerRole, Phone, PlainName},
+    domain::{CountryCode, Email, NewPassword, PartnerId, PartnerRole, Phone, PlainName, UserId},
     email::{messages, outbox},
     entities::{partners, users},
 };
@@ -28,20 +29,10 @@ pub enum PartnerError {
     #[error("You cannot deactivate yourself.")]
     SelfDeactivation,
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Fault(#[from] super::Fault),
 }
 
-impl From<sea_orm::DbErr> for PartnerError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Self::Other(e.into())
-    }
-}
-
-impl From<askama::Error> for PartnerError {
-    fn from(e: askama::Error) -> Self {
-        Self::Other(e.into())
-    }
-}
+super::faults_into!(PartnerError);
 
 pub struct SignupDetails {
     pub company_name: PlainName,
@@ -58,12 +49,8 @@ pub async fn complete_signup(
     core: &Core,
     token: &str,
     d: SignupDetails,
-) -> Result<partners::Model, SignupError> {
-    let hash = core
-        .hasher
-        .hash(d.password.expose())
-        .await
-        .map_err(anyhow::Error::from)?;
+) -> Result<Partner, SignupError> {
+    let hash = core.hasher.hash(d.password.expose()).await?;
     let txn = core.db.begin().await?;
     let email = signup::use_link(&txn, core.now(), SignupKind::Partner, token).await?;
     let now = core.now();
@@ -85,10 +72,10 @@ pub async fn complete_signup(
         email: Set(email.as_str().into()),
         name: Set(contact_name.clone()),
         password_hash: Set(hash),
-        kind: Set("partner".into()),
+        kind: Set(crate::domain::UserKind::Partner),
         partner_id: Set(Some(partner.id)),
         account_id: Set(None),
-        role: Set(PartnerRole::Admin.as_str().into()),
+        role: Set(crate::domain::Role::Admin),
         active: Set(true),
         created_at: Set(now),
         last_sign_in_at: Set(None),
@@ -98,7 +85,7 @@ pub async fn complete_signup(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(&user),
+        &Actor::user(&user.clone().into()),
         "partner.registered",
         About::partner(Some(partner.id), Some(partner.id)),
         &partner.company_name,
@@ -113,7 +100,7 @@ pub async fn complete_signup(
     .render(&user.email)?;
     outbox::enqueue(&txn, msg).await?;
     core.commit(txn).await?;
-    Ok(partner)
+    Ok(partner.into())
 }
 
 pub struct CompanyDetails {
@@ -123,12 +110,14 @@ pub struct CompanyDetails {
     pub phone: Phone,
 }
 
+#[tracing::instrument(skip(core, actor, d))]
 pub async fn update_company(
     core: &Core,
-    actor: &users::Model,
-    org_id: Uuid,
+    actor: &Actor,
+    org_id: PartnerId,
     d: CompanyDetails,
-) -> Result<partners::Model, PartnerError> {
+) -> Result<Partner, PartnerError> {
+    let org_id = org_id.uuid();
     let txn = core.db.begin().await?;
     let partner = partners::Entity::update(partners::ActiveModel {
         id: Set(org_id),
@@ -144,28 +133,33 @@ pub async fn update_company(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(actor),
+        actor,
         "partner.updated",
         About::partner(Some(org_id), Some(org_id)),
         "",
     )
     .await?;
     txn.commit().await?;
-    Ok(partner)
+    Ok(partner.into())
 }
 
-pub async fn list_users(core: &Core, org_id: Uuid) -> Result<Vec<users::Model>, PartnerError> {
+pub async fn list_users(core: &Core, org_id: PartnerId) -> Result<Vec<User>, PartnerError> {
     Ok(users::Entity::find()
-        .filter(users::Column::PartnerId.eq(org_id))
+        .filter(users::Column::PartnerId.eq(org_id.uuid()))
         .order_by_asc(users::Column::Name)
         .all(&core.db.read)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
+/// Emails an invitation to join the partner as `role`, from the admin `inviter`.
+#[tracing::instrument(skip(core, inviter, partner, email), fields(partner = %partner.id))]
 pub async fn invite(
     core: &Core,
-    admin: &users::Model,
-    partner: &partners::Model,
+    inviter: &User,
+    partner: &Partner,
     email: &Email,
     role: PartnerRole,
 ) -> Result<(), PartnerError> {
@@ -181,7 +175,7 @@ pub async fn invite(
             purpose: Purpose::Invitation,
             email: email.as_str(),
             user_id: None,
-            partner_id: Some(partner.id),
+            partner_id: Some(partner.id.uuid()),
             subject_id: None,
             role: Some(role.as_str()),
             ttl,
@@ -189,7 +183,7 @@ pub async fn invite(
     )
     .await?;
     let msg = messages::Invitation {
-        inviter: admin.name.clone(),
+        inviter: inviter.name.clone(),
         company: partner.company_name.clone(),
         role: role.as_str().into(),
         link: core.links.url(&format!("/invitations/{token}")),
@@ -200,9 +194,9 @@ pub async fn invite(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(admin),
+        &Actor::user(inviter),
         "partner.user_invited",
-        About::partner(Some(partner.id), None),
+        About::partner(Some(partner.id.uuid()), None),
         &format!("{} as {}", email, role.as_str()),
     )
     .await?;
@@ -234,12 +228,8 @@ pub async fn accept_invitation(
     token: &str,
     name: PlainName,
     password: &NewPassword,
-) -> Result<users::Model, PartnerError> {
-    let hash = core
-        .hasher
-        .hash(password.expose())
-        .await
-        .map_err(anyhow::Error::from)?;
+) -> Result<User, PartnerError> {
+    let hash = core.hasher.hash(password.expose()).await?;
     let txn = core.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::Invitation, token, core.now()).await??;
     if !tokens::consume(&txn, link.id, core.now()).await? {
@@ -255,10 +245,10 @@ pub async fn accept_invitation(
         email: Set(link.email.clone()),
         name: Set(name.into_inner()),
         password_hash: Set(hash),
-        kind: Set("partner".into()),
+        kind: Set(crate::domain::UserKind::Partner),
         partner_id: Set(link.partner_id),
         account_id: Set(None),
-        role: Set(role.as_str().into()),
+        role: Set(role.into()),
         active: Set(true),
         created_at: Set(core.now()),
         last_sign_in_at: Set(None),
@@ -268,26 +258,28 @@ pub async fn accept_invitation(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(&user),
+        &Actor::user(&user.clone().into()),
         "partner.user_joined",
         About::partner(user.partner_id, Some(user.id)),
         role.as_str(),
     )
     .await?;
     txn.commit().await?;
-    Ok(user)
+    Ok(user.into())
 }
 
 /// Deactivates (signing them out everywhere) or reactivates a user of the admin's own org.
 /// Another org's user is "not found".
+#[tracing::instrument(skip(core, actor))]
 pub async fn set_user_active(
     core: &Core,
-    admin: &users::Model,
-    org_id: Uuid,
-    user_id: Uuid,
+    actor: &Actor,
+    org_id: PartnerId,
+    user_id: UserId,
     active: bool,
-) -> Result<users::Model, PartnerError> {
-    if admin.id == user_id && !active {
+) -> Result<User, PartnerError> {
+    let (org_id, user_id) = (org_id.uuid(), user_id.uuid());
+    if actor.user_id == Some(user_id) && !active {
         return Err(PartnerError::SelfDeactivation);
     }
     let txn = core.db.begin().await?;
@@ -314,12 +306,12 @@ pub async fn set_user_active(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(admin),
+        actor,
         action,
         About::partner(Some(org_id), Some(user.id)),
         &user.email,
     )
     .await?;
     txn.commit().await?;
-    Ok(user)
+    Ok(user.into())
 }

@@ -6,7 +6,13 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::auth::find_user_by_email;
-use crate::entities::{partners, users};
+use crate::{
+    domain::{
+        AccountSource, BillingMode, CreditKind, Currency, CustomerType, Money, Role, Status,
+        UserKind,
+    },
+    entities::{partners, users},
+};
 
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
@@ -15,7 +21,7 @@ struct DemoPartner {
     contact: &'static str,
     country: &'static str,
     active: bool,
-    users: &'static [(&'static str, &'static str, &'static str)],
+    users: &'static [(&'static str, &'static str, Role)],
 }
 
 const PARTNERS: &[DemoPartner] = &[
@@ -25,8 +31,8 @@ const PARTNERS: &[DemoPartner] = &[
         country: "GB",
         active: true,
         users: &[
-            ("partner@demo.test", "Nora West", "admin"),
-            ("member@demo.test", "Max Member", "member"),
+            ("partner@demo.test", "Nora West", Role::Admin),
+            ("member@demo.test", "Max Member", Role::Member),
         ],
     },
     DemoPartner {
@@ -34,14 +40,14 @@ const PARTNERS: &[DemoPartner] = &[
         contact: "Bao Tran",
         country: "VN",
         active: true,
-        users: &[("blueharbor@demo.test", "Bao Tran", "admin")],
+        users: &[("blueharbor@demo.test", "Bao Tran", Role::Admin)],
     },
     DemoPartner {
         company: "Suspended Systems Ltd",
         contact: "Sam Stop",
         country: "DE",
         active: false,
-        users: &[("suspended@demo.test", "Sam Stop", "admin")],
+        users: &[("suspended@demo.test", "Sam Stop", Role::Admin)],
     },
 ];
 
@@ -55,9 +61,9 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
             now,
             "staff@demo.test",
             "Stella Staff",
-            "staff",
+            UserKind::Staff,
             None,
-            "staff",
+            Role::Staff,
             &hash,
         ));
     }
@@ -77,7 +83,15 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
         .exec_without_returning(&txn)
         .await?;
         for (email, name, role) in p.users {
-            add_user.push(user(now, email, name, "partner", Some(id), role, &hash));
+            add_user.push(user(
+                now,
+                email,
+                name,
+                UserKind::Partner,
+                Some(id),
+                *role,
+                &hash,
+            ));
         }
     }
     let filler = [
@@ -111,9 +125,9 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
                 now,
                 &format!("filler-{i}@demo.test"),
                 &format!("Contact {i}"),
-                "partner",
+                UserKind::Partner,
                 Some(id),
-                "admin",
+                Role::Admin,
                 &hash,
             ));
         }
@@ -163,9 +177,9 @@ fn user(
     now: DateTime<Utc>,
     email: &str,
     name: &str,
-    kind: &str,
+    kind: UserKind,
     partner: Option<Uuid>,
-    role: &str,
+    role: Role,
     hash: &str,
 ) -> users::ActiveModel {
     users::ActiveModel {
@@ -173,10 +187,10 @@ fn user(
         email: Set(email.into()),
         name: Set(name.into()),
         password_hash: Set(hash.into()),
-        kind: Set(kind.into()),
+        kind: Set(kind),
         partner_id: Set(partner),
         account_id: Set(None),
-        role: Set(role.into()),
+        role: Set(role),
         active: Set(true),
         created_at: Set(now),
         last_sign_in_at: Set(None),
@@ -205,22 +219,22 @@ pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uu
         now,
         "bench@demo.test",
         "Ben Bench",
-        "partner",
+        UserKind::Partner,
         Some(partner_id),
-        "admin",
+        Role::Admin,
         &hash,
     ))
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
     let statuses = [
-        "active",
-        "active",
-        "active",
-        "pending_approval",
-        "pending_customer",
-        "ended",
-        "declined",
+        Status::Active,
+        Status::Active,
+        Status::Active,
+        Status::PendingApproval,
+        Status::PendingCustomer,
+        Status::Ended,
+        Status::Declined,
     ];
     let batch = 500;
     for start in (0..n).step_by(batch) {
@@ -243,12 +257,12 @@ pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uu
                 account_id: Set(id),
                 friendly_name: Set(format!("Cust {i}")),
                 partner_role: Set("Partner".into()),
-                customer_type: Set("CUSTOMER".into()),
+                customer_type: Set(CustomerType::Customer),
                 commission_bp: Set(1000 + (i % 10) as i32 * 50),
                 management_mode: Set(false),
-                status: Set(statuses[i % statuses.len()].into()),
+                status: Set(statuses[i % statuses.len()]),
                 new_account: Set(false),
-                created_via: Set("web".into()),
+                created_via: Set(crate::domain::Channel::Web),
                 created_by_label: Set("bench".into()),
                 reason: Set(None),
                 expires_at: Set(Some(now + Duration::days(7))),
@@ -289,7 +303,7 @@ pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uu
 /// page and rule has something to show.
 async fn seed_customers(core: &Core) -> anyhow::Result<()> {
     use super::{
-        accounts::{self, BillingMode, NewAccount},
+        accounts::{self, NewAccount},
         audit::{self, About, Actor},
     };
     use crate::{
@@ -335,7 +349,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
             &txn,
             core.now(),
             new(email, company, BillingMode::Prepaid, false),
-            "staff",
+            AccountSource::Staff,
             &actor,
         )
         .await?;
@@ -350,7 +364,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
             BillingMode::Prepaid,
             true,
         ),
-        "staff",
+        AccountSource::Staff,
         &actor,
     )
     .await?;
@@ -363,7 +377,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
             BillingMode::Postpaid,
             false,
         ),
-        "staff",
+        AccountSource::Staff,
         &actor,
     )
     .await?;
@@ -371,24 +385,23 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
     accounts::add_credit(
         core,
         &actor,
-        ids["balance@demo.test"],
-        "topup",
-        25_000,
-        "USD",
+        ids["balance@demo.test"].into(),
+        CreditKind::Topup,
+        Money::new(25_000, Currency::Usd),
         "Prepaid top-up",
     )
     .await?;
     accounts::add_service(
         core,
         &actor,
-        ids["services@demo.test"],
+        ids["services@demo.test"].into(),
         PlainName::parse("Compute", "s").expect("valid"),
     )
     .await?;
     accounts::add_discount(
         core,
         &actor,
-        ids["discount@demo.test"],
+        ids["discount@demo.test"].into(),
         PlainName::parse("Launch offer", "d").expect("valid"),
         1500,
     )
@@ -421,7 +434,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
             &txn,
             core.now(),
             new(email, company, BillingMode::Prepaid, false),
-            "partner",
+            AccountSource::Partner,
             &actor,
         )
         .await?;
@@ -433,12 +446,12 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
             account_id: Set(a.id),
             friendly_name: Set(company.split(' ').next().unwrap_or(company).to_string()),
             partner_role: Set("Partner".into()),
-            customer_type: Set("CUSTOMER".into()),
+            customer_type: Set(CustomerType::Customer),
             commission_bp: Set(CommissionRate::parse("12.5").expect("valid").bp()),
             management_mode: Set(i % 2 == 0),
-            status: Set(status.to_string()),
+            status: Set(Status::parse(status).expect("a demo status")),
             new_account: Set(false),
-            created_via: Set("web".into()),
+            created_via: Set(crate::domain::Channel::Web),
             created_by_label: Set("Nora West <partner@demo.test>".into()),
             reason: Set(match *status {
                 "declined" => Some("We already have a partner".into()),
@@ -480,9 +493,9 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
                     now,
                     email,
                     "Cora Customer",
-                    "customer",
+                    UserKind::Customer,
                     None,
-                    "admin",
+                    Role::Admin,
                     &hash,
                 )
             })
@@ -509,10 +522,10 @@ fn bench_account(
         phone: Set(String::new()),
         data_center: Set("default".into()),
         tags: Set(String::new()),
-        billing_mode: Set("prepaid".into()),
+        billing_mode: Set(BillingMode::Prepaid),
         in_poc: Set(false),
         active: Set(true),
-        source: Set("staff".into()),
+        source: Set(AccountSource::Staff),
         created_at: Set(at),
         updated_at: Set(at),
     }

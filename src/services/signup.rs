@@ -49,20 +49,10 @@ pub enum SignupError {
     #[error("This email address already has an account.")]
     EmailTaken,
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Fault(#[from] super::Fault),
 }
 
-impl From<sea_orm::DbErr> for SignupError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Self::Other(e.into())
-    }
-}
-
-impl From<askama::Error> for SignupError {
-    fn from(e: askama::Error) -> Self {
-        Self::Other(e.into())
-    }
-}
+super::faults_into!(SignupError);
 
 /// Step 1: emails the link, or "you already have an account" to an address that has a user
 /// (for a customer sign-up, also one that is already an account's primary email).
@@ -135,5 +125,5 @@ pub async fn use_link(
     if find_user_by_email(txn, &link.email).await?.is_some() {
         return Err(SignupError::EmailTaken);
     }
-    Email::parse(&link.email).map_err(|e| SignupError::Other(anyhow::anyhow!(e)))
+    Email::parse(&link.email).map_err(|_| SignupError::Link(LinkProblem::Unknown))
 }

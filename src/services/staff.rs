@@ -12,10 +12,11 @@ use uuid::Uuid;
 use super::{
     audit::{self, About, Actor},
     auth::find_user_by_email,
+    views::{Partner, User},
 };
 use crate::{
     auth::session_store::revoke_user_sessions,
-    domain::{Email, NewPassword, PlainName},
+    domain::{Email, NewPassword, PartnerId, PlainName},
     entities::{partners, users},
 };
 
@@ -26,26 +27,18 @@ pub enum StaffError {
     #[error("not found")]
     NotFound,
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Fault(#[from] super::Fault),
 }
 
-impl From<sea_orm::DbErr> for StaffError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Self::Other(e.into())
-    }
-}
+super::faults_into!(StaffError);
 
 pub async fn create_staff(
     core: &Core,
     email: &Email,
     name: PlainName,
     password: &NewPassword,
-) -> Result<users::Model, StaffError> {
-    let hash = core
-        .hasher
-        .hash(password.expose())
-        .await
-        .map_err(anyhow::Error::from)?;
+) -> Result<User, StaffError> {
+    let hash = core.hasher.hash(password.expose()).await?;
     let txn = core.db.begin().await?;
     if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(StaffError::EmailTaken);
@@ -55,10 +48,10 @@ pub async fn create_staff(
         email: Set(email.as_str().into()),
         name: Set(name.into_inner()),
         password_hash: Set(hash),
-        kind: Set("staff".into()),
+        kind: Set(crate::domain::UserKind::Staff),
         partner_id: Set(None),
         account_id: Set(None),
-        role: Set("staff".into()),
+        role: Set(crate::domain::Role::Staff),
         active: Set(true),
         created_at: Set(core.now()),
         last_sign_in_at: Set(None),
@@ -75,7 +68,7 @@ pub async fn create_staff(
     )
     .await?;
     txn.commit().await?;
-    Ok(user)
+    Ok(user.into())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +113,7 @@ pub struct PartnerQuery {
 }
 
 pub struct PartnerList {
-    pub rows: Vec<partners::Model>,
+    pub rows: Vec<Partner>,
     pub total: u64,
 }
 
@@ -162,16 +155,21 @@ pub async fn list_partners(core: &Core, q: &PartnerQuery) -> Result<PartnerList,
         .limit(q.per_page)
         .all(&core.db.read)
         .await?;
-    Ok(PartnerList { rows, total })
+    Ok(PartnerList {
+        rows: rows.into_iter().map(Into::into).collect(),
+        total,
+    })
 }
 
 /// Suspends (signing every user of the partner out) or reactivates a partner.
+#[tracing::instrument(skip(core, actor))]
 pub async fn set_partner_active(
     core: &Core,
-    staff: &users::Model,
-    partner_id: Uuid,
+    actor: &Actor,
+    partner_id: PartnerId,
     active: bool,
-) -> Result<partners::Model, StaffError> {
+) -> Result<Partner, StaffError> {
+    let partner_id = partner_id.uuid();
     let txn = core.db.begin().await?;
     partners::Entity::find_by_id(partner_id)
         .one(&txn)
@@ -205,12 +203,12 @@ pub async fn set_partner_active(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(staff),
+        actor,
         action,
         About::partner(Some(partner_id), Some(partner_id)),
         &partner.company_name,
     )
     .await?;
     txn.commit().await?;
-    Ok(partner)
+    Ok(partner.into())
 }

@@ -5,17 +5,15 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use uuid::Uuid;
 
-use super::{ctx::Ctx, fmt_datetime, redirect_with, render, render_invalid, FieldErrors};
+use super::{ctx::Ctx, fmt_datetime, parse_id, redirect_with, render, render_invalid, FieldErrors};
 use crate::{
-    auth::{csrf::CsrfForm, extractors::MaybeUser, PartnerAdmin},
-    domain::{CommissionRate, PlainName},
-    entities::api_apps,
-    error::{AppError, AppResult},
+    auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin},
+    domain::{AppId, CommissionRate, PlainName},
+    error::AppResult,
     services::{
-        api_apps::{self as svc, AppsError, SCOPE_READ, SCOPE_READWRITE},
-        audit::Actor,
+        api_apps::{self as svc, SCOPE_READ, SCOPE_READWRITE},
+        views::ApiApp,
     },
     startup::AppState,
 };
@@ -29,17 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/docs/api", web::get().to(guide));
 }
 
-impl From<AppsError> for AppError {
-    fn from(e: AppsError) -> Self {
-        match e {
-            AppsError::NotFound => AppError::NotFound,
-            AppsError::Db(e) => e.into(),
-        }
-    }
-}
-
 pub struct AppRow {
-    pub id: String,
+    pub id: AppId,
     pub name: String,
     pub client_id: String,
     pub scopes: String,
@@ -48,12 +37,12 @@ pub struct AppRow {
     pub last_used: String,
 }
 
-fn row(a: &api_apps::Model) -> AppRow {
+fn row(a: &ApiApp) -> AppRow {
     AppRow {
-        id: a.id.to_string(),
+        id: a.id,
         name: a.name.clone(),
         client_id: a.client_id.clone(),
-        scopes: a.scopes.clone(),
+        scopes: a.scopes.join(" "),
         active: a.active,
         created: fmt_datetime(&a.created_at),
         last_used: a
@@ -88,13 +77,13 @@ async fn list_page(
     form: NewApp,
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
-    let apps = svc::list(&state.core.db.read, admin.0.org_id())
+    let apps = svc::list(&state.core, admin.0.org_id())
         .await?
         .iter()
         .map(row)
         .collect();
     let page = ListPage {
-        ctx: Ctx::new(req, Some(&admin.0.current())),
+        ctx: Ctx::new(req, Some(&admin.0.principal())),
         apps,
         form,
         errors,
@@ -123,7 +112,7 @@ async fn list(
 struct ShowPage {
     ctx: Ctx,
     app: AppRow,
-    commission: String,
+    commission: CommissionRate,
     /// Shown once, right after creation or rotation.
     secret: Option<String>,
     calls: Vec<CallRow>,
@@ -134,19 +123,20 @@ pub struct CallRow {
     pub at: String,
     pub method: String,
     pub path: String,
-    pub status: i32,
+    pub status: u16,
     pub duration_ms: i32,
 }
 
+/// The app's page; `secret` right after it was made or rotated (shown this once).
 async fn show_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &PartnerAdmin,
-    app: api_apps::Model,
+    id: AppId,
     secret: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let calls = svc::recent_calls(&state.core.db.read, app.id)
-        .await?
+    let (app, calls) = svc::get(&state.core, admin.0.org_id(), id).await?;
+    let calls = calls
         .into_iter()
         .map(|c| CallRow {
             at: fmt_datetime(&c.at),
@@ -157,8 +147,8 @@ async fn show_page(
         })
         .collect();
     render(&ShowPage {
-        ctx: Ctx::new(req, Some(&admin.0.current())),
-        commission: CommissionRate::from_bp(app.default_commission_bp).to_string(),
+        ctx: Ctx::new(req, Some(&admin.0.principal())),
+        commission: app.default_commission,
         app: row(&app),
         secret,
         calls,
@@ -192,18 +182,14 @@ async fn create(
     }
     let (app, secret) = svc::create(
         &state.core,
-        &Actor::user(&admin.0.user),
+        &admin.0.actor(),
         admin.0.org_id(),
         name,
         scopes,
         commission,
     )
     .await?;
-    show_page(&req, &state, &admin, app, Some(secret)).await
-}
-
-fn parse_id(id: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
+    show_page(&req, &state, &admin, app.id, Some(secret)).await
 }
 
 async fn show(
@@ -212,8 +198,7 @@ async fn show(
     admin: PartnerAdmin,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let app = svc::get(&state.core.db.read, admin.0.org_id(), parse_id(&id)?).await?;
-    show_page(&req, &state, &admin, app, None).await
+    show_page(&req, &state, &admin, parse_id(&id)?, None).await
 }
 
 #[derive(Deserialize)]
@@ -228,12 +213,12 @@ async fn rotate(
 ) -> AppResult<HttpResponse> {
     let (app, secret) = svc::rotate(
         &state.core,
-        &Actor::user(&admin.0.user),
+        &admin.0.actor(),
         admin.0.org_id(),
         parse_id(&id)?,
     )
     .await?;
-    show_page(&req, &state, &admin, app, Some(secret)).await
+    show_page(&req, &state, &admin, app.id, Some(secret)).await
 }
 
 async fn revoke(
@@ -245,7 +230,7 @@ async fn revoke(
 ) -> AppResult<HttpResponse> {
     let app = svc::revoke(
         &state.core,
-        &Actor::user(&admin.0.user),
+        &admin.0.actor(),
         admin.0.org_id(),
         parse_id(&id)?,
     )
@@ -271,7 +256,7 @@ struct GuidePage {
 async fn guide(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: MaybeUser,
+    user: MaybePrincipal,
 ) -> AppResult<HttpResponse> {
     render(&GuidePage {
         ctx: Ctx::new(&req, user.0.as_ref()),

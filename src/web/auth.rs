@@ -9,9 +9,9 @@ use super::{
     FieldErrors,
 };
 use crate::{
-    auth::{csrf::CsrfForm, extractors::MaybeUser, session as sess, CurrentUser},
+    auth::{csrf::CsrfForm, session as sess, MaybePrincipal, Principal},
     domain::{Email, NewPassword, UserKind},
-    error::{AppError, AppResult},
+    error::AppResult,
     services::{
         auth::{self as svc, ChangePasswordError, ResetError, SignInError},
         tokens::LinkProblem,
@@ -53,21 +53,22 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn home_for(user: &CurrentUser) -> &'static str {
-    match user.kind() {
-        Some(UserKind::Staff) => "/staff/partners",
-        Some(UserKind::Customer) => "/my/partner",
-        _ => "/",
+/// Where a user lands after signing in.
+fn home_for(kind: UserKind) -> &'static str {
+    match kind {
+        UserKind::Staff => "/staff/partners",
+        UserKind::Customer => "/my/partner",
+        UserKind::Partner => "/",
     }
 }
 
 async fn login_page(
     req: HttpRequest,
-    user: MaybeUser,
+    user: MaybePrincipal,
     q: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
-    if let Some(u) = user.0 {
-        return Ok(see_other(home_for(&u)));
+    if let Some(p) = user.0 {
+        return Ok(see_other(home_for(p.user().kind)));
     }
     render(&LoginPage {
         ctx: Ctx::new(&req, None),
@@ -87,20 +88,15 @@ async fn login(
     let result = svc::sign_in(&state.core, &p.email, &p.password, &super::client_ip(&req)).await;
     let (status, error) = match result {
         Ok(user) => {
-            sess::sign_in(&session, user.id);
-            let current = CurrentUser {
-                user,
-                partner: None,
-            };
-            let target = safe_next(&p.next).unwrap_or(home_for(&current));
+            sess::sign_in(&session, user.id.uuid());
+            let target = safe_next(&p.next).unwrap_or(home_for(user.kind));
             return Ok(see_other(target));
         }
         Err(SignInError::Throttled { .. }) => (
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
             result.unwrap_err().to_string(),
         ),
-        Err(SignInError::Hash(e)) => return Err(e.into()),
-        Err(SignInError::Db(e)) => return Err(e.into()),
+        Err(e @ SignInError::Fault(_)) => return Err(e.into()),
         Err(e) => (actix_web::http::StatusCode::UNAUTHORIZED, e.to_string()),
     };
     render_status(
@@ -286,7 +282,7 @@ async fn reset(
             ))
         }
         Err(ResetError::Link(p)) => link_problem(&req, p, "/password/forgot", "Send me a new link"),
-        Err(ResetError::Other(e)) => Err(AppError::Unexpected(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -297,7 +293,7 @@ struct ChangePage {
     errors: FieldErrors,
 }
 
-async fn change_page(req: HttpRequest, user: CurrentUser) -> AppResult<HttpResponse> {
+async fn change_page(req: HttpRequest, user: Principal) -> AppResult<HttpResponse> {
     render(&ChangePage {
         ctx: Ctx::new(&req, Some(&user)),
         errors: FieldErrors::default(),
@@ -316,7 +312,7 @@ async fn change(
     req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: Principal,
     form: CsrfForm<ChangeParams>,
 ) -> AppResult<HttpResponse> {
     let p = form.0;
@@ -325,13 +321,13 @@ async fn change(
         &mut errors,
         &p.password,
         &p.password_confirm,
-        Some(&user.user.email),
+        Some(&user.user().email),
     );
     if let Some(pw) = pw {
-        match svc::change_password(&state.core, &user.user, &p.current_password, &pw).await {
+        match svc::change_password(&state.core, user.user(), &p.current_password, &pw).await {
             Ok(()) => {
                 // Every session ended, this one included; start a fresh one for this browser.
-                sess::sign_in(&session, user.user.id);
+                sess::sign_in(&session, user.user().id.uuid());
                 return Ok(redirect_with(
                     &session,
                     "/account/password",
@@ -343,8 +339,7 @@ async fn change(
                 "current_password",
                 ChangePasswordError::WrongCurrent.to_string(),
             ),
-            Err(ChangePasswordError::Hash(e)) => return Err(e.into()),
-            Err(ChangePasswordError::Other(e)) => return Err(AppError::Unexpected(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     render_invalid(&ChangePage {

@@ -9,14 +9,14 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
     customers::{row, Row},
     render,
 };
 use crate::{
-    error::{AppError, AppResult},
+    domain::PartnerId,
+    error::AppResult,
     services::registrations::{self as regs, CustomerQuery, CustomerRow, CustomerSort},
     startup::AppState,
 };
@@ -28,7 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize)]
 struct Params {
-    partner: Uuid,
+    partner: PartnerId,
 }
 
 #[derive(Template)]
@@ -50,14 +50,14 @@ struct ThreeCells {
 }
 
 /// The first page of My Customers' default view (newest first, 50 rows).
-async fn first_page(state: &AppState, partner: Uuid) -> AppResult<Vec<CustomerRow>> {
+async fn first_page(state: &AppState, partner: PartnerId) -> AppResult<Vec<CustomerRow>> {
     let mut rows = regs::list(
-        &state.core.db.read,
+        &state.core,
         partner,
         &CustomerQuery {
             q: String::new(),
             status: None,
-            customer_type: String::new(),
+            customer_type: None,
             sort: CustomerSort::Created,
             desc: true,
             offset: 0,
@@ -65,8 +65,7 @@ async fn first_page(state: &AppState, partner: Uuid) -> AppResult<Vec<CustomerRo
             after: None,
         },
     )
-    .await
-    .map_err(AppError::from)?;
+    .await?;
     rows.truncate(50);
     Ok(rows)
 }
@@ -86,8 +85,8 @@ async fn three_cells(state: web::Data<AppState>, p: web::Query<Params>) -> AppRe
             .map(|r| {
                 (
                     r.company_name,
-                    r.registration.friendly_name,
-                    r.registration.status,
+                    r.friendly_name,
+                    r.status.as_str().to_string(),
                 )
             })
             .collect(),

@@ -12,11 +12,10 @@ use super::{
     fmt_date, redirect_with, render, render_invalid, FieldErrors,
 };
 use crate::{
-    auth::{csrf::CsrfForm, CurrentUser, CustomerUser},
+    auth::{csrf::CsrfForm, CustomerUser},
     domain::{countries::COUNTRIES, registration::Status, CountryCode, Phone, PlainName},
     error::{AppError, AppResult},
     services::{
-        audit::Actor,
         customer_signup::{self, Details},
         registrations::{self as regs, ConfirmationView, Ender, RegError},
         signup::{self, SignupError, SignupKind},
@@ -170,22 +169,21 @@ struct PartnerInfo {
 async fn my_partner(
     req: HttpRequest,
     customer: CustomerUser,
-    current: CurrentUser,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let live = regs::live_for_account(&state.core.db.read, customer.account_id).await?;
+    let live = regs::live_for_account(&state.core, customer.account_id).await?;
     let partner = live.map(|(reg, p)| PartnerInfo {
         company: p.company_name,
         country: crate::domain::countries::name(&p.country)
             .unwrap_or(&p.country)
             .to_string(),
         role: reg.partner_role,
-        status: Status::parse(&reg.status).unwrap_or(Status::Cancelled),
+        status: reg.status,
         since: fmt_date(reg.activated_at.as_ref().unwrap_or(&reg.created_at)),
         management_mode: reg.management_mode,
     });
     render(&MyPartnerPage {
-        ctx: Ctx::new(&req, Some(&current)),
+        ctx: Ctx::new(&req, Some(&customer.principal())),
         partner,
     })
 }
@@ -202,8 +200,7 @@ async fn my_partner_end(
     customer: CustomerUser,
     form: CsrfForm<EndParams>,
 ) -> AppResult<HttpResponse> {
-    let Some((reg, _)) = regs::live_for_account(&state.core.db.read, customer.account_id).await?
-    else {
+    let Some((reg, _)) = regs::live_for_account(&state.core, customer.account_id).await? else {
         return Ok(redirect_with(
             &session,
             "/my/partner",
@@ -211,7 +208,8 @@ async fn my_partner_end(
             "Your account has no partner.",
         ));
     };
-    match regs::end(&state.core, &Actor::user(&customer.user), Ender::Customer(customer.account_id), reg.id, &form.0.reason).await {
+    let by = Ender::Customer(customer.account_id);
+    match regs::end(&state.core, &customer.actor(), by, reg.id, &form.0.reason).await {
         Ok(_) => Ok(redirect_with(&session, "/my/partner", "success", "The relationship has ended. Your former partner and the provider have been told.")),
         Err(RegError::NotAllowed(_)) => Ok(redirect_with(&session, "/my/partner", "error", "Only an active relationship can be ended; a pending request can be declined from its email.")),
         Err(e) => Err(e.into()),

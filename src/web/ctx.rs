@@ -7,9 +7,8 @@ use crate::{
     auth::{
         csrf,
         session::{self, Flash},
-        CurrentUser,
+        Principal,
     },
-    domain::UserKind,
     startup::AppState,
 };
 
@@ -32,7 +31,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(req: &HttpRequest, user: Option<&CurrentUser>) -> Self {
+    pub fn new(req: &HttpRequest, user: Option<&Principal>) -> Self {
         let session = req.get_session();
         let dev_mail = req
             .app_data::<web::Data<AppState>>()
@@ -40,20 +39,19 @@ impl Ctx {
         Self {
             csrf: csrf::token(req, &session),
             flash: session::take_flash(&session),
-            user: user.map(|c| NavUser {
-                name: c.user.name.clone(),
-                email: c.user.email.clone(),
-                is_staff: c.kind() == Some(UserKind::Staff),
-                is_customer: c.kind() == Some(UserKind::Customer),
-                is_admin: c.user.role == "admin",
-                company: c
-                    .partner
-                    .as_ref()
-                    .map(|p| p.company_name.clone())
-                    .unwrap_or_else(|| match c.kind() {
-                        Some(UserKind::Customer) => "Customer account".into(),
-                        _ => "Provider staff".into(),
-                    }),
+            user: user.map(|p| NavUser {
+                name: p.user().name.clone(),
+                email: p.user().email.clone(),
+                is_staff: p.is_staff(),
+                is_customer: p.is_customer(),
+                is_admin: p.user().is_admin(),
+                company: match p {
+                    Principal::Partner { partner, .. } => partner.company_name.clone(),
+                    Principal::Customer { .. } | Principal::ActingAs(_) => {
+                        "Customer account".into()
+                    }
+                    Principal::Staff(_) => "Provider staff".into(),
+                },
             }),
             dev_mail,
             path: req.path().to_string(),

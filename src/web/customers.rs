@@ -4,24 +4,25 @@
 use actix_session::Session;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
-    ctx::Ctx, fmt_date, fmt_datetime, home::CompanyView, query_string, redirect_with, render,
-    render_invalid, sort_headers, Day, FieldErrors, SortHeader,
+    ctx::Ctx, fmt_date, fmt_datetime, home::CompanyView, parse_id, query_string, redirect_with,
+    render, render_invalid, sort_headers, Day, FieldErrors, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
     domain::{
-        countries::COUNTRIES, eligibility::Verdict, money, registration::Status, CommissionRate,
-        CountryCode, Email, Phone, PlainName,
+        account::CUSTOMER_TYPES,
+        countries::{self, COUNTRIES},
+        eligibility::Verdict,
+        registration::{Event, Status, ALL_STATUSES},
+        BillingMode, Channel, CommissionRate, CountryCode, CustomerType, Email, Phone, PlainName,
+        RegistrationId, UserId,
     },
-    error::{AppError, AppResult},
+    error::{sentence, AppResult},
     services::{
-        accounts::{self, BillingMode, NewAccount},
-        audit::Actor,
+        accounts::NewAccount,
         registrations::{self as regs, CustomerQuery, CustomerSort, NewCustomer, RegError, Terms},
     },
     startup::AppState,
@@ -40,31 +41,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}/users/{user}", web::get().to(user_page));
 }
 
-pub const CUSTOMER_TYPES: &[&str] = &["CUSTOMER", "RESELLER", "PROSPECT"];
-
 /// An option of a select list, marked when it is the current value.
 pub struct Opt {
     pub value: &'static str,
     pub selected: bool,
 }
 
-pub fn options(all: &'static [&'static str], current: &str) -> Vec<Opt> {
-    all.iter()
-        .map(|v| Opt {
-            value: v,
-            selected: *v == current,
+/// The customer types as select options.
+fn type_options(current: &str) -> Vec<Opt> {
+    CUSTOMER_TYPES
+        .iter()
+        .map(|t| Opt {
+            value: t.as_str(),
+            selected: t.as_str() == current,
         })
         .collect()
-}
-
-impl From<RegError> for AppError {
-    fn from(e: RegError) -> Self {
-        match e {
-            RegError::NotFound => AppError::NotFound,
-            RegError::Other(e) => AppError::Unexpected(e),
-            other => AppError::BadRequest(other.to_string()),
-        }
-    }
 }
 
 #[derive(Template)]
@@ -76,7 +67,7 @@ struct AccountHub {
 
 async fn account_hub(req: HttpRequest, user: PartnerUser) -> AppResult<HttpResponse> {
     render(&AccountHub {
-        ctx: Ctx::new(&req, Some(&user.current())),
+        ctx: Ctx::new(&req, Some(&user.principal())),
         is_admin: user.is_admin(),
     })
 }
@@ -97,11 +88,11 @@ struct ListParams {
 }
 
 pub struct Row {
-    pub id: Uuid,
+    pub id: RegistrationId,
     pub company: String,
     pub name: String,
     pub account_active: bool,
-    pub customer_type: String,
+    pub customer_type: CustomerType,
     pub status_label: &'static str,
     pub status_tone: &'static str,
     pub commission: CommissionRate,
@@ -131,28 +122,25 @@ const PER_PAGE: u64 = 50;
 
 /// One line of the My Customers table (also rendered by the bench reference handler).
 pub fn row(r: regs::CustomerRow) -> Row {
-    let status = Status::parse(&r.registration.status).unwrap_or(Status::Cancelled);
     Row {
-        id: r.registration.id,
+        id: r.id,
         company: r.company_name,
-        name: r.registration.friendly_name,
+        name: r.friendly_name,
         account_active: r.account_active,
-        customer_type: r.registration.customer_type,
-        status_label: status.label(),
-        status_tone: status.tone(),
-        commission: CommissionRate::from_bp(r.registration.commission_bp),
-        created: Day(r.registration.created_at),
+        customer_type: r.customer_type,
+        status_label: r.status.label(),
+        status_tone: r.status.tone(),
+        commission: r.commission,
+        created: Day(r.created_at),
     }
 }
 
-fn filters(p: &ListParams) -> (Option<Status>, String) {
-    let status = Status::parse(&p.status);
-    let t = if CUSTOMER_TYPES.contains(&p.customer_type.as_str()) {
-        p.customer_type.clone()
-    } else {
-        String::new()
-    };
-    (status, t)
+/// The list's filters; an unknown status or type filters nothing.
+fn filters(p: &ListParams) -> (Option<Status>, Option<CustomerType>) {
+    (
+        Status::parse(&p.status),
+        CustomerType::parse(&p.customer_type).ok(),
+    )
 }
 
 async fn list(
@@ -163,6 +151,7 @@ async fn list(
 ) -> AppResult<HttpResponse> {
     let p = params.into_inner();
     let (status, customer_type) = filters(&p);
+    let type_key = customer_type.map(CustomerType::as_str).unwrap_or("");
     let sort = CustomerSort::parse(&p.sort);
     // Newest first unless asked otherwise.
     let desc = if p.dir.is_empty() {
@@ -176,12 +165,12 @@ async fn list(
         vec![]
     } else {
         regs::list(
-            &state.core.db.read,
+            &state.core,
             user.org_id(),
             &CustomerQuery {
                 q: p.q.clone(),
                 status,
-                customer_type: customer_type.clone(),
+                customer_type,
                 sort,
                 desc,
                 offset: (page - 1) * PER_PAGE,
@@ -200,7 +189,7 @@ async fn list(
             query_string(&[
                 ("q", &p.q),
                 ("status", &p.status),
-                ("type", &customer_type),
+                ("type", type_key),
                 ("sort", sort.key()),
                 ("dir", dir)
             ])
@@ -218,25 +207,25 @@ async fn list(
         ],
         sort.key(),
         desc,
-        &[("q", &p.q), ("status", &p.status), ("type", &customer_type)],
+        &[("q", &p.q), ("status", &p.status), ("type", type_key)],
     );
-    let statuses = crate::domain::registration::ALL_STATUSES
+    let statuses = ALL_STATUSES
         .iter()
         .map(|s| (s.as_str(), s.label()))
         .collect();
     render(&ListPage {
-        ctx: Ctx::new(&req, Some(&user.current())),
+        ctx: Ctx::new(&req, Some(&user.principal())),
         org_view,
         company: (&user.partner).into(),
-        filtered: !p.q.is_empty() || status.is_some() || !customer_type.is_empty(),
+        filtered: !p.q.is_empty() || status.is_some() || customer_type.is_some(),
         export_href: format!(
             "/customers/export.csv?{}",
-            query_string(&[("q", &p.q), ("status", &p.status), ("type", &customer_type)])
+            query_string(&[("q", &p.q), ("status", &p.status), ("type", type_key)])
         ),
         q: p.q.clone(),
         status: p.status.clone(),
         statuses,
-        types: options(CUSTOMER_TYPES, &customer_type),
+        types: type_options(type_key),
         headers,
         rows: rows.into_iter().map(row).collect(),
         page,
@@ -265,7 +254,7 @@ async fn export(
     let partner_id = user.org_id();
     struct Cursor {
         state: web::Data<AppState>,
-        after: Option<(DateTime<Utc>, Uuid)>,
+        after: Option<(chrono::DateTime<chrono::Utc>, RegistrationId)>,
         header: bool,
         done: bool,
     }
@@ -278,7 +267,6 @@ async fn export(
     };
     let stream = futures_util::stream::unfold(start, move |mut c| {
         let q = q.clone();
-        let customer_type = customer_type.clone();
         async move {
             if c.done {
                 return None;
@@ -300,7 +288,7 @@ async fn export(
                 ]);
             }
             let batch = regs::list(
-                &c.state.core.db.read,
+                &c.state.core,
                 partner_id,
                 &CustomerQuery {
                     q,
@@ -328,27 +316,24 @@ async fn export(
             }
             batch.truncate(500);
             if let Some(last) = batch.last() {
-                c.after = Some((last.registration.created_at, last.registration.id));
+                c.after = Some((last.created_at, last.id));
             }
             for r in &batch {
-                let status = Status::parse(&r.registration.status)
-                    .map(|s| s.label())
-                    .unwrap_or("");
                 let _ = w.write_record([
                     csv_safe(&r.company_name),
-                    csv_safe(&r.registration.friendly_name),
+                    csv_safe(&r.friendly_name),
                     csv_safe(&r.primary_email),
                     if r.account_active {
                         "Yes".into()
                     } else {
                         "No".into()
                     },
-                    csv_safe(&r.registration.customer_type),
+                    r.customer_type.as_str().to_string(),
                     String::new(),
                     String::new(),
-                    status.to_string(),
-                    CommissionRate::from_bp(r.registration.commission_bp).to_string(),
-                    r.registration.created_at.format("%Y-%m-%d").to_string(),
+                    r.status.label().to_string(),
+                    r.commission.to_string(),
+                    r.created_at.format("%Y-%m-%d").to_string(),
                 ]);
             }
             let bytes = w.into_inner().unwrap_or_default();
@@ -417,8 +402,8 @@ fn page(
     form_error: String,
 ) -> NewPage {
     NewPage {
-        types: options(CUSTOMER_TYPES, &form.customer_type),
-        ctx: Ctx::new(req, Some(&user.current())),
+        types: type_options(&form.customer_type),
+        ctx: Ctx::new(req, Some(&user.principal())),
         org_id: user.org_id().to_string(),
         link_mode: form.mode != "new",
         form,
@@ -442,7 +427,7 @@ async fn new_page(
             .filter(|m| m == "new")
             .unwrap_or_else(|| "link".into()),
         partner_role: "Partner".into(),
-        customer_type: "CUSTOMER".into(),
+        customer_type: CustomerType::default().as_str().into(),
         active: "on".into(),
         country: user.partner.country.clone(),
         ..Default::default()
@@ -472,12 +457,7 @@ fn parse_terms(errors: &mut FieldErrors, p: &NewParams, fallback_name: &str) -> 
     };
     let partner_role = errors.check("partner_role", PlainName::parse(role_raw, "role"));
     let commission = errors.check("commission", CommissionRate::parse(&p.commission));
-    let customer_type = if CUSTOMER_TYPES.contains(&p.customer_type.as_str()) {
-        Some(p.customer_type.clone())
-    } else {
-        errors.add("customer_type", "Choose a customer type from the list.");
-        None
-    };
+    let customer_type = errors.check("customer_type", CustomerType::parse(&p.customer_type));
     Some(Terms {
         friendly_name: friendly_name?,
         partner_role: partner_role?,
@@ -496,7 +476,7 @@ async fn new_submit(
 ) -> AppResult<HttpResponse> {
     let p = form.0;
     let mut errors = FieldErrors::default();
-    let actor = Actor::user(&user.user);
+    let actor = user.actor();
     let result = if p.mode == "new" {
         let company = errors.check(
             "company_name",
@@ -540,9 +520,16 @@ async fn new_submit(
             admin_name,
             password_hash: None,
         };
-        regs::add_new(&state.core, &actor, &user.partner, customer, terms, "web")
-            .await
-            .map(|(r, _)| r)
+        regs::add_new(
+            &state.core,
+            &actor,
+            &user.partner,
+            customer,
+            terms,
+            Channel::Web,
+        )
+        .await
+        .map(|(r, _)| r)
     } else {
         let email = errors.check("email", Email::parse(&p.email));
         if p.action == "check" {
@@ -556,7 +543,15 @@ async fn new_submit(
         let (Some(email), Some(terms)) = (email, terms) else {
             return render_invalid(&page(&req, &user, p, errors, vec![], false, String::new()));
         };
-        regs::add_existing(&state.core, &actor, &user.partner, &email, terms, "web").await
+        regs::add_existing(
+            &state.core,
+            &actor,
+            &user.partner,
+            &email,
+            terms,
+            Channel::Web,
+        )
+        .await
     };
     match result {
         Ok(reg) => Ok(redirect_with(
@@ -587,10 +582,10 @@ pub struct TimelineEntry {
 }
 
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: &'static str,
     pub last_sign_in: String,
 }
 
@@ -598,18 +593,18 @@ pub struct UserRow {
 #[template(path = "customers/show.html")]
 struct ShowPage {
     ctx: Ctx,
-    id: String,
+    id: RegistrationId,
     company: String,
     email: String,
     country: String,
     phone: String,
     tags: String,
-    billing_mode: String,
+    billing_mode: &'static str,
     account_active: bool,
     friendly_name: String,
     partner_role: String,
-    customer_type: String,
-    commission: String,
+    customer_type: CustomerType,
+    commission: CommissionRate,
     management_mode: bool,
     status: Status,
     reason: String,
@@ -618,23 +613,12 @@ struct ShowPage {
     credit: String,
     timeline: Vec<TimelineEntry>,
     users: Vec<UserRow>,
-}
-
-fn parse_id(id: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
-}
-
-/// People read "registration.confirmed" as "Confirmed".
-pub fn action_label(action: &str) -> String {
-    let tail = action
-        .rsplit('.')
-        .next()
-        .unwrap_or(action)
-        .replace('_', " ");
-    let mut c = tail.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
+    /// What the state machine allows the partner now.
+    can_resend: bool,
+    can_cancel: bool,
+    can_end: bool,
+    /// Users and money are shown only while the relationship is active.
+    is_active: bool,
 }
 
 async fn show(
@@ -643,74 +627,36 @@ async fn show(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let reg = regs::for_partner(&state.core.db.read, user.org_id(), parse_id(&id)?).await?;
-    let account = accounts::find(&state.core.db.read, reg.account_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let status = Status::parse(&reg.status).unwrap_or(Status::Cancelled);
-    let timeline = regs::timeline(&state.core.db.read, reg.id)
-        .await?
-        .into_iter()
-        .map(|e| TimelineEntry {
-            when: fmt_datetime(&e.at),
-            actor: e.actor_label,
-            action: action_label(&e.action),
-            detail: e.detail,
-        })
-        .collect();
-    // A partner sees the account's users and money only once the relationship is active.
-    let (users, credit) = if status == Status::Active {
-        let users = accounts::users_of(&state.core.db.read, account.id)
-            .await?
-            .into_iter()
-            .map(|u| UserRow {
-                id: u.id.to_string(),
-                name: u.name,
-                email: u.email,
-                role: u.role,
-                last_sign_in: u
-                    .last_sign_in_at
-                    .as_ref()
-                    .map(fmt_datetime)
-                    .unwrap_or_else(|| "Never".into()),
-            })
-            .collect();
-        let credit = accounts::balances(&state.core.db.read, account.id)
-            .await?
-            .iter()
-            .filter(|(a, _)| *a != 0)
-            .map(|(a, c)| money::format(*a, c))
-            .collect::<Vec<_>>()
-            .join(", ");
-        (
-            users,
-            if credit.is_empty() {
-                "None".into()
-            } else {
-                credit
-            },
-        )
-    } else {
-        (vec![], String::new())
-    };
+    let c = regs::customer(&state.core, user.org_id(), parse_id(&id)?).await?;
+    let (reg, account) = (c.registration, c.account);
+    let credit = c
+        .credit
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     render(&ShowPage {
-        ctx: Ctx::new(&req, Some(&user.current())),
-        id: reg.id.to_string(),
-        company: account.company_name,
-        email: account.primary_email,
-        country: crate::domain::countries::name(&account.country)
+        ctx: Ctx::new(&req, Some(&user.principal())),
+        id: reg.id,
+        country: countries::name(&account.country)
             .unwrap_or(&account.country)
             .to_string(),
+        tags: account.tags_text(),
+        company: account.company_name,
+        email: account.primary_email,
         phone: account.phone,
-        tags: account.tags,
-        billing_mode: account.billing_mode,
+        billing_mode: account.billing_mode.label(),
         account_active: account.active,
+        can_resend: reg.allows(Event::Resend),
+        can_cancel: reg.allows(Event::PartnerCancels),
+        can_end: reg.allows(Event::PartnerEnds),
+        is_active: reg.status == Status::Active,
         friendly_name: reg.friendly_name,
         partner_role: reg.partner_role,
         customer_type: reg.customer_type,
-        commission: CommissionRate::from_bp(reg.commission_bp).to_string(),
+        commission: reg.commission,
         management_mode: reg.management_mode,
-        status,
+        status: reg.status,
         reason: reg.reason.unwrap_or_default(),
         created: fmt_datetime(&reg.created_at),
         expires: reg
@@ -718,9 +664,36 @@ async fn show(
             .as_ref()
             .map(fmt_datetime)
             .unwrap_or_default(),
-        credit,
-        timeline,
-        users,
+        credit: if credit.is_empty() && reg.status == Status::Active {
+            "None".into()
+        } else {
+            credit
+        },
+        timeline: c
+            .timeline
+            .into_iter()
+            .map(|e| TimelineEntry {
+                when: fmt_datetime(&e.at),
+                action: e.action_label(),
+                actor: e.actor,
+                detail: e.detail,
+            })
+            .collect(),
+        users: c
+            .users
+            .into_iter()
+            .map(|u| UserRow {
+                id: u.id,
+                role: u.role.label(),
+                last_sign_in: u
+                    .last_sign_in_at
+                    .as_ref()
+                    .map(fmt_datetime)
+                    .unwrap_or_else(|| "Never".into()),
+                name: u.name,
+                email: u.email,
+            })
+            .collect(),
     })
 }
 
@@ -730,19 +703,16 @@ struct ReasonParams {
     reason: String,
 }
 
+/// Back to the customer's page with what happened, or why it could not happen.
 fn back_with(
     session: &Session,
-    id: Uuid,
-    result: Result<String, RegError>,
+    id: RegistrationId,
+    result: Result<&str, RegError>,
 ) -> AppResult<HttpResponse> {
     let to = format!("/customers/{id}");
     match result {
-        Ok(msg) => Ok(redirect_with(session, &to, "success", &msg)),
-        Err(RegError::NotAllowed(e)) => {
-            let mut m = e.to_string();
-            m[..1].make_ascii_uppercase();
-            Ok(redirect_with(session, &to, "error", &format!("{m}.")))
-        }
+        Ok(msg) => Ok(redirect_with(session, &to, "success", msg)),
+        Err(RegError::NotAllowed(e)) => Ok(redirect_with(session, &to, "error", &sentence(e))),
         Err(e) => Err(e.into()),
     }
 }
@@ -755,11 +725,11 @@ async fn resend(
     _f: CsrfForm<ReasonParams>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let r = regs::resend(&state.core, &Actor::user(&user.user), user.org_id(), id).await;
+    let r = regs::resend(&state.core, &user.actor(), user.org_id(), id).await;
     back_with(
         &session,
         id,
-        r.map(|_| "A new link has been sent; the previous one no longer works.".into()),
+        r.map(|_| "A new link has been sent; the previous one no longer works."),
     )
 }
 
@@ -771,11 +741,11 @@ async fn cancel(
     _f: CsrfForm<ReasonParams>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let r = regs::cancel(&state.core, &Actor::user(&user.user), user.org_id(), id).await;
+    let r = regs::cancel(&state.core, &user.actor(), user.org_id(), id).await;
     back_with(
         &session,
         id,
-        r.map(|_| "The request has been cancelled; its link no longer works.".into()),
+        r.map(|_| "The request has been cancelled; its link no longer works."),
     )
 }
 
@@ -787,18 +757,12 @@ async fn end(
     form: CsrfForm<ReasonParams>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let r = regs::end(
-        &state.core,
-        &Actor::user(&user.user),
-        regs::Ender::Partner(user.org_id()),
-        id,
-        &form.0.reason,
-    )
-    .await;
+    let by = regs::Ender::Partner(user.org_id());
+    let r = regs::end(&state.core, &user.actor(), by, id, &form.0.reason).await;
     back_with(
         &session,
         id,
-        r.map(|_| "The relationship has ended. The customer and you have been emailed.".into()),
+        r.map(|_| "The relationship has ended. The customer and you have been emailed."),
     )
 }
 
@@ -806,11 +770,11 @@ async fn end(
 #[template(path = "customers/user.html")]
 struct UserPage {
     ctx: Ctx,
-    registration_id: String,
+    registration_id: RegistrationId,
     company: String,
     name: String,
     email: String,
-    role: String,
+    role: &'static str,
     active: bool,
     created: String,
     last_sign_in: String,
@@ -823,26 +787,15 @@ async fn user_page(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, uid) = path.into_inner();
-    let reg = regs::for_partner(&state.core.db.read, user.org_id(), parse_id(&id)?).await?;
-    if Status::parse(&reg.status) != Some(Status::Active) {
-        return Err(AppError::NotFound);
-    }
-    let uid = parse_id(&uid)?;
-    let u = accounts::users_of(&state.core.db.read, reg.account_id)
-        .await?
-        .into_iter()
-        .find(|u| u.id == uid)
-        .ok_or(AppError::NotFound)?;
-    let account = accounts::find(&state.core.db.read, reg.account_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (reg, account, u) =
+        regs::customer_user(&state.core, user.org_id(), parse_id(&id)?, parse_id(&uid)?).await?;
     render(&UserPage {
-        ctx: Ctx::new(&req, Some(&user.current())),
-        registration_id: reg.id.to_string(),
+        ctx: Ctx::new(&req, Some(&user.principal())),
+        registration_id: reg.id,
         company: account.company_name,
         name: u.name,
         email: u.email,
-        role: u.role,
+        role: u.role.label(),
         active: u.active,
         created: fmt_date(&u.created_at),
         last_sign_in: u
@@ -864,11 +817,5 @@ mod tests {
         assert_eq!(csv_safe("-2"), "'-2");
         assert_eq!(csv_safe("@SUM(1)"), "'@SUM(1)");
         assert_eq!(csv_safe("Acme"), "Acme");
-    }
-
-    #[test]
-    fn audit_actions_read_as_words() {
-        assert_eq!(action_label("registration.confirmed"), "Confirmed");
-        assert_eq!(action_label("account.service_added"), "Service added");
     }
 }

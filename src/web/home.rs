@@ -4,22 +4,24 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
     auth::{link_problem, parse_new_password},
     ctx::Ctx,
-    fmt_date, fmt_datetime, redirect_with, render, render_invalid, see_other, FieldErrors,
+    fmt_date, fmt_datetime, parse_id, redirect_with, render, render_invalid, see_other,
+    FieldErrors,
 };
 use crate::{
-    auth::{csrf::CsrfForm, extractors::MaybeUser, PartnerAdmin, PartnerUser},
+    auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin, PartnerUser, Principal},
     domain::{
         countries::{self, COUNTRIES},
-        CountryCode, Email, PartnerRole, Phone, PlainName, UserKind,
+        CountryCode, Email, PartnerId, PartnerRole, Phone, PlainName, UserId,
     },
-    entities::{partners, users},
-    error::{AppError, AppResult},
-    services::partners::{self as svc, CompanyDetails, PartnerError},
+    error::AppResult,
+    services::{
+        partners::{self as svc, CompanyDetails, PartnerError},
+        views::Partner,
+    },
     startup::AppState,
 };
 
@@ -37,7 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A partner org as its pages show it.
 pub struct CompanyView {
-    pub id: String,
+    pub id: PartnerId,
     pub company_name: String,
     pub contact_name: String,
     pub country: String,
@@ -47,10 +49,10 @@ pub struct CompanyView {
     pub joined: String,
 }
 
-impl From<&partners::Model> for CompanyView {
-    fn from(p: &partners::Model) -> Self {
+impl From<&Partner> for CompanyView {
+    fn from(p: &Partner) -> Self {
         Self {
-            id: p.id.to_string(),
+            id: p.id,
             company_name: p.company_name.clone(),
             contact_name: p.contact_name.clone(),
             country: p.country.clone(),
@@ -69,21 +71,19 @@ struct HomePage {
     company: CompanyView,
 }
 
-async fn home(req: HttpRequest, user: MaybeUser) -> AppResult<HttpResponse> {
-    let Some(current) = user.0 else {
-        return Ok(see_other("/login"));
+async fn home(req: HttpRequest, user: MaybePrincipal) -> AppResult<HttpResponse> {
+    let current = match user.0 {
+        None => return Ok(see_other("/login")),
+        Some(Principal::Staff(_)) => return Ok(see_other("/staff/partners")),
+        Some(Principal::Customer { .. } | Principal::ActingAs(_)) => {
+            return Ok(see_other("/my/partner"))
+        }
+        Some(p) => p,
     };
-    match current.kind() {
-        Some(UserKind::Staff) => return Ok(see_other("/staff/partners")),
-        Some(UserKind::Customer) => return Ok(see_other("/my/partner")),
-        _ => {}
-    }
-    let Some(partner) = current.partner.as_ref() else {
-        return Err(AppError::Forbidden);
-    };
+    let company = current.partner().map(CompanyView::from);
     render(&HomePage {
         ctx: Ctx::new(&req, Some(&current)),
-        company: partner.into(),
+        company: company.ok_or(crate::error::AppError::Forbidden)?,
     })
 }
 
@@ -107,7 +107,7 @@ struct CompanyPage {
     countries: &'static [(&'static str, &'static str)],
 }
 
-fn company_form(p: &partners::Model) -> CompanyParams {
+fn company_form(p: &Partner) -> CompanyParams {
     CompanyParams {
         company_name: p.company_name.clone(),
         contact_name: p.contact_name.clone(),
@@ -118,7 +118,7 @@ fn company_form(p: &partners::Model) -> CompanyParams {
 
 async fn company(req: HttpRequest, user: PartnerUser) -> AppResult<HttpResponse> {
     render(&CompanyPage {
-        ctx: Ctx::new(&req, Some(&user.current())),
+        ctx: Ctx::new(&req, Some(&user.principal())),
         company: (&user.partner).into(),
         can_edit: user.is_admin(),
         form: company_form(&user.partner),
@@ -151,7 +151,7 @@ async fn company_update(
         (company_name, contact_name, country, phone)
     else {
         return render_invalid(&CompanyPage {
-            ctx: Ctx::new(&req, Some(&user.current())),
+            ctx: Ctx::new(&req, Some(&user.principal())),
             company: (&user.partner).into(),
             can_edit: true,
             form: p,
@@ -165,9 +165,7 @@ async fn company_update(
         country,
         phone,
     };
-    svc::update_company(&state.core, &user.user, user.org_id(), details)
-        .await
-        .map_err(AppError::from)?;
+    svc::update_company(&state.core, &user.actor(), user.org_id(), details).await?;
     Ok(redirect_with(
         &session,
         "/company",
@@ -177,10 +175,10 @@ async fn company_update(
 }
 
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: &'static str,
     pub active: bool,
     pub last_sign_in: String,
     pub is_me: bool,
@@ -212,14 +210,13 @@ async fn users_render(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let rows = svc::list_users(&state.core, user.org_id())
-        .await
-        .map_err(AppError::from)?
+        .await?
         .iter()
-        .map(|u: &users::Model| UserRow {
-            id: u.id.to_string(),
+        .map(|u| UserRow {
+            id: u.id,
             name: u.name.clone(),
             email: u.email.clone(),
-            role: u.role.clone(),
+            role: u.role.as_str(),
             active: u.active,
             last_sign_in: u
                 .last_sign_in_at
@@ -230,7 +227,7 @@ async fn users_render(
         })
         .collect();
     let page = UsersPage {
-        ctx: Ctx::new(req, Some(&user.current())),
+        ctx: Ctx::new(req, Some(&user.principal())),
         company: (&user.partner).into(),
         users: rows,
         is_admin: user.is_admin(),
@@ -298,8 +295,8 @@ async fn set_active(
     active: bool,
 ) -> AppResult<HttpResponse> {
     let user = admin.0;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    match svc::set_user_active(&state.core, &user.user, user.org_id(), id, active).await {
+    let id = parse_id(&id)?;
+    match svc::set_user_active(&state.core, &user.actor(), user.org_id(), id, active).await {
         Ok(u) => {
             let verb = if active { "reactivated" } else { "deactivated" };
             Ok(redirect_with(

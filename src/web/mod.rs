@@ -92,6 +92,11 @@ pub fn redirect_with(session: &Session, location: &str, kind: &str, message: &st
     see_other(location)
 }
 
+/// An id from a URL segment; anything that is not one is a page that does not exist.
+pub fn parse_id<T: std::str::FromStr>(raw: &str) -> AppResult<T> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
 /// Only same-site paths are followed after sign-in (no open redirect).
 pub fn safe_next(next: &str) -> Option<&str> {
     (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
@@ -202,27 +207,6 @@ impl Pager {
 
     pub fn has_next(&self) -> bool {
         self.page < self.pages
-    }
-}
-
-impl From<crate::services::partners::PartnerError> for AppError {
-    fn from(e: crate::services::partners::PartnerError) -> Self {
-        use crate::services::partners::PartnerError;
-        match e {
-            PartnerError::NotFound => AppError::NotFound,
-            PartnerError::Other(e) => AppError::Unexpected(e),
-            other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
-        }
-    }
-}
-
-impl From<crate::services::signup::SignupError> for AppError {
-    fn from(e: crate::services::signup::SignupError) -> Self {
-        use crate::services::signup::SignupError;
-        match e {
-            SignupError::Other(e) => AppError::Unexpected(e),
-            other => AppError::BadRequest(other.to_string()),
-        }
     }
 }
 

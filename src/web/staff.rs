@@ -4,16 +4,15 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
-    ctx::Ctx, fmt_date, query_string, redirect_with, render, see_other, sort_headers, Pager,
-    SortHeader,
+    ctx::Ctx, fmt_date, parse_id, query_string, redirect_with, render, see_other, sort_headers,
+    Pager, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
     domain::countries,
-    error::{AppError, AppResult},
+    error::AppResult,
     services::staff::{self as svc, PartnerQuery, PartnerSort},
     startup::AppState,
 };
@@ -86,8 +85,7 @@ async fn partners(
             per_page: PER_PAGE,
         },
     )
-    .await
-    .map_err(|e| AppError::Unexpected(e.into()))?;
+    .await?;
     let sort_key = |s: PartnerSort| match s {
         PartnerSort::Company => "company",
         PartnerSort::Contact => "contact",
@@ -128,7 +126,7 @@ async fn partners(
         ("dir", dir),
     ]);
     render(&PartnersPage {
-        ctx: Ctx::new(&req, Some(&staff.0)),
+        ctx: Ctx::new(&req, Some(&staff.principal())),
         q: p.q,
         status: p.status,
         headers,
@@ -152,12 +150,8 @@ async fn set_active(
     back: String,
     active: bool,
 ) -> AppResult<HttpResponse> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let partner = match svc::set_partner_active(&state.core, &staff.0.user, id, active).await {
-        Ok(p) => p,
-        Err(svc::StaffError::NotFound) => return Err(AppError::NotFound),
-        Err(e) => return Err(AppError::Unexpected(e.into())),
-    };
+    let partner =
+        svc::set_partner_active(&state.core, &staff.actor(), parse_id(&id)?, active).await?;
     let back = super::safe_next(&back)
         .filter(|b| b.starts_with("/staff/partners"))
         .unwrap_or("/staff/partners");

@@ -9,23 +9,27 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    ctx::Ctx, fmt_date, fmt_datetime, query_string, redirect_with, render, render_invalid,
-    sort_headers, FieldErrors, Pager, SortHeader,
+    ctx::Ctx, fmt_date, fmt_datetime, parse_id, query_string, redirect_with, render,
+    render_invalid, sort_headers, FieldErrors, Pager, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
     domain::{
+        account::{parse_data_center, parse_tags},
+        commission::parse_discount,
         countries::{self, COUNTRIES},
-        money, CommissionRate, CountryCode, Email, Invalid, Phone, PlainName,
+        credit::CREDIT_KINDS,
+        money::CURRENCIES,
+        AccountId, AccountSource, BillingMode, CountryCode, CreditKind, Currency, Email, Phone,
+        PlainName,
     },
-    entities::{accounts, credit_ledger, users},
     error::{AppError, AppResult},
     services::{
         accounts::{
-            self as svc, AccountError, AccountQuery, AccountUpdate, BillingMode, NewAccount,
+            self as svc, AccountError, AccountQuery, AccountUpdate, ImportError, NewAccount,
             IMPORT_HEADER,
         },
-        audit::Actor,
+        views::Account,
     },
     startup::AppState,
 };
@@ -56,20 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn into_app(e: AccountError) -> AppError {
-    match e {
-        AccountError::NotFound => AppError::NotFound,
-        AccountError::Db(e) => e.into(),
-        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
-    }
-}
-
-/// Only UUIDs name accounts; anything else is simply not found.
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
-fn account_path(id: Uuid) -> String {
+fn account_path(id: AccountId) -> String {
     format!("/staff/accounts/{id}")
 }
 
@@ -100,12 +91,12 @@ struct ListParams {
 }
 
 pub struct AccountRow {
-    pub id: String,
+    pub id: AccountId,
     pub company_name: String,
     pub primary_email: String,
     pub country: String,
     pub country_name: String,
-    pub billing_mode: String,
+    pub billing_mode: &'static str,
     pub in_poc: bool,
     pub active: bool,
     pub created: String,
@@ -138,10 +129,11 @@ async fn list(
 ) -> AppResult<HttpResponse> {
     let p = params.into_inner();
     // Unknown filter values are dropped rather than matching nothing.
-    let billing = match p.billing.as_str() {
-        "prepaid" | "postpaid" => p.billing.clone(),
-        _ => String::new(),
-    };
+    let billing_mode = BillingMode::parse(&p.billing).ok();
+    let billing = billing_mode
+        .map(BillingMode::as_str)
+        .unwrap_or("")
+        .to_string();
     let flag = match p.flag.as_str() {
         "poc" | "active" | "inactive" => p.flag.clone(),
         _ => String::new(),
@@ -157,7 +149,7 @@ async fn list(
         &state.core,
         &AccountQuery {
             q: p.q.clone(),
-            billing: billing.clone(),
+            billing: billing_mode,
             flag: flag.clone(),
             sort: sort.into(),
             desc,
@@ -184,12 +176,12 @@ async fn list(
     let rows = models
         .iter()
         .map(|a| AccountRow {
-            id: a.id.to_string(),
+            id: a.id,
             company_name: a.company_name.clone(),
             primary_email: a.primary_email.clone(),
             country: a.country.clone(),
             country_name: countries::name(&a.country).unwrap_or("").into(),
-            billing_mode: a.billing_mode.clone(),
+            billing_mode: a.billing_mode.label(),
             in_poc: a.in_poc,
             active: a.active,
             created: fmt_date(&a.created_at),
@@ -203,7 +195,7 @@ async fn list(
         ("dir", if desc { "desc" } else { "asc" }),
     ]);
     render(&AccountsPage {
-        ctx: Ctx::new(&req, Some(&staff.0)),
+        ctx: Ctx::new(&req, Some(&staff.principal())),
         q: p.q,
         billing,
         flag,
@@ -241,15 +233,15 @@ impl AccountParams {
         }
     }
 
-    fn of(a: &accounts::Model) -> Self {
+    fn of(a: &Account) -> Self {
         Self {
             company_name: a.company_name.clone(),
             primary_email: a.primary_email.clone(),
             country: a.country.clone(),
             phone: a.phone.clone(),
             data_center: a.data_center.clone(),
-            tags: a.tags.clone(),
-            billing_mode: a.billing_mode.clone(),
+            tags: a.tags_text(),
+            billing_mode: a.billing_mode.as_str().into(),
             in_poc: tick(a.in_poc),
             active: tick(a.active),
         }
@@ -267,8 +259,8 @@ impl AccountParams {
         } else {
             errors.check("phone", Phone::parse(&self.phone)).map(Some)
         };
-        let data_center = errors.check("data_center", svc::parse_data_center(&self.data_center));
-        let tags = errors.check("tags", svc::parse_tags(&self.tags));
+        let data_center = errors.check("data_center", parse_data_center(&self.data_center));
+        let tags = errors.check("tags", parse_tags(&self.tags));
         let billing_mode = errors.check("billing_mode", BillingMode::parse(&self.billing_mode));
         Some(AccountUpdate {
             company_name: company_name?,
@@ -294,7 +286,7 @@ struct NewAccountPage {
 
 async fn new_form(req: HttpRequest, staff: StaffUser) -> AppResult<HttpResponse> {
     render(&NewAccountPage {
-        ctx: Ctx::new(&req, Some(&staff.0)),
+        ctx: Ctx::new(&req, Some(&staff.principal())),
         form: AccountParams::blank(),
         errors: FieldErrors::default(),
         countries: COUNTRIES,
@@ -314,7 +306,7 @@ async fn create(
     let profile = p.parse(&mut errors);
     let invalid = |p: AccountParams, errors: FieldErrors| {
         render_invalid(&NewAccountPage {
-            ctx: Ctx::new(&req, Some(&staff.0)),
+            ctx: Ctx::new(&req, Some(&staff.principal())),
             form: p,
             errors,
             countries: COUNTRIES,
@@ -323,7 +315,6 @@ async fn create(
     let (Some(email), Some(u)) = (email, profile) else {
         return invalid(p, errors);
     };
-    let actor = Actor::user(&staff.0.user);
     let new = NewAccount {
         company_name: u.company_name,
         primary_email: email,
@@ -335,7 +326,8 @@ async fn create(
         in_poc: u.in_poc,
         active: u.active,
     };
-    let account = match svc::create_alone(&state.core, new, "staff", &actor).await {
+    let actor = staff.actor();
+    let account = match svc::create_alone(&state.core, new, AccountSource::Staff, &actor).await {
         Ok(a) => a,
         Err(AccountError::EmailTaken) => {
             errors.add(
@@ -344,7 +336,7 @@ async fn create(
             );
             return invalid(p, errors);
         }
-        Err(e) => return Err(into_app(e)),
+        Err(e) => return Err(e.into()),
     };
     Ok(redirect_with(
         &session,
@@ -388,25 +380,6 @@ impl CreditParams {
     }
 }
 
-/// Ledger entry kinds: (value, label).
-const CREDIT_KINDS: &[(&str, &str)] = &[
-    ("grant", "Grant"),
-    ("topup", "Top-up"),
-    ("spend", "Spend"),
-    ("expiry", "Expiry"),
-    ("adjustment", "Adjustment"),
-];
-
-const CURRENCIES: &[&str] = &["USD", "EUR", "GBP"];
-
-fn kind_label(kind: &str) -> String {
-    CREDIT_KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, l)| l.to_string())
-        .unwrap_or_else(|| kind.to_string())
-}
-
 /// What every form of the account page holds: the one that was sent keeps its values, the
 /// others start fresh.
 struct Forms {
@@ -428,7 +401,7 @@ impl Default for Forms {
 }
 
 pub struct AccountView {
-    pub id: String,
+    pub id: AccountId,
     pub company_name: String,
     pub primary_email: String,
     pub country: String,
@@ -436,17 +409,17 @@ pub struct AccountView {
     pub phone: String,
     pub data_center: String,
     pub tags: String,
-    pub billing_mode: String,
+    pub billing_mode: &'static str,
     pub in_poc: bool,
     pub active: bool,
-    pub source: String,
+    pub source: &'static str,
     pub created: String,
     pub updated: String,
 }
 
 /// A service or a discount.
 pub struct ItemRow {
-    pub id: String,
+    pub id: Uuid,
     pub name: String,
     /// The discount's percentage; empty for a service.
     pub percent: String,
@@ -456,7 +429,7 @@ pub struct ItemRow {
 
 pub struct LedgerRow {
     pub date: String,
-    pub kind: String,
+    pub kind: &'static str,
     pub amount: String,
     pub negative: bool,
     pub note: String,
@@ -465,7 +438,7 @@ pub struct LedgerRow {
 pub struct UserRow {
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: &'static str,
     pub active: bool,
     pub last_sign_in: String,
 }
@@ -487,28 +460,30 @@ struct AccountPage {
     ledger: Vec<LedgerRow>,
     users: Vec<UserRow>,
     countries: &'static [(&'static str, &'static str)],
-    kinds: &'static [(&'static str, &'static str)],
-    currencies: &'static [&'static str],
+    /// Ledger entry kinds: (value, label).
+    kinds: Vec<(&'static str, &'static str)>,
+    currencies: Vec<&'static str>,
 }
 
 async fn account_page(
     req: &HttpRequest,
     staff: &StaffUser,
     state: &AppState,
-    id: Uuid,
+    id: AccountId,
     forms: Forms,
     errors: FieldErrors,
 ) -> AppResult<AccountPage> {
-    let conn = &state.core.db.read;
-    let a = svc::find(conn, id).await?.ok_or(AppError::NotFound)?;
-    let services = svc::services(conn, id).await?;
-    let discounts = svc::discounts(conn, id).await?;
-    let balances = svc::balances(conn, id).await?;
-    let ledger = svc::ledger(conn, id).await?;
-    let users = svc::users_of(conn, id).await?;
+    let svc::AccountDetail {
+        account: a,
+        services,
+        discounts,
+        ledger,
+        balances,
+        users,
+        partner: _,
+    } = svc::detail(&state.core, id).await?;
     Ok(AccountPage {
-        ctx: Ctx::new(req, Some(&staff.0)),
-        edit: forms.edit.unwrap_or_else(|| AccountParams::of(&a)),
+        ctx: Ctx::new(req, Some(&staff.principal())),
         service: forms.service,
         discount: forms.discount,
         credit: forms.credit,
@@ -516,7 +491,7 @@ async fn account_page(
         services: services
             .into_iter()
             .map(|s| ItemRow {
-                id: s.id.to_string(),
+                id: s.id,
                 name: s.name,
                 percent: String::new(),
                 active: s.active,
@@ -526,34 +501,34 @@ async fn account_page(
         discounts: discounts
             .into_iter()
             .map(|d| ItemRow {
-                id: d.id.to_string(),
+                id: d.id,
                 name: d.description,
-                percent: CommissionRate::from_bp(d.percent_bp).to_string(),
+                percent: d.percent.to_string(),
                 active: d.active,
                 since: fmt_date(&d.created_at),
             })
             .collect(),
         balances: balances
             .iter()
-            .filter(|(amount, _)| *amount != 0)
-            .map(|(amount, cur)| money::format(*amount, cur))
+            .filter(|m| !m.is_zero())
+            .map(ToString::to_string)
             .collect(),
         ledger: ledger
             .iter()
-            .map(|e: &credit_ledger::Model| LedgerRow {
+            .map(|e| LedgerRow {
                 date: fmt_datetime(&e.created_at),
-                kind: kind_label(&e.kind),
-                amount: money::format(e.amount_minor, &e.currency),
-                negative: e.amount_minor < 0,
+                kind: e.kind.label(),
+                amount: e.amount.to_string(),
+                negative: e.amount.is_negative(),
                 note: e.note.clone(),
             })
             .collect(),
         users: users
             .iter()
-            .map(|u: &users::Model| UserRow {
+            .map(|u| UserRow {
                 name: u.name.clone(),
                 email: u.email.clone(),
-                role: u.role.clone(),
+                role: u.role.label(),
                 active: u.active,
                 last_sign_in: u
                     .last_sign_in_at
@@ -563,24 +538,28 @@ async fn account_page(
             })
             .collect(),
         account: AccountView {
-            id: a.id.to_string(),
+            id: a.id,
             company_name: a.company_name.clone(),
             primary_email: a.primary_email.clone(),
             country: a.country.clone(),
             country_name: countries::name(&a.country).unwrap_or("").into(),
             phone: a.phone.clone(),
             data_center: a.data_center.clone(),
-            tags: a.tags.clone(),
-            billing_mode: a.billing_mode.clone(),
+            tags: a.tags_text(),
+            billing_mode: a.billing_mode.label(),
             in_poc: a.in_poc,
             active: a.active,
-            source: a.source.clone(),
+            source: a.source.as_str(),
             created: fmt_datetime(&a.created_at),
             updated: fmt_datetime(&a.updated_at),
         },
+        edit: forms.edit.unwrap_or_else(|| AccountParams::of(&a)),
         countries: COUNTRIES,
-        kinds: CREDIT_KINDS,
-        currencies: CURRENCIES,
+        kinds: CREDIT_KINDS
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        currencies: CURRENCIES.iter().map(|c| c.code()).collect(),
     })
 }
 
@@ -609,7 +588,7 @@ async fn invalid(
     req: &HttpRequest,
     staff: &StaffUser,
     state: &AppState,
-    id: Uuid,
+    id: AccountId,
     forms: Forms,
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
@@ -634,9 +613,7 @@ async fn update(
         };
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
-    let account = svc::update(&state.core, &Actor::user(&staff.0.user), id, u)
-        .await
-        .map_err(into_app)?;
+    let account = svc::update(&state.core, &staff.actor(), id, u).await?;
     Ok(redirect_with(
         &session,
         &account_path(id),
@@ -663,27 +640,13 @@ async fn add_service(
         };
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
-    svc::add_service(&state.core, &Actor::user(&staff.0.user), id, name)
-        .await
-        .map_err(into_app)?;
+    svc::add_service(&state.core, &staff.actor(), id, name).await?;
     Ok(redirect_with(
         &session,
         &account_path(id),
         "success",
         &format!("Service {} added.", p.name.trim()),
     ))
-}
-
-/// A discount's percentage: like a commission rate, but zero is no discount.
-fn parse_discount(raw: &str) -> Result<CommissionRate, Invalid> {
-    if raw.trim().is_empty() {
-        return Err(Invalid::new("Enter the discount in percent, e.g. 20."));
-    }
-    let rate = CommissionRate::parse(raw)?;
-    if rate.bp() == 0 {
-        return Err(Invalid::new("Enter a discount above 0%."));
-    }
-    Ok(rate)
 }
 
 async fn add_discount(
@@ -709,15 +672,7 @@ async fn add_discount(
         };
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
-    svc::add_discount(
-        &state.core,
-        &Actor::user(&staff.0.user),
-        id,
-        description,
-        percent.bp(),
-    )
-    .await
-    .map_err(into_app)?;
+    svc::add_discount(&state.core, &staff.actor(), id, description, percent.bp()).await?;
     Ok(redirect_with(
         &session,
         &account_path(id),
@@ -737,56 +692,31 @@ async fn add_credit(
     let id = parse_id(&id)?;
     let p = form.0;
     let mut errors = FieldErrors::default();
-    let kind = CREDIT_KINDS
-        .iter()
-        .find(|(k, _)| *k == p.kind)
-        .map(|(k, _)| *k);
-    if kind.is_none() {
-        errors.add("kind", "Choose what kind of entry this is.");
-    }
-    let currency = CURRENCIES.iter().find(|c| **c == p.currency).copied();
-    if currency.is_none() {
-        errors.add("currency", "Choose USD, EUR or GBP.");
-    }
-    let amount = errors.check(
-        "amount",
-        money::ledger_amount(kind.unwrap_or(""), &p.amount),
-    );
+    let kind = errors.check("kind", CreditKind::parse(&p.kind));
+    let currency = errors.check("currency", Currency::parse(&p.currency));
+    let amount = match (kind, currency) {
+        (Some(k), Some(c)) => errors.check("amount", k.amount(&p.amount, c)),
+        _ => None,
+    };
     let note = p.note.trim();
     if note.chars().count() > 500 {
         errors.add("note", "Keep the note under 500 characters.");
     } else if note.chars().any(char::is_control) {
         errors.add("note", "The note contains characters that are not allowed.");
     }
-    let (Some(kind), Some(currency), Some(amount), true) =
-        (kind, currency, amount, errors.is_empty())
-    else {
+    let (Some(kind), Some(amount), true) = (kind, amount, errors.is_empty()) else {
         let forms = Forms {
             credit: p,
             ..Forms::default()
         };
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
-    svc::add_credit(
-        &state.core,
-        &Actor::user(&staff.0.user),
-        id,
-        kind,
-        amount,
-        currency,
-        note,
-    )
-    .await
-    .map_err(into_app)?;
+    svc::add_credit(&state.core, &staff.actor(), id, kind, amount, note).await?;
     Ok(redirect_with(
         &session,
         &account_path(id),
         "success",
-        &format!(
-            "{} of {} recorded.",
-            kind_label(kind),
-            money::format(amount, currency)
-        ),
+        &format!("{} of {amount} recorded.", kind.label()),
     ))
 }
 
@@ -800,23 +730,17 @@ async fn end_item(
     let (id, item) = path.into_inner();
     let (id, item) = (parse_id(&id)?, parse_id(&item)?);
     // Name the item in the message; the service only answers whether it ended one.
-    let conn = &state.core.db.read;
-    let name = match svc::services(conn, id)
-        .await?
-        .into_iter()
-        .find(|s| s.id == item)
-    {
+    let detail = svc::detail(&state.core, id).await?;
+    let name = match detail.services.iter().find(|s| s.id == item) {
         Some(s) => format!("Service {}", s.name),
-        None => svc::discounts(conn, id)
-            .await?
-            .into_iter()
+        None => detail
+            .discounts
+            .iter()
             .find(|d| d.id == item)
             .map(|d| format!("Discount {}", d.description))
             .ok_or(AppError::NotFound)?,
     };
-    svc::end_item(&state.core, &Actor::user(&staff.0.user), id, item)
-        .await
-        .map_err(into_app)?;
+    svc::end_item(&state.core, &staff.actor(), id, item).await?;
     Ok(redirect_with(
         &session,
         &account_path(id),
@@ -890,7 +814,7 @@ impl ImportPage {
 
 async fn import_form(req: HttpRequest, staff: StaffUser) -> AppResult<HttpResponse> {
     render(&ImportPage::new(
-        Ctx::new(&req, Some(&staff.0)),
+        Ctx::new(&req, Some(&staff.principal())),
         String::new(),
     ))
 }
@@ -902,7 +826,7 @@ async fn import(
     form: CsrfForm<ImportParams>,
 ) -> AppResult<HttpResponse> {
     let csv = form.0.csv;
-    let mut page = ImportPage::new(Ctx::new(&req, Some(&staff.0)), csv.clone());
+    let mut page = ImportPage::new(Ctx::new(&req, Some(&staff.principal())), csv.clone());
     if csv.trim().is_empty() {
         page.errors.add(
             "csv",
@@ -910,16 +834,11 @@ async fn import(
         );
         return render_invalid(&page);
     }
-    let rows = match svc::import_csv(&state.core, &Actor::user(&staff.0.user), csv.as_bytes()).await
-    {
+    let rows = match svc::import_csv(&state.core, &staff.actor(), csv.as_bytes()).await {
         Ok(rows) => rows,
+        // Failures of ours answer 500; anything else is about the pasted text.
+        Err(e @ ImportError::Account(_)) => return Err(e.into()),
         Err(e) => {
-            // Database failures are ours; anything else is about the pasted text.
-            if e.downcast_ref::<sea_orm::DbErr>().is_some()
-                || matches!(e.downcast_ref::<AccountError>(), Some(AccountError::Db(_)))
-            {
-                return Err(AppError::Unexpected(e));
-            }
             page.problem = Some(e.to_string());
             return render_invalid(&page);
         }

@@ -6,20 +6,21 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
-    ctx::Ctx, fmt_datetime, query_string, redirect_with, render, render_invalid, FieldErrors,
+    ctx::Ctx, fmt_datetime, parse_id, query_string, redirect_with, render, render_invalid,
+    FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
-    domain::{countries, eligibility::Verdict, registration::Status, CommissionRate},
-    error::{AppError, AppResult},
-    services::{
-        approvals::{self, Review},
-        audit::Actor,
-        registrations::{self as regs, Ender, RegError},
+    domain::{
+        countries,
+        eligibility::Verdict,
+        registration::{parse_reason, Event},
+        AccountId, Channel, CommissionRate, CustomerType, PartnerId, RegistrationId,
     },
+    error::AppResult,
+    services::registrations::{self as regs, Ender, RegError, Review},
     startup::AppState,
 };
 
@@ -29,18 +30,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/approvals/{id}/approve", web::post().to(approve))
         .route("/staff/approvals/{id}/reject", web::post().to(reject))
         .route("/staff/approvals/{id}/end", web::post().to(end));
-}
-
-fn into_app(e: RegError) -> AppError {
-    match e {
-        RegError::NotFound => AppError::NotFound,
-        RegError::Other(e) => AppError::Unexpected(e),
-        other => AppError::Unexpected(anyhow::anyhow!(other.to_string())),
-    }
-}
-
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
 fn plural(n: i64, unit: &str) -> String {
@@ -77,12 +66,12 @@ struct QueueParams {
 }
 
 pub struct QueueRow {
-    pub id: String,
+    pub id: RegistrationId,
     pub partner: String,
     pub customer: String,
     pub friendly_name: String,
     pub role: String,
-    pub commission: String,
+    pub commission: CommissionRate,
     pub confirmed: String,
     pub waiting: String,
 }
@@ -107,17 +96,18 @@ async fn queue(
     params: web::Query<QueueParams>,
 ) -> AppResult<HttpResponse> {
     let q = params.into_inner().q;
-    let now = Utc::now();
-    let rows: Vec<QueueRow> = regs::approval_queue(&state.core.db.read, &q)
+    let now = state.core.now();
+    let rows: Vec<QueueRow> = regs::approval_queue(&state.core, &q)
         .await?
         .into_iter()
+        .map(|item| (item.registration, item.partner, item.account))
         .map(|(r, partner, customer)| QueueRow {
-            id: r.id.to_string(),
+            id: r.id,
             partner,
             customer,
             friendly_name: r.friendly_name,
             role: r.partner_role,
-            commission: CommissionRate::from_bp(r.commission_bp).to_string(),
+            commission: r.commission,
             confirmed: r
                 .confirmed_at
                 .as_ref()
@@ -127,7 +117,7 @@ async fn queue(
         })
         .collect();
     render(&QueuePage {
-        ctx: Ctx::new(&req, Some(&staff.0)),
+        ctx: Ctx::new(&req, Some(&staff.principal())),
         capped: rows.len() >= QUEUE_CAP,
         q,
         rows,
@@ -163,25 +153,26 @@ pub struct EventRow {
 #[template(path = "staff/approval.html")]
 struct ApprovalPage {
     ctx: Ctx,
-    id: String,
-    partner_id: String,
+    id: RegistrationId,
+    partner_id: PartnerId,
     partner_name: String,
     partner_country: String,
     partner_active: bool,
     /// Search link to the partner in the partner directory.
     partner_href: String,
-    account_id: String,
+    account_id: AccountId,
     account_name: String,
     account_email: String,
     friendly_name: String,
     role: String,
-    customer_type: String,
-    commission: String,
+    customer_type: CustomerType,
+    commission: CommissionRate,
     management_mode: bool,
     status_label: &'static str,
     status_tone: &'static str,
-    pending_approval: bool,
-    active: bool,
+    /// What the state machine allows staff now.
+    can_decide: bool,
+    can_end: bool,
     created_via: &'static str,
     created_by: String,
     created: String,
@@ -210,10 +201,8 @@ struct Outcome {
     errors: FieldErrors,
 }
 
-async fn load(state: &AppState, id: Uuid) -> AppResult<Review> {
-    approvals::review(&state.core.db.read, id)
-        .await?
-        .ok_or(AppError::NotFound)
+async fn load(state: &AppState, id: RegistrationId) -> AppResult<Review> {
+    Ok(regs::review(&state.core, id).await?)
 }
 
 async fn approval_page(
@@ -227,8 +216,8 @@ async fn approval_page(
         registration: r,
         partner,
         account,
+        timeline,
     } = review;
-    let conn = &state.core.db.read;
     let refused_rules: Vec<RuleRow> = outcome
         .verdicts
         .as_deref()
@@ -239,24 +228,22 @@ async fn approval_page(
         .collect();
     let verdicts = match outcome.verdicts {
         Some(v) => v,
-        None => regs::recheck(conn, &r).await.map_err(into_app)?,
+        None => regs::recheck(&state.core, r.id).await?,
     };
-    let history = regs::timeline(conn, r.id)
-        .await?
+    let history = timeline
         .into_iter()
         .map(|e| EventRow {
             when: fmt_datetime(&e.at),
-            actor: e.actor_label,
-            action: super::customers::action_label(&e.action),
+            action: e.action_label(),
+            actor: e.actor,
             detail: e.detail,
         })
         .collect();
-    let status = Status::parse(&r.status);
     let opt_time = |t: &Option<DateTime<Utc>>| t.as_ref().map(fmt_datetime).unwrap_or_default();
     Ok(ApprovalPage {
-        ctx: Ctx::new(req, Some(&staff.0)),
-        id: r.id.to_string(),
-        partner_id: partner.id.to_string(),
+        ctx: Ctx::new(req, Some(&staff.principal())),
+        id: r.id,
+        partner_id: partner.id,
         partner_href: format!(
             "/staff/partners?{}",
             query_string(&[("q", &partner.id.to_string())]).trim_end_matches('&')
@@ -266,24 +253,23 @@ async fn approval_page(
             .unwrap_or(&partner.country)
             .to_string(),
         partner_active: partner.active,
-        account_id: account.id.to_string(),
+        account_id: account.id,
         account_name: account.company_name,
         account_email: account.primary_email,
         friendly_name: r.friendly_name,
         role: r.partner_role,
         customer_type: r.customer_type,
-        commission: CommissionRate::from_bp(r.commission_bp).to_string(),
+        commission: r.commission,
         management_mode: r.management_mode,
-        status_label: status.map(Status::label).unwrap_or("Unknown"),
-        status_tone: status.map(Status::tone).unwrap_or("muted"),
-        pending_approval: status == Some(Status::PendingApproval),
-        active: status == Some(Status::Active),
-        created_via: if r.created_via == "api" {
-            "the partner API"
-        } else {
-            "the partner portal"
+        status_label: r.status.label(),
+        status_tone: r.status.tone(),
+        can_decide: r.status.allows(Event::StaffApproves),
+        can_end: r.status.allows(Event::StaffEnds),
+        created_via: match r.created_via {
+            Channel::Api => "the partner API",
+            Channel::Web => "the partner portal",
         },
-        created_by: r.created_by_label,
+        created_by: r.created_by,
         created: fmt_datetime(&r.created_at),
         confirmed: opt_time(&r.confirmed_at),
         activated: opt_time(&r.activated_at),
@@ -321,7 +307,7 @@ struct ReasonParams {
 
 /// The transition was refused because the registration moved on meanwhile (someone else
 /// acted, or the partner cancelled): say so on the registration's page.
-fn moved_on(session: &Session, id: Uuid, e: &regs::RegError) -> HttpResponse {
+fn moved_on(session: &Session, id: RegistrationId, e: &regs::RegError) -> HttpResponse {
     let msg = match e {
         RegError::NotAllowed(n) => format!(
             "Nothing changed: the request is {} now, so it cannot be {}.",
@@ -343,7 +329,7 @@ async fn approve(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let review = load(&state, id).await?;
-    match regs::approve(&state.core, &Actor::user(&staff.0.user), id).await {
+    match regs::approve(&state.core, &staff.actor(), id).await {
         Ok(_) => Ok(redirect_with(
             &session,
             "/staff/approvals",
@@ -365,20 +351,8 @@ async fn approve(
             render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?)
         }
         Err(e @ RegError::NotAllowed(_)) => Ok(moved_on(&session, id, &e)),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
-}
-
-/// The reason as the service stores it, or the message for the field.
-fn check_reason(raw: &str, required: bool) -> Result<String, String> {
-    let r = raw.trim();
-    if required && r.is_empty() {
-        return Err("Give the reason; the partner will read it.".into());
-    }
-    if r.chars().count() > 1000 {
-        return Err("Keep the reason under 1,000 characters.".into());
-    }
-    Ok(r.to_string())
 }
 
 async fn reject(
@@ -392,11 +366,11 @@ async fn reject(
     let id = parse_id(&id)?;
     let review = load(&state, id).await?;
     let typed = form.0.reason;
-    let reason = match check_reason(&typed, true) {
+    let reason = match parse_reason(&typed, true) {
         Ok(r) => r,
         Err(msg) => {
             let mut errors = FieldErrors::default();
-            errors.add("reason", msg);
+            errors.add("reason", msg.0);
             let outcome = Outcome {
                 reason_value: typed,
                 errors,
@@ -405,7 +379,7 @@ async fn reject(
             return render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?);
         }
     };
-    match regs::reject(&state.core, &Actor::user(&staff.0.user), id, &reason).await {
+    match regs::reject(&state.core, &staff.actor(), id, &reason).await {
         Ok(_) => Ok(redirect_with(
             &session,
             "/staff/approvals",
@@ -416,7 +390,7 @@ async fn reject(
             ),
         )),
         Err(e @ RegError::NotAllowed(_)) => Ok(moved_on(&session, id, &e)),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -431,11 +405,11 @@ async fn end(
     let id = parse_id(&id)?;
     let review = load(&state, id).await?;
     let typed = form.0.reason;
-    let reason = match check_reason(&typed, false) {
+    let reason = match parse_reason(&typed, false) {
         Ok(r) => r,
         Err(msg) => {
             let mut errors = FieldErrors::default();
-            errors.add("reason", msg);
+            errors.add("reason", msg.0);
             let outcome = Outcome {
                 reason_value: typed,
                 errors,
@@ -444,15 +418,7 @@ async fn end(
             return render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?);
         }
     };
-    match regs::end(
-        &state.core,
-        &Actor::user(&staff.0.user),
-        Ender::Staff,
-        id,
-        &reason,
-    )
-    .await
-    {
+    match regs::end(&state.core, &staff.actor(), Ender::Staff, id, &reason).await {
         Ok(_) => Ok(redirect_with(
             &session,
             "/staff/approvals",
@@ -463,6 +429,6 @@ async fn end(
             ),
         )),
         Err(e @ RegError::NotAllowed(_)) => Ok(moved_on(&session, id, &e)),
-        Err(e) => Err(into_app(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -35,8 +35,8 @@ pub struct ShortId {
     pub short: String,
 }
 
-impl From<Uuid> for ShortId {
-    fn from(id: Uuid) -> Self {
+impl ShortId {
+    fn of(id: impl std::fmt::Display) -> Self {
         let full = id.to_string();
         Self {
             short: full[..8].to_string(),
@@ -145,7 +145,7 @@ async fn audit(
     }
     let page = p.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let mut events = audit_log::list(
-        &state.core.db.read,
+        &state.core,
         &AuditQuery {
             partner,
             account,
@@ -164,11 +164,11 @@ async fn audit(
         .into_iter()
         .map(|e| EventRow {
             when: fmt_datetime(&e.at),
-            actor: e.actor_label,
+            actor: e.actor,
             action: e.action,
             detail: e.detail,
-            partner_id: e.partner_id.map(ShortId::from),
-            account_id: e.account_id.map(ShortId::from),
+            partner_id: e.partner_id.map(ShortId::of),
+            account_id: e.account_id.map(ShortId::of),
         })
         .collect();
     let base = query_string(&[
@@ -179,7 +179,7 @@ async fn audit(
         ("to", p.to.trim()),
     ]);
     render(&AuditPage {
-        ctx: Ctx::new(&req, Some(&staff.0)),
+        ctx: Ctx::new(&req, Some(&staff.principal())),
         partner: p.partner,
         account: p.account,
         actor: p.actor,

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::{helpers::*, registrations::account};
 
 pub struct Api {
-    pub app_id: uuid::Uuid,
+    pub app_id: partner_portal::domain::AppId,
     pub base: String,
     pub http: reqwest::Client,
     pub client_id: String,
@@ -219,9 +219,8 @@ async fn every_onboarding_status_from_1_to_7_comes_from_a_real_call() {
         &app.core,
         &Actor::system("t"),
         rich,
-        "topup",
-        25_000,
-        "USD",
+        partner_portal::domain::CreditKind::Topup,
+        partner_portal::domain::Money::new(25_000, partner_portal::domain::Currency::Usd),
         "",
     )
     .await
@@ -561,13 +560,7 @@ async fn an_idempotency_key_replays_refuses_another_body_and_reports_in_progress
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 
     // A request still running under a key.
-    let app_id = partner_portal::entities::api_apps::Entity::find()
-        .one(&app.core.db.read)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    use sea_orm::EntityTrait;
+    let app_id = api.app_id;
     let body = serde_json::to_vec(&link_body("busy@x.example")).unwrap();
     let hash = {
         use sha2::Digest;

@@ -330,38 +330,6 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
     b.quit().await;
 }
 
-/// An existing provider account, made through the service the app itself uses.
-async fn existing_account(app: &TestApp, company: &str, email: &str) {
-    use partner_portal::{
-        domain::{CountryCode, Email, PlainName},
-        services::{
-            accounts::{self, BillingMode, NewAccount},
-            audit::Actor,
-        },
-    };
-    let txn = app.core.db.begin().await.unwrap();
-    accounts::create(
-        &txn,
-        app.core.now(),
-        NewAccount {
-            company_name: PlainName::parse(company, "company name").unwrap(),
-            primary_email: Email::parse(email).unwrap(),
-            country: CountryCode::parse("DE").unwrap(),
-            phone: None,
-            data_center: "default".into(),
-            tags: vec![],
-            billing_mode: BillingMode::Prepaid,
-            in_poc: false,
-            active: true,
-        },
-        "staff",
-        &Actor::system("test"),
-    )
-    .await
-    .unwrap();
-    txn.commit().await.unwrap();
-}
-
 /// Staff sign in, open the approval queue, open the request for `company` and approve it.
 async fn staff_approve(app: &TestApp, s: &Browser, company: &str) {
     s.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
@@ -418,7 +386,7 @@ async fn a_partner_links_an_existing_account_the_customer_confirms_and_staff_app
     let app = spawn_app().await;
     app.partner("p@example.com", "Reseller Co").await;
     app.staff("staff@example.com").await;
-    existing_account(&app, "Globex Corp", "it@globex.example").await;
+    app.account("it@globex.example", "Globex Corp").await;
 
     // The partner checks the account, then adds it.
     p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)

@@ -15,8 +15,8 @@ use actix_web::dev::ServerHandle;
 use mailin_embedded::{response, Handler, Response, Server};
 use partner_portal::{
     config::Config,
-    domain::{Email, NewPassword, PlainName},
-    services::{self, Clock, Core},
+    domain::{AccountId, AccountSource, BillingMode, CountryCode, Email, NewPassword, PlainName},
+    services::{self, accounts::NewAccount, audit::Actor, Clock, Core},
     startup::Application,
 };
 use reqwest::{redirect::Policy, StatusCode};
@@ -295,6 +295,30 @@ impl TestApp {
         self.handle.stop(true).await;
         let _ = self.server.await;
         (self.smtp, self.config.database_url.clone(), self._dir)
+    }
+
+    /// An existing provider account (prepaid, in Germany), made through the service behind
+    /// staff's new-account form.
+    pub async fn account(&self, email: &str, company: &str) -> AccountId {
+        services::accounts::create_alone(
+            &self.core,
+            NewAccount {
+                company_name: PlainName::parse(company, "company").unwrap(),
+                primary_email: Email::parse(email).unwrap(),
+                country: CountryCode::parse("DE").unwrap(),
+                phone: None,
+                data_center: "default".into(),
+                tags: vec![],
+                billing_mode: BillingMode::Prepaid,
+                in_poc: false,
+                active: true,
+            },
+            AccountSource::Staff,
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// A staff user made through the same service as `create-staff`.

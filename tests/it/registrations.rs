@@ -1,14 +1,18 @@
 //! The registration workflow over HTTP: add, confirm by email, approve; every eligibility rule;
 //! links that must not work; isolation between partners; hostile input.
 use partner_portal::{
-    domain::{CountryCode, Email, NewPassword, PlainName},
-    entities::{partners, registrations},
+    domain::{
+        AccountId, Channel, CountryCode, CreditKind, Currency, CustomerType, Email, Money,
+        NewPassword, PlainName,
+    },
+    entities::registrations,
     services::{
-        accounts::{self, BillingMode, NewAccount},
+        accounts,
         audit::Actor,
         partners::{self as partner_svc, SignupDetails},
         registrations::{self as regs, Terms},
         tokens::{self, NewToken, Purpose},
+        views::Partner,
     },
 };
 use reqwest::StatusCode;
@@ -16,34 +20,13 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::helpers::*;
 
-/// An account as staff would create it, adjusted by `f`.
-pub async fn account(app: &TestApp, email: &str, company: &str) -> uuid::Uuid {
-    let txn = app.core.db.begin().await.unwrap();
-    let a = accounts::create(
-        &txn,
-        app.core.now(),
-        NewAccount {
-            company_name: PlainName::parse(company, "company").unwrap(),
-            primary_email: Email::parse(email).unwrap(),
-            country: CountryCode::parse("DE").unwrap(),
-            phone: None,
-            data_center: "default".into(),
-            tags: vec![],
-            billing_mode: BillingMode::Prepaid,
-            in_poc: false,
-            active: true,
-        },
-        "staff",
-        &Actor::system("test"),
-    )
-    .await
-    .unwrap();
-    txn.commit().await.unwrap();
-    a.id
+/// An account as staff would create it.
+pub async fn account(app: &TestApp, email: &str, company: &str) -> AccountId {
+    app.account(email, company).await
 }
 
 /// A partner made through the sign-up service without going through email (for volume).
-pub async fn quick_partner(app: &TestApp, email: &str, company: &str) -> partners::Model {
+pub async fn quick_partner(app: &TestApp, email: &str, company: &str) -> Partner {
     let token = tokens::issue(
         &app.core.db.write,
         NewToken {
@@ -86,13 +69,14 @@ fn link_fields<'a>(email: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-async fn status_of(app: &TestApp, id: &str) -> String {
+async fn status_of(app: &TestApp, id: &str) -> &'static str {
     registrations::Entity::find_by_id(uuid::Uuid::parse_str(id).unwrap())
         .one(&app.core.db.read)
         .await
         .unwrap()
         .unwrap()
         .status
+        .as_str()
 }
 
 fn reg_id(page: &Page) -> String {
@@ -196,9 +180,8 @@ async fn every_eligibility_rule_is_refused_by_name() {
         &app.core,
         &actor,
         balance,
-        "topup",
-        25_000,
-        "USD",
+        CreditKind::Topup,
+        Money::new(25_000, Currency::Usd),
         "prepaid top-up",
     )
     .await
@@ -229,13 +212,13 @@ async fn every_eligibility_rule_is_refused_by_name() {
         use sea_orm::{sea_query::Expr, EntityTrait};
         a::Entity::update_many()
             .col_expr(a::Column::InPoc, Expr::value(true))
-            .filter(a::Column::Id.eq(poc))
+            .filter(a::Column::Id.eq(poc.uuid()))
             .exec(&app.core.db.write)
             .await
             .unwrap();
         a::Entity::update_many()
             .col_expr(a::Column::BillingMode, Expr::value("postpaid"))
-            .filter(a::Column::Id.eq(postpaid))
+            .filter(a::Column::Id.eq(postpaid.uuid()))
             .exec(&app.core.db.write)
             .await
             .unwrap();
@@ -388,11 +371,11 @@ async fn fifty_partners_adding_one_account_at_once_make_exactly_one_registration
                 Terms {
                     friendly_name: PlainName::parse("Wanted", "n").unwrap(),
                     partner_role: PlainName::parse("Partner", "r").unwrap(),
-                    customer_type: "CUSTOMER".into(),
+                    customer_type: CustomerType::Customer,
                     commission: partner_portal::domain::CommissionRate::parse("10").unwrap(),
                     management_mode: false,
                 },
-                "web",
+                Channel::Web,
             )
             .await
         }

@@ -1,0 +1,376 @@
+//! Reading registrations: My Customers (and its export and the API's list), one customer's
+//! page, the staff approval queue and review, and the partner a customer account has.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, Order, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef,
+};
+use uuid::Uuid;
+
+use super::{eligibility::is_live, load, load_for_partner, RegError};
+use crate::{
+    domain::{
+        AccountId, CommissionRate, CustomerType, Money, PartnerId, RegistrationId, Status, UserId,
+    },
+    entities::{accounts as account, audit_events, partners, registrations},
+    services::{
+        accounts::{self, ilike, like_pattern},
+        views::{Account, AuditEntry, Partner, Registration, User},
+        Core,
+    },
+};
+
+/// One row of My Customers: only the columns lists and exports show (fewer columns to
+/// fetch and decode per row).
+pub struct CustomerRow {
+    pub id: RegistrationId,
+    pub account_id: AccountId,
+    pub company_name: String,
+    pub primary_email: String,
+    pub account_active: bool,
+    pub friendly_name: String,
+    pub customer_type: CustomerType,
+    pub commission: CommissionRate,
+    pub management_mode: bool,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct ListedRow {
+    id: Uuid,
+    account_id: Uuid,
+    friendly_name: String,
+    customer_type: CustomerType,
+    commission_bp: i32,
+    management_mode: bool,
+    status: Status,
+    created_at: DateTime<Utc>,
+    a_company: String,
+    a_email: String,
+    a_active: bool,
+}
+
+impl From<ListedRow> for CustomerRow {
+    fn from(r: ListedRow) -> Self {
+        Self {
+            id: r.id.into(),
+            account_id: r.account_id.into(),
+            company_name: r.a_company,
+            primary_email: r.a_email,
+            account_active: r.a_active,
+            friendly_name: r.friendly_name,
+            customer_type: r.customer_type,
+            commission: CommissionRate::from_bp(r.commission_bp),
+            management_mode: r.management_mode,
+            status: r.status,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerSort {
+    Company,
+    Name,
+    Active,
+    Type,
+    Status,
+    Commission,
+    Created,
+}
+
+impl CustomerSort {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "company" => Self::Company,
+            "name" => Self::Name,
+            "active" => Self::Active,
+            "type" => Self::Type,
+            "status" => Self::Status,
+            "commission" => Self::Commission,
+            _ => Self::Created,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Company => "company",
+            Self::Name => "name",
+            Self::Active => "active",
+            Self::Type => "type",
+            Self::Status => "status",
+            Self::Commission => "commission",
+            Self::Created => "created",
+        }
+    }
+}
+
+pub struct CustomerQuery {
+    pub q: String,
+    pub status: Option<Status>,
+    pub customer_type: Option<CustomerType>,
+    pub sort: CustomerSort,
+    pub desc: bool,
+    pub offset: u64,
+    pub limit: u64,
+    /// Keyset cursor for exports sorted by newest first: rows strictly after this one.
+    pub after: Option<(DateTime<Utc>, RegistrationId)>,
+}
+
+fn account_join() -> RelationDef {
+    registrations::Entity::belongs_to(account::Entity)
+        .from(registrations::Column::AccountId)
+        .to(account::Column::Id)
+        .into()
+}
+
+/// A partner's registrations for My Customers. Fetches `limit + 1` rows so the caller knows
+/// whether a next page exists without counting the whole set.
+pub async fn list(
+    core: &Core,
+    partner_id: PartnerId,
+    q: &CustomerQuery,
+) -> Result<Vec<CustomerRow>, RegError> {
+    let mut cond = Condition::all().add(registrations::Column::PartnerId.eq(partner_id.uuid()));
+    if let Some(s) = q.status {
+        cond = cond.add(registrations::Column::Status.eq(s));
+    }
+    if let Some(t) = q.customer_type {
+        cond = cond.add(registrations::Column::CustomerType.eq(t));
+    }
+    if !q.q.trim().is_empty() {
+        let p = like_pattern(&q.q);
+        cond = cond.add(
+            Condition::any()
+                .add(ilike(account::Column::CompanyName, &p))
+                .add(ilike(account::Column::PrimaryEmail, &p))
+                .add(ilike(registrations::Column::FriendlyName, &p)),
+        );
+    }
+    if let Some((at, id)) = q.after {
+        cond = cond.add(
+            Condition::any()
+                .add(registrations::Column::CreatedAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(registrations::Column::CreatedAt.eq(at))
+                        .add(registrations::Column::Id.lt(id.uuid())),
+                ),
+        );
+    }
+    let order = if q.desc { Order::Desc } else { Order::Asc };
+    let mut query = registrations::Entity::find()
+        .select_only()
+        .columns([
+            registrations::Column::Id,
+            registrations::Column::AccountId,
+            registrations::Column::FriendlyName,
+            registrations::Column::CustomerType,
+            registrations::Column::CommissionBp,
+            registrations::Column::ManagementMode,
+            registrations::Column::Status,
+            registrations::Column::CreatedAt,
+        ])
+        .join(JoinType::InnerJoin, account_join())
+        .filter(cond)
+        .column_as(account::Column::CompanyName, "a_company")
+        .column_as(account::Column::PrimaryEmail, "a_email")
+        .column_as(account::Column::Active, "a_active");
+    query = match q.sort {
+        CustomerSort::Company => query.order_by(account::Column::CompanyName, order.clone()),
+        CustomerSort::Name => query.order_by(registrations::Column::FriendlyName, order.clone()),
+        CustomerSort::Active => query.order_by(account::Column::Active, order.clone()),
+        CustomerSort::Type => query.order_by(registrations::Column::CustomerType, order.clone()),
+        CustomerSort::Status => query.order_by(registrations::Column::Status, order.clone()),
+        CustomerSort::Commission => {
+            query.order_by(registrations::Column::CommissionBp, order.clone())
+        }
+        CustomerSort::Created => query.order_by(registrations::Column::CreatedAt, order.clone()),
+    };
+    let rows = query
+        .order_by(registrations::Column::Id, order)
+        .offset(q.offset)
+        .limit(q.limit + 1)
+        .into_model::<ListedRow>()
+        .all(&core.db.read)
+        .await?;
+    Ok(rows.into_iter().map(CustomerRow::from).collect())
+}
+
+/// One customer as its partner sees it.
+pub struct CustomerDetail {
+    pub registration: Registration,
+    pub account: Account,
+    /// The registration's history, oldest first.
+    pub timeline: Vec<AuditEntry>,
+    /// The account's users: shown only while the relationship is active.
+    pub users: Vec<User>,
+    /// Credit balances that are not zero: shown only while the relationship is active.
+    pub credit: Vec<Money>,
+}
+
+/// A partner's own registration with its account; any other is "not found".
+#[tracing::instrument(skip(core))]
+pub async fn customer(
+    core: &Core,
+    partner_id: PartnerId,
+    id: RegistrationId,
+) -> Result<CustomerDetail, RegError> {
+    let conn = &core.db.read;
+    let reg = load_for_partner(conn, partner_id, id).await?;
+    let account = accounts::find(conn, reg.account_id.into())
+        .await?
+        .ok_or(RegError::NotFound)?;
+    let timeline = timeline(conn, reg.id).await?;
+    // A partner sees the account's users and money only once the relationship is active.
+    let (users, credit) = if reg.status == Status::Active {
+        let users = accounts::users_of(conn, account.id.into()).await?;
+        let credit = accounts::balances(conn, account.id.into())
+            .await?
+            .into_iter()
+            .filter(|m| !m.is_zero())
+            .collect();
+        (users, credit)
+    } else {
+        (vec![], vec![])
+    };
+    Ok(CustomerDetail {
+        registration: reg.into(),
+        account: account.into(),
+        timeline,
+        users,
+        credit,
+    })
+}
+
+/// One user of an active customer of the partner.
+pub async fn customer_user(
+    core: &Core,
+    partner_id: PartnerId,
+    id: RegistrationId,
+    user_id: UserId,
+) -> Result<(Registration, Account, User), RegError> {
+    let conn = &core.db.read;
+    let reg = load_for_partner(conn, partner_id, id).await?;
+    if reg.status != Status::Active {
+        return Err(RegError::NotFound);
+    }
+    let user = accounts::users_of(conn, reg.account_id.into())
+        .await?
+        .into_iter()
+        .find(|u| u.id == user_id)
+        .ok_or(RegError::NotFound)?;
+    let account = accounts::find(conn, reg.account_id.into())
+        .await?
+        .ok_or(RegError::NotFound)?;
+    Ok((reg.into(), account.into(), user))
+}
+
+/// The registration's history, oldest first.
+async fn timeline(conn: &impl ConnectionTrait, id: Uuid) -> Result<Vec<AuditEntry>, RegError> {
+    Ok(audit_events::Entity::find()
+        .filter(audit_events::Column::SubjectId.eq(id))
+        .order_by_asc(audit_events::Column::At)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(AuditEntry::from)
+        .collect())
+}
+
+/// A request in the approval queue.
+pub struct QueueItem {
+    pub registration: Registration,
+    pub partner: String,
+    pub account: String,
+}
+
+/// The approval queue: confirmed requests, oldest first.
+pub async fn approval_queue(core: &Core, q: &str) -> Result<Vec<QueueItem>, RegError> {
+    let mut query = registrations::Entity::find()
+        .join(JoinType::InnerJoin, account_join())
+        .join(
+            JoinType::InnerJoin,
+            registrations::Entity::belongs_to(partners::Entity)
+                .from(registrations::Column::PartnerId)
+                .to(partners::Column::Id)
+                .into(),
+        )
+        .filter(registrations::Column::Status.eq(Status::PendingApproval))
+        .column_as(partners::Column::CompanyName, "p_company")
+        .column_as(account::Column::CompanyName, "a_company");
+    if !q.trim().is_empty() {
+        let p = like_pattern(q);
+        query = query.filter(
+            Condition::any()
+                .add(ilike(account::Column::CompanyName, &p))
+                .add(ilike(account::Column::PrimaryEmail, &p))
+                .add(ilike(partners::Column::CompanyName, &p))
+                .add(ilike(registrations::Column::FriendlyName, &p)),
+        );
+    }
+    #[derive(sea_orm::FromQueryResult)]
+    struct Queued {
+        #[sea_orm(nested)]
+        registration: registrations::Model,
+        p_company: String,
+        a_company: String,
+    }
+    let rows = query
+        .order_by_asc(registrations::Column::ConfirmedAt)
+        .order_by_asc(registrations::Column::Id)
+        .limit(500)
+        .into_model::<Queued>()
+        .all(&core.db.read)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| QueueItem {
+            registration: r.registration.into(),
+            partner: r.p_company,
+            account: r.a_company,
+        })
+        .collect())
+}
+
+/// What staff review for one registration, in any status.
+pub struct Review {
+    pub registration: Registration,
+    pub partner: Partner,
+    pub account: Account,
+    /// The registration's history, oldest first.
+    pub timeline: Vec<AuditEntry>,
+}
+
+/// `NotFound` when there is no such registration (or its partner or account is gone).
+pub async fn review(core: &Core, id: RegistrationId) -> Result<Review, RegError> {
+    let conn = &core.db.read;
+    let reg = load(conn, id).await?;
+    let (partner, account) = super::names(conn, &reg).await?;
+    let timeline = timeline(conn, reg.id).await?;
+    Ok(Review {
+        registration: reg.into(),
+        partner: partner.into(),
+        account: account.into(),
+        timeline,
+    })
+}
+
+/// The live registration of an account (what its customer users see).
+pub async fn live_for_account(
+    core: &Core,
+    account_id: AccountId,
+) -> Result<Option<(Registration, Partner)>, RegError> {
+    let conn = &core.db.read;
+    let reg = registrations::Entity::find()
+        .filter(registrations::Column::AccountId.eq(account_id.uuid()))
+        .filter(is_live())
+        .one(conn)
+        .await?;
+    let Some(reg) = reg else { return Ok(None) };
+    let partner = partners::Entity::find_by_id(reg.partner_id)
+        .one(conn)
+        .await?;
+    Ok(partner.map(|p| (reg.into(), p.into())))
+}

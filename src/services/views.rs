@@ -1,0 +1,376 @@
+//! What services hand to the faces: the records as typed values (typed ids, enums, money,
+//! rates), built from the stored rows here and nowhere else. Handlers and templates never see
+//! an entity model, and what a record allows comes from the domain, not from string checks.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        registration::Event, AccountId, AccountSource, AppId, BillingMode, Channel, CommissionRate,
+        CreditKind, CustomerType, Money, PartnerId, RegistrationId, Role, Status, UserId, UserKind,
+    },
+    entities::{
+        account_discounts, account_services, accounts, api_apps, api_calls, audit_events,
+        credit_ledger, partners, registrations, users,
+    },
+};
+
+/// A partner organisation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Partner {
+    pub id: PartnerId,
+    pub company_name: String,
+    pub contact_name: String,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    pub phone: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<partners::Model> for Partner {
+    fn from(p: partners::Model) -> Self {
+        Self {
+            id: p.id.into(),
+            company_name: p.company_name,
+            contact_name: p.contact_name,
+            country: p.country,
+            phone: p.phone,
+            active: p.active,
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// A user of any kind (never its password hash).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub kind: UserKind,
+    pub role: Role,
+    pub partner_id: Option<PartnerId>,
+    pub account_id: Option<AccountId>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+impl User {
+    /// "Name <email>", as the audit log names people.
+    pub fn label(&self) -> String {
+        format!("{} <{}>", self.name, self.email)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+impl From<users::Model> for User {
+    fn from(u: users::Model) -> Self {
+        Self {
+            id: u.id.into(),
+            email: u.email,
+            name: u.name,
+            kind: u.kind,
+            role: u.role,
+            partner_id: u.partner_id.map(Into::into),
+            account_id: u.account_id.map(Into::into),
+            active: u.active,
+            created_at: u.created_at,
+            last_sign_in_at: u.last_sign_in_at,
+        }
+    }
+}
+
+/// A customer account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: AccountId,
+    pub company_name: String,
+    pub primary_email: String,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    pub phone: String,
+    pub data_center: String,
+    pub tags: Vec<String>,
+    pub billing_mode: BillingMode,
+    pub in_poc: bool,
+    pub active: bool,
+    pub source: AccountSource,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Account {
+    pub fn tags_text(&self) -> String {
+        self.tags.join(", ")
+    }
+}
+
+impl From<accounts::Model> for Account {
+    fn from(a: accounts::Model) -> Self {
+        Self {
+            id: a.id.into(),
+            company_name: a.company_name,
+            primary_email: a.primary_email,
+            country: a.country,
+            phone: a.phone,
+            data_center: a.data_center,
+            tags: a
+                .tags
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            billing_mode: a.billing_mode,
+            in_poc: a.in_poc,
+            active: a.active,
+            source: a.source,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// The partner–customer link.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub id: RegistrationId,
+    pub partner_id: PartnerId,
+    pub account_id: AccountId,
+    pub friendly_name: String,
+    pub partner_role: String,
+    pub customer_type: CustomerType,
+    pub commission: CommissionRate,
+    pub management_mode: bool,
+    pub status: Status,
+    pub new_account: bool,
+    pub created_via: Channel,
+    pub created_by: String,
+    /// Why it was declined, rejected or ended.
+    pub reason: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Registration {
+    /// Whether `event` may happen to it now (the state machine's answer).
+    pub fn allows(&self, event: Event) -> bool {
+        self.status.allows(event)
+    }
+}
+
+impl From<registrations::Model> for Registration {
+    fn from(r: registrations::Model) -> Self {
+        Self {
+            id: r.id.into(),
+            partner_id: r.partner_id.into(),
+            account_id: r.account_id.into(),
+            friendly_name: r.friendly_name,
+            partner_role: r.partner_role,
+            customer_type: r.customer_type,
+            commission: CommissionRate::from_bp(r.commission_bp),
+            management_mode: r.management_mode,
+            status: r.status,
+            new_account: r.new_account,
+            created_via: r.created_via,
+            created_by: r.created_by_label,
+            reason: r.reason,
+            expires_at: r.expires_at,
+            confirmed_at: r.confirmed_at,
+            activated_at: r.activated_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// One event of the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub partner_id: Option<PartnerId>,
+    pub account_id: Option<AccountId>,
+    pub subject_id: Option<Uuid>,
+    pub detail: String,
+}
+
+impl AuditEntry {
+    /// People read "registration.confirmed" as "Confirmed".
+    pub fn action_label(&self) -> String {
+        let tail = self
+            .action
+            .rsplit('.')
+            .next()
+            .unwrap_or(&self.action)
+            .replace('_', " ");
+        let mut c = tail.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    }
+}
+
+impl From<audit_events::Model> for AuditEntry {
+    fn from(e: audit_events::Model) -> Self {
+        Self {
+            at: e.at,
+            actor: e.actor_label,
+            action: e.action,
+            partner_id: e.partner_id.map(Into::into),
+            account_id: e.account_id.map(Into::into),
+            subject_id: e.subject_id,
+            detail: e.detail,
+        }
+    }
+}
+
+/// A service an account uses (it makes the account ineligible while active).
+#[derive(Debug, Clone)]
+pub struct AccountService {
+    pub id: Uuid,
+    pub name: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<account_services::Model> for AccountService {
+    fn from(s: account_services::Model) -> Self {
+        Self {
+            id: s.id,
+            name: s.name,
+            active: s.active,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// A discount an account receives.
+#[derive(Debug, Clone)]
+pub struct AccountDiscount {
+    pub id: Uuid,
+    pub description: String,
+    pub percent: CommissionRate,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<account_discounts::Model> for AccountDiscount {
+    fn from(d: account_discounts::Model) -> Self {
+        Self {
+            id: d.id,
+            description: d.description,
+            percent: CommissionRate::from_bp(d.percent_bp),
+            active: d.active,
+            created_at: d.created_at,
+        }
+    }
+}
+
+/// One entry of an account's credit ledger.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    pub kind: CreditKind,
+    pub amount: Money,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<credit_ledger::Model> for LedgerEntry {
+    fn from(e: credit_ledger::Model) -> Self {
+        Self {
+            kind: e.kind,
+            amount: Money::new(e.amount_minor, e.currency),
+            note: e.note,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// A partner's API app (never its secret's hash).
+#[derive(Debug, Clone)]
+pub struct ApiApp {
+    pub id: AppId,
+    pub partner_id: PartnerId,
+    pub name: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub default_commission: CommissionRate,
+    pub active: bool,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub secret_rotated_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<api_apps::Model> for ApiApp {
+    fn from(a: api_apps::Model) -> Self {
+        Self {
+            id: a.id.into(),
+            partner_id: a.partner_id.into(),
+            name: a.name,
+            client_id: a.client_id,
+            scopes: a.scopes.split_whitespace().map(str::to_string).collect(),
+            default_commission: CommissionRate::from_bp(a.default_commission_bp),
+            active: a.active,
+            created_by: a.created_by_label,
+            created_at: a.created_at,
+            secret_rotated_at: a.secret_rotated_at,
+            revoked_at: a.revoked_at,
+            last_used_at: a.last_used_at,
+        }
+    }
+}
+
+/// One call an API app made.
+#[derive(Debug, Clone)]
+pub struct ApiCall {
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub duration_ms: i32,
+}
+
+impl From<api_calls::Model> for ApiCall {
+    fn from(c: api_calls::Model) -> Self {
+        Self {
+            at: c.at,
+            method: c.method,
+            path: c.path,
+            status: u16::try_from(c.status).unwrap_or(0),
+            duration_ms: c.duration_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_actions_read_as_words() {
+        let entry = |action: &str| AuditEntry {
+            at: Utc::now(),
+            actor: String::new(),
+            action: action.into(),
+            partner_id: None,
+            account_id: None,
+            subject_id: None,
+            detail: String::new(),
+        };
+        assert_eq!(entry("registration.confirmed").action_label(), "Confirmed");
+        assert_eq!(
+            entry("account.service_added").action_label(),
+            "Service added"
+        );
+    }
+}
