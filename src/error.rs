@@ -7,6 +7,7 @@ use actix_web::{
 };
 use askama::Template;
 
+use crate::web::urls;
 use crate::{
     auth::password::HashError,
     services::{

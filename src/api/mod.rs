@@ -84,7 +84,7 @@ pub fn finish(
                 .unwrap_or_default(),
             status: res.status().as_u16(),
             duration_ms: started.elapsed().as_millis().min(i32::MAX as u128) as i32,
-            at: chrono::Utc::now(),
+            at: state.core.now(),
         });
     }
     res

@@ -91,87 +91,24 @@ pub async fn token(
 ) -> HttpResponse {
     // Read here, not by the Bytes extractor, so an oversized body gets an OAuth error in JSON
     // like every other failure of this endpoint (not the framework's plain-text 413).
-    let body = match read_limited(&mut payload, TOKEN_BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(BodyError::Unreadable) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "The body could not be read.",
-                false,
-            )
-        }
-        Err(BodyError::TooLarge) => {
-            return oauth_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                "The body must be at most 4096 bytes.",
-                false,
-            )
-        }
+    let body = read_limited(&mut payload, TOKEN_BODY_LIMIT).await;
+    let request = match body {
+        Ok(body) => parse_request(&req, &body),
+        Err(BodyError::Unreadable) => Err(Refusal::Unreadable),
+        Err(BodyError::TooLarge) => Err(Refusal::TooLarge),
     };
-    let form: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
-        Ok(f) => f,
-        Err(_) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "The body must be application/x-www-form-urlencoded.",
-                false,
-            )
-        }
+    let request = match request {
+        Ok(r) => r,
+        Err(refusal) => return refusal.response(false),
     };
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let basic = basic_credentials(&req);
-    let used_basic = basic.is_some();
-    let creds = match (basic, get("client_id"), get("client_secret")) {
-        (Some(Err(())), _, _) => {
-            return oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "The Basic credentials could not be read.",
-                true,
-            )
-        }
-        (Some(Ok(_)), Some(_), _) | (Some(Ok(_)), _, Some(_)) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Authenticate the client one way: HTTP Basic or the form body, not both.",
-                false,
-            )
-        }
-        (Some(Ok(c)), None, None) => c,
-        (None, Some(id), Some(secret)) => (id.to_string(), secret.to_string()),
-        (None, _, _) => {
-            return oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "Send client_id and client_secret (HTTP Basic or form body).",
-                false,
-            )
-        }
-    };
-    match get("grant_type") {
-        Some("client_credentials") => {}
-        Some(_) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "Only grant_type=client_credentials is supported.",
-                used_basic,
-            )
-        }
-        None => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "grant_type is required.",
-                used_basic,
-            )
-        }
-    }
-    match api_apps::issue_token(&state.core, &creds.0, &creds.1, get("scope")).await {
+    let issued = api_apps::issue_token(
+        &state.core,
+        &request.client_id,
+        &request.secret,
+        request.scope.as_deref(),
+    )
+    .await;
+    match issued {
         Ok(Ok(t)) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))
@@ -181,26 +118,132 @@ pub async fn token(
                 expires_in: t.expires_in,
                 scope: t.scopes.join(" "),
             }),
-        Ok(Err(TokenError::InvalidClient)) => oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Unknown client, wrong secret, or the app was revoked.",
-            used_basic,
-        ),
-        Ok(Err(TokenError::InvalidScope(s))) => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            &format!("The app does not hold the scope {s}."),
-            used_basic,
-        ),
+        Ok(Err(TokenError::InvalidClient)) => Refusal::UnknownClient.response(request.basic),
+        Ok(Err(TokenError::InvalidScope(s))) => Refusal::Scope(s).response(request.basic),
         Err(e) => {
             tracing::error!(error = ?e, "token endpoint failed");
-            oauth_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "Try again shortly.",
-                used_basic,
-            )
+            Refusal::Unavailable.response(request.basic)
         }
     }
+}
+
+/// A well-formed token request.
+struct TokenRequest {
+    client_id: String,
+    secret: String,
+    scope: Option<String>,
+    /// The client authenticated with HTTP Basic (a 401 then asks for it again).
+    basic: bool,
+}
+
+/// Why a token request is refused: each answers one OAuth error (RFC 6749 §5.2).
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    Unreadable,
+    TooLarge,
+    NotForm,
+    BadBasic,
+    TwoWays,
+    NoClient,
+    NoGrantType,
+    UnsupportedGrant,
+    UnknownClient,
+    Scope(String),
+    Unavailable,
+}
+
+impl Refusal {
+    fn response(&self, basic: bool) -> HttpResponse {
+        use StatusCode as S;
+        let (status, error, description) = match self {
+            Self::Unreadable => (
+                S::BAD_REQUEST,
+                "invalid_request",
+                "The body could not be read.".into(),
+            ),
+            Self::TooLarge => (
+                S::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "The body must be at most 4096 bytes.".into(),
+            ),
+            Self::NotForm => (
+                S::BAD_REQUEST,
+                "invalid_request",
+                "The body must be application/x-www-form-urlencoded.".into(),
+            ),
+            Self::BadBasic => (
+                S::UNAUTHORIZED,
+                "invalid_client",
+                "The Basic credentials could not be read.".into(),
+            ),
+            Self::TwoWays => (
+                S::BAD_REQUEST,
+                "invalid_request",
+                "Authenticate the client one way: HTTP Basic or the form body, not both.".into(),
+            ),
+            Self::NoClient => (
+                S::UNAUTHORIZED,
+                "invalid_client",
+                "Send client_id and client_secret (HTTP Basic or form body).".into(),
+            ),
+            Self::NoGrantType => (
+                S::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is required.".into(),
+            ),
+            Self::UnsupportedGrant => (
+                S::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Only grant_type=client_credentials is supported.".into(),
+            ),
+            Self::UnknownClient => (
+                S::UNAUTHORIZED,
+                "invalid_client",
+                "Unknown client, wrong secret, or the app was revoked.".into(),
+            ),
+            Self::Scope(s) => (
+                S::BAD_REQUEST,
+                "invalid_scope",
+                format!("The app does not hold the scope {s}."),
+            ),
+            Self::Unavailable => (
+                S::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "Try again shortly.".into(),
+            ),
+        };
+        // A 401 asks for Basic credentials again when the client sent them (or tried to).
+        let ask_again = match self {
+            Self::BadBasic => true,
+            Self::NoClient => false,
+            _ => basic,
+        };
+        oauth_error(status, error, &description, ask_again)
+    }
+}
+
+fn parse_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, Refusal> {
+    let form: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|_| Refusal::NotForm)?;
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let basic = basic_credentials(req);
+    let used_basic = basic.is_some();
+    let (client_id, secret) = match (basic, get("client_id"), get("client_secret")) {
+        (Some(Err(())), _, _) => return Err(Refusal::BadBasic),
+        (Some(Ok(_)), Some(_), _) | (Some(Ok(_)), _, Some(_)) => return Err(Refusal::TwoWays),
+        (Some(Ok(c)), None, None) => c,
+        (None, Some(id), Some(secret)) => (id.to_string(), secret.to_string()),
+        (None, _, _) => return Err(Refusal::NoClient),
+    };
+    match get("grant_type") {
+        Some("client_credentials") => {}
+        Some(_) => return Err(Refusal::UnsupportedGrant),
+        None => return Err(Refusal::NoGrantType),
+    }
+    Ok(TokenRequest {
+        client_id,
+        secret,
+        scope: get("scope").map(str::to_string),
+        basic: used_basic,
+    })
 }

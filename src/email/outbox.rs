@@ -5,7 +5,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use super::EmailMessage;
-use crate::entities::outbox;
+use crate::{domain::mail::MailStatus, entities::outbox};
 
 pub async fn enqueue(conn: &impl ConnectionTrait, msg: EmailMessage) -> Result<Uuid, DbErr> {
     let row = pending(msg);
@@ -25,7 +25,7 @@ pub fn pending(msg: EmailMessage) -> outbox::ActiveModel {
         subject: Set(msg.subject),
         text_body: Set(msg.text),
         html_body: Set(msg.html),
-        status: Set("pending".into()),
+        status: Set(MailStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),

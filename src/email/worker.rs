@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::{EmailMessage, Mailer};
-use crate::{db::Db, entities::outbox};
+use crate::{db::Db, domain::mail::MailStatus, entities::outbox};
 
 const BATCH: u64 = 20;
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
@@ -52,7 +52,7 @@ impl Worker {
             outbox::Entity::find()
                 .select_only()
                 .column(outbox::Column::Id)
-                .filter(outbox::Column::Status.eq("pending"))
+                .filter(outbox::Column::Status.eq(MailStatus::Pending))
                 .filter(outbox::Column::NextAttemptAt.lte(now))
                 .filter(
                     Condition::any()
@@ -126,7 +126,7 @@ impl Worker {
         match result {
             Ok(()) => {
                 tracing::info!(outbox_id = %row.id, "email sent");
-                update.status = Set("sent".into());
+                update.status = Set(MailStatus::Sent);
                 update.sent_at = Set(Some(Utc::now()));
                 update.last_error = Set(None);
             }
@@ -136,7 +136,7 @@ impl Worker {
                 update.last_error = Set(Some(e.to_string()));
                 if attempts >= MAX_ATTEMPTS {
                     tracing::error!(outbox_id = %row.id, "email given up after {attempts} attempts");
-                    update.status = Set("failed".into());
+                    update.status = Set(MailStatus::Failed);
                 } else {
                     update.next_attempt_at = Set(Utc::now()
                         + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1)));

@@ -47,6 +47,7 @@ pub mod context;
 pub mod customer_signup;
 pub mod idempotency;
 pub mod jobs;
+pub mod mailbox;
 pub mod onboarding;
 pub mod partners;
 pub mod registrations;

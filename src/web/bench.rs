@@ -11,9 +11,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{
-    customers::{row, Row},
+    partner::customers::{row, Row},
     render,
 };
+use crate::web::urls;
 use crate::{
     domain::PartnerId,
     error::AppResult,

@@ -2,27 +2,42 @@
 //! links. Served only when no SMTP server is configured (development).
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{ctx::Ctx, fmt_datetime, render};
+use super::{ctx::Ctx, fmt_datetime, parse_id, render};
+use crate::web::urls;
 use crate::{
-    entities::outbox,
+    auth::MaybePrincipal,
     error::{AppError, AppResult},
+    services::mailbox::{self, Mail},
     startup::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dev/mail", web::get().to(list))
-        .route("/dev/mail/{id}", web::get().to(show));
+    cfg.route(urls::DEV_MAIL, web::get().to(list))
+        .route(urls::DEV_MAIL_ONE, web::get().to(show));
 }
 
 pub struct MailRow {
-    pub id: String,
+    pub id: Uuid,
     pub to: String,
     pub subject: String,
-    pub status: String,
+    pub status: &'static str,
+    pub tone: &'static str,
     pub created: String,
+}
+
+impl From<&Mail> for MailRow {
+    fn from(m: &Mail) -> Self {
+        Self {
+            id: m.id,
+            to: m.to.clone(),
+            subject: m.subject.clone(),
+            status: m.status.as_str(),
+            tone: m.status.tone(),
+            created: fmt_datetime(&m.created_at),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -40,24 +55,19 @@ fn dev_only(state: &AppState) -> AppResult<()> {
     }
 }
 
-async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybePrincipal,
+) -> AppResult<HttpResponse> {
     dev_only(&state)?;
-    let rows = outbox::Entity::find()
-        .order_by_desc(outbox::Column::CreatedAt)
-        .limit(200)
-        .all(&state.core.db.read)
+    let rows = mailbox::recent(&state.core)
         .await?
-        .into_iter()
-        .map(|m| MailRow {
-            id: m.id.to_string(),
-            to: m.to_addr,
-            subject: m.subject,
-            status: m.status,
-            created: fmt_datetime(&m.created_at),
-        })
+        .iter()
+        .map(MailRow::from)
         .collect();
     render(&ListPage {
-        ctx: Ctx::new(&req, None),
+        ctx: Ctx::new(&req, user.0.as_ref()),
         rows,
     })
 }
@@ -113,26 +123,18 @@ struct ShowPage {
 async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
+    user: MaybePrincipal,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     dev_only(&state)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let m = outbox::Entity::find_by_id(id)
-        .one(&state.core.db.read)
+    let m = mailbox::find(&state.core, parse_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let body = linkify(&m.text_body);
     render(&ShowPage {
-        ctx: Ctx::new(&req, None),
+        ctx: Ctx::new(&req, user.0.as_ref()),
+        mail: MailRow::from(&m),
+        body: linkify(&m.text_body),
         last_error: m.last_error.unwrap_or_default(),
-        mail: MailRow {
-            id: m.id.to_string(),
-            to: m.to_addr,
-            subject: m.subject,
-            status: m.status,
-            created: fmt_datetime(&m.created_at),
-        },
-        body,
     })
 }
 

@@ -1,19 +1,15 @@
-//! The HTML face: handlers by area. Each handler extracts, parses into domain types, calls a
-//! service and renders a page or redirects.
-pub mod apps;
-pub mod auth;
+//! The HTML face, grouped by who uses it: `public` (anyone), `partner`, `customer`, `staff`;
+//! `urls` names every path. Each handler extracts, parses into domain types, calls a service
+//! and renders a page or redirects. Handlers hold no SQL and no transaction, and never see an
+//! entity model.
 pub mod bench;
-pub mod confirm;
 pub mod ctx;
-pub mod customers;
+pub mod customer;
 pub mod dev_mail;
-pub mod home;
-pub mod partner_signup;
-pub mod signup;
+pub mod partner;
+pub mod public;
 pub mod staff;
-pub mod staff_accounts;
-pub mod staff_approvals;
-pub mod staff_audit;
+pub mod urls;
 
 use std::collections::BTreeMap;
 
@@ -33,18 +29,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     } else {
         concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string()
     };
-    cfg.route("/healthz", web::get().to(healthz))
-        .service(actix_files::Files::new("/static", static_dir))
-        .configure(auth::routes)
-        .configure(partner_signup::routes)
-        .configure(home::routes)
-        .configure(customers::routes)
-        .configure(apps::routes)
-        .configure(confirm::routes)
-        .configure(staff::routes)
-        .configure(staff_accounts::routes)
-        .configure(staff_approvals::routes)
-        .configure(staff_audit::routes)
+    cfg.route(urls::HEALTHZ, web::get().to(healthz))
+        .service(actix_files::Files::new(urls::STATIC, static_dir))
+        .configure(public::auth::routes)
+        .configure(public::partner_signup::routes)
+        .configure(partner::home::routes)
+        .configure(partner::customers::routes)
+        .configure(partner::apps::routes)
+        .configure(customer::confirm::routes)
+        .configure(staff::partners::routes)
+        .configure(staff::accounts::routes)
+        .configure(staff::approvals::routes)
+        .configure(staff::audit::routes)
         .configure(dev_mail::routes)
         .default_service(web::to(not_found));
     if std::env::var("BENCH_ROUTES").is_ok_and(|v| v == "1") {

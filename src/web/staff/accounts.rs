@@ -8,7 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
+use crate::web::urls;
+use crate::web::{
     ctx::Ctx, fmt_date, fmt_datetime, parse_id, query_string, redirect_with, render,
     render_invalid, sort_headers, FieldErrors, Pager, SortHeader,
 };
@@ -36,32 +37,26 @@ use crate::{
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // The fixed paths come before `{id}`, which would otherwise swallow them.
-    cfg.route("/staff/accounts", web::get().to(list))
-        .route("/staff/accounts/new", web::get().to(new_form))
-        .route("/staff/accounts/new", web::post().to(create))
+    cfg.route(urls::STAFF_ACCOUNTS, web::get().to(list))
+        .route(urls::STAFF_ACCOUNT_NEW, web::get().to(new_form))
+        .route(urls::STAFF_ACCOUNT_NEW, web::post().to(create))
         .service(
             // Pasted CSV is larger than the app's usual 64 KB form limit.
-            web::resource("/staff/accounts/import")
+            web::resource(urls::STAFF_ACCOUNT_IMPORT)
                 .app_data(web::PayloadConfig::new(IMPORT_LIMIT))
                 .route(web::get().to(import_form))
                 .route(web::post().to(import)),
         )
-        .route("/staff/accounts/{id}", web::get().to(show))
-        .route("/staff/accounts/{id}", web::post().to(update))
-        .route("/staff/accounts/{id}/services", web::post().to(add_service))
-        .route(
-            "/staff/accounts/{id}/discounts",
-            web::post().to(add_discount),
-        )
-        .route("/staff/accounts/{id}/credits", web::post().to(add_credit))
-        .route(
-            "/staff/accounts/{id}/items/{item}/end",
-            web::post().to(end_item),
-        );
+        .route(urls::STAFF_ACCOUNT, web::get().to(show))
+        .route(urls::STAFF_ACCOUNT, web::post().to(update))
+        .route(urls::STAFF_ACCOUNT_SERVICES, web::post().to(add_service))
+        .route(urls::STAFF_ACCOUNT_DISCOUNTS, web::post().to(add_discount))
+        .route(urls::STAFF_ACCOUNT_CREDITS, web::post().to(add_credit))
+        .route(urls::STAFF_ACCOUNT_ITEM_END, web::post().to(end_item));
 }
 
 fn account_path(id: AccountId) -> String {
-    format!("/staff/accounts/{id}")
+    urls::staff_account(id)
 }
 
 /// A checkbox is sent only when ticked; any value counts.

@@ -5,7 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{ctx::Ctx, render, render_invalid, FieldErrors};
+use crate::web::urls;
+use crate::web::{ctx::Ctx, render, render_invalid, FieldErrors};
 use crate::{
     auth::csrf::CsrfForm,
     domain::Email,

@@ -5,9 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{
-    auth::{link_problem, parse_new_password},
+use crate::web::urls;
+use crate::web::{
     ctx::Ctx,
+    public::auth::{link_problem, parse_new_password},
     redirect_with, render, render_invalid, FieldErrors,
 };
 use crate::{
@@ -22,9 +23,9 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    super::signup::email_routes(cfg, SignupKind::Partner);
-    cfg.route("/partners/register/{token}", web::get().to(form_page))
-        .route("/partners/register/{token}", web::post().to(form_submit));
+    crate::web::public::signup::email_routes(cfg, SignupKind::Partner);
+    cfg.route(urls::PARTNER_REGISTER_LINK, web::get().to(form_page))
+        .route(urls::PARTNER_REGISTER_LINK, web::post().to(form_submit));
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -120,7 +121,7 @@ async fn form_submit(
     match svc::complete_signup(&state.core, &token, details).await {
         Ok(partner) => Ok(redirect_with(
             &session,
-            "/login",
+            urls::LOGIN,
             "success",
             &format!(
                 "{} is registered. We sent a confirmation to {}. Sign in to continue.",
@@ -130,7 +131,7 @@ async fn form_submit(
         Err(SignupError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
         Err(SignupError::EmailTaken) => Ok(redirect_with(
             &session,
-            "/login",
+            urls::LOGIN,
             "info",
             "This email address already has an account. Sign in, or reset your password.",
         )),

@@ -6,9 +6,10 @@ use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{
-    ctx::Ctx, fmt_date, fmt_datetime, home::CompanyView, parse_id, query_string, redirect_with,
-    render, render_invalid, sort_headers, Day, FieldErrors, SortHeader,
+use crate::web::urls;
+use crate::web::{
+    ctx::Ctx, fmt_date, fmt_datetime, parse_id, partner::home::CompanyView, query_string,
+    redirect_with, render, render_invalid, sort_headers, Day, FieldErrors, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
@@ -29,16 +30,16 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", web::get().to(account_hub))
-        .route("/customers", web::get().to(list))
-        .route("/customers/export.csv", web::get().to(export))
-        .route("/customers/new", web::get().to(new_page))
-        .route("/customers/new", web::post().to(new_submit))
-        .route("/customers/{id}", web::get().to(show))
-        .route("/customers/{id}/resend", web::post().to(resend))
-        .route("/customers/{id}/cancel", web::post().to(cancel))
-        .route("/customers/{id}/end", web::post().to(end))
-        .route("/customers/{id}/users/{user}", web::get().to(user_page));
+    cfg.route(urls::ACCOUNT_MENU, web::get().to(account_hub))
+        .route(urls::CUSTOMERS, web::get().to(list))
+        .route(urls::CUSTOMERS_EXPORT, web::get().to(export))
+        .route(urls::CUSTOMER_NEW, web::get().to(new_page))
+        .route(urls::CUSTOMER_NEW, web::post().to(new_submit))
+        .route(urls::CUSTOMER, web::get().to(show))
+        .route(urls::CUSTOMER_RESEND, web::post().to(resend))
+        .route(urls::CUSTOMER_CANCEL, web::post().to(cancel))
+        .route(urls::CUSTOMER_END, web::post().to(end))
+        .route(urls::CUSTOMER_USER, web::get().to(user_page));
 }
 
 /// An option of a select list, marked when it is the current value.
@@ -219,7 +220,8 @@ async fn list(
         company: (&user.partner).into(),
         filtered: !p.q.is_empty() || status.is_some() || customer_type.is_some(),
         export_href: format!(
-            "/customers/export.csv?{}",
+            "{}?{}",
+            urls::CUSTOMERS_EXPORT,
             query_string(&[("q", &p.q), ("status", &p.status), ("type", type_key)])
         ),
         q: p.q.clone(),
@@ -556,7 +558,7 @@ async fn new_submit(
     match result {
         Ok(reg) => Ok(redirect_with(
             &session,
-            &format!("/customers/{}", reg.id),
+            &urls::customer(reg.id),
             "success",
             "Request sent. The customer has been emailed a link to confirm; you will be told when they answer.",
         )),
@@ -709,7 +711,7 @@ fn back_with(
     id: RegistrationId,
     result: Result<&str, RegError>,
 ) -> AppResult<HttpResponse> {
-    let to = format!("/customers/{id}");
+    let to = urls::customer(id);
     match result {
         Ok(msg) => Ok(redirect_with(session, &to, "success", msg)),
         Err(RegError::NotAllowed(e)) => Ok(redirect_with(session, &to, "error", &sentence(e))),

@@ -7,7 +7,8 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{
+use crate::web::urls;
+use crate::web::{
     ctx::Ctx, fmt_datetime, parse_id, query_string, redirect_with, render, render_invalid,
     FieldErrors,
 };
@@ -25,11 +26,11 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff/approvals", web::get().to(queue))
-        .route("/staff/approvals/{id}", web::get().to(show))
-        .route("/staff/approvals/{id}/approve", web::post().to(approve))
-        .route("/staff/approvals/{id}/reject", web::post().to(reject))
-        .route("/staff/approvals/{id}/end", web::post().to(end));
+    cfg.route(urls::STAFF_APPROVALS, web::get().to(queue))
+        .route(urls::STAFF_APPROVAL, web::get().to(show))
+        .route(urls::STAFF_APPROVAL_APPROVE, web::post().to(approve))
+        .route(urls::STAFF_APPROVAL_REJECT, web::post().to(reject))
+        .route(urls::STAFF_APPROVAL_END, web::post().to(end));
 }
 
 fn plural(n: i64, unit: &str) -> String {
@@ -245,7 +246,8 @@ async fn approval_page(
         id: r.id,
         partner_id: partner.id,
         partner_href: format!(
-            "/staff/partners?{}",
+            "{}?{}",
+            urls::STAFF_PARTNERS,
             query_string(&[("q", &partner.id.to_string())]).trim_end_matches('&')
         ),
         partner_name: partner.company_name,
@@ -316,7 +318,7 @@ fn moved_on(session: &Session, id: RegistrationId, e: &regs::RegError) -> HttpRe
         ),
         other => format!("Nothing changed: {other}."),
     };
-    redirect_with(session, &format!("/staff/approvals/{id}"), "error", &msg)
+    redirect_with(session, &urls::staff_approval(id), "error", &msg)
 }
 
 async fn approve(
@@ -332,7 +334,7 @@ async fn approve(
     match regs::approve(&state.core, &staff.actor(), id).await {
         Ok(_) => Ok(redirect_with(
             &session,
-            "/staff/approvals",
+            urls::STAFF_APPROVALS,
             "success",
             &format!(
                 "Approved: {} is now an active customer of {}.",
@@ -382,7 +384,7 @@ async fn reject(
     match regs::reject(&state.core, &staff.actor(), id, &reason).await {
         Ok(_) => Ok(redirect_with(
             &session,
-            "/staff/approvals",
+            urls::STAFF_APPROVALS,
             "success",
             &format!(
                 "Rejected: {} will not become a customer of {}. The partner has been told why.",
@@ -421,7 +423,7 @@ async fn end(
     match regs::end(&state.core, &staff.actor(), Ender::Staff, id, &reason).await {
         Ok(_) => Ok(redirect_with(
             &session,
-            "/staff/approvals",
+            urls::STAFF_APPROVALS,
             "success",
             &format!(
                 "Ended: {} is no longer a customer of {}. Both have been told.",

@@ -4,7 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{
+use crate::web::urls;
+use crate::web::{
     ctx::Ctx, redirect_with, render, render_invalid, render_status, safe_next, see_other,
     FieldErrors,
 };
@@ -20,15 +21,15 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_page))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
-        .route("/password/forgot", web::get().to(forgot_page))
-        .route("/password/forgot", web::post().to(forgot))
-        .route("/password/reset/{token}", web::get().to(reset_page))
-        .route("/password/reset/{token}", web::post().to(reset))
-        .route("/account/password", web::get().to(change_page))
-        .route("/account/password", web::post().to(change));
+    cfg.route(urls::LOGIN, web::get().to(login_page))
+        .route(urls::LOGIN, web::post().to(login))
+        .route(urls::LOGOUT, web::post().to(logout))
+        .route(urls::PASSWORD_FORGOT, web::get().to(forgot_page))
+        .route(urls::PASSWORD_FORGOT, web::post().to(forgot))
+        .route(urls::PASSWORD_RESET, web::get().to(reset_page))
+        .route(urls::PASSWORD_RESET, web::post().to(reset))
+        .route(urls::PASSWORD_CHANGE, web::get().to(change_page))
+        .route(urls::PASSWORD_CHANGE, web::post().to(change));
 }
 
 #[derive(Deserialize, Default)]
@@ -56,9 +57,9 @@ struct NextQuery {
 /// Where a user lands after signing in.
 fn home_for(kind: UserKind) -> &'static str {
     match kind {
-        UserKind::Staff => "/staff/partners",
-        UserKind::Customer => "/my/partner",
-        UserKind::Partner => "/",
+        UserKind::Staff => urls::STAFF_PARTNERS,
+        UserKind::Customer => urls::MY_PARTNER,
+        UserKind::Partner => urls::HOME,
     }
 }
 
@@ -85,7 +86,13 @@ async fn login(
     form: CsrfForm<LoginParams>,
 ) -> AppResult<HttpResponse> {
     let p = form.0;
-    let result = svc::sign_in(&state.core, &p.email, &p.password, &super::client_ip(&req)).await;
+    let result = svc::sign_in(
+        &state.core,
+        &p.email,
+        &p.password,
+        &crate::web::client_ip(&req),
+    )
+    .await;
     let (status, error) = match result {
         Ok(user) => {
             sess::sign_in(&session, user.id.uuid());
@@ -115,7 +122,12 @@ struct Empty {}
 
 async fn logout(session: Session, _form: CsrfForm<Empty>) -> HttpResponse {
     sess::sign_out(&session);
-    redirect_with(&session, "/login", "success", "You have been signed out.")
+    redirect_with(
+        &session,
+        urls::LOGIN,
+        "success",
+        "You have been signed out.",
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -231,7 +243,7 @@ async fn reset_page(
             token: token.into_inner(),
             errors: FieldErrors::default(),
         }),
-        Err(p) => link_problem(&req, p, "/password/forgot", "Send me a new link"),
+        Err(p) => link_problem(&req, p, urls::PASSWORD_FORGOT, "Send me a new link"),
     }
 }
 
@@ -276,12 +288,14 @@ async fn reset(
             sess::sign_out(&session);
             Ok(redirect_with(
                 &session,
-                "/login",
+                urls::LOGIN,
                 "success",
                 "Your password has been changed. Sign in with the new password.",
             ))
         }
-        Err(ResetError::Link(p)) => link_problem(&req, p, "/password/forgot", "Send me a new link"),
+        Err(ResetError::Link(p)) => {
+            link_problem(&req, p, urls::PASSWORD_FORGOT, "Send me a new link")
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -330,7 +344,7 @@ async fn change(
                 sess::sign_in(&session, user.user().id.uuid());
                 return Ok(redirect_with(
                     &session,
-                    "/account/password",
+                    urls::PASSWORD_CHANGE,
                     "success",
                     "Your password has been changed. Other devices have been signed out.",
                 ));

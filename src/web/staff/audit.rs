@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ctx::Ctx, fmt_datetime, query_string, render};
+use crate::web::urls;
+use crate::web::{ctx::Ctx, fmt_datetime, query_string, render};
 use crate::{
     auth::StaffUser,
     error::AppResult,
@@ -15,7 +16,7 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff/audit", web::get().to(audit));
+    cfg.route(urls::STAFF_AUDIT, web::get().to(audit));
 }
 
 #[derive(Deserialize, Default)]

@@ -6,10 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{
-    auth::{link_problem, parse_new_password},
+use crate::web::urls;
+use crate::web::{
     ctx::Ctx,
-    fmt_date, redirect_with, render, render_invalid, FieldErrors,
+    fmt_date,
+    public::auth::{link_problem, parse_new_password},
+    redirect_with, render, render_invalid, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, CustomerUser},
@@ -24,13 +26,13 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    super::signup::email_routes(cfg, SignupKind::Customer);
-    cfg.route("/confirm/{token}", web::get().to(confirm_page))
-        .route("/confirm/{token}", web::post().to(confirm_submit))
-        .route("/my/partner", web::get().to(my_partner))
-        .route("/my/partner/end", web::post().to(my_partner_end))
-        .route("/signup/{token}", web::get().to(signup_form))
-        .route("/signup/{token}", web::post().to(signup_complete));
+    crate::web::public::signup::email_routes(cfg, SignupKind::Customer);
+    cfg.route(urls::CONFIRM, web::get().to(confirm_page))
+        .route(urls::CONFIRM, web::post().to(confirm_submit))
+        .route(urls::MY_PARTNER, web::get().to(my_partner))
+        .route(urls::MY_PARTNER_END, web::post().to(my_partner_end))
+        .route(urls::CUSTOMER_SIGNUP_LINK, web::get().to(signup_form))
+        .route(urls::CUSTOMER_SIGNUP_LINK, web::post().to(signup_complete));
 }
 
 #[derive(Template)]
@@ -68,7 +70,7 @@ fn confirm_view(
     }
 }
 
-const RETRY: (&str, &str) = ("/login", "Go to sign-in");
+const RETRY: (&str, &str) = (urls::LOGIN, "Go to sign-in");
 
 async fn confirm_page(
     req: HttpRequest,
@@ -203,15 +205,15 @@ async fn my_partner_end(
     let Some((reg, _)) = regs::live_for_account(&state.core, customer.account_id).await? else {
         return Ok(redirect_with(
             &session,
-            "/my/partner",
+            urls::MY_PARTNER,
             "info",
             "Your account has no partner.",
         ));
     };
     let by = Ender::Customer(customer.account_id);
     match regs::end(&state.core, &customer.actor(), by, reg.id, &form.0.reason).await {
-        Ok(_) => Ok(redirect_with(&session, "/my/partner", "success", "The relationship has ended. Your former partner and the provider have been told.")),
-        Err(RegError::NotAllowed(_)) => Ok(redirect_with(&session, "/my/partner", "error", "Only an active relationship can be ended; a pending request can be declined from its email.")),
+        Ok(_) => Ok(redirect_with(&session, urls::MY_PARTNER, "success", "The relationship has ended. Your former partner and the provider have been told.")),
+        Err(RegError::NotAllowed(_)) => Ok(redirect_with(&session, urls::MY_PARTNER, "error", "Only an active relationship can be ended; a pending request can be declined from its email.")),
         Err(e) => Err(e.into()),
     }
 }
@@ -317,7 +319,7 @@ async fn signup_complete(
     {
         Ok(account) => Ok(redirect_with(
             &session,
-            "/login",
+            urls::LOGIN,
             "success",
             &format!(
                 "The account of {} is ready. Sign in to continue.",
@@ -327,7 +329,7 @@ async fn signup_complete(
         Err(SignupError::Link(p)) => link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
         Err(SignupError::EmailTaken) => Ok(redirect_with(
             &session,
-            "/login",
+            urls::LOGIN,
             "info",
             "This email address already has an account. Sign in, or reset your password.",
         )),

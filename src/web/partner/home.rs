@@ -5,11 +5,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{
-    auth::{link_problem, parse_new_password},
+use crate::web::urls;
+use crate::web::{
     ctx::Ctx,
-    fmt_date, fmt_datetime, parse_id, redirect_with, render, render_invalid, see_other,
-    FieldErrors,
+    fmt_date, fmt_datetime, parse_id,
+    public::auth::{link_problem, parse_new_password},
+    redirect_with, render, render_invalid, see_other, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin, PartnerUser, Principal},
@@ -26,15 +27,15 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/company", web::get().to(company))
-        .route("/company", web::post().to(company_update))
-        .route("/company/users", web::get().to(users_page))
-        .route("/company/users/invite", web::post().to(invite))
-        .route("/company/users/{id}/deactivate", web::post().to(deactivate))
-        .route("/company/users/{id}/reactivate", web::post().to(reactivate))
-        .route("/invitations/{token}", web::get().to(invitation_page))
-        .route("/invitations/{token}", web::post().to(accept_invitation));
+    cfg.route(urls::HOME, web::get().to(home))
+        .route(urls::COMPANY, web::get().to(company))
+        .route(urls::COMPANY, web::post().to(company_update))
+        .route(urls::COMPANY_USERS, web::get().to(users_page))
+        .route(urls::COMPANY_INVITE, web::post().to(invite))
+        .route(urls::COMPANY_USER_DEACTIVATE, web::post().to(deactivate))
+        .route(urls::COMPANY_USER_REACTIVATE, web::post().to(reactivate))
+        .route(urls::INVITATION, web::get().to(invitation_page))
+        .route(urls::INVITATION, web::post().to(accept_invitation));
 }
 
 /// A partner org as its pages show it.
@@ -73,10 +74,10 @@ struct HomePage {
 
 async fn home(req: HttpRequest, user: MaybePrincipal) -> AppResult<HttpResponse> {
     let current = match user.0 {
-        None => return Ok(see_other("/login")),
-        Some(Principal::Staff(_)) => return Ok(see_other("/staff/partners")),
+        None => return Ok(see_other(urls::LOGIN)),
+        Some(Principal::Staff(_)) => return Ok(see_other(urls::STAFF_PARTNERS)),
         Some(Principal::Customer { .. } | Principal::ActingAs(_)) => {
-            return Ok(see_other("/my/partner"))
+            return Ok(see_other(urls::MY_PARTNER))
         }
         Some(p) => p,
     };
@@ -168,7 +169,7 @@ async fn company_update(
     svc::update_company(&state.core, &user.actor(), user.org_id(), details).await?;
     Ok(redirect_with(
         &session,
-        "/company",
+        urls::COMPANY,
         "success",
         "Company details saved.",
     ))
@@ -270,7 +271,7 @@ async fn invite(
             Ok(()) => {
                 return Ok(redirect_with(
                     &session,
-                    "/company/users",
+                    urls::COMPANY_USERS,
                     "success",
                     &format!("Invitation sent to {email}."),
                 ))
@@ -301,14 +302,14 @@ async fn set_active(
             let verb = if active { "reactivated" } else { "deactivated" };
             Ok(redirect_with(
                 &session,
-                "/company/users",
+                urls::COMPANY_USERS,
                 "success",
                 &format!("{} has been {verb}.", u.name),
             ))
         }
         Err(PartnerError::SelfDeactivation) => Ok(redirect_with(
             &session,
-            "/company/users",
+            urls::COMPANY_USERS,
             "error",
             &PartnerError::SelfDeactivation.to_string(),
         )),
@@ -354,7 +355,7 @@ struct InvitationPage {
     errors: FieldErrors,
 }
 
-const RETRY: (&str, &str) = ("/login", "Go to sign-in");
+const RETRY: (&str, &str) = (urls::LOGIN, "Go to sign-in");
 
 async fn invitation_page(
     req: HttpRequest,
@@ -407,7 +408,7 @@ async fn accept_invitation(
     match svc::accept_invitation(&state.core, &token, name, &pw).await {
         Ok(_) => Ok(redirect_with(
             &session,
-            "/login",
+            urls::LOGIN,
             "success",
             &format!(
                 "Welcome to {}. Sign in with your new password.",
@@ -417,7 +418,7 @@ async fn accept_invitation(
         Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
         Err(PartnerError::EmailTaken) => Ok(redirect_with(
             &session,
-            "/login",
+            urls::LOGIN,
             "info",
             "This email address already has an account. Sign in instead.",
         )),

@@ -6,7 +6,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{ctx::Ctx, fmt_datetime, parse_id, redirect_with, render, render_invalid, FieldErrors};
+use crate::web::urls;
+use crate::web::{
+    ctx::Ctx, fmt_datetime, parse_id, redirect_with, render, render_invalid, FieldErrors,
+};
 use crate::{
     auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin},
     domain::{AppId, CommissionRate, PlainName},
@@ -19,12 +22,12 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/apps", web::get().to(list))
-        .route("/apps", web::post().to(create))
-        .route("/apps/{id}", web::get().to(show))
-        .route("/apps/{id}/rotate", web::post().to(rotate))
-        .route("/apps/{id}/revoke", web::post().to(revoke))
-        .route("/docs/api", web::get().to(guide));
+    cfg.route(urls::APPS, web::get().to(list))
+        .route(urls::APPS, web::post().to(create))
+        .route(urls::APP, web::get().to(show))
+        .route(urls::APP_ROTATE, web::post().to(rotate))
+        .route(urls::APP_REVOKE, web::post().to(revoke))
+        .route(urls::API_GUIDE, web::get().to(guide));
 }
 
 pub struct AppRow {
@@ -237,7 +240,7 @@ async fn revoke(
     .await?;
     Ok(redirect_with(
         &session,
-        "/apps",
+        urls::APPS,
         "success",
         &format!(
             "{} is revoked: its secret and tokens no longer work.",

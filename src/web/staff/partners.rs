@@ -5,30 +5,28 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{
+use crate::web::urls;
+use crate::web::{
     ctx::Ctx, fmt_date, parse_id, query_string, redirect_with, render, see_other, sort_headers,
     Pager, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
-    domain::countries,
+    domain::{countries, PartnerId},
     error::AppResult,
     services::staff::{self as svc, PartnerQuery, PartnerSort},
     startup::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff", web::get().to(staff_home))
-        .route("/staff/partners", web::get().to(partners))
-        .route("/staff/partners/{id}/suspend", web::post().to(suspend))
-        .route(
-            "/staff/partners/{id}/reactivate",
-            web::post().to(reactivate),
-        );
+    cfg.route(urls::STAFF, web::get().to(staff_home))
+        .route(urls::STAFF_PARTNERS, web::get().to(partners))
+        .route(urls::STAFF_PARTNER_SUSPEND, web::post().to(suspend))
+        .route(urls::STAFF_PARTNER_REACTIVATE, web::post().to(reactivate));
 }
 
 async fn staff_home(_staff: StaffUser) -> HttpResponse {
-    see_other("/staff/partners")
+    see_other(urls::STAFF_PARTNERS)
 }
 
 #[derive(Deserialize, Default)]
@@ -42,7 +40,7 @@ struct ListParams {
 }
 
 pub struct PartnerRow {
-    pub id: String,
+    pub id: PartnerId,
     pub company_name: String,
     pub contact_name: String,
     pub country: String,
@@ -110,7 +108,7 @@ async fn partners(
         .rows
         .iter()
         .map(|r| PartnerRow {
-            id: r.id.to_string(),
+            id: r.id,
             company_name: r.company_name.clone(),
             contact_name: r.contact_name.clone(),
             country: r.country.clone(),
@@ -152,9 +150,9 @@ async fn set_active(
 ) -> AppResult<HttpResponse> {
     let partner =
         svc::set_partner_active(&state.core, &staff.actor(), parse_id(&id)?, active).await?;
-    let back = super::safe_next(&back)
-        .filter(|b| b.starts_with("/staff/partners"))
-        .unwrap_or("/staff/partners");
+    let back = crate::web::safe_next(&back)
+        .filter(|b| b.starts_with(urls::STAFF_PARTNERS))
+        .unwrap_or(urls::STAFF_PARTNERS);
     let msg = if active {
         format!(
             "{} is active again; its users can sign in.",

@@ -1,0 +1,4 @@
+//! Pages for partner users: home and company, My Customers and each customer, API apps.
+pub mod apps;
+pub mod customers;
+pub mod home;

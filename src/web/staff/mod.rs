@@ -1,0 +1,5 @@
+//! Pages for provider staff: partners, accounts, the approval queue and the audit log.
+pub mod accounts;
+pub mod approvals;
+pub mod audit;
+pub mod partners;

@@ -1,0 +1,151 @@
+//! Every path the HTML face serves, in one place: the route patterns that `routes()` mount
+//! (constants, with `{id}`-style segments) and, for paths with a segment, a function that
+//! builds the concrete path for a redirect, a link or a form (`urls::customer(id)` in Rust and
+//! in templates). A path changes here and nowhere else.
+use std::fmt::Display;
+
+use crate::domain::{AccountId, AppId, PartnerId, RegistrationId, UserId};
+
+/// `pattern` with each `{…}` segment replaced, in order, by `values`.
+fn fill(pattern: &str, values: &[&dyn Display]) -> String {
+    let mut out = String::with_capacity(pattern.len() + 40);
+    let mut values = values.iter();
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
+        out.push_str(&rest[..start]);
+        if let Some(v) = values.next() {
+            out.push_str(&v.to_string());
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Builders for patterns with segments. An id argument takes the id or a reference to it
+/// (templates pass references); any other argument is shown as it is.
+macro_rules! built {
+    ($($fun:ident($($arg:ident: $kind:tt $ty:ty),*) = $pattern:ident;)*) => {$(
+        pub fn $fun($($arg: built!(@ty $kind $ty)),*) -> String {
+            fill($pattern, &[$(&built!(@val $kind $arg)),*])
+        }
+    )*};
+    (@ty id $ty:ty) => { impl std::borrow::Borrow<$ty> };
+    (@ty as $ty:ty) => { $ty };
+    (@val id $arg:ident) => { *$arg.borrow() };
+    (@val as $arg:ident) => { $arg };
+}
+
+// ---- anyone
+pub const HOME: &str = "/";
+pub const HEALTHZ: &str = "/healthz";
+pub const STATIC: &str = "/static";
+pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+pub const PASSWORD_FORGOT: &str = "/password/forgot";
+pub const PASSWORD_RESET: &str = "/password/reset/{token}";
+pub const PASSWORD_CHANGE: &str = "/account/password";
+pub const PARTNER_REGISTER: &str = "/partners/register";
+pub const PARTNER_REGISTER_LINK: &str = "/partners/register/{token}";
+pub const CUSTOMER_SIGNUP: &str = "/signup";
+pub const CUSTOMER_SIGNUP_LINK: &str = "/signup/{token}";
+pub const INVITATION: &str = "/invitations/{token}";
+pub const API_GUIDE: &str = "/docs/api";
+pub const OPENAPI: &str = "/api/openapi.json";
+pub const DEV_MAIL: &str = "/dev/mail";
+pub const DEV_MAIL_ONE: &str = "/dev/mail/{id}";
+
+// ---- partner users
+pub const ACCOUNT_MENU: &str = "/account";
+pub const COMPANY: &str = "/company";
+pub const COMPANY_USERS: &str = "/company/users";
+pub const COMPANY_INVITE: &str = "/company/users/invite";
+pub const COMPANY_USER_DEACTIVATE: &str = "/company/users/{id}/deactivate";
+pub const COMPANY_USER_REACTIVATE: &str = "/company/users/{id}/reactivate";
+pub const CUSTOMERS: &str = "/customers";
+pub const CUSTOMERS_EXPORT: &str = "/customers/export.csv";
+pub const CUSTOMER_NEW: &str = "/customers/new";
+pub const CUSTOMER: &str = "/customers/{id}";
+pub const CUSTOMER_RESEND: &str = "/customers/{id}/resend";
+pub const CUSTOMER_CANCEL: &str = "/customers/{id}/cancel";
+pub const CUSTOMER_END: &str = "/customers/{id}/end";
+pub const CUSTOMER_USER: &str = "/customers/{id}/users/{user}";
+pub const APPS: &str = "/apps";
+pub const APP: &str = "/apps/{id}";
+pub const APP_ROTATE: &str = "/apps/{id}/rotate";
+pub const APP_REVOKE: &str = "/apps/{id}/revoke";
+
+// ---- customers
+pub const CONFIRM: &str = "/confirm/{token}";
+pub const MY_PARTNER: &str = "/my/partner";
+pub const MY_PARTNER_END: &str = "/my/partner/end";
+
+// ---- staff
+pub const STAFF: &str = "/staff";
+pub const STAFF_PARTNERS: &str = "/staff/partners";
+pub const STAFF_PARTNER_SUSPEND: &str = "/staff/partners/{id}/suspend";
+pub const STAFF_PARTNER_REACTIVATE: &str = "/staff/partners/{id}/reactivate";
+pub const STAFF_ACCOUNTS: &str = "/staff/accounts";
+pub const STAFF_ACCOUNT_NEW: &str = "/staff/accounts/new";
+pub const STAFF_ACCOUNT_IMPORT: &str = "/staff/accounts/import";
+pub const STAFF_ACCOUNT: &str = "/staff/accounts/{id}";
+pub const STAFF_ACCOUNT_SERVICES: &str = "/staff/accounts/{id}/services";
+pub const STAFF_ACCOUNT_DISCOUNTS: &str = "/staff/accounts/{id}/discounts";
+pub const STAFF_ACCOUNT_CREDITS: &str = "/staff/accounts/{id}/credits";
+pub const STAFF_ACCOUNT_ITEM_END: &str = "/staff/accounts/{id}/items/{item}/end";
+pub const STAFF_APPROVALS: &str = "/staff/approvals";
+pub const STAFF_APPROVAL: &str = "/staff/approvals/{id}";
+pub const STAFF_APPROVAL_APPROVE: &str = "/staff/approvals/{id}/approve";
+pub const STAFF_APPROVAL_REJECT: &str = "/staff/approvals/{id}/reject";
+pub const STAFF_APPROVAL_END: &str = "/staff/approvals/{id}/end";
+pub const STAFF_AUDIT: &str = "/staff/audit";
+
+built! {
+    password_reset(token: as &str) = PASSWORD_RESET;
+    partner_register_link(token: as &str) = PARTNER_REGISTER_LINK;
+    customer_signup_link(token: as &str) = CUSTOMER_SIGNUP_LINK;
+    invitation(token: as &str) = INVITATION;
+    dev_mail_one(id: as impl Display) = DEV_MAIL_ONE;
+    company_user_deactivate(id: id UserId) = COMPANY_USER_DEACTIVATE;
+    company_user_reactivate(id: id UserId) = COMPANY_USER_REACTIVATE;
+    customer(id: id RegistrationId) = CUSTOMER;
+    customer_resend(id: id RegistrationId) = CUSTOMER_RESEND;
+    customer_cancel(id: id RegistrationId) = CUSTOMER_CANCEL;
+    customer_end(id: id RegistrationId) = CUSTOMER_END;
+    customer_user(id: id RegistrationId, user: id UserId) = CUSTOMER_USER;
+    app(id: id AppId) = APP;
+    app_rotate(id: id AppId) = APP_ROTATE;
+    app_revoke(id: id AppId) = APP_REVOKE;
+    confirm(token: as &str) = CONFIRM;
+    staff_partner_suspend(id: id PartnerId) = STAFF_PARTNER_SUSPEND;
+    staff_partner_reactivate(id: id PartnerId) = STAFF_PARTNER_REACTIVATE;
+    staff_account(id: id AccountId) = STAFF_ACCOUNT;
+    staff_account_services(id: id AccountId) = STAFF_ACCOUNT_SERVICES;
+    staff_account_discounts(id: id AccountId) = STAFF_ACCOUNT_DISCOUNTS;
+    staff_account_credits(id: id AccountId) = STAFF_ACCOUNT_CREDITS;
+    staff_account_item_end(id: id AccountId, item: as impl Display) = STAFF_ACCOUNT_ITEM_END;
+    staff_approval(id: id RegistrationId) = STAFF_APPROVAL;
+    staff_approval_approve(id: id RegistrationId) = STAFF_APPROVAL_APPROVE;
+    staff_approval_reject(id: id RegistrationId) = STAFF_APPROVAL_REJECT;
+    staff_approval_end(id: id RegistrationId) = STAFF_APPROVAL_END;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_become_paths_with_their_segments_filled_in_order() {
+        let r = RegistrationId(uuid::Uuid::nil());
+        let u = UserId(uuid::Uuid::max());
+        assert_eq!(
+            customer_user(r, u),
+            format!("/customers/{}/users/{}", r.0, u.0)
+        );
+        assert_eq!(confirm("abc"), "/confirm/abc");
+        assert_eq!(fill(LOGIN, &[]), "/login");
+    }
+}
