@@ -99,6 +99,7 @@ impl Application {
                 retry_base: state.config.mail_retry_base,
                 poll: state.config.mail_poll,
                 wake: state.core.mail_wake(),
+                rounds: state.core.beats.mail.clone(),
             }
             .run(),
         );

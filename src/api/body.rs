@@ -82,10 +82,29 @@ pub fn normalise_keys(map: Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// Field-by-field reading of a JSON object, collecting one message per bad field.
+/// Field-by-field reading of a JSON object, collecting one message per bad field, and
+/// noting each field read with its kind, so what a parser accepts can be compared with the
+/// OpenAPI document (see `api::customers::accepted_fields`).
 pub struct Fields<'a> {
     map: &'a Map<String, Value>,
     pub errors: Vec<FieldError>,
+    pub read: Vec<FieldRead>,
+}
+
+/// The JSON types a field can be read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    String,
+    Bool,
+    StringArray,
+}
+
+/// A field a parser reads: its name, type, and whether a request must have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRead {
+    pub field: String,
+    pub kind: FieldKind,
+    pub required: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -93,7 +112,16 @@ impl<'a> Fields<'a> {
         Self {
             map,
             errors: vec![],
+            read: vec![],
         }
+    }
+
+    fn note(&mut self, field: &str, kind: FieldKind, required: bool) {
+        self.read.push(FieldRead {
+            field: field.into(),
+            kind,
+            required,
+        });
     }
 
     fn err(&mut self, field: &str, message: &str) {
@@ -105,6 +133,7 @@ impl<'a> Fields<'a> {
 
     /// A required, non-empty string.
     pub fn string(&mut self, field: &str) -> String {
+        self.note(field, FieldKind::String, true);
         match self.map.get(field) {
             None | Some(Value::Null) => {
                 self.err(field, "This field is required.");
@@ -123,6 +152,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn opt_string(&mut self, field: &str) -> Option<String> {
+        self.note(field, FieldKind::String, false);
         match self.map.get(field) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -134,6 +164,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn opt_bool(&mut self, field: &str) -> Option<bool> {
+        self.note(field, FieldKind::Bool, false);
         match self.map.get(field) {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
@@ -144,7 +175,9 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional array of strings (absent: empty).
     pub fn string_array(&mut self, field: &str) -> Vec<String> {
+        self.note(field, FieldKind::StringArray, false);
         match self.map.get(field) {
             None | Some(Value::Null) => vec![],
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => items

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    body::{read_json, Fields},
+    body::{read_json, FieldRead, Fields},
     client, finish,
     problem::{ApiError, FieldError, Problem},
 };
@@ -80,27 +80,27 @@ pub struct OnboardResponse {
     pub errors: Vec<OnboardError5>,
 }
 
+/// Every field the onboarding parser reads, with its type and whether it is required: the
+/// tests compare this with the request schema of the served OpenAPI document.
+pub fn accepted_fields() -> Vec<FieldRead> {
+    let empty = serde_json::Map::new();
+    let mut f = Fields::new(&empty);
+    let _ = read_fields(&mut f);
+    f.read
+}
+
 fn parse(map: &serde_json::Map<String, serde_json::Value>) -> Result<Onboard, ApiError> {
     let mut f = Fields::new(map);
-    let first_name = f.string("firstName");
-    let last_name = f.string("lastName");
-    let organization_name = f.string("organizationName");
-    let registration_account = f.string("registrationAccount");
-    let country_code = f.string("countryCode");
-    let telephone_number = f.opt_string("telephoneNumber");
-    let data_center = f.string("dataCenter");
-    let password = f.opt_string("password");
-    let tags = f.string_array("tags");
-    let management_mode = f.opt_bool("managementMode").unwrap_or(false);
+    let r = read_fields(&mut f);
     let mut errors = f.errors;
-    if password.as_deref().is_some_and(|p| p.is_empty()) {
+    if r.password.as_deref().is_some_and(|p| p.is_empty()) {
         errors.push(FieldError {
             field: "password".into(),
             message: "Leave the password out to link an existing account; do not send it empty."
                 .into(),
         });
     }
-    let email = match Email::parse(&registration_account) {
+    let email = match Email::parse(&r.registration_account) {
         Ok(e) => Some(e),
         Err(e) => {
             if !errors.iter().any(|x| x.field == "registrationAccount") {
@@ -114,18 +114,47 @@ fn parse(map: &serde_json::Map<String, serde_json::Value>) -> Result<Onboard, Ap
     };
     match (errors.is_empty(), email) {
         (true, Some(registration_account)) => Ok(Onboard {
-            first_name,
-            last_name,
-            organization_name,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            organization_name: r.organization_name,
             registration_account,
-            country_code,
-            telephone_number,
-            data_center,
-            password,
-            tags,
-            management_mode,
+            country_code: r.country_code,
+            telephone_number: r.telephone_number,
+            data_center: r.data_center,
+            password: r.password,
+            tags: r.tags,
+            management_mode: r.management_mode,
         }),
         _ => Err(ApiError::bad_request(errors)),
+    }
+}
+
+/// The body's fields as read, before the email is parsed.
+struct RawOnboard {
+    first_name: String,
+    last_name: String,
+    organization_name: String,
+    registration_account: String,
+    country_code: String,
+    telephone_number: Option<String>,
+    data_center: String,
+    password: Option<String>,
+    tags: Vec<String>,
+    management_mode: bool,
+}
+
+fn read_fields(f: &mut Fields) -> RawOnboard {
+    RawOnboard {
+        first_name: f.string("firstName"),
+        last_name: f.string("lastName"),
+        organization_name: f.string("organizationName"),
+        registration_account: f.string("registrationAccount"),
+        country_code: f.string("countryCode"),
+        telephone_number: f.opt_string("telephoneNumber"),
+        data_center: f.string("dataCenter"),
+        password: f.opt_string("password"),
+        tags: f.string_array("tags"),
+        management_mode: f.opt_bool("managementMode").unwrap_or(false),
     }
 }
 

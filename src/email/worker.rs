@@ -3,7 +3,13 @@
 //! and marks each sent, or schedules a retry with exponential backoff. A message whose
 //! attempts run out is marked `failed` and logged. The claim and the round's outcomes are
 //! each one `Db::commit_all` job, so on SQLite they share commits with the requests' writes.
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use chrono::Utc;
 use sea_orm::{
@@ -28,12 +34,16 @@ pub struct Worker {
     pub retry_base: Duration,
     pub poll: Duration,
     pub wake: Arc<Notify>,
+    /// Counts finished rounds: what "the worker has run since" means to an observer.
+    pub rounds: Arc<AtomicU64>,
 }
 
 impl Worker {
     pub async fn run(self) {
         loop {
-            match self.round().await {
+            let result = self.round().await;
+            self.rounds.fetch_add(1, Ordering::Release);
+            match result {
                 Ok(n) if n as u64 == BATCH => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox round failed"),

@@ -1,7 +1,10 @@
 //! What services need from the outside world, and nothing of the web's: the database, the
 //! clock, the link settings for emails, the password hasher and the outbox worker's wake-up.
 //! Built once in `startup` and held by the application state.
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc,
+};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{DatabaseTransaction, DbErr, Statement};
@@ -18,6 +21,26 @@ pub struct Core {
     pub rules: Rules,
     /// Wakes this instance's outbox worker when a message was queued.
     mail_wake: Arc<Notify>,
+    /// How many rounds this instance's background loops have finished.
+    pub beats: Beats,
+}
+
+/// Rounds finished by the background loops (the outbox worker, the jobs), so that tests and
+/// health checks can wait for "has run since" instead of sleeping.
+#[derive(Clone, Debug, Default)]
+pub struct Beats {
+    pub mail: Arc<AtomicU64>,
+    pub jobs: Arc<AtomicU64>,
+}
+
+impl Beats {
+    pub fn mail_rounds(&self) -> u64 {
+        self.mail.load(Ordering::Acquire)
+    }
+
+    pub fn job_rounds(&self) -> u64 {
+        self.jobs.load(Ordering::Acquire)
+    }
 }
 
 /// Where emailed links point and how long they live.
@@ -76,6 +99,7 @@ impl Core {
                 digest_every: config.digest_every,
             },
             mail_wake: Arc::new(Notify::new()),
+            beats: Beats::default(),
         }
     }
 

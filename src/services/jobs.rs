@@ -32,6 +32,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
             }
         }
         ticks += 1;
+        core.beats
+            .jobs
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         tokio::time::sleep(every).await;
     }
 }

@@ -646,6 +646,53 @@ async fn the_openapi_document_describes_the_contract() {
             [SCOPE_READWRITE]
             .is_string()
     );
+
+    // The request schema, field by field, against what the parser reads: the same names,
+    // the same required ones, the same types.
+    let reference = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .expect("the request body refers to a schema");
+    let name = reference.rsplit('/').next().unwrap();
+    let schema = &doc["components"]["schemas"][name];
+    let properties = schema["properties"].as_object().expect("properties");
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let accepted = partner_portal::api::customers::accepted_fields();
+    let mut documented: Vec<&str> = properties.keys().map(String::as_str).collect();
+    let mut read: Vec<&str> = accepted.iter().map(|f| f.field.as_str()).collect();
+    documented.sort_unstable();
+    read.sort_unstable();
+    assert_eq!(
+        documented, read,
+        "documented fields = fields the parser reads"
+    );
+    for f in &accepted {
+        assert_eq!(
+            required.contains(&f.field.as_str()),
+            f.required,
+            "{} required in the document exactly when the parser requires it",
+            f.field
+        );
+        let p = &properties[&f.field];
+        // OpenAPI 3.1 writes an optional field's type as ["string", "null"].
+        let types: Vec<&str> = match &p["type"] {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        use partner_portal::api::body::FieldKind;
+        let (want, items) = match f.kind {
+            FieldKind::String => ("string", None),
+            FieldKind::Bool => ("boolean", None),
+            FieldKind::StringArray => ("array", Some("string")),
+        };
+        assert!(types.contains(&want), "{}: {types:?}, want {want}", f.field);
+        if let Some(item) = items {
+            assert_eq!(p["items"]["type"], item, "{} items", f.field);
+        }
+    }
     app.client()
         .get("/docs/api")
         .await

@@ -156,6 +156,17 @@ impl SmtpServer {
     }
 }
 
+/// Polls `done` for up to 15 s; panics naming `what` if it never holds.
+pub async fn wait_until(done: impl Fn() -> bool, what: &str) {
+    for _ in 0..300 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("waited 15 s for {what}");
+}
+
 /// The first link in `text` whose path starts with `path_prefix`.
 pub fn link(text: &str, path_prefix: &str) -> String {
     text.split_whitespace()
@@ -369,6 +380,36 @@ impl TestApp {
             .unwrap()
             .unwrap();
         p.partner_id.unwrap().to_string()
+    }
+
+    /// The subjects of the emails queued for `addr`. A request's emails are queued in its own
+    /// transaction, so once its answer has arrived, an email missing here was never sent.
+    pub async fn queued_to(&self, addr: &str) -> Vec<String> {
+        use partner_portal::entities::outbox;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        outbox::Entity::find()
+            .filter(outbox::Column::ToAddr.eq(addr.to_lowercase()))
+            .all(&self.core.db.read)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.subject)
+            .collect()
+    }
+
+    /// Waits until the outbox worker has finished `n` more rounds (a round that began before
+    /// this call counts only if it ends after it, hence ask for 2 to be sure one began after).
+    pub async fn mail_rounds_pass(&self, n: u64) {
+        let beats = &self.core.beats;
+        let target = beats.mail_rounds() + n;
+        wait_until(|| beats.mail_rounds() >= target, "outbox worker rounds").await;
+    }
+
+    /// Waits until the background jobs have run `n` more times.
+    pub async fn job_rounds_pass(&self, n: u64) {
+        let beats = &self.core.beats;
+        let target = beats.job_rounds() + n;
+        wait_until(|| beats.job_rounds() >= target, "background job rounds").await;
     }
 
     pub async fn count(&self, table: &str) -> i64 {

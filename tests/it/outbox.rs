@@ -1,7 +1,5 @@
 //! The email outbox: messages survive restarts, failures are retried, and several instances
 //! never send one message twice.
-use std::time::Duration;
-
 use partner_portal::email::{outbox, EmailMessage};
 
 use crate::helpers::*;
@@ -25,8 +23,9 @@ async fn a_queued_email_survives_a_restart_before_it_is_sent() {
         &[("email", "restart@example.com")],
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.count("outbox").await, 1);
+    // The worker has tried (and failed to reach its server) before the restart.
+    app.mail_rounds_pass(2).await;
     let smtp = app.smtp.clone();
     assert!(smtp.all().is_empty());
     let (smtp, db, dir) = app.stop().await;
@@ -103,13 +102,10 @@ async fn two_instances_on_one_database_send_each_message_exactly_once() {
     }
     a.core.wake_mailer();
     b.core.wake_mailer();
-    for _ in 0..300 {
-        if a.smtp.all().len() >= 40 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until(|| a.smtp.all().len() >= 40, "40 messages").await;
+    // A message taken by both instances would be sent by the second within its round.
+    a.mail_rounds_pass(2).await;
+    b.mail_rounds_pass(2).await;
     let mut subjects: Vec<String> = a.smtp.all().into_iter().map(|m| m.subject).collect();
     subjects.sort();
     let before = subjects.len();
