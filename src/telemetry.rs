@@ -1,5 +1,7 @@
-//! Logging: `RUST_LOG` filters (default `info`), one line per event on stderr.
-use tracing_subscriber::EnvFilter;
+//! Logging: `RUST_LOG` filters (default `info`), one line per event on stderr. Service
+//! operations are spans (`#[tracing::instrument]`): when one closes, a line names it with its
+//! request's span and how long it took (`time.busy`, `time.idle`). Reads are at `debug`.
+use tracing_subscriber::{fmt::format::FmtSpan, EnvFilter};
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
@@ -7,5 +9,6 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_span_events(FmtSpan::CLOSE)
         .try_init();
 }

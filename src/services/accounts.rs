@@ -387,6 +387,7 @@ pub fn holdings_exprs() -> [(Expr, &'static str); 3] {
     ]
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn add_service(
     core: &Core,
     actor: &Actor,
@@ -404,6 +405,7 @@ pub async fn add_service(
     add_to_account(core, actor, account_id, row, "account.service_added", &name).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn add_discount(
     core: &Core,
     actor: &Actor,
@@ -457,6 +459,7 @@ where
 }
 
 /// Ends a service or a discount of the account (they stay listed, inactive).
+#[tracing::instrument(skip_all)]
 pub async fn end_item(
     core: &Core,
     actor: &Actor,
@@ -509,6 +512,7 @@ pub async fn end_item(
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn add_credit(
     core: &Core,
     actor: &Actor,
@@ -568,6 +572,7 @@ pub fn page_offset(page: u64, per_page: u64) -> u64 {
         .saturating_mul(per_page)
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<Account>, u64), DbErr> {
     let mut cond = Condition::all();
     if !q.q.trim().is_empty() {
@@ -646,6 +651,7 @@ impl From<DbErr> for ImportError {
 /// Imports accounts from CSV (header row with `IMPORT_HEADER`'s columns). Every row is checked
 /// first; valid rows are created together in one transaction and invalid ones reported, so no
 /// row is ever half-imported.
+#[tracing::instrument(skip_all)]
 pub async fn import_csv(
     core: &Core,
     actor: &Actor,

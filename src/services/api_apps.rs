@@ -85,6 +85,7 @@ pub async fn create(
     Ok((app.into(), secret))
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(core: &Core, partner_id: PartnerId) -> Result<Vec<ApiApp>, AppsError> {
     Ok(api_apps::Entity::find()
         .filter(api_apps::Column::PartnerId.eq(partner_id.uuid()))
@@ -97,6 +98,7 @@ pub async fn list(core: &Core, partner_id: PartnerId) -> Result<Vec<ApiApp>, App
 }
 
 /// The partner's own app with its recent calls; another partner's is "not found".
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn get(
     core: &Core,
     partner_id: PartnerId,
@@ -230,6 +232,7 @@ pub struct IssuedToken {
 
 /// OAuth 2.0 client credentials: checks the client and issues a token for the requested
 /// scopes (all of the app's when none are requested).
+#[tracing::instrument(skip_all)]
 pub async fn issue_token(
     core: &Core,
     client_id: &str,
@@ -299,6 +302,7 @@ impl ApiClient {
 }
 
 /// The app behind a token, if the token is known, unexpired, and its app and partner active.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn authenticate(core: &Core, token: &str) -> Result<Option<ApiClient>, DbErr> {
     // One query for the token, its app and the app's partner: it runs on every API call.
     let Some((t, Some(app), Some(partner))) = api_tokens::Entity::find_by_id(hash_token(token))

@@ -27,6 +27,7 @@ pub struct AuditQuery {
 
 /// One page of events. Fetches `limit + 1` rows so the caller knows whether a next page exists
 /// without counting a table that only grows.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(core: &Core, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbErr> {
     let mut cond = Condition::all();
     if let Some(p) = q.partner {

@@ -46,6 +46,7 @@ pub async fn find_user_by_email(
 }
 
 /// Checks the credentials. Every failure counts against the account and the client address.
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(
     core: &Core,
     email: &str,
@@ -103,6 +104,7 @@ pub async fn sign_in(
 
 /// Sends a reset link when the address belongs to an active user; does nothing otherwise, so
 /// the page shown is the same either way.
+#[tracing::instrument(skip_all)]
 pub async fn request_password_reset(core: &Core, email: &Email) -> Result<(), super::Fault> {
     let txn = core.db.begin().await?;
     if let Some(user) = find_user_by_email(&txn, email.as_str()).await? {
@@ -134,6 +136,7 @@ pub async fn request_password_reset(core: &Core, email: &Email) -> Result<(), su
     Ok(())
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn reset_link_status(
     core: &Core,
     token: &str,
@@ -156,6 +159,7 @@ pub enum ResetError {
 super::faults_into!(ResetError);
 
 /// Sets the new password, uses up the link and signs the user out everywhere.
+#[tracing::instrument(skip_all)]
 pub async fn reset_password(
     core: &Core,
     token: &str,
@@ -193,6 +197,7 @@ pub enum ChangePasswordError {
 super::faults_into!(ChangePasswordError);
 
 /// Changes the password of a signed-in user; every session of theirs ends.
+#[tracing::instrument(skip_all)]
 pub async fn change_password(
     core: &Core,
     user: &User,

@@ -22,6 +22,7 @@ pub struct Details {
     pub password: NewPassword,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn complete(
     core: &Core,
     token: &str,

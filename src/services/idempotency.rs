@@ -20,6 +20,7 @@ pub enum Begin {
     InProgress,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn begin(
     core: &Core,
     app_id: AppId,
@@ -62,6 +63,7 @@ pub async fn begin(
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn finish(
     core: &Core,
     app_id: AppId,
@@ -84,6 +86,7 @@ pub async fn finish(
 }
 
 /// Forgets a key whose request failed unexpectedly, so the client can retry it.
+#[tracing::instrument(skip_all)]
 pub async fn abandon(core: &Core, app_id: AppId, key: &str) -> Result<(), DbErr> {
     keys::Entity::delete_many()
         .filter(keys::Column::AppId.eq(app_id.uuid()))

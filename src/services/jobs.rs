@@ -50,7 +50,7 @@ pub enum JobError {
 /// Sends one digest to every staff user when confirmed requests arrived since the last one,
 /// at most once per `Rules::digest_every`. Several instances: the job row is claimed with a
 /// conditional update, so one sends.
-#[tracing::instrument(skip(core))]
+#[tracing::instrument(skip(core), level = "debug")]
 pub async fn staff_digest(core: &Core) -> Result<bool, JobError> {
     const JOB: &str = "staff_digest";
     let now = core.now();

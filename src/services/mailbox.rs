@@ -33,6 +33,7 @@ impl From<outbox::Model> for Mail {
 }
 
 /// The 200 newest emails.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn recent(core: &Core) -> Result<Vec<Mail>, Fault> {
     Ok(outbox::Entity::find()
         .order_by_desc(outbox::Column::CreatedAt)
@@ -44,6 +45,7 @@ pub async fn recent(core: &Core) -> Result<Vec<Mail>, Fault> {
         .collect())
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn find(core: &Core, id: Uuid) -> Result<Option<Mail>, Fault> {
     Ok(outbox::Entity::find_by_id(id)
         .one(&core.db.read)

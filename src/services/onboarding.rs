@@ -102,6 +102,7 @@ impl From<RegError> for OnboardError {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn onboard(core: &Core, client: &ApiClient, o: Onboard) -> Result<Outcome, OnboardError> {
     let partner = &client.partner;
     let email = o.registration_account.clone();
@@ -332,6 +333,7 @@ async fn live_with(
 }
 
 /// The partner's registrations for `GET …/customers`, newest first.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(
     core: &Core,
     partner_id: PartnerId,
@@ -360,6 +362,7 @@ pub async fn list(
 }
 
 /// One of the partner's registrations with its account.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn get(
     core: &Core,
     partner_id: PartnerId,

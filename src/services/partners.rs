@@ -45,6 +45,7 @@ pub struct SignupDetails {
 /// The last step of sign-up (`signup` has the steps before): creates the partner org (active)
 /// with the link's owner as its admin, uses up the link and queues the welcome email, all in
 /// one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn complete_signup(
     core: &Core,
     token: &str,
@@ -143,6 +144,7 @@ pub async fn update_company(
     Ok(partner.into())
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn list_users(core: &Core, org_id: PartnerId) -> Result<Vec<User>, PartnerError> {
     Ok(users::Entity::find()
         .filter(users::Column::PartnerId.eq(org_id.uuid()))
@@ -210,6 +212,7 @@ pub struct InvitationView {
     pub role: String,
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn invitation(core: &Core, token: &str) -> Result<InvitationView, PartnerError> {
     let link = tokens::find_usable(&core.db.read, Purpose::Invitation, token, core.now()).await??;
     let partner = partners::Entity::find_by_id(link.partner_id.ok_or(LinkProblem::Unknown)?)
@@ -223,6 +226,7 @@ pub async fn invitation(core: &Core, token: &str) -> Result<InvitationView, Part
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn accept_invitation(
     core: &Core,
     token: &str,

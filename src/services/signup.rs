@@ -56,6 +56,7 @@ super::faults_into!(SignupError);
 
 /// Step 1: emails the link, or "you already have an account" to an address that has a user
 /// (for a customer sign-up, also one that is already an account's primary email).
+#[tracing::instrument(skip_all)]
 pub async fn request(core: &Core, kind: SignupKind, email: &Email) -> Result<(), SignupError> {
     let cfg = &core.links;
     let txn = core.db.begin().await?;
@@ -102,6 +103,7 @@ pub async fn request(core: &Core, kind: SignupKind, email: &Email) -> Result<(),
 }
 
 /// The address a usable sign-up link was sent to.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn link_email(core: &Core, kind: SignupKind, token: &str) -> Result<String, SignupError> {
     Ok(
         tokens::find_usable(&core.db.read, kind.purpose(), token, core.now())

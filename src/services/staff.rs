@@ -32,6 +32,7 @@ pub enum StaffError {
 
 super::faults_into!(StaffError);
 
+#[tracing::instrument(skip_all)]
 pub async fn create_staff(
     core: &Core,
     email: &Email,
@@ -117,6 +118,7 @@ pub struct PartnerList {
     pub total: u64,
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn list_partners(core: &Core, q: &PartnerQuery) -> Result<PartnerList, StaffError> {
     let mut cond = Condition::all();
     let needle = q.q.trim().to_lowercase();

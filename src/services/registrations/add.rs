@@ -162,6 +162,7 @@ pub async fn add_existing(
 /// registration of the account is refused by the unique index `uq_registrations_live_account`
 /// (then the facts are read again and the real reason reported), and staff re-check every rule
 /// before they approve.
+#[tracing::instrument(skip_all)]
 pub async fn link_existing(
     core: &Core,
     actor: &Actor,

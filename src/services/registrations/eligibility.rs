@@ -146,6 +146,7 @@ pub(super) fn conflict_verdicts() -> Vec<Verdict> {
 }
 
 /// The eligibility rules re-checked for a registration waiting for approval.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn recheck(core: &Core, id: RegistrationId) -> Result<Vec<Verdict>, RegError> {
     recheck_in(&core.db.read, &load(&core.db.read, id).await?).await
 }

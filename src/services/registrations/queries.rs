@@ -127,6 +127,7 @@ fn account_join() -> RelationDef {
 
 /// A partner's registrations for My Customers. Fetches `limit + 1` rows so the caller knows
 /// whether a next page exists without counting the whole set.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(
     core: &Core,
     partner_id: PartnerId,
@@ -245,6 +246,7 @@ pub async fn customer(
 }
 
 /// One user of an active customer of the partner.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn customer_user(
     core: &Core,
     partner_id: PartnerId,
@@ -287,6 +289,7 @@ pub struct QueueItem {
 }
 
 /// The approval queue: confirmed requests, oldest first.
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn approval_queue(core: &Core, q: &str) -> Result<Vec<QueueItem>, RegError> {
     let mut query = registrations::Entity::find()
         .join(JoinType::InnerJoin, account_join())
@@ -344,6 +347,7 @@ pub struct Review {
 }
 
 /// `NotFound` when there is no such registration (or its partner or account is gone).
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn review(core: &Core, id: RegistrationId) -> Result<Review, RegError> {
     let conn = &core.db.read;
     let reg = load(conn, id).await?;
@@ -358,6 +362,7 @@ pub async fn review(core: &Core, id: RegistrationId) -> Result<Review, RegError>
 }
 
 /// The live registration of an account (what its customer users see).
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn live_for_account(
     core: &Core,
     account_id: AccountId,

@@ -102,6 +102,7 @@ pub struct ConfirmationView {
     pub needs_password: bool,
 }
 
+#[tracing::instrument(skip_all, level = "debug")]
 pub async fn confirmation(core: &Core, token: &str) -> Result<ConfirmationView, RegError> {
     let now = core.now();
     let link =
@@ -335,7 +336,7 @@ pub async fn reject(
 
 /// Moves lapsed confirmation requests to `expired` and tells their partners. Run by the
 /// background jobs; safe on several instances (each transition names the status it read).
-#[tracing::instrument(skip(core))]
+#[tracing::instrument(skip(core), level = "debug")]
 pub async fn expire_due(core: &Core) -> Result<usize, RegError> {
     let now = core.now();
     let due = registrations::Entity::find()
