@@ -41,6 +41,9 @@ pub struct Config {
     pub workers: usize,
     /// SQLite read connections.
     pub sqlite_readers: u32,
+    /// SQLite's memory map per connection, in bytes (`SQLITE_MMAP_MB`, default 256; 0 reads
+    /// with pread instead).
+    pub sqlite_mmap_bytes: u64,
     /// Partner API rate limit per app: average requests a second, and the burst allowed.
     pub api_rate_per_second: f64,
     pub api_rate_burst: f64,
@@ -117,6 +120,7 @@ impl Config {
             throttle_window: chrono::Duration::minutes(15),
             workers: env_num(&env, "WORKERS", 0)?,
             sqlite_readers: env_num(&env, "SQLITE_READERS", 8)?,
+            sqlite_mmap_bytes: env_num::<u64>(&env, "SQLITE_MMAP_MB", 256)? * 1024 * 1024,
             api_rate_per_second: env_num(&env, "API_RATE_PER_SECOND", 50.0)?,
             api_rate_burst: env_num(&env, "API_RATE_BURST", 100.0)?,
             data_dir,

@@ -29,7 +29,8 @@ pub struct Db {
 
 impl Db {
     /// `readers`: SQLite read connections (each has its own worker thread in sqlx).
-    pub async fn connect(url: &str, readers: u32) -> anyhow::Result<Self> {
+    /// `mmap_bytes`: SQLite's memory map per connection (see `Config::sqlite_mmap_bytes`).
+    pub async fn connect(url: &str, readers: u32, mmap_bytes: u64) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             if let Some(path) = url
                 .strip_prefix("sqlite://")
@@ -39,13 +40,14 @@ impl Db {
                     std::fs::create_dir_all(parent).ok();
                 }
             }
+            let tuned = move |o| tuned(o, mmap_bytes);
             let read = Reader::sqlite(
                 tuned(SqliteConnectOptions::from_str(url)?)
                     .pragma("query_only", "ON")
                     .disable_statement_logging(),
                 readers,
             )?;
-            let write = Database::connect(writer_opts(url)).await?;
+            let write = Database::connect(writer_opts(url, mmap_bytes)).await?;
             let (tx, rx) = mpsc::channel(QUEUE);
             tokio::spawn(group_commit(write.clone(), rx));
             Ok(Self {
@@ -242,12 +244,8 @@ async fn commit_batch(
     }
 }
 
-/// Address space mapped per connection (not memory used): larger databases read the rest
-/// with pread as before.
-const MMAP_BYTES: u64 = 256 * 1024 * 1024;
-
 /// The one SQLite writer (sea-orm's pool of one connection).
-fn writer_opts(url: &str) -> ConnectOptions {
+fn writer_opts(url: &str, mmap_bytes: u64) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url);
     opts.max_connections(1)
         .min_connections(1)
@@ -256,19 +254,21 @@ fn writer_opts(url: &str) -> ConnectOptions {
         // A local file needs no liveness ping before every query (it costs a round trip
         // through the connection's worker thread).
         .test_before_acquire(false)
-        .map_sqlx_sqlite_opts(tuned);
+        .map_sqlx_sqlite_opts(move |o| tuned(o, mmap_bytes));
     opts
 }
 
 /// The settings of every SQLite connection, the writer's and the readers'.
-fn tuned(o: SqliteConnectOptions) -> SqliteConnectOptions {
+fn tuned(o: SqliteConnectOptions, mmap_bytes: u64) -> SqliteConnectOptions {
     o.journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
         // Reads through a memory map instead of a pread per page: every write empties the
         // other connections' page caches, so under write load reads were mostly syscalls
-        // and copies.
-        .pragma("mmap_size", MMAP_BYTES.to_string())
+        // and copies. The map is address space, not memory of our own: its pages are the
+        // operating system's file cache, shared and dropped under memory pressure, but RSS
+        // counts them once per connection that touched them (RssFile in /proc/PID/status).
+        .pragma("mmap_size", mmap_bytes.to_string())
         .create_if_missing(true)
 }

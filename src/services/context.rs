@@ -75,7 +75,12 @@ pub struct Rules {
 impl Core {
     /// Connects to the configured database, applies the migrations and builds the context.
     pub async fn open(config: &Config, clock: Clock) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database_url, config.sqlite_readers).await?;
+        let db = Db::connect(
+            &config.database_url,
+            config.sqlite_readers,
+            config.sqlite_mmap_bytes,
+        )
+        .await?;
         db.migrate().await?;
         Ok(Self::new(config, db, clock))
     }

@@ -85,7 +85,7 @@ async fn a_read_abandoned_half_way_leaves_its_connection_ready_for_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(&dir).await;
     // One read connection on SQLite, so the next read goes through the abandoned one's.
-    let db = Db::connect(&url, 1).await.unwrap();
+    let db = Db::connect(&url, 1, 0).await.unwrap();
     for round in 0..3 {
         // A caller that gives up after a few of five million rows (a request cancelled by
         // its client). Only on SQLite: PostgreSQL's client reads its socket without yielding
@@ -116,7 +116,7 @@ async fn a_read_abandoned_half_way_leaves_its_connection_ready_for_the_next() {
 async fn a_read_abandoned_while_the_database_works_does_not_hold_up_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(&dir).await;
-    let db = Db::connect(&url, 2).await.unwrap();
+    let db = Db::connect(&url, 2, 0).await.unwrap();
     assert_eq!(first_three(&db).await, vec![1, 2, 3]);
     // Counting twelve million numbers takes seconds, and SQLite cannot be interrupted: its
     // connection stays busy after the caller gives up.
