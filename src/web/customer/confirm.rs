@@ -15,7 +15,11 @@ use crate::web::{
 };
 use crate::{
     auth::{csrf::CsrfForm, CustomerUser},
-    domain::{countries::COUNTRIES, registration::Status, CountryCode, Phone, PlainName},
+    domain::{
+        countries::COUNTRIES,
+        registration::{Event, Status},
+        CountryCode, Phone, PlainName,
+    },
     error::{AppError, AppResult},
     services::{
         customer_signup::{self, Details},
@@ -166,6 +170,8 @@ struct PartnerInfo {
     status: Status,
     since: String,
     management_mode: bool,
+    /// The customer may end the relationship now (the state machine's answer).
+    can_end: bool,
 }
 
 async fn my_partner(
@@ -181,6 +187,7 @@ async fn my_partner(
             .to_string(),
         role: reg.partner_role,
         status: reg.status,
+        can_end: reg.status.allows(Event::CustomerEnds),
         since: fmt_date(reg.activated_at.as_ref().unwrap_or(&reg.created_at)),
         management_mode: reg.management_mode,
     });
