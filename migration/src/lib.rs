@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_registrations;
 mod m20261123_000003_api;
+mod m20261203_000004_search;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_registrations::Migration),
             Box::new(m20261123_000003_api::Migration),
+            Box::new(m20261203_000004_search::Migration),
         ]
     }
 }

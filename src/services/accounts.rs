@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func, IntoIden, LikeExpr, Query},
+    sea_query::{Expr, ExprTrait, IntoIden, Query},
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, About, Actor},
+    search::{ilike, like_pattern},
     views::{Account, AccountDiscount, AccountService, LedgerEntry, Partner, Registration, User},
 };
 use crate::{
@@ -546,25 +547,6 @@ pub struct AccountQuery {
     pub per_page: u64,
 }
 
-pub fn like_pattern(needle: &str) -> String {
-    format!(
-        "%{}%",
-        needle
-            .trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
-}
-
-/// Case-insensitive LIKE on a column named with its table (queries here join tables that
-/// share column names).
-pub fn ilike<C: sea_orm::ColumnTrait>(col: C, pattern: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(Func::lower(Expr::col((col.entity_name(), col))))
-        .like(LikeExpr::new(pattern.to_string()).escape('\\'))
-}
-
 /// Rows to skip for a 1-based page; absurd page numbers cannot overflow.
 pub fn page_offset(page: u64, per_page: u64) -> u64 {
     page.clamp(1, 1_000_000)
@@ -574,15 +556,28 @@ pub fn page_offset(page: u64, per_page: u64) -> u64 {
 
 #[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<Account>, u64), DbErr> {
+    use super::search::{self, Doc, SearchText};
     let mut cond = Condition::all();
-    if !q.q.trim().is_empty() {
-        let p = like_pattern(&q.q);
-        cond = cond.add(
-            Condition::any()
-                .add(ilike(accounts::Column::CompanyName, &p))
-                .add(ilike(accounts::Column::PrimaryEmail, &p))
-                .add(ilike(accounts::Column::Tags, &p)),
-        );
+    match SearchText::parse(&q.q) {
+        SearchText::Empty => {}
+        SearchText::Indexed(needle) => {
+            cond = cond.add(search::containing(
+                core.db.backend(),
+                (accounts::Entity, accounts::Column::Id),
+                Doc::Account,
+                None,
+                &needle,
+            ));
+        }
+        SearchText::Short(needle) => {
+            let p = like_pattern(&needle);
+            cond = cond.add(
+                Condition::any()
+                    .add(ilike(accounts::Column::CompanyName, &p))
+                    .add(ilike(accounts::Column::PrimaryEmail, &p))
+                    .add(ilike(accounts::Column::Tags, &p)),
+            );
+        }
     }
     if let Some(b) = q.billing {
         cond = cond.add(accounts::Column::BillingMode.eq(b));

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::{
-    accounts::{ilike, like_pattern},
+    search::{ilike, like_pattern},
     views::AuditEntry,
     Core,
 };

@@ -51,6 +51,7 @@ pub mod mailbox;
 pub mod onboarding;
 pub mod partners;
 pub mod registrations;
+pub mod search;
 pub mod seed;
 pub mod signup;
 pub mod staff;

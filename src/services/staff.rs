@@ -2,10 +2,8 @@
 //! and reactivating partners.
 use super::Core;
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func},
-    ActiveValue::Set,
-    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -123,20 +121,16 @@ pub async fn list_partners(core: &Core, q: &PartnerQuery) -> Result<PartnerList,
     let mut cond = Condition::all();
     let needle = q.q.trim().to_lowercase();
     if !needle.is_empty() {
-        let pattern = format!(
-            "%{}%",
-            needle
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let like = |col: partners::Column| {
-            Expr::expr(Func::lower(Expr::col(col)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-        };
+        let pattern = super::search::like_pattern(&needle);
         let mut any = Condition::any()
-            .add(like(partners::Column::CompanyName))
-            .add(like(partners::Column::ContactName));
+            .add(super::search::ilike(
+                partners::Column::CompanyName,
+                &pattern,
+            ))
+            .add(super::search::ilike(
+                partners::Column::ContactName,
+                &pattern,
+            ));
         if let Ok(id) = Uuid::parse_str(&needle) {
             any = any.add(partners::Column::Id.eq(id));
         }

@@ -8,6 +8,7 @@ mod forms;
 mod helpers;
 mod outbox;
 mod registrations;
+mod search;
 mod security;
 mod signup;
 mod staff;

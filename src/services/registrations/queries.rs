@@ -14,7 +14,8 @@ use crate::{
     },
     entities::{accounts as account, audit_events, partners, registrations},
     services::{
-        accounts::{self, ilike, like_pattern},
+        accounts,
+        search::{self, ilike, like_pattern, Doc, SearchText},
         views::{Account, AuditEntry, Partner, Registration, User},
         Core,
     },
@@ -140,14 +141,26 @@ pub async fn list(
     if let Some(t) = q.customer_type {
         cond = cond.add(registrations::Column::CustomerType.eq(t));
     }
-    if !q.q.trim().is_empty() {
-        let p = like_pattern(&q.q);
-        cond = cond.add(
-            Condition::any()
-                .add(ilike(account::Column::CompanyName, &p))
-                .add(ilike(account::Column::PrimaryEmail, &p))
-                .add(ilike(registrations::Column::FriendlyName, &p)),
-        );
+    match SearchText::parse(&q.q) {
+        SearchText::Empty => {}
+        SearchText::Indexed(needle) => {
+            cond = cond.add(search::containing(
+                core.db.backend(),
+                (registrations::Entity, registrations::Column::Id),
+                Doc::Registration,
+                Some(partner_id.uuid()),
+                &needle,
+            ));
+        }
+        SearchText::Short(needle) => {
+            let p = like_pattern(&needle);
+            cond = cond.add(
+                Condition::any()
+                    .add(ilike(account::Column::CompanyName, &p))
+                    .add(ilike(account::Column::PrimaryEmail, &p))
+                    .add(ilike(registrations::Column::FriendlyName, &p)),
+            );
+        }
     }
     if let Some((at, id)) = q.after {
         cond = cond.add(

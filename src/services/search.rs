@@ -1,0 +1,133 @@
+//! Text search through the index the `search` migration keeps (`search_docs`): FTS5 with the
+//! trigram tokenizer on SQLite, a pg_trgm GIN index on PostgreSQL. Both answer "the record's
+//! text contains these characters, in any case", so a search gives the same rows on either
+//! database. Fewer than three characters cannot use a trigram index: callers fall back to a
+//! scan for those (`SearchText::Short`).
+use sea_orm::{
+    sea_query::{
+        Alias, Expr, ExprTrait, Func, IntoColumnRef, JoinType, LikeExpr, Query, SimpleExpr,
+    },
+    DbBackend,
+};
+use uuid::Uuid;
+
+/// What a search box holds, trimmed.
+pub enum SearchText {
+    /// Nothing to search for.
+    Empty,
+    /// One or two characters: matched by scanning (no trigram index can answer).
+    Short(String),
+    /// Three characters or more: answered by the index.
+    Indexed(String),
+}
+
+impl SearchText {
+    pub fn parse(raw: &str) -> Self {
+        let s = raw.trim();
+        match s.chars().count() {
+            0 => Self::Empty,
+            1 | 2 => Self::Short(s.to_string()),
+            _ => Self::Indexed(s.to_string()),
+        }
+    }
+}
+
+/// The kinds of record the index holds (the `kind` column).
+#[derive(Debug, Clone, Copy)]
+pub enum Doc {
+    /// A registration, scoped by its partner: its account's company and email, its friendly name.
+    Registration,
+    /// An account: company, primary email, tags.
+    Account,
+}
+
+impl Doc {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Registration => "registration",
+            Self::Account => "account",
+        }
+    }
+}
+
+/// `id_column IN (records of `doc` in `scope` whose text contains `needle`)`.
+pub fn containing(
+    backend: DbBackend,
+    id_column: impl IntoColumnRef,
+    doc: Doc,
+    scope: Option<Uuid>,
+    needle: &str,
+) -> SimpleExpr {
+    let d = Alias::new("d");
+    let mut sub = Query::select();
+    sub.column((d.clone(), Alias::new("subject_id")))
+        .from_as(Alias::new("search_docs"), d.clone())
+        .and_where(Expr::col((d.clone(), Alias::new("kind"))).eq(doc.kind()));
+    if let Some(scope) = scope {
+        sub.and_where(Expr::col((d.clone(), Alias::new("scope_id"))).eq(scope));
+    }
+    match backend {
+        DbBackend::Postgres => {
+            sub.and_where(Expr::cust_with_values(
+                r"lower(d.body) LIKE $1 ESCAPE '\'",
+                [like_pattern(needle)],
+            ));
+        }
+        _ => {
+            sub.join(
+                JoinType::InnerJoin,
+                Alias::new("search_fts"),
+                Expr::cust("search_fts.rowid = d.id"),
+            )
+            .and_where(Expr::cust_with_values(
+                "search_fts MATCH ?",
+                [phrase(needle)],
+            ));
+        }
+    }
+    Expr::col(id_column).in_subquery(sub.to_owned())
+}
+
+/// An FTS5 phrase: the text in double quotes, its own quotes doubled.
+fn phrase(needle: &str) -> String {
+    format!("\"{}\"", needle.replace('"', "\"\""))
+}
+
+/// `%needle%` in lower case with LIKE's wildcards escaped.
+pub fn like_pattern(needle: &str) -> String {
+    format!(
+        "%{}%",
+        needle
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// Case-insensitive LIKE on a column named with its table (queries here join tables that
+/// share column names).
+pub fn ilike<C: sea_orm::ColumnTrait>(col: C, pattern: &str) -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(Func::lower(Expr::col((col.entity_name(), col))))
+        .like(LikeExpr::new(pattern.to_string()).escape('\\'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_three_characters_or_more_use_the_index() {
+        assert!(matches!(SearchText::parse("  "), SearchText::Empty));
+        assert!(matches!(SearchText::parse(" ab "), SearchText::Short(s) if s == "ab"));
+        assert!(matches!(SearchText::parse("abc"), SearchText::Indexed(s) if s == "abc"));
+        assert!(matches!(SearchText::parse("äöü"), SearchText::Indexed(_)));
+    }
+
+    #[test]
+    fn quotes_and_wildcards_are_taken_literally() {
+        assert_eq!(phrase(r#"a"b"#), r#""a""b""#);
+        assert_eq!(like_pattern("50%_x"), r"%50\%\_x%");
+    }
+}
