@@ -154,6 +154,14 @@ ratio() {
     fi
 }
 
+# p99_ratio LABEL A B: A's p99 over B's, with A's p99 in ms.
+p99_ratio() {
+    local a="${P99[$2]:-}" b="${P99[$3]:-}"
+    if [ -n "$a" ] && [ -n "$b" ]; then
+        RATIOS+=("$(printf '%-44s %5.2fx  (p99 %.2f ms)' "$1" "$(echo "$a / $b" | bc -l)" "$a")")
+    fi
+}
+
 # bench NAME PATH CONNECTIONS [extra wrk args...]: runs wrk and appends a row to the summary.
 # With ROUND set, the run is one of several (see `median_row`): kept aside, not summarised.
 bench() {
@@ -247,6 +255,19 @@ phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
         median_row "My Customers ($n)" "$c"
     done
     bench "bare min, 3 cells ($n)" "/_bench/customers-min?partner=$org" 16
+    # Search (issue 12): a word that matches nothing and part of a company name, beside the
+    # plain page, alternated like the page and its reference. Target: p99 within 2x the plain
+    # page's and never above 30 ms, at 16 connections.
+    for r in $(seq 1 "$ROUNDS"); do
+        ROUND=$r bench "search, no match ($n)" "/customers?q=zqxjv" 16 -H "Cookie: pp_session=$cookie"
+        ROUND=$r bench "search, part of a name ($n)" "/customers?q=Customer+0421" 16 -H "Cookie: pp_session=$cookie"
+        ROUND=$r bench "My Customers, plain ($n)" /customers 16 -H "Cookie: pp_session=$cookie"
+    done
+    median_row "search, no match ($n)" 16
+    median_row "search, part of a name ($n)" 16
+    median_row "My Customers, plain ($n)" 16
+    p99_ratio "search no match / plain p99 ($n)" "search, no match ($n) c16" "My Customers, plain ($n) c16"
+    p99_ratio "search part of a name / plain p99 ($n)" "search, part of a name ($n) c16" "My Customers, plain ($n) c16"
     for c in ${CUSTOMER_CONNS:-16 64}; do
         ratio "My Customers / bare ($n, c$c)" "My Customers ($n) c$c" "bare 50 rows ($n) c$c"
     done
