@@ -560,7 +560,7 @@ pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<Account>, u64), 
     let mut cond = Condition::all();
     match SearchText::parse(&q.q) {
         SearchText::Empty => {}
-        SearchText::Indexed(needle) => {
+        SearchText::Indexed(needle) if search::selective(&core.db, &needle).await? => {
             cond = cond.add(search::containing(
                 core.db.backend(),
                 (accounts::Entity, accounts::Column::Id),
@@ -569,7 +569,8 @@ pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<Account>, u64), 
                 &needle,
             ));
         }
-        SearchText::Short(needle) => {
+        // A short or very common word: scanned (no index answers it quickly).
+        SearchText::Indexed(needle) | SearchText::Short(needle) => {
             let p = like_pattern(&needle);
             cond = cond.add(
                 Condition::any()

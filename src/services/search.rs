@@ -4,12 +4,12 @@
 //! database. Fewer than three characters cannot use a trigram index: callers fall back to a
 //! scan for those (`SearchText::Short`).
 use sea_orm::{
-    sea_query::{
-        Alias, Expr, ExprTrait, Func, IntoColumnRef, JoinType, LikeExpr, Query, SimpleExpr,
-    },
-    DbBackend,
+    sea_query::{Alias, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SimpleExpr},
+    ConnectionTrait, DbBackend, DbErr, Statement,
 };
 use uuid::Uuid;
+
+use crate::db::Db;
 
 /// What a search box holds, trimmed.
 pub enum SearchText {
@@ -17,7 +17,8 @@ pub enum SearchText {
     Empty,
     /// One or two characters: matched by scanning (no trigram index can answer).
     Short(String),
-    /// Three characters or more: answered by the index.
+    /// Three characters or more: answered by the index (when it matches few enough records,
+    /// see `selective`).
     Indexed(String),
 }
 
@@ -50,7 +51,36 @@ impl Doc {
     }
 }
 
+/// Above this many matching documents a search is answered by scanning the list in its order
+/// instead (SQLite): matches that dense fill a page within the first rows, while reading
+/// every match from the index and sorting them would not stay fast.
+const DENSE: u64 = 1000;
+
+/// Whether the index should answer `needle` (its matches are few enough to read them all).
+/// PostgreSQL's planner weighs that itself from the index's statistics; on SQLite it is one
+/// bounded probe of the FTS index.
+pub async fn selective(db: &Db, needle: &str) -> Result<bool, DbErr> {
+    if db.is_postgres() {
+        return Ok(true);
+    }
+    let probe = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?)",
+        [phrase(needle).into(), (DENSE as i64 + 1).into()],
+    );
+    let n: i64 = match db.read.query_one_raw(probe).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(n as u64 <= DENSE)
+}
+
 /// `id_column IN (records of `doc` in `scope` whose text contains `needle`)`.
+///
+/// On SQLite the matches drive the query: the FTS index gives their rowids and the documents
+/// are read by rowid (`+` keeps SQLite from scanning the kind index instead, which made it
+/// run the FTS query once per document). Callers filter the outer table on the same scope
+/// with `unindexed_eq`, so that its rows are read by their ids.
 pub fn containing(
     backend: DbBackend,
     id_column: impl IntoColumnRef,
@@ -61,31 +91,39 @@ pub fn containing(
     let d = Alias::new("d");
     let mut sub = Query::select();
     sub.column((d.clone(), Alias::new("subject_id")))
-        .from_as(Alias::new("search_docs"), d.clone())
-        .and_where(Expr::col((d.clone(), Alias::new("kind"))).eq(doc.kind()));
-    if let Some(scope) = scope {
-        sub.and_where(Expr::col((d.clone(), Alias::new("scope_id"))).eq(scope));
-    }
+        .from_as(Alias::new("search_docs"), d.clone());
     match backend {
         DbBackend::Postgres => {
+            sub.and_where(Expr::col((d.clone(), Alias::new("kind"))).eq(doc.kind()));
+            if let Some(scope) = scope {
+                sub.and_where(Expr::col((d.clone(), Alias::new("scope_id"))).eq(scope));
+            }
             sub.and_where(Expr::cust_with_values(
                 r"lower(d.body) LIKE $1 ESCAPE '\'",
                 [like_pattern(needle)],
             ));
         }
         _ => {
-            sub.join(
-                JoinType::InnerJoin,
-                Alias::new("search_fts"),
-                Expr::cust("search_fts.rowid = d.id"),
-            )
-            .and_where(Expr::cust_with_values(
-                "search_fts MATCH ?",
+            sub.and_where(Expr::cust_with_values(
+                "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
                 [phrase(needle)],
-            ));
+            ))
+            .and_where(Expr::cust_with_values("+d.kind = ?", [doc.kind()]));
+            if let Some(scope) = scope {
+                sub.and_where(Expr::cust_with_values("+d.scope_id = ?", [scope]));
+            }
         }
     }
     Expr::col(id_column).in_subquery(sub.to_owned())
+}
+
+/// `table.column = value` that SQLite answers without an index (`+`): the scope filter of a
+/// query that `containing` drives.
+pub fn unindexed_eq(backend: DbBackend, table: &str, column: &str, value: Uuid) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => Expr::col((Alias::new(table), Alias::new(column))).eq(value),
+        _ => Expr::cust_with_values(format!("+\"{table}\".\"{column}\" = ?"), [value]),
+    }
 }
 
 /// An FTS5 phrase: the text in double quotes, its own quotes doubled.

@@ -134,33 +134,50 @@ pub async fn list(
     partner_id: PartnerId,
     q: &CustomerQuery,
 ) -> Result<Vec<CustomerRow>, RegError> {
-    let mut cond = Condition::all().add(registrations::Column::PartnerId.eq(partner_id.uuid()));
-    if let Some(s) = q.status {
-        cond = cond.add(registrations::Column::Status.eq(s));
-    }
-    if let Some(t) = q.customer_type {
-        cond = cond.add(registrations::Column::CustomerType.eq(t));
-    }
-    match SearchText::parse(&q.q) {
-        SearchText::Empty => {}
-        SearchText::Indexed(needle) => {
-            cond = cond.add(search::containing(
-                core.db.backend(),
-                (registrations::Entity, registrations::Column::Id),
-                Doc::Registration,
-                Some(partner_id.uuid()),
-                &needle,
-            ));
-        }
-        SearchText::Short(needle) => {
+    let backend = core.db.backend();
+    let mut scan = None;
+    // A selective search reads its matches through the index and the page's rows by id; any
+    // other list (no search, a short or a very common word) reads the partner's rows in order.
+    let search = match SearchText::parse(&q.q) {
+        SearchText::Indexed(needle) if search::selective(&core.db, &needle).await? => Some(needle),
+        SearchText::Indexed(needle) | SearchText::Short(needle) => {
             let p = like_pattern(&needle);
-            cond = cond.add(
+            scan = Some(
                 Condition::any()
                     .add(ilike(account::Column::CompanyName, &p))
                     .add(ilike(account::Column::PrimaryEmail, &p))
                     .add(ilike(registrations::Column::FriendlyName, &p)),
             );
+            None
         }
+        SearchText::Empty => None,
+    };
+    let mut cond = Condition::all();
+    cond = match &search {
+        Some(needle) => cond
+            .add(search::unindexed_eq(
+                backend,
+                "registrations",
+                "partner_id",
+                partner_id.uuid(),
+            ))
+            .add(search::containing(
+                backend,
+                (registrations::Entity, registrations::Column::Id),
+                Doc::Registration,
+                Some(partner_id.uuid()),
+                needle,
+            )),
+        None => cond.add(registrations::Column::PartnerId.eq(partner_id.uuid())),
+    };
+    if let Some(scan) = scan {
+        cond = cond.add(scan);
+    }
+    if let Some(s) = q.status {
+        cond = cond.add(registrations::Column::Status.eq(s));
+    }
+    if let Some(t) = q.customer_type {
+        cond = cond.add(registrations::Column::CustomerType.eq(t));
     }
     if let Some((at, id)) = q.after {
         cond = cond.add(
