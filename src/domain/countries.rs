@@ -261,9 +261,49 @@ pub fn name(code: &str) -> Option<&'static str> {
         .map(|i| COUNTRIES[i].1)
 }
 
+/// Every country sorted by its English name, as select lists show them (people look for
+/// "Germany" under G, not for "DE"); accented letters sort with their base letter.
+pub fn by_name() -> &'static [(&'static str, &'static str)] {
+    static SORTED: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    SORTED.get_or_init(|| {
+        let mut all = COUNTRIES.to_vec();
+        all.sort_by_cached_key(|&(_, name)| sort_key(name));
+        all
+    })
+}
+
+/// The name in lower case with the accents of Latin letters dropped.
+fn sort_key(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'Å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'å' | 'á' | 'à' | 'â' | 'ä' | 'ã' => {
+                'a'
+            }
+            'Ç' | 'ç' => 'c',
+            'É' | 'È' | 'Ê' | 'Ë' | 'é' | 'è' | 'ê' | 'ë' => 'e',
+            'Í' | 'Ì' | 'Î' | 'Ï' | 'í' | 'ì' | 'î' | 'ï' => 'i',
+            'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'Ú' | 'Ù' | 'Û' | 'Ü' | 'ú' | 'ù' | 'û' | 'ü' => 'u',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn select_lists_are_sorted_by_name_with_accents_beside_their_letter() {
+        let names: Vec<&str> = by_name().iter().map(|&(_, n)| n).collect();
+        assert_eq!(names.len(), COUNTRIES.len());
+        assert_eq!(&names[..3], ["Afghanistan", "Åland Islands", "Albania"]);
+        let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
+        assert!(pos("Germany") < pos("Ghana"));
+        assert!(pos("Côte d'Ivoire") < pos("Croatia"));
+        assert!(pos("United Arab Emirates") > pos("Uganda"));
+    }
 
     #[test]
     fn resolves_known_codes_and_rejects_unknown_ones() {

@@ -142,9 +142,21 @@ async fn a_service_added_by_staff_makes_the_account_ineligible_for_partners() {
 
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
-    eligibility_check(&partner, "busy@x.example")
-        .await
-        .expect_text("uses 1 service: Object Storage");
+    let check = eligibility_check(&partner, "busy@x.example").await;
+    check
+        .expect_text("uses 1 service: Object Storage")
+        .expect_text("1 rule fails");
+    // The failing rule carries the marks the stylesheet colours red (it looked like a passed
+    // one when the page's markup and the stylesheet's class names differed).
+    let failing = check
+        .body
+        .split("<li class=\"")
+        .find(|li| li.contains("Object Storage"))
+        .expect("the failing rule's item");
+    assert!(failing.starts_with("fail\""), "{failing}");
+    for part in ["class=\"mark\"", "class=\"rule-message\"", "Fails: "] {
+        assert!(failing.contains(part), "{part} in {failing}");
+    }
 
     // Staff end the service; a second click changes nothing and records nothing more.
     let page = c.get(&path).await;
@@ -165,6 +177,7 @@ async fn a_service_added_by_staff_makes_the_account_ineligible_for_partners() {
         !check.body.contains("Object Storage"),
         "an ended service no longer counts"
     );
+    check.expect_text("Eligible: every rule holds");
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::web::{
 use crate::{
     auth::{csrf::CsrfForm, CustomerUser},
     domain::{
-        countries::COUNTRIES,
+        countries,
         registration::{Event, Status},
         CountryCode, Phone, PlainName,
     },
@@ -263,7 +263,7 @@ async fn signup_form(
             email,
             form: SignupParams::default(),
             errors: FieldErrors::default(),
-            countries: COUNTRIES,
+            countries: countries::by_name(),
         }),
         Err(SignupError::Link(p)) => link_problem(&req, p, SIGNUP_RETRY.0, SIGNUP_RETRY.1),
         Err(e) => Err(e.into()),
@@ -308,7 +308,7 @@ async fn signup_complete(
             email,
             form: kept,
             errors,
-            countries: COUNTRIES,
+            countries: countries::by_name(),
         });
     };
     match customer_signup::complete(

@@ -15,7 +15,7 @@ use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
     domain::{
         account::CUSTOMER_TYPES,
-        countries::{self, COUNTRIES},
+        countries,
         eligibility::Verdict,
         registration::{Event, Status, ALL_STATUSES},
         BillingMode, Channel, CommissionRate, CountryCode, CustomerType, Email, Phone, PlainName,
@@ -200,7 +200,7 @@ async fn list(
         &[
             ("Company", CustomerSort::Company.key()),
             ("Name", CustomerSort::Name.key()),
-            ("Active", CustomerSort::Active.key()),
+            ("Account active", CustomerSort::Active.key()),
             ("Customer Type", CustomerSort::Type.key()),
             ("Status", CustomerSort::Status.key()),
             ("Commission", CustomerSort::Commission.key()),
@@ -280,7 +280,7 @@ async fn export(
                     "Company",
                     "Name",
                     "Email",
-                    "Active",
+                    "Account Active",
                     "Customer Type",
                     "Usage",
                     "Coming Expiry Date",
@@ -383,6 +383,8 @@ struct NewPage {
     form: NewParams,
     errors: FieldErrors,
     verdicts: Vec<Verdict>,
+    /// How many of the verdicts fail (the list's verdict line).
+    failed: usize,
     checked: bool,
     form_error: String,
     types: Vec<Opt>,
@@ -410,10 +412,11 @@ fn page(
         link_mode: form.mode != "new",
         form,
         errors,
+        failed: verdicts.iter().filter(|v| !v.passed).count(),
         verdicts,
         checked,
         form_error,
-        countries: COUNTRIES,
+        countries: countries::by_name(),
     }
 }
 

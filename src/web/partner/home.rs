@@ -14,10 +14,7 @@ use crate::web::{
 };
 use crate::{
     auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin, PartnerUser, Principal},
-    domain::{
-        countries::{self, COUNTRIES},
-        CountryCode, Email, PartnerId, PartnerRole, Phone, PlainName, UserId,
-    },
+    domain::{countries, CountryCode, Email, PartnerId, PartnerRole, Phone, PlainName, UserId},
     error::AppResult,
     services::{
         partners::{self as svc, CompanyDetails, PartnerError},
@@ -124,7 +121,7 @@ async fn company(req: HttpRequest, user: PartnerUser) -> AppResult<HttpResponse>
         can_edit: user.is_admin(),
         form: company_form(&user.partner),
         errors: FieldErrors::default(),
-        countries: COUNTRIES,
+        countries: countries::by_name(),
     })
 }
 
@@ -157,7 +154,7 @@ async fn company_update(
             can_edit: true,
             form: p,
             errors,
-            countries: COUNTRIES,
+            countries: countries::by_name(),
         });
     };
     let details = CompanyDetails {

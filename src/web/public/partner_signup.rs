@@ -13,7 +13,7 @@ use crate::web::{
 };
 use crate::{
     auth::csrf::CsrfForm,
-    domain::{countries::COUNTRIES, CountryCode, Phone, PlainName},
+    domain::{countries, CountryCode, Phone, PlainName},
     error::AppResult,
     services::{
         partners::{self as svc, SignupDetails},
@@ -64,7 +64,7 @@ async fn form_page(
             email,
             form: RegisterParams::default(),
             errors: FieldErrors::default(),
-            countries: COUNTRIES,
+            countries: countries::by_name(),
         }),
         Err(SignupError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
         Err(e) => Err(e.into()),
@@ -108,7 +108,7 @@ async fn form_submit(
             email,
             form: kept,
             errors,
-            countries: COUNTRIES,
+            countries: countries::by_name(),
         });
     };
     let details = SignupDetails {

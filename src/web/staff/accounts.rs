@@ -18,7 +18,7 @@ use crate::{
     domain::{
         account::{parse_data_center, parse_tags},
         commission::parse_discount,
-        countries::{self, COUNTRIES},
+        countries,
         credit::CREDIT_KINDS,
         money::CURRENCIES,
         AccountId, AccountSource, BillingMode, CountryCode, CreditKind, Currency, Email, Phone,
@@ -284,7 +284,7 @@ async fn new_form(req: HttpRequest, staff: StaffUser) -> AppResult<HttpResponse>
         ctx: Ctx::new(&req, Some(&staff.principal())),
         form: AccountParams::blank(),
         errors: FieldErrors::default(),
-        countries: COUNTRIES,
+        countries: countries::by_name(),
     })
 }
 
@@ -304,7 +304,7 @@ async fn create(
             ctx: Ctx::new(&req, Some(&staff.principal())),
             form: p,
             errors,
-            countries: COUNTRIES,
+            countries: countries::by_name(),
         })
     };
     let (Some(email), Some(u)) = (email, profile) else {
@@ -549,7 +549,7 @@ async fn account_page(
             updated: fmt_datetime(&a.updated_at),
         },
         edit: forms.edit.unwrap_or_else(|| AccountParams::of(&a)),
-        countries: COUNTRIES,
+        countries: countries::by_name(),
         kinds: CREDIT_KINDS
             .iter()
             .map(|k| (k.as_str(), k.label()))

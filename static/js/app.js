@@ -1,0 +1,10 @@
+// Progressive enhancement only: every page works without this file.
+// Esc closes the open account menu and gives the focus back to its button.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+    menu.removeAttribute("open");
+    var summary = menu.querySelector("summary");
+    if (summary) summary.focus();
+  });
+});
