@@ -1,7 +1,7 @@
 //! Search that scales: one document per searchable record (`search_docs`: its kind, the record,
 //! the scope it is searched in, and its text), kept in step by triggers in the same transaction
-//! as every change to the records. On SQLite an FTS5 table with the trigram tokenizer indexes
-//! the text (external content); on PostgreSQL a pg_trgm GIN index on its lower case. Both answer
+//! as every change to the records. On SQLite an FTS5 table per kind with the trigram tokenizer
+//! indexes the text (external content); on PostgreSQL a pg_trgm GIN index on its lower case. Both answer
 //! "contains this text" (three characters or more) without reading every row.
 //!
 //! Documents: `registration` (scope: its partner; text: the account's company and primary
@@ -21,17 +21,23 @@ const SQLITE: &[&str] = &[
         body TEXT NOT NULL,
         UNIQUE (kind, subject_id)
     )",
-    "CREATE VIRTUAL TABLE search_fts USING fts5(body, content='search_docs', content_rowid='id', tokenize='trigram')",
-    // The FTS index follows its content table (SQLite's external-content recipe).
+    // One FTS table per kind, so a search reads only its own kind's entries.
+    "CREATE VIRTUAL TABLE registration_fts USING fts5(body, content='search_docs', content_rowid='id', tokenize='trigram')",
+    "CREATE VIRTUAL TABLE account_fts USING fts5(body, content='search_docs', content_rowid='id', tokenize='trigram')",
+    // The FTS indexes follow their content table (SQLite's external-content recipe).
     "CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN
-        INSERT INTO search_fts(rowid, body) VALUES (new.id, new.body);
+        INSERT INTO registration_fts(rowid, body) SELECT new.id, new.body WHERE new.kind = 'registration';
+        INSERT INTO account_fts(rowid, body) SELECT new.id, new.body WHERE new.kind = 'account';
     END",
     "CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN
-        INSERT INTO search_fts(search_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        INSERT INTO registration_fts(registration_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE old.kind = 'registration';
+        INSERT INTO account_fts(account_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE old.kind = 'account';
     END",
     "CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN
-        INSERT INTO search_fts(search_fts, rowid, body) VALUES ('delete', old.id, old.body);
-        INSERT INTO search_fts(rowid, body) VALUES (new.id, new.body);
+        INSERT INTO registration_fts(registration_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE old.kind = 'registration';
+        INSERT INTO account_fts(account_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE old.kind = 'account';
+        INSERT INTO registration_fts(rowid, body) SELECT new.id, new.body WHERE new.kind = 'registration';
+        INSERT INTO account_fts(rowid, body) SELECT new.id, new.body WHERE new.kind = 'account';
     END",
     // Registrations.
     "CREATE TRIGGER registrations_search_ai AFTER INSERT ON registrations BEGIN
@@ -159,7 +165,8 @@ impl MigrationTrait for Migration {
                 "DROP TRIGGER IF EXISTS registrations_search_ad",
                 "DROP TRIGGER IF EXISTS registrations_search_au",
                 "DROP TRIGGER IF EXISTS registrations_search_ai",
-                "DROP TABLE IF EXISTS search_fts",
+                "DROP TABLE IF EXISTS registration_fts",
+                "DROP TABLE IF EXISTS account_fts",
                 "DROP TABLE IF EXISTS search_docs",
             ],
         };

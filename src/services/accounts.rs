@@ -556,29 +556,31 @@ pub fn page_offset(page: u64, per_page: u64) -> u64 {
 
 #[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<Account>, u64), DbErr> {
-    use super::search::{self, Doc, SearchText};
+    use super::search::{self, Doc, Plan, SearchText};
     let mut cond = Condition::all();
-    match SearchText::parse(&q.q) {
-        SearchText::Empty => {}
-        SearchText::Indexed(needle) if search::selective(&core.db, &needle).await? => {
-            cond = cond.add(search::containing(
-                core.db.backend(),
-                (accounts::Entity, accounts::Column::Id),
-                Doc::Account,
-                None,
-                &needle,
-            ));
+    let needle = match SearchText::parse(&q.q) {
+        SearchText::Empty => None,
+        SearchText::Indexed(needle) => {
+            let id = (accounts::Entity, accounts::Column::Id);
+            match search::plan(&core.db, id, Doc::Account, None, &needle).await? {
+                Plan::Index(condition) => {
+                    cond = cond.add(condition);
+                    None
+                }
+                Plan::Scan => Some(needle),
+            }
         }
-        // A short or very common word: scanned (no index answers it quickly).
-        SearchText::Indexed(needle) | SearchText::Short(needle) => {
-            let p = like_pattern(&needle);
-            cond = cond.add(
-                Condition::any()
-                    .add(ilike(accounts::Column::CompanyName, &p))
-                    .add(ilike(accounts::Column::PrimaryEmail, &p))
-                    .add(ilike(accounts::Column::Tags, &p)),
-            );
-        }
+        SearchText::Short(needle) => Some(needle),
+    };
+    // A short or very common word: scanned (no index answers it quickly).
+    if let Some(needle) = needle {
+        let p = like_pattern(&needle);
+        cond = cond.add(
+            Condition::any()
+                .add(ilike(accounts::Column::CompanyName, &p))
+                .add(ilike(accounts::Column::PrimaryEmail, &p))
+                .add(ilike(accounts::Column::Tags, &p)),
+        );
     }
     if let Some(b) = q.billing {
         cond = cond.add(accounts::Column::BillingMode.eq(b));

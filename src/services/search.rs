@@ -49,72 +49,81 @@ impl Doc {
             Self::Account => "account",
         }
     }
+
+    /// The SQLite FTS table that indexes this kind.
+    fn fts_table(self) -> &'static str {
+        match self {
+            Self::Registration => "registration_fts",
+            Self::Account => "account_fts",
+        }
+    }
 }
 
 /// Above this many matching documents a search is answered by scanning the list in its order
 /// instead (SQLite): matches that dense fill a page within the first rows, while reading
-/// every match from the index and sorting them would not stay fast.
-const DENSE: u64 = 1000;
+/// every match and sorting them would not stay fast.
+const DENSE: usize = 1000;
 
-/// Whether the index should answer `needle` (its matches are few enough to read them all).
-/// PostgreSQL's planner weighs that itself from the index's statistics; on SQLite it is one
-/// bounded probe of the FTS index.
-pub async fn selective(db: &Db, needle: &str) -> Result<bool, DbErr> {
-    if db.is_postgres() {
-        return Ok(true);
-    }
-    let probe = Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?)",
-        [phrase(needle).into(), (DENSE as i64 + 1).into()],
-    );
-    let n: i64 = match db.read.query_one_raw(probe).await? {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    };
-    Ok(n as u64 <= DENSE)
+/// How a list answers a search of three characters or more.
+pub enum Plan {
+    /// `id IN (matching records)`: few enough matches to read them all through the index.
+    Index(SimpleExpr),
+    /// So many matches that scanning the list in its order fills a page sooner.
+    Scan,
 }
 
-/// `id_column IN (records of `doc` in `scope` whose text contains `needle`)`.
+/// The plan for a search of `needle` among `doc`s in `scope`, the condition on `id_column`.
 ///
-/// On SQLite the matches drive the query: the FTS index gives their rowids and the documents
-/// are read by rowid (`+` keeps SQLite from scanning the kind index instead, which made it
-/// run the FTS query once per document). Callers filter the outer table on the same scope
-/// with `unindexed_eq`, so that its rows are read by their ids.
-pub fn containing(
-    backend: DbBackend,
+/// On SQLite the FTS index is read once, for at most `DENSE + 1` rowids: more is a `Scan`;
+/// otherwise those documents are read by rowid (`+` keeps SQLite off the kind and scope
+/// indexes) and the outer rows by id (callers filter them on the scope with `unindexed_eq`).
+/// On PostgreSQL a subquery on the trigram index; its planner weighs the rest itself.
+pub async fn plan(
+    db: &Db,
     id_column: impl IntoColumnRef,
     doc: Doc,
     scope: Option<Uuid>,
     needle: &str,
-) -> SimpleExpr {
+) -> Result<Plan, DbErr> {
     let d = Alias::new("d");
     let mut sub = Query::select();
     sub.column((d.clone(), Alias::new("subject_id")))
         .from_as(Alias::new("search_docs"), d.clone());
-    match backend {
-        DbBackend::Postgres => {
-            sub.and_where(Expr::col((d.clone(), Alias::new("kind"))).eq(doc.kind()));
-            if let Some(scope) = scope {
-                sub.and_where(Expr::col((d.clone(), Alias::new("scope_id"))).eq(scope));
-            }
-            sub.and_where(Expr::cust_with_values(
-                r"lower(d.body) LIKE $1 ESCAPE '\'",
-                [like_pattern(needle)],
-            ));
+    if db.is_postgres() {
+        sub.and_where(Expr::col((d.clone(), Alias::new("kind"))).eq(doc.kind()));
+        if let Some(scope) = scope {
+            sub.and_where(Expr::col((d.clone(), Alias::new("scope_id"))).eq(scope));
         }
-        _ => {
-            sub.and_where(Expr::cust_with_values(
-                "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
-                [phrase(needle)],
-            ))
-            .and_where(Expr::cust_with_values("+d.kind = ?", [doc.kind()]));
-            if let Some(scope) = scope {
-                sub.and_where(Expr::cust_with_values("+d.scope_id = ?", [scope]));
-            }
-        }
+        sub.and_where(Expr::cust_with_values(
+            r"lower(d.body) LIKE $1 ESCAPE '\'",
+            [like_pattern(needle)],
+        ));
+        return Ok(Plan::Index(
+            Expr::col(id_column).in_subquery(sub.to_owned()),
+        ));
     }
-    Expr::col(id_column).in_subquery(sub.to_owned())
+    let table = doc.fts_table();
+    let probe = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        format!("SELECT rowid AS id FROM {table} WHERE {table} MATCH ? LIMIT ?"),
+        [phrase(needle).into(), (DENSE as i64 + 1).into()],
+    );
+    let rows = db.read.query_all_raw(probe).await?;
+    if rows.len() > DENSE {
+        return Ok(Plan::Scan);
+    }
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    sub.and_where(Expr::col((d.clone(), Alias::new("id"))).is_in(ids))
+        .and_where(Expr::cust_with_values("+d.kind = ?", [doc.kind()]));
+    if let Some(scope) = scope {
+        sub.and_where(Expr::cust_with_values("+d.scope_id = ?", [scope]));
+    }
+    Ok(Plan::Index(
+        Expr::col(id_column).in_subquery(sub.to_owned()),
+    ))
 }
 
 /// `table.column = value` that SQLite answers without an index (`+`): the scope filter of a

@@ -334,7 +334,7 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
 async fn staff_approve(app: &TestApp, s: &Browser, company: &str) {
     s.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
         .await;
-    s.wait_for_path("/staff/partners").await;
+    s.wait_for_path("/staff/approvals").await;
     s.goto(&app.url("/staff/approvals")).await;
     s.wait_for_text(company).await;
     let xpath = format!(

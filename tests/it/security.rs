@@ -384,7 +384,7 @@ async fn partners_cannot_open_staff_pages_and_staff_cannot_open_partner_pages() 
     staff
         .sign_in("staff@example.com", PASSWORD)
         .await
-        .expect_redirect("/staff/partners");
+        .expect_redirect("/staff/approvals");
     staff
         .get("/company")
         .await

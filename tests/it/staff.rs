@@ -11,9 +11,13 @@ async fn staff_search_filter_sort_and_page_through_partners() {
         .await
         .unwrap();
     let c = app.client();
+    // Staff land on what waits for them.
     c.sign_in("staff@example.com", PASSWORD)
         .await
-        .expect_redirect("/staff/partners");
+        .expect_redirect("/staff/approvals");
+    c.get("/staff/approvals")
+        .await
+        .expect_text("1 registration waits for a decision.");
 
     let first = c.get("/staff/partners").await;
     first

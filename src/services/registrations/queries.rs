@@ -15,7 +15,7 @@ use crate::{
     entities::{accounts as account, audit_events, partners, registrations},
     services::{
         accounts,
-        search::{self, ilike, like_pattern, Doc, SearchText},
+        search::{self, ilike, like_pattern, Doc, Plan, SearchText},
         views::{Account, AuditEntry, Partner, Registration, User},
         Core,
     },
@@ -136,38 +136,43 @@ pub async fn list(
 ) -> Result<Vec<CustomerRow>, RegError> {
     let backend = core.db.backend();
     let mut scan = None;
+    let mut search = None;
     // A selective search reads its matches through the index and the page's rows by id; any
     // other list (no search, a short or a very common word) reads the partner's rows in order.
-    let search = match SearchText::parse(&q.q) {
-        SearchText::Indexed(needle) if search::selective(&core.db, &needle).await? => Some(needle),
-        SearchText::Indexed(needle) | SearchText::Short(needle) => {
-            let p = like_pattern(&needle);
-            scan = Some(
-                Condition::any()
-                    .add(ilike(account::Column::CompanyName, &p))
-                    .add(ilike(account::Column::PrimaryEmail, &p))
-                    .add(ilike(registrations::Column::FriendlyName, &p)),
-            );
-            None
+    let needle = match SearchText::parse(&q.q) {
+        SearchText::Indexed(needle) => {
+            let id = (registrations::Entity, registrations::Column::Id);
+            let scope = Some(partner_id.uuid());
+            match search::plan(&core.db, id, Doc::Registration, scope, &needle).await? {
+                Plan::Index(condition) => {
+                    search = Some(condition);
+                    None
+                }
+                Plan::Scan => Some(needle),
+            }
         }
+        SearchText::Short(needle) => Some(needle),
         SearchText::Empty => None,
     };
+    if let Some(needle) = needle {
+        let p = like_pattern(&needle);
+        scan = Some(
+            Condition::any()
+                .add(ilike(account::Column::CompanyName, &p))
+                .add(ilike(account::Column::PrimaryEmail, &p))
+                .add(ilike(registrations::Column::FriendlyName, &p)),
+        );
+    }
     let mut cond = Condition::all();
-    cond = match &search {
-        Some(needle) => cond
+    cond = match search {
+        Some(condition) => cond
             .add(search::unindexed_eq(
                 backend,
                 "registrations",
                 "partner_id",
                 partner_id.uuid(),
             ))
-            .add(search::containing(
-                backend,
-                (registrations::Entity, registrations::Column::Id),
-                Doc::Registration,
-                Some(partner_id.uuid()),
-                needle,
-            )),
+            .add(condition),
         None => cond.add(registrations::Column::PartnerId.eq(partner_id.uuid())),
     };
     if let Some(scan) = scan {

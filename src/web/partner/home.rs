@@ -72,7 +72,7 @@ struct HomePage {
 async fn home(req: HttpRequest, user: MaybePrincipal) -> AppResult<HttpResponse> {
     let current = match user.0 {
         None => return Ok(see_other(urls::LOGIN)),
-        Some(Principal::Staff(_)) => return Ok(see_other(urls::STAFF_PARTNERS)),
+        Some(Principal::Staff(_)) => return Ok(see_other(urls::STAFF_APPROVALS)),
         Some(Principal::Customer { .. } | Principal::ActingAs(_)) => {
             return Ok(see_other(urls::MY_PARTNER))
         }

@@ -57,7 +57,7 @@ struct NextQuery {
 /// Where a user lands after signing in.
 fn home_for(kind: UserKind) -> &'static str {
     match kind {
-        UserKind::Staff => urls::STAFF_PARTNERS,
+        UserKind::Staff => urls::STAFF_APPROVALS,
         UserKind::Customer => urls::MY_PARTNER,
         UserKind::Partner => urls::HOME,
     }

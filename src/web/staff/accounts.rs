@@ -22,7 +22,7 @@ use crate::{
         credit::CREDIT_KINDS,
         money::CURRENCIES,
         AccountId, AccountSource, BillingMode, CountryCode, CreditKind, Currency, Email, Phone,
-        PlainName,
+        PlainName, RegistrationId,
     },
     error::{AppError, AppResult},
     services::{
@@ -412,6 +412,14 @@ pub struct AccountView {
     pub updated: String,
 }
 
+/// The partner of an account, and how far their registration is.
+pub struct Holder {
+    pub registration_id: RegistrationId,
+    pub partner: String,
+    pub status: &'static str,
+    pub tone: &'static str,
+}
+
 /// A service or a discount.
 pub struct ItemRow {
     pub id: Uuid,
@@ -452,6 +460,8 @@ struct AccountPage {
     discounts: Vec<ItemRow>,
     /// Formatted, one per currency with a non-zero balance.
     balances: Vec<String>,
+    /// The partner that holds the account or has asked for it.
+    holder: Option<Holder>,
     ledger: Vec<LedgerRow>,
     users: Vec<UserRow>,
     countries: &'static [(&'static str, &'static str)],
@@ -475,10 +485,16 @@ async fn account_page(
         ledger,
         balances,
         users,
-        partner: _,
+        partner,
     } = svc::detail(&state.core, id).await?;
     Ok(AccountPage {
         ctx: Ctx::new(req, Some(&staff.principal())),
+        holder: partner.map(|(reg, p)| Holder {
+            registration_id: reg.id,
+            partner: p.company_name,
+            status: reg.status.label(),
+            tone: reg.status.tone(),
+        }),
         service: forms.service,
         discount: forms.discount,
         credit: forms.credit,

@@ -25,8 +25,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::STAFF_PARTNER_REACTIVATE, web::post().to(reactivate));
 }
 
+/// Staff start with what waits for them.
 async fn staff_home(_staff: StaffUser) -> HttpResponse {
-    see_other(urls::STAFF_PARTNERS)
+    see_other(urls::STAFF_APPROVALS)
 }
 
 #[derive(Deserialize, Default)]
