@@ -88,6 +88,45 @@ pub fn redirect_with(session: &Session, location: &str, kind: &str, message: &st
     see_other(location)
 }
 
+/// What a destructive action says before it happens: the page asks, and only its own form
+/// (which sends `confirmed=yes` with the fields it carries) does it. Works without JavaScript.
+pub struct Confirmation {
+    pub title: String,
+    pub explanation: String,
+    /// The button that does it, named for what it does.
+    pub button: String,
+    /// Where the form posts: the action's own path.
+    pub action: String,
+    /// Where "No, go back" leads.
+    pub back: String,
+    /// Hidden fields carried over from the first form (a reason typed there).
+    pub fields: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_action.html")]
+struct ConfirmPage<'a> {
+    ctx: ctx::Ctx,
+    c: &'a Confirmation,
+}
+
+/// `confirmed=yes` came with the form: the person saw what will happen and went on.
+pub fn confirmed(value: &str) -> bool {
+    value == "yes"
+}
+
+/// The page that asks before a destructive action.
+pub fn ask_first(
+    req: &HttpRequest,
+    who: &crate::auth::Principal,
+    c: &Confirmation,
+) -> AppResult<HttpResponse> {
+    render(&ConfirmPage {
+        ctx: ctx::Ctx::new(req, Some(who)),
+        c,
+    })
+}
+
 /// An id from a URL segment; anything that is not one is a page that does not exist.
 pub fn parse_id<T: std::str::FromStr>(raw: &str) -> AppResult<T> {
     raw.parse().map_err(|_| AppError::NotFound)

@@ -478,7 +478,11 @@ async fn missing_expired_revoked_and_rotated_credentials_get_401() {
 
     // Revocation.
     partner
-        .post_form(&format!("/apps/{id}"), &format!("/apps/{id}/revoke"), &[])
+        .post_form(
+            &format!("/apps/{id}"),
+            &format!("/apps/{id}/revoke"),
+            &[("confirmed", "yes")],
+        )
         .await
         .expect_redirect("/apps");
     assert_eq!(
@@ -722,9 +726,13 @@ async fn only_partner_admins_manage_apps_and_only_their_own() {
     b.get(&format!("/apps/{id}"))
         .await
         .expect_status(StatusCode::NOT_FOUND);
-    b.post_form("/apps", &format!("/apps/{id}/revoke"), &[])
-        .await
-        .expect_status(StatusCode::NOT_FOUND);
+    b.post_form(
+        "/apps",
+        &format!("/apps/{id}/revoke"),
+        &[("confirmed", "yes")],
+    )
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
     let made = b
         .post_form(
             "/apps",

@@ -140,7 +140,7 @@ async fn a_deactivated_user_is_signed_out_and_cannot_sign_in() {
         .post_form(
             "/company/users",
             &format!("/company/users/{id}/deactivate"),
-            &[],
+            &[("confirmed", "yes")],
         )
         .await
         .expect_redirect("/company/users");
@@ -167,7 +167,7 @@ async fn an_admin_cannot_touch_another_partners_users() {
     a.post_form(
         "/company/users",
         &format!("/company/users/{}/deactivate", b_user.id),
-        &[],
+        &[("confirmed", "yes")],
     )
     .await
     .expect_status(StatusCode::NOT_FOUND);

@@ -451,12 +451,36 @@ async fn confirmation_links_that_must_not_work_do_not() {
         .await
         .expect_status(StatusCode::NOT_FOUND);
 
+    // Cancelling asks first, saying what will happen; nothing changes until confirmed.
+    let asked = partner
+        .post_form(
+            &format!("/customers/{id}"),
+            &format!("/customers/{id}/cancel"),
+            &[],
+        )
+        .await;
+    asked
+        .expect_status(StatusCode::OK)
+        .expect_text("Cancel the request to")
+        .expect_text("confirmation link stops working")
+        .expect_text("name=\"confirmed\" value=\"yes\"");
+    assert_eq!(status_of(&app, &id).await, "pending_customer");
+    customer.get(&second).await.expect_status(StatusCode::OK);
+    // Another partner cannot even be asked about it.
+    app.partner("rival@example.com", "Rival Co").await;
+    let rival = app.client();
+    rival.sign_in("rival@example.com", PASSWORD).await;
+    rival
+        .post_form("/customers", &format!("/customers/{id}/cancel"), &[])
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+
     // Cancelled by the partner: the live link dies too.
     partner
         .post_form(
             &format!("/customers/{id}"),
             &format!("/customers/{id}/cancel"),
-            &[],
+            &[("confirmed", "yes")],
         )
         .await;
     customer.get(&second).await.expect_status(StatusCode::GONE);
@@ -466,7 +490,7 @@ async fn confirmation_links_that_must_not_work_do_not() {
         .post_form(
             &format!("/customers/{id}"),
             &format!("/customers/{id}/cancel"),
-            &[],
+            &[("confirmed", "yes")],
         )
         .await;
     again.expect_redirect(&format!("/customers/{id}"));
@@ -737,7 +761,11 @@ async fn a_new_customer_registered_by_a_partner_confirms_with_a_password_and_can
         .expect_status(StatusCode::FORBIDDEN);
 
     customer
-        .post_form("/my/partner", "/my/partner/end", &[("reason", "Moving on")])
+        .post_form(
+            "/my/partner",
+            "/my/partner/end",
+            &[("reason", "Moving on"), ("confirmed", "yes")],
+        )
         .await
         .expect_redirect("/my/partner");
     assert_eq!(status_of(&app, &id).await, "ended");

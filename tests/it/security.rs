@@ -454,7 +454,7 @@ async fn a_suspended_partner_cannot_sign_in_and_is_signed_out() {
         .post_form(
             "/staff/partners",
             &format!("/staff/partners/{id}/suspend"),
-            &[],
+            &[("confirmed", "yes")],
         )
         .await
         .expect_redirect("/staff/partners");

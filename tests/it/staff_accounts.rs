@@ -9,7 +9,7 @@ async fn staff(app: &TestApp) -> Client {
     let c = app.client();
     c.sign_in("staff@example.com", PASSWORD)
         .await
-        .expect_redirect("/staff/partners");
+        .expect_redirect("/staff/approvals");
     c
 }
 
@@ -188,7 +188,7 @@ async fn the_audit_log_shows_staff_actions_and_is_closed_to_partners() {
     c.post_form(
         "/staff/partners",
         &format!("/staff/partners/{id}/suspend"),
-        &[],
+        &[("confirmed", "yes")],
     )
     .await;
     let log = c.get(&format!("/staff/audit?partner={id}")).await;

@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
+    ask_first, confirmed,
     ctx::Ctx,
     fmt_date,
     public::auth::{link_problem, parse_new_password},
-    redirect_with, render, render_invalid, FieldErrors,
+    redirect_with, render, render_invalid, Confirmation, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, CustomerUser},
@@ -201,15 +202,19 @@ async fn my_partner(
 #[serde(default)]
 struct EndParams {
     reason: String,
+    /// `yes` once the confirmation page was seen.
+    confirmed: String,
 }
 
 async fn my_partner_end(
+    req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     customer: CustomerUser,
     form: CsrfForm<EndParams>,
 ) -> AppResult<HttpResponse> {
-    let Some((reg, _)) = regs::live_for_account(&state.core, customer.account_id).await? else {
+    let Some((reg, partner)) = regs::live_for_account(&state.core, customer.account_id).await?
+    else {
         return Ok(redirect_with(
             &session,
             urls::MY_PARTNER,
@@ -217,6 +222,25 @@ async fn my_partner_end(
             "Your account has no partner.",
         ));
     };
+    if !confirmed(&form.0.confirmed) {
+        return ask_first(
+            &req,
+            &customer.principal(),
+            &Confirmation {
+                title: format!("End the relationship with {}?", partner.company_name),
+                explanation: format!(
+                    "{} stops being your partner at once and no longer sees your account. \
+                     Your former partner and the provider are told. A partner can only become \
+                     yours again through a new request that you confirm.",
+                    partner.company_name
+                ),
+                button: "End the relationship".into(),
+                action: urls::MY_PARTNER_END.into(),
+                back: urls::MY_PARTNER.into(),
+                fields: vec![("reason", form.0.reason.clone())],
+            },
+        );
+    }
     let by = Ender::Customer(customer.account_id);
     match regs::end(&state.core, &customer.actor(), by, reg.id, &form.0.reason).await {
         Ok(_) => Ok(redirect_with(&session, urls::MY_PARTNER, "success", "The relationship has ended. Your former partner and the provider have been told.")),

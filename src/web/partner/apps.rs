@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ctx::Ctx, fmt_datetime, parse_id, redirect_with, render, render_invalid, FieldErrors,
+    ask_first, confirmed, ctx::Ctx, fmt_datetime, parse_id, redirect_with, render, render_invalid,
+    Confirmation, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin},
@@ -207,6 +208,13 @@ async fn show(
 #[derive(Deserialize)]
 struct Empty {}
 
+/// A form that is sent again from its confirmation page.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Confirm {
+    confirmed: String,
+}
+
 async fn rotate(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -225,19 +233,34 @@ async fn rotate(
 }
 
 async fn revoke(
+    req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     admin: PartnerAdmin,
     id: web::Path<String>,
-    _f: CsrfForm<Empty>,
+    form: CsrfForm<Confirm>,
 ) -> AppResult<HttpResponse> {
-    let app = svc::revoke(
-        &state.core,
-        &admin.0.actor(),
-        admin.0.org_id(),
-        parse_id(&id)?,
-    )
-    .await?;
+    let id = parse_id(&id)?;
+    if !confirmed(&form.0.confirmed) {
+        // Another partner's app is "not found" here too.
+        let (app, _) = svc::get(&state.core, admin.0.org_id(), id).await?;
+        return ask_first(
+            &req,
+            &admin.0.principal(),
+            &Confirmation {
+                title: format!("Revoke {}?", app.name),
+                explanation: "Its client secret and every access token it holds stop working at \
+                    once, so whatever uses it can no longer call the API. This cannot be undone: \
+                    to connect again, register a new app."
+                    .into(),
+                button: "Revoke the app".into(),
+                action: urls::app_revoke(id),
+                back: urls::app(id),
+                fields: vec![],
+            },
+        );
+    }
+    let app = svc::revoke(&state.core, &admin.0.actor(), admin.0.org_id(), id).await?;
     Ok(redirect_with(
         &session,
         urls::APPS,

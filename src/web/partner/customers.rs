@@ -8,8 +8,9 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ctx::Ctx, fmt_date, fmt_datetime, parse_id, partner::home::CompanyView, query_string,
-    redirect_with, render, render_invalid, sort_headers, Day, FieldErrors, SortHeader,
+    ask_first, confirmed, ctx::Ctx, fmt_date, fmt_datetime, parse_id, partner::home::CompanyView,
+    query_string, redirect_with, render, render_invalid, sort_headers, Confirmation, Day,
+    FieldErrors, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
@@ -706,6 +707,8 @@ async fn show(
 #[serde(default)]
 struct ReasonParams {
     reason: String,
+    /// `yes` once the confirmation page was seen.
+    confirmed: String,
 }
 
 /// Back to the customer's page with what happened, or why it could not happen.
@@ -739,13 +742,33 @@ async fn resend(
 }
 
 async fn cancel(
+    req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     user: PartnerUser,
     id: web::Path<String>,
-    _f: CsrfForm<ReasonParams>,
+    form: CsrfForm<ReasonParams>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
+    if !confirmed(&form.0.confirmed) {
+        // Another partner's registration is "not found" here too.
+        let c = regs::customer(&state.core, user.org_id(), id).await?;
+        return ask_first(
+            &req,
+            &user.principal(),
+            &Confirmation {
+                title: format!("Cancel the request to {}?", c.account.company_name),
+                explanation: "The customer's confirmation link stops working and the request \
+                    cannot be answered any more. The account is free again: you can register it \
+                    later, and it starts over with a new confirmation."
+                    .into(),
+                button: "Cancel the request".into(),
+                action: urls::customer_cancel(id),
+                back: urls::customer(id),
+                fields: vec![],
+            },
+        );
+    }
     let r = regs::cancel(&state.core, &user.actor(), user.org_id(), id).await;
     back_with(
         &session,
@@ -755,6 +778,7 @@ async fn cancel(
 }
 
 async fn end(
+    req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     user: PartnerUser,
@@ -762,6 +786,24 @@ async fn end(
     form: CsrfForm<ReasonParams>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
+    if !confirmed(&form.0.confirmed) {
+        let c = regs::customer(&state.core, user.org_id(), id).await?;
+        return ask_first(
+            &req,
+            &user.principal(),
+            &Confirmation {
+                title: format!("End the relationship with {}?", c.account.company_name),
+                explanation: "The customer stops being yours at once, and you and the customer \
+                    are emailed. To work with it again you would register it again and wait for \
+                    its confirmation and the provider's approval."
+                    .into(),
+                button: "End the relationship".into(),
+                action: urls::customer_end(id),
+                back: urls::customer(id),
+                fields: vec![("reason", form.0.reason.clone())],
+            },
+        );
+    }
     let by = regs::Ender::Partner(user.org_id());
     let r = regs::end(&state.core, &user.actor(), by, id, &form.0.reason).await;
     back_with(

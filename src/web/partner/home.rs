@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
+    ask_first, confirmed,
     ctx::Ctx,
     fmt_date, fmt_datetime, parse_id,
     public::auth::{link_problem, parse_new_password},
-    redirect_with, render, render_invalid, see_other, FieldErrors,
+    redirect_with, render, render_invalid, see_other, Confirmation, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin, PartnerUser, Principal},
@@ -285,6 +286,13 @@ async fn invite(
 #[derive(Deserialize)]
 struct Empty {}
 
+/// A form that is sent again from its confirmation page.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Confirm {
+    confirmed: String,
+}
+
 async fn set_active(
     session: Session,
     state: web::Data<AppState>,
@@ -315,12 +323,36 @@ async fn set_active(
 }
 
 async fn deactivate(
+    req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     admin: PartnerAdmin,
     id: web::Path<String>,
-    _f: CsrfForm<Empty>,
+    form: CsrfForm<Confirm>,
 ) -> AppResult<HttpResponse> {
+    if !confirmed(&form.0.confirmed) {
+        let uid: UserId = parse_id(&id)?;
+        // Only a user of the admin's own org; any other is "not found".
+        let user = svc::list_users(&state.core, admin.0.org_id())
+            .await?
+            .into_iter()
+            .find(|u| u.id == uid)
+            .ok_or(crate::error::AppError::NotFound)?;
+        return ask_first(
+            &req,
+            &admin.0.principal(),
+            &Confirmation {
+                title: format!("Deactivate {}?", user.name),
+                explanation: "They are signed out everywhere at once and cannot sign in until \
+                    an admin reactivates them. What they did stays recorded."
+                    .into(),
+                button: "Deactivate the user".into(),
+                action: urls::company_user_deactivate(uid),
+                back: urls::COMPANY_USERS.into(),
+                fields: vec![],
+            },
+        );
+    }
     set_active(session, state, admin, id, false).await
 }
 

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ctx::Ctx, fmt_datetime, parse_id, query_string, redirect_with, render, render_invalid,
-    FieldErrors,
+    ask_first, confirmed, ctx::Ctx, fmt_datetime, parse_id, query_string, redirect_with, render,
+    render_invalid, Confirmation, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
@@ -305,6 +305,8 @@ struct NoFields {}
 #[serde(default)]
 struct ReasonParams {
     reason: String,
+    /// `yes` once the confirmation page was seen (ending).
+    confirmed: String,
 }
 
 /// The transition was refused because the registration moved on meanwhile (someone else
@@ -406,6 +408,7 @@ async fn end(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let review = load(&state, id).await?;
+    let form_confirmed = form.0.confirmed;
     let typed = form.0.reason;
     let reason = match parse_reason(&typed, false) {
         Ok(r) => r,
@@ -420,6 +423,26 @@ async fn end(
             return render_invalid(&approval_page(&req, &staff, &state, review, outcome).await?);
         }
     };
+    if !confirmed(&form_confirmed) {
+        return ask_first(
+            &req,
+            &staff.principal(),
+            &Confirmation {
+                title: format!(
+                    "End {} as a customer of {}?",
+                    review.account.company_name, review.partner.company_name
+                ),
+                explanation: "The relationship ends at once; the partner and the customer are \
+                    emailed, with the reason if you gave one. They can only be linked again \
+                    through a new request, confirmed and approved."
+                    .into(),
+                button: "End the relationship".into(),
+                action: urls::staff_approval_end(id),
+                back: urls::staff_approval(id),
+                fields: vec![("reason", reason.clone())],
+            },
+        );
+    }
     match regs::end(&state.core, &staff.actor(), Ender::Staff, id, &reason).await {
         Ok(_) => Ok(redirect_with(
             &session,

@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ctx::Ctx, fmt_date, parse_id, query_string, redirect_with, render, see_other, sort_headers,
-    Pager, SortHeader,
+    ask_first, confirmed, ctx::Ctx, fmt_date, parse_id, query_string, redirect_with, render,
+    see_other, sort_headers, Confirmation, Pager, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
@@ -139,6 +139,8 @@ async fn partners(
 struct ActionParams {
     /// Where to return to (the list with its filters).
     back: String,
+    /// `yes` once the confirmation page was seen (suspending).
+    confirmed: String,
 }
 
 async fn set_active(
@@ -169,12 +171,33 @@ async fn set_active(
 }
 
 async fn suspend(
+    req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     staff: StaffUser,
     id: web::Path<String>,
     form: CsrfForm<ActionParams>,
 ) -> AppResult<HttpResponse> {
+    if !confirmed(&form.0.confirmed) {
+        let back = crate::web::safe_next(&form.0.back)
+            .filter(|b| b.starts_with(urls::STAFF_PARTNERS))
+            .unwrap_or(urls::STAFF_PARTNERS);
+        return ask_first(
+            &req,
+            &staff.principal(),
+            &Confirmation {
+                title: "Suspend this partner?".into(),
+                explanation: "Every user of the partner is signed out at once and cannot sign \
+                    in, and its API apps are refused, until you reactivate it. Its customers \
+                    and registrations stay as they are."
+                    .into(),
+                button: "Suspend the partner".into(),
+                action: urls::staff_partner_suspend(parse_id::<PartnerId>(&id)?),
+                back: back.into(),
+                fields: vec![("back", form.0.back.clone())],
+            },
+        );
+    }
     set_active(session, state, staff, id, form.0.back, false).await
 }
 
