@@ -132,6 +132,7 @@ impl From<RegError> for AppError {
             ),
             RegError::AccountExists => Self::Conflict(sentence(RegError::AccountExists)),
             RegError::Link(p) => p.into(),
+            e @ RegError::Answered { .. } => Self::Gone(sentence(e)),
             RegError::Fault(f) => f.into(),
         }
     }

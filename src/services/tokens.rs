@@ -119,6 +119,20 @@ pub async fn find_usable(
     })
 }
 
+/// The record a link was issued for, whether or not the link still works.
+pub async fn subject_of(
+    conn: &impl ConnectionTrait,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Option<Uuid>, DbErr> {
+    Ok(email_tokens::Entity::find()
+        .filter(email_tokens::Column::TokenHash.eq(hash_token(token)))
+        .filter(email_tokens::Column::Purpose.eq(purpose.as_str()))
+        .one(conn)
+        .await?
+        .and_then(|r| r.subject_id))
+}
+
 /// Marks the link used; `false` if another request used it first.
 pub async fn consume(
     conn: &impl ConnectionTrait,

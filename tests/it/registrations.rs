@@ -138,8 +138,13 @@ async fn a_linked_customer_confirms_by_email_staff_approve_and_it_is_active() {
     app.smtp
         .wait_for("p@example.com", "Globex Corp confirmed your request")
         .await;
-    // Used: the link is dead now.
-    customer.get(&path).await.expect_status(StatusCode::GONE);
+    // Used: the link is dead now, and says where the request went.
+    customer
+        .get(&path)
+        .await
+        .expect_status(StatusCode::GONE)
+        .expect_text("You confirmed this request")
+        .expect_text("The provider is reviewing it now");
 
     let staff = app.client();
     staff.sign_in("staff@example.com", PASSWORD).await;
@@ -681,6 +686,27 @@ async fn a_new_customer_registered_by_a_partner_confirms_with_a_password_and_can
     );
     assert_eq!(bad.input_value("company_name").unwrap(), "Initech");
     assert_eq!(app.count("accounts").await, 0, "nothing written");
+    // The friendly name is optional: with no company name either, only the company is asked
+    // for (it used to say "Enter the friendly name" under a field marked optional).
+    let no_company = partner
+        .post_form(
+            "/customers/new?mode=new",
+            "/customers/new",
+            &[
+                ("mode", "new"),
+                ("action", "add"),
+                ("company_name", ""),
+                ("commission", "10"),
+                ("customer_type", "CUSTOMER"),
+                ("admin_name", "Ina"),
+                ("admin_email", "ina@initech.example"),
+                ("country", "FR"),
+            ],
+        )
+        .await;
+    no_company.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_company.field_error("company_name").is_some());
+    assert_eq!(no_company.field_error("friendly_name"), None);
 
     let added = partner
         .post_form(

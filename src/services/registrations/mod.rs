@@ -31,7 +31,7 @@ use crate::{
     domain::{
         eligibility::{Rule, Verdict},
         registration::NotAllowed,
-        CommissionRate, CustomerType, PartnerId, PlainName, RegistrationId,
+        CommissionRate, CustomerType, PartnerId, PlainName, RegistrationId, Status,
     },
     entities::{accounts as account, partners, registrations},
     services::{tokens::LinkProblem, Fault},
@@ -49,6 +49,10 @@ pub enum RegError {
     NotAllowed(#[from] NotAllowed),
     #[error(transparent)]
     Link(#[from] LinkProblem),
+    /// The request behind a confirmation link is no longer waiting for the customer: where
+    /// it went since (confirmed and waiting for the provider, active, declined…).
+    #[error("this request is {} now", .status.label().to_lowercase())]
+    Answered { status: Status, partner: String },
     #[error("not found")]
     NotFound,
     #[error(transparent)]

@@ -105,11 +105,18 @@ pub struct ConfirmationView {
 #[tracing::instrument(skip_all, level = "debug")]
 pub async fn confirmation(core: &Core, token: &str) -> Result<ConfirmationView, RegError> {
     let now = core.now();
-    let link =
-        tokens::find_usable(&core.db.read, Purpose::RegistrationConfirm, token, now).await??;
-    let reg = load(&core.db.read, subject(&link)?).await?;
+    let conn = &core.db.read;
+    let link = match tokens::find_usable(conn, Purpose::RegistrationConfirm, token, now).await? {
+        Ok(link) => link,
+        Err(LinkProblem::Unknown) => return Err(LinkProblem::Unknown.into()),
+        // A used or expired link: say where the request went, when it moved on.
+        Err(problem) => return Err(moved_on(conn, token).await?.unwrap_or(problem.into())),
+    };
+    let reg = load(conn, subject(&link)?).await?;
     if reg.status != Status::PendingCustomer {
-        return Err(LinkProblem::Used.into());
+        return Err(moved_on(conn, token)
+            .await?
+            .unwrap_or(LinkProblem::Used.into()));
     }
     if reg.expires_at.is_some_and(|e| e <= now) {
         return Err(LinkProblem::Expired.into());
@@ -131,6 +138,23 @@ pub async fn confirmation(core: &Core, token: &str) -> Result<ConfirmationView, 
         account: account.into(),
         needs_password,
     })
+}
+
+/// `Answered` with the request's status and partner, when the request behind the link is no
+/// longer waiting for the customer.
+async fn moved_on(conn: &impl ConnectionTrait, token: &str) -> Result<Option<RegError>, RegError> {
+    let Some(id) = tokens::subject_of(conn, Purpose::RegistrationConfirm, token).await? else {
+        return Ok(None);
+    };
+    let reg = load(conn, id.into()).await?;
+    if reg.status == Status::PendingCustomer {
+        return Ok(None);
+    }
+    let (partner, _) = names(conn, &reg).await?;
+    Ok(Some(RegError::Answered {
+        status: reg.status,
+        partner: partner.company_name,
+    }))
 }
 
 fn subject(link: &email_tokens::Model) -> Result<RegistrationId, LinkProblem> {

@@ -12,7 +12,7 @@ use crate::web::{
     ctx::Ctx,
     fmt_date,
     public::auth::{link_problem, parse_new_password},
-    redirect_with, render, render_invalid, Confirmation, FieldErrors,
+    redirect_with, render, render_invalid, render_status, Confirmation, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, CustomerUser},
@@ -90,8 +90,57 @@ async fn confirm_page(
             FieldErrors::default(),
         )),
         Err(RegError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(RegError::Answered { status, partner }) => answered_before(&req, status, &partner),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A link whose request has moved on: where it is now, and what comes next.
+fn answered_before(req: &HttpRequest, status: Status, partner: &str) -> AppResult<HttpResponse> {
+    let (title, message) = match status {
+        Status::PendingApproval => (
+            "You confirmed this request".to_string(),
+            format!(
+                "The provider is reviewing it now. You will receive an email when {partner} \
+                 becomes your partner; there is nothing more to do."
+            ),
+        ),
+        Status::Active => (
+            format!("{partner} is your partner"),
+            "The provider approved the request. You can see your partner after signing in."
+                .to_string(),
+        ),
+        Status::Declined => (
+            "You declined this request".to_string(),
+            format!("{partner} was told. Nothing changed on your account."),
+        ),
+        Status::Cancelled => (
+            "This request was cancelled".to_string(),
+            format!("{partner} cancelled it before you answered. Nothing changed on your account."),
+        ),
+        Status::Expired => (
+            "This request has expired".to_string(),
+            format!("It was not answered in time. Ask {partner} to send a new one if you want it."),
+        ),
+        Status::Rejected => (
+            "The provider did not approve this request".to_string(),
+            format!("{partner} was told why. Nothing changed on your account."),
+        ),
+        Status::Ended | Status::PendingCustomer => (
+            "This relationship has ended".to_string(),
+            format!("{partner} is no longer your partner."),
+        ),
+    };
+    render_status(
+        actix_web::http::StatusCode::GONE,
+        &crate::web::public::auth::LinkProblemPage {
+            ctx: Ctx::new(req, None),
+            title,
+            message,
+            retry_href: RETRY.0.into(),
+            retry_label: RETRY.1.into(),
+        },
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -121,6 +170,9 @@ async fn confirm_submit(
     let view = match regs::confirmation(&state.core, &token).await {
         Ok(v) => v,
         Err(RegError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
+        Err(RegError::Answered { status, partner }) => {
+            return answered_before(&req, status, &partner)
+        }
         Err(e) => return Err(e.into()),
     };
     let p = form.0;

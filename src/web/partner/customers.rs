@@ -450,12 +450,16 @@ async fn new_page(
 }
 
 fn parse_terms(errors: &mut FieldErrors, p: &NewParams, fallback_name: &str) -> Option<Terms> {
-    let name_raw = if p.friendly_name.trim().is_empty() {
-        fallback_name
+    // Left empty, the friendly name is the company's (or email's). When that is missing too,
+    // its own field says so: an optional field does not complain.
+    let friendly_name = if p.friendly_name.trim().is_empty() {
+        PlainName::parse(fallback_name, "friendly name").ok()
     } else {
-        &p.friendly_name
+        errors.check(
+            "friendly_name",
+            PlainName::parse(&p.friendly_name, "friendly name"),
+        )
     };
-    let friendly_name = errors.check("friendly_name", PlainName::parse(name_raw, "friendly name"));
     let role_raw = if p.partner_role.trim().is_empty() {
         "Partner"
     } else {
