@@ -579,6 +579,51 @@ async fn a_customer_can_decline_and_the_partner_is_told_why() {
         .wait_for("p@example.com", "No Thanks Ltd declined your request")
         .await;
     assert!(mail.text.contains("We never met"));
+
+    // A declined request is no dead end: the partner can ask again with the same terms.
+    let page = partner.get(&format!("/customers/{id}")).await;
+    page.expect_text("Ask again");
+    let again = partner.get(&format!("/customers/new?again={id}")).await;
+    again.expect_status(StatusCode::OK);
+    assert_eq!(again.input_value("email").unwrap(), "no@x.example");
+    assert_eq!(again.input_value("friendly_name").unwrap(), "No");
+    assert_eq!(again.input_value("commission").unwrap(), "12.5");
+    partner
+        .post_form(
+            &format!("/customers/new?again={id}"),
+            "/customers/new",
+            &link_fields("no@x.example", "No"),
+        )
+        .await
+        .expect_redirect("/customers/");
+    // A live request cannot be asked again (it still holds the account).
+    partner
+        .get(&format!(
+            "/customers/new?again={}",
+            reg_id_of(&app, "no@x.example").await
+        ))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+}
+
+/// The id of the live registration of the account with this email.
+async fn reg_id_of(app: &TestApp, email: &str) -> String {
+    use partner_portal::entities::accounts as a;
+    let account = a::Entity::find()
+        .filter(a::Column::PrimaryEmail.eq(email))
+        .one(&app.core.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    registrations::Entity::find()
+        .filter(registrations::Column::AccountId.eq(account.id))
+        .filter(registrations::Column::Status.eq(partner_portal::domain::Status::PendingCustomer))
+        .one(&app.core.db.read)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
 }
 
 #[tokio::test]

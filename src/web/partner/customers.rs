@@ -395,6 +395,8 @@ struct NewPage {
 #[derive(Deserialize)]
 struct ModeQuery {
     mode: Option<String>,
+    /// A registration that ended without becoming (or staying) active: its terms fill the form.
+    again: Option<String>,
 }
 
 fn page(
@@ -424,8 +426,42 @@ fn page(
 async fn new_page(
     req: HttpRequest,
     user: PartnerUser,
+    state: web::Data<AppState>,
     q: web::Query<ModeQuery>,
 ) -> AppResult<HttpResponse> {
+    if let Some(again) = &q.again {
+        // Ask again with the same terms: another partner's registration is "not found", and a
+        // live one is still holding the account (the form would be refused anyway).
+        let c = regs::customer(&state.core, user.org_id(), parse_id(again)?).await?;
+        let r = c.registration;
+        if r.status.is_live() {
+            return Err(crate::error::AppError::NotFound);
+        }
+        let form = NewParams {
+            mode: "link".into(),
+            email: c.account.primary_email,
+            friendly_name: r.friendly_name,
+            partner_role: r.partner_role,
+            commission: r.commission.to_string().trim_end_matches('%').into(),
+            customer_type: r.customer_type.as_str().into(),
+            management_mode: if r.management_mode {
+                "on".into()
+            } else {
+                String::new()
+            },
+            ..Default::default()
+        };
+        let page = page(
+            &req,
+            &user,
+            form,
+            FieldErrors::default(),
+            vec![],
+            false,
+            String::new(),
+        );
+        return render(&page);
+    }
     let form = NewParams {
         mode: q
             .mode
@@ -625,6 +661,8 @@ struct ShowPage {
     users: Vec<UserRow>,
     /// What the state machine allows the partner now.
     can_resend: bool,
+    /// The registration ended without holding the account: the partner may ask again.
+    can_ask_again: bool,
     can_cancel: bool,
     can_end: bool,
     /// Users and money are shown only while the relationship is active.
@@ -658,6 +696,7 @@ async fn show(
         billing_mode: account.billing_mode.label(),
         account_active: account.active,
         can_resend: reg.allows(Event::Resend),
+        can_ask_again: !reg.status.is_live(),
         can_cancel: reg.allows(Event::PartnerCancels),
         can_end: reg.allows(Event::PartnerEnds),
         is_active: reg.status == Status::Active,
