@@ -157,6 +157,59 @@ pub async fn list_partners(core: &Core, q: &PartnerQuery) -> Result<PartnerList,
     })
 }
 
+/// A partner as staff see it: its users and its newest registrations.
+pub struct PartnerDetail {
+    pub partner: Partner,
+    pub users: Vec<User>,
+    /// The 50 newest, and whether there are more.
+    pub customers: Vec<super::registrations::CustomerRow>,
+    pub more_customers: bool,
+}
+
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn partner_detail(core: &Core, id: PartnerId) -> Result<PartnerDetail, StaffError> {
+    let partner = partners::Entity::find_by_id(id.uuid())
+        .one(&core.db.read)
+        .await?
+        .ok_or(StaffError::NotFound)?;
+    let users = users::Entity::find()
+        .filter(users::Column::PartnerId.eq(id.uuid()))
+        .order_by_asc(users::Column::Name)
+        .all(&core.db.read)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    use super::registrations::{self as regs, CustomerQuery, CustomerSort};
+    let mut customers = regs::list(
+        core,
+        id,
+        &CustomerQuery {
+            q: String::new(),
+            status: None,
+            customer_type: None,
+            sort: CustomerSort::Created,
+            desc: true,
+            offset: 0,
+            limit: 50,
+            after: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        super::registrations::RegError::Fault(f) => StaffError::Fault(f),
+        _ => StaffError::NotFound,
+    })?;
+    let more_customers = customers.len() > 50;
+    customers.truncate(50);
+    Ok(PartnerDetail {
+        partner: partner.into(),
+        users,
+        customers,
+        more_customers,
+    })
+}
+
 /// Suspends (signing every user of the partner out) or reactivates a partner.
 #[tracing::instrument(skip(core, actor))]
 pub async fn set_partner_active(

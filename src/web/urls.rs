@@ -86,6 +86,7 @@ pub const MY_PARTNER_END: &str = "/my/partner/end";
 // ---- staff
 pub const STAFF: &str = "/staff";
 pub const STAFF_PARTNERS: &str = "/staff/partners";
+pub const STAFF_PARTNER: &str = "/staff/partners/{id}";
 pub const STAFF_PARTNER_SUSPEND: &str = "/staff/partners/{id}/suspend";
 pub const STAFF_PARTNER_REACTIVATE: &str = "/staff/partners/{id}/reactivate";
 pub const STAFF_ACCOUNTS: &str = "/staff/accounts";
@@ -120,6 +121,7 @@ built! {
     app_rotate(id: id AppId) = APP_ROTATE;
     app_revoke(id: id AppId) = APP_REVOKE;
     confirm(token: as &str) = CONFIRM;
+    staff_partner(id: id PartnerId) = STAFF_PARTNER;
     staff_partner_suspend(id: id PartnerId) = STAFF_PARTNER_SUSPEND;
     staff_partner_reactivate(id: id PartnerId) = STAFF_PARTNER_REACTIVATE;
     staff_account(id: id AccountId) = STAFF_ACCOUNT;

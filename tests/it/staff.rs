@@ -42,7 +42,11 @@ async fn staff_search_filter_sort_and_page_through_partners() {
     let first_company = |p: &Page| {
         let at = p.body.find("<tbody>").unwrap();
         let rest = &p.body[at..];
-        let td = rest.find("<td>").unwrap() + 4;
+        let mut td = rest.find("<td>").unwrap() + 4;
+        // The company links to its page: read the link's text.
+        if rest[td..].starts_with("<a ") {
+            td += rest[td..].find('>').unwrap() + 1;
+        }
         rest[td..td + rest[td..].find('<').unwrap()].to_string()
     };
     assert!(
@@ -62,4 +66,49 @@ async fn staff_search_filter_sort_and_page_through_partners() {
         .await;
     hostile.expect_status(StatusCode::OK);
     assert!(!hostile.body.contains("<script>alert(1)"));
+}
+
+#[tokio::test]
+async fn staff_open_a_partner_with_its_users_and_customers_from_the_list() {
+    let app = spawn_app().await;
+    app.staff("staff@example.com").await;
+    let org = app.partner("p@example.com", "Reseller Co").await;
+    app.account("c@x.example", "Customer Ltd").await;
+    let partner = app.client();
+    partner.sign_in("p@example.com", PASSWORD).await;
+    partner
+        .post_form(
+            "/customers/new",
+            "/customers/new",
+            &[
+                ("mode", "link"),
+                ("action", "add"),
+                ("email", "c@x.example"),
+                ("friendly_name", "Cust"),
+                ("partner_role", "Partner"),
+                ("commission", "12.5"),
+                ("customer_type", "CUSTOMER"),
+            ],
+        )
+        .await
+        .expect_redirect("/customers/");
+
+    let c = app.client();
+    c.sign_in("staff@example.com", PASSWORD).await;
+    let list = c.get("/staff/partners").await;
+    list.expect_text(&format!("href=\"/staff/partners/{org}\""));
+    let page = c.get(&format!("/staff/partners/{org}")).await;
+    page.expect_status(StatusCode::OK)
+        .expect_text("Reseller Co")
+        .expect_text("p@example.com")
+        .expect_text("Customer Ltd")
+        .expect_text("Waiting for customer");
+
+    c.get("/staff/partners/00000000-0000-0000-0000-000000000000")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    partner
+        .get(&format!("/staff/partners/{org}"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }

@@ -12,7 +12,7 @@ use crate::web::{
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
-    domain::{countries, PartnerId},
+    domain::{countries, PartnerId, RegistrationId},
     error::AppResult,
     services::staff::{self as svc, PartnerQuery, PartnerSort},
     startup::AppState,
@@ -21,6 +21,7 @@ use crate::{
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(urls::STAFF, web::get().to(staff_home))
         .route(urls::STAFF_PARTNERS, web::get().to(partners))
+        .route(urls::STAFF_PARTNER, web::get().to(partner_page))
         .route(urls::STAFF_PARTNER_SUSPEND, web::post().to(suspend))
         .route(urls::STAFF_PARTNER_REACTIVATE, web::post().to(reactivate));
 }
@@ -131,6 +132,95 @@ async fn partners(
         headers,
         rows,
         pager: Pager::new(page, PER_PAGE, list.total, base),
+    })
+}
+
+pub struct UserRow {
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub active: bool,
+    pub last_sign_in: String,
+}
+
+pub struct CustomerRow {
+    pub registration_id: RegistrationId,
+    pub company: String,
+    pub name: String,
+    pub status_label: &'static str,
+    pub status_tone: &'static str,
+    pub commission: String,
+    pub added: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/partner.html")]
+struct PartnerPage {
+    ctx: Ctx,
+    partner: PartnerRow,
+    contact: String,
+    users: Vec<UserRow>,
+    customers: Vec<CustomerRow>,
+    more_customers: bool,
+}
+
+async fn partner_page(
+    req: HttpRequest,
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let d = svc::partner_detail(&state.core, parse_id(&id)?).await?;
+    let p = d.partner;
+    render(&PartnerPage {
+        ctx: Ctx::new(&req, Some(&staff.principal())),
+        contact: format!(
+            "{}{}",
+            p.contact_name,
+            if p.phone.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", p.phone)
+            }
+        ),
+        partner: PartnerRow {
+            id: p.id,
+            company_name: p.company_name,
+            contact_name: p.contact_name,
+            country_name: countries::name(&p.country).unwrap_or("").into(),
+            country: p.country,
+            active: p.active,
+            joined: fmt_date(&p.created_at),
+        },
+        users: d
+            .users
+            .into_iter()
+            .map(|u| UserRow {
+                role: u.role.label(),
+                active: u.active,
+                last_sign_in: u
+                    .last_sign_in_at
+                    .as_ref()
+                    .map(crate::web::fmt_datetime)
+                    .unwrap_or_else(|| "Never".into()),
+                name: u.name,
+                email: u.email,
+            })
+            .collect(),
+        customers: d
+            .customers
+            .into_iter()
+            .map(|r| CustomerRow {
+                registration_id: r.id,
+                company: r.company_name,
+                name: r.friendly_name,
+                status_label: r.status.label(),
+                status_tone: r.status.tone(),
+                commission: r.commission.to_string(),
+                added: fmt_date(&r.created_at),
+            })
+            .collect(),
+        more_customers: d.more_customers,
     })
 }
 
