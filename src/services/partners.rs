@@ -206,6 +206,77 @@ pub async fn invite(
     Ok(())
 }
 
+/// An invitation sent and not yet accepted, revoked or expired.
+pub struct PendingInvitation {
+    /// The link's record (not its token).
+    pub id: Uuid,
+    pub email: String,
+    pub role: PartnerRole,
+    pub sent_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The org's invitations still waiting to be accepted, newest first.
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn pending_invitations(
+    core: &Core,
+    org_id: PartnerId,
+) -> Result<Vec<PendingInvitation>, PartnerError> {
+    use crate::entities::email_tokens;
+    use sea_orm::QueryOrder as _;
+    Ok(email_tokens::Entity::find()
+        .filter(email_tokens::Column::Purpose.eq(Purpose::Invitation.as_str()))
+        .filter(email_tokens::Column::PartnerId.eq(org_id.uuid()))
+        .filter(email_tokens::Column::UsedAt.is_null())
+        .filter(email_tokens::Column::ExpiresAt.gt(core.now()))
+        .order_by_desc(email_tokens::Column::CreatedAt)
+        .all(&core.db.read)
+        .await?
+        .into_iter()
+        .map(|t| PendingInvitation {
+            id: t.id,
+            role: PartnerRole::parse(t.role.as_deref().unwrap_or("member"))
+                .unwrap_or(PartnerRole::Member),
+            email: t.email,
+            sent_at: t.created_at,
+            expires_at: t.expires_at,
+        })
+        .collect())
+}
+
+/// Ends a pending invitation of the org: its link stops working. Another org's is "not found".
+#[tracing::instrument(skip(core, actor))]
+pub async fn revoke_invitation(
+    core: &Core,
+    actor: &Actor,
+    org_id: PartnerId,
+    id: Uuid,
+) -> Result<String, PartnerError> {
+    use crate::entities::email_tokens;
+    let txn = core.db.begin().await?;
+    let link = email_tokens::Entity::find_by_id(id)
+        .filter(email_tokens::Column::Purpose.eq(Purpose::Invitation.as_str()))
+        .filter(email_tokens::Column::PartnerId.eq(org_id.uuid()))
+        .one(&txn)
+        .await?
+        .ok_or(PartnerError::NotFound)?;
+    if !tokens::consume(&txn, link.id, core.now()).await? {
+        // Accepted or revoked meanwhile: nothing to end.
+        return Err(LinkProblem::Used.into());
+    }
+    audit::record(
+        &txn,
+        core.now(),
+        actor,
+        "partner.invitation_revoked",
+        About::partner(Some(org_id.uuid()), None),
+        &link.email,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(link.email)
+}
+
 pub struct InvitationView {
     pub email: String,
     pub company: String,

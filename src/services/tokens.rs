@@ -23,7 +23,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::PartnerSignup => "partner_signup",
             Self::PasswordReset => "password_reset",

@@ -65,6 +65,8 @@ pub const COMPANY_USERS: &str = "/company/users";
 pub const COMPANY_INVITE: &str = "/company/users/invite";
 pub const COMPANY_USER_DEACTIVATE: &str = "/company/users/{id}/deactivate";
 pub const COMPANY_USER_REACTIVATE: &str = "/company/users/{id}/reactivate";
+pub const COMPANY_INVITATION_RESEND: &str = "/company/invitations/{id}/resend";
+pub const COMPANY_INVITATION_REVOKE: &str = "/company/invitations/{id}/revoke";
 pub const CUSTOMERS: &str = "/customers";
 pub const CUSTOMERS_EXPORT: &str = "/customers/export.csv";
 pub const CUSTOMER_NEW: &str = "/customers/new";
@@ -112,6 +114,8 @@ built! {
     dev_mail_one(id: as impl Display) = DEV_MAIL_ONE;
     company_user_deactivate(id: id UserId) = COMPANY_USER_DEACTIVATE;
     company_user_reactivate(id: id UserId) = COMPANY_USER_REACTIVATE;
+    company_invitation_resend(id: as impl Display) = COMPANY_INVITATION_RESEND;
+    company_invitation_revoke(id: as impl Display) = COMPANY_INVITATION_REVOKE;
     customer(id: id RegistrationId) = CUSTOMER;
     customer_resend(id: id RegistrationId) = CUSTOMER_RESEND;
     customer_cancel(id: id RegistrationId) = CUSTOMER_CANCEL;

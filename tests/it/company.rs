@@ -210,3 +210,87 @@ async fn inviting_an_address_that_has_an_account_is_explained() {
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY)
         .expect_text("Choose admin or member.");
 }
+
+#[tokio::test]
+async fn pending_invitations_are_listed_and_can_be_resent_or_revoked_by_their_own_org_only() {
+    let app = spawn_app().await;
+    app.partner("admin@example.com", "Inviting Ltd").await;
+    app.partner("other@example.com", "Other Ltd").await;
+    let admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    admin
+        .post_form(
+            "/company/users",
+            "/company/users/invite",
+            &[("email", "new@example.com"), ("role", "admin")],
+        )
+        .await
+        .expect_redirect("/company/users");
+    let first = app.smtp.wait_for("new@example.com", "invited you").await;
+    let first = link(&first.text, "/invitations/").replace(&app.base, "");
+
+    let page = admin.get("/company/users").await;
+    page.expect_text("Pending invitations")
+        .expect_text("new@example.com");
+    let action = |kind: &str| {
+        page.body
+            .split("action=\"")
+            .filter_map(|s| s.split('"').next())
+            .find(|a| a.starts_with("/company/invitations/") && a.ends_with(kind))
+            .expect("an invitation action")
+            .to_string()
+    };
+    let (resend, revoke) = (action("/resend"), action("/revoke"));
+
+    // Another org's admin cannot touch it.
+    let other = app.client();
+    other.sign_in("other@example.com", PASSWORD).await;
+    for a in [&resend, &revoke] {
+        other
+            .post_form("/company/users", a, &[])
+            .await
+            .expect_status(StatusCode::NOT_FOUND);
+    }
+
+    // Resend: a new link, the first one dies.
+    admin
+        .post_form("/company/users", &resend, &[])
+        .await
+        .expect_redirect("/company/users");
+    wait_until(
+        || app.smtp.to("new@example.com").len() == 2,
+        "a second invitation",
+    )
+    .await;
+    let second =
+        link(&app.smtp.to("new@example.com")[1].text, "/invitations/").replace(&app.base, "");
+    app.client()
+        .get(&first)
+        .await
+        .expect_status(StatusCode::GONE);
+    app.client()
+        .get(&second)
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("admin");
+
+    // Revoke the live one: its link dies and it leaves the list.
+    let page = admin.get("/company/users").await;
+    let revoke = page
+        .body
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.starts_with("/company/invitations/") && a.ends_with("/revoke"))
+        .expect("the new invitation's revoke action")
+        .to_string();
+    admin
+        .post_form("/company/users", &revoke, &[])
+        .await
+        .expect_redirect("/company/users");
+    app.client()
+        .get(&second)
+        .await
+        .expect_status(StatusCode::GONE);
+    let after = admin.get("/company/users").await;
+    assert!(!after.body.contains("Pending invitations"));
+}

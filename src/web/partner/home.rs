@@ -32,6 +32,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::COMPANY_INVITE, web::post().to(invite))
         .route(urls::COMPANY_USER_DEACTIVATE, web::post().to(deactivate))
         .route(urls::COMPANY_USER_REACTIVATE, web::post().to(reactivate))
+        .route(
+            urls::COMPANY_INVITATION_RESEND,
+            web::post().to(resend_invitation),
+        )
+        .route(
+            urls::COMPANY_INVITATION_REVOKE,
+            web::post().to(revoke_invitation),
+        )
         .route(urls::INVITATION, web::get().to(invitation_page))
         .route(urls::INVITATION, web::post().to(accept_invitation));
 }
@@ -196,9 +204,19 @@ struct UsersPage {
     ctx: Ctx,
     company: CompanyView,
     users: Vec<UserRow>,
+    /// Invitations sent and not yet accepted (admins only).
+    invitations: Vec<InvitationRow>,
     is_admin: bool,
     form: InviteParams,
     errors: FieldErrors,
+}
+
+pub struct InvitationRow {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub role: &'static str,
+    pub sent: String,
+    pub expires: String,
 }
 
 async fn users_render(
@@ -225,10 +243,26 @@ async fn users_render(
             is_me: u.id == user.user.id,
         })
         .collect();
+    let invitations = if user.is_admin() {
+        svc::pending_invitations(&state.core, user.org_id())
+            .await?
+            .into_iter()
+            .map(|i| InvitationRow {
+                id: i.id,
+                email: i.email,
+                role: i.role.as_str(),
+                sent: fmt_datetime(&i.sent_at),
+                expires: fmt_datetime(&i.expires_at),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     let page = UsersPage {
         ctx: Ctx::new(req, Some(&user.principal())),
         company: (&user.partner).into(),
         users: rows,
+        invitations,
         is_admin: user.is_admin(),
         form,
         errors,
@@ -320,6 +354,50 @@ async fn set_active(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A new link for a pending invitation, to the same address with the same role; the old link
+/// stops working.
+async fn resend_invitation(
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    id: web::Path<String>,
+    _f: CsrfForm<Empty>,
+) -> AppResult<HttpResponse> {
+    let user = admin.0;
+    let id: uuid::Uuid = parse_id(&id)?;
+    let pending = svc::pending_invitations(&state.core, user.org_id())
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or(crate::error::AppError::NotFound)?;
+    let email = Email::parse(&pending.email).map_err(|_| crate::error::AppError::NotFound)?;
+    svc::invite(&state.core, &user.user, &user.partner, &email, pending.role).await?;
+    Ok(redirect_with(
+        &session,
+        urls::COMPANY_USERS,
+        "success",
+        &format!("A new invitation was sent to {email}; the previous link no longer works."),
+    ))
+}
+
+async fn revoke_invitation(
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    id: web::Path<String>,
+    _f: CsrfForm<Empty>,
+) -> AppResult<HttpResponse> {
+    let user = admin.0;
+    let email =
+        svc::revoke_invitation(&state.core, &user.actor(), user.org_id(), parse_id(&id)?).await?;
+    Ok(redirect_with(
+        &session,
+        urls::COMPANY_USERS,
+        "success",
+        &format!("The invitation to {email} is revoked; its link no longer works."),
+    ))
 }
 
 async fn deactivate(
