@@ -8,3 +8,9 @@ document.addEventListener("keydown", function (event) {
     if (summary) summary.focus();
   });
 });
+
+// After a form comes back with errors, the keyboard focus goes to the first field to fix.
+document.addEventListener("DOMContentLoaded", function () {
+  var first = document.querySelector('[aria-invalid="true"]');
+  if (first) first.focus();
+});

@@ -724,7 +724,10 @@ async fn a_new_customer_registered_by_a_partner_confirms_with_a_password_and_can
             ],
         )
         .await;
-    bad.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.expect_status(StatusCode::UNPROCESSABLE_ENTITY)
+        // An error summary at the top links to each field to fix.
+        .expect_text("Check these before sending again")
+        .expect_text("href=\"#f-commission\"");
     assert!(
         bad.field_error("commission").is_some(),
         "commission is mandatory"
@@ -820,7 +823,9 @@ async fn a_new_customer_registered_by_a_partner_confirms_with_a_password_and_can
         .get("/my/partner")
         .await
         .expect_text("Reseller Co")
-        .expect_text("Active");
+        .expect_text("Active")
+        // The partner's contact, as the partner keeps it in its company profile.
+        .expect_text("Pat Partner");
     // Customers are kept out of partner and staff pages.
     customer
         .get("/customers")

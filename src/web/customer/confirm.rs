@@ -218,6 +218,8 @@ struct MyPartnerPage {
 
 struct PartnerInfo {
     company: String,
+    contact: String,
+    phone: String,
     country: String,
     role: String,
     status: Status,
@@ -234,6 +236,8 @@ async fn my_partner(
 ) -> AppResult<HttpResponse> {
     let live = regs::live_for_account(&state.core, customer.account_id).await?;
     let partner = live.map(|(reg, p)| PartnerInfo {
+        contact: p.contact_name.clone(),
+        phone: p.phone.clone(),
         company: p.company_name,
         country: crate::domain::countries::name(&p.country)
             .unwrap_or(&p.country)
