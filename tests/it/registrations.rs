@@ -588,6 +588,9 @@ async fn a_customer_can_decline_and_the_partner_is_told_why() {
     assert_eq!(again.input_value("email").unwrap(), "no@x.example");
     assert_eq!(again.input_value("friendly_name").unwrap(), "No");
     assert_eq!(again.input_value("commission").unwrap(), "12.5");
+    // The role is a choice, with the one asked before selected.
+    again.expect_text("<option value=\"Partner\" selected>Partner</option>");
+    again.expect_text("<option value=\"Reseller\">Reseller</option>");
     partner
         .post_form(
             &format!("/customers/new?again={id}"),

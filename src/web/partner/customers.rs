@@ -49,6 +49,43 @@ pub struct Opt {
     pub selected: bool,
 }
 
+pub struct RoleOpt {
+    pub value: String,
+    pub selected: bool,
+}
+
+/// The usual roles of a partner towards a customer, as the request names it.
+const ROLES: [&str; 5] = [
+    "Partner",
+    "Reseller",
+    "Distributor",
+    "Managed service provider",
+    "Consultant",
+];
+
+fn role_options(current: &str) -> Vec<RoleOpt> {
+    let current = if current.trim().is_empty() {
+        "Partner"
+    } else {
+        current.trim()
+    };
+    let mut opts: Vec<RoleOpt> = ROLES
+        .iter()
+        .map(|r| RoleOpt {
+            value: r.to_string(),
+            selected: *r == current,
+        })
+        .collect();
+    if !ROLES.contains(&current) {
+        // A role asked before (or through the API) stays what it was.
+        opts.push(RoleOpt {
+            value: current.to_string(),
+            selected: true,
+        });
+    }
+    opts
+}
+
 /// The customer types as select options.
 fn type_options(current: &str) -> Vec<Opt> {
     CUSTOMER_TYPES
@@ -389,6 +426,8 @@ struct NewPage {
     checked: bool,
     form_error: String,
     types: Vec<Opt>,
+    /// The roles a partner can take towards a customer (and the one asked before, if other).
+    roles: Vec<RoleOpt>,
     countries: &'static [(&'static str, &'static str)],
 }
 
@@ -410,6 +449,7 @@ fn page(
 ) -> NewPage {
     NewPage {
         types: type_options(&form.customer_type),
+        roles: role_options(&form.partner_role),
         ctx: Ctx::new(req, Some(&user.principal())),
         org_id: user.org_id().to_string(),
         link_mode: form.mode != "new",
