@@ -172,14 +172,12 @@ pub async fn partner_detail(core: &Core, id: PartnerId) -> Result<PartnerDetail,
         .one(&core.db.read)
         .await?
         .ok_or(StaffError::NotFound)?;
-    let users = users::Entity::find()
-        .filter(users::Column::PartnerId.eq(id.uuid()))
-        .order_by_asc(users::Column::Name)
-        .all(&core.db.read)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let users = super::partners::list_users(core, id)
+        .await
+        .map_err(|e| match e {
+            super::partners::PartnerError::Fault(f) => StaffError::Fault(f),
+            _ => StaffError::NotFound,
+        })?;
     use super::registrations::{self as regs, CustomerQuery, CustomerSort};
     let mut customers = regs::list(
         core,

@@ -46,7 +46,21 @@ pub(super) struct Parties<'a> {
     pub reason: &'a str,
 }
 
-impl Parties<'_> {
+impl<'a> Parties<'a> {
+    pub fn of(
+        reg: &'a registrations::Model,
+        partner: &'a partners::Model,
+        account: &'a account::Model,
+        reason: &'a str,
+    ) -> Self {
+        Self {
+            reg,
+            partner,
+            account,
+            reason,
+        }
+    }
+
     fn news(&self, core: &Core, news: News, audience: Audience) -> messages::RegistrationNews {
         let link = match audience {
             Audience::Partner => core.links.url(&format!("/customers/{}", self.reg.id)),

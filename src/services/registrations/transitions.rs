@@ -208,12 +208,7 @@ pub async fn answer(
             News::Declined,
         )
     };
-    let parties = Parties {
-        reg: &reg,
-        partner: &partner,
-        account: &account,
-        reason,
-    };
+    let parties = Parties::of(&reg, &partner, &account, reason);
     parties.tell_partner(&txn, core, news).await?;
     core.commit(txn).await?;
     Ok(reg.into())
@@ -288,12 +283,7 @@ pub async fn end(
     };
     let reg = apply(&txn, now, &reg, event, actor, Some(reason)).await?;
     let (partner, account) = names(&txn, &reg).await?;
-    let parties = Parties {
-        reg: &reg,
-        partner: &partner,
-        account: &account,
-        reason,
-    };
+    let parties = Parties::of(&reg, &partner, &account, reason);
     parties.tell_partner(&txn, core, News::Ended).await?;
     if event == Event::CustomerEnds {
         parties.tell_staff(&txn, core, News::Ended).await?;
@@ -321,12 +311,7 @@ pub async fn approve(
     }
     let reg = apply(&txn, now, &reg, Event::StaffApproves, actor, None).await?;
     let (partner, account) = names(&txn, &reg).await?;
-    let parties = Parties {
-        reg: &reg,
-        partner: &partner,
-        account: &account,
-        reason: "",
-    };
+    let parties = Parties::of(&reg, &partner, &account, "");
     parties.tell_partner(&txn, core, News::Approved).await?;
     parties
         .tell_customer(&txn, core, News::PartnerApproved)
@@ -347,12 +332,7 @@ pub async fn reject(
     let reg = load(&txn, id).await?;
     let reg = apply(&txn, now, &reg, Event::StaffRejects, actor, Some(reason)).await?;
     let (partner, account) = names(&txn, &reg).await?;
-    let parties = Parties {
-        reg: &reg,
-        partner: &partner,
-        account: &account,
-        reason,
-    };
+    let parties = Parties::of(&reg, &partner, &account, reason);
     parties.tell_partner(&txn, core, News::Rejected).await?;
     core.commit(txn).await?;
     Ok(reg.into())
@@ -377,12 +357,7 @@ pub async fn expire_due(core: &Core) -> Result<usize, RegError> {
             Ok(reg) => {
                 kill_links(&txn, reg.id, now).await?;
                 let (partner, account) = names(&txn, &reg).await?;
-                let parties = Parties {
-                    reg: &reg,
-                    partner: &partner,
-                    account: &account,
-                    reason: "",
-                };
+                let parties = Parties::of(&reg, &partner, &account, "");
                 parties.tell_partner(&txn, core, News::Expired).await?;
                 core.commit(txn).await?;
                 n += 1;

@@ -51,6 +51,20 @@ pub struct PartnerRow {
     pub joined: String,
 }
 
+impl From<&crate::services::views::Partner> for PartnerRow {
+    fn from(p: &crate::services::views::Partner) -> Self {
+        Self {
+            id: p.id,
+            company_name: p.company_name.clone(),
+            contact_name: p.contact_name.clone(),
+            country: p.country.clone(),
+            country_name: countries::name(&p.country).unwrap_or("").into(),
+            active: p.active,
+            joined: fmt_date(&p.created_at),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff/partners.html")]
 struct PartnersPage {
@@ -106,19 +120,7 @@ async fn partners(
         desc,
         &[("q", &p.q), ("status", &p.status)],
     );
-    let rows = list
-        .rows
-        .iter()
-        .map(|r| PartnerRow {
-            id: r.id,
-            company_name: r.company_name.clone(),
-            contact_name: r.contact_name.clone(),
-            country: r.country.clone(),
-            country_name: countries::name(&r.country).unwrap_or("").into(),
-            active: r.active,
-            joined: fmt_date(&r.created_at),
-        })
-        .collect();
+    let rows = list.rows.iter().map(PartnerRow::from).collect();
     let base = query_string(&[
         ("q", &p.q),
         ("status", &p.status),
@@ -183,15 +185,7 @@ async fn partner_page(
                 format!(" · {}", p.phone)
             }
         ),
-        partner: PartnerRow {
-            id: p.id,
-            company_name: p.company_name,
-            contact_name: p.contact_name,
-            country_name: countries::name(&p.country).unwrap_or("").into(),
-            country: p.country,
-            active: p.active,
-            joined: fmt_date(&p.created_at),
-        },
+        partner: PartnerRow::from(&p),
         users: d
             .users
             .into_iter()
