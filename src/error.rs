@@ -240,13 +240,14 @@ pub struct ErrorPage {
 }
 
 pub fn error_page(
+    ctx: Ctx,
     status: StatusCode,
     title: &str,
     message: &str,
     request_id: Option<String>,
 ) -> HttpResponse {
     let page = ErrorPage {
-        ctx: Ctx::bare(),
+        ctx,
         status: status.as_u16(),
         title: title.to_string(),
         message: message.to_string(),
@@ -257,6 +258,38 @@ pub fn error_page(
             .content_type("text/html; charset=utf-8")
             .body(html),
         Err(_) => HttpResponse::build(status).body(title.to_string()),
+    }
+}
+
+impl AppError {
+    /// The title and message of the page a person sees for this error, but for the failures
+    /// of the portal itself (which log and show a request id) and "not signed in" (a redirect).
+    fn page_text(&self) -> Option<(&'static str, &str)> {
+        Some(match self {
+            Self::Forbidden => (
+                "Not allowed",
+                "Your account does not have access to this page.",
+            ),
+            Self::NotFound => (
+                "Page not found",
+                "There is nothing here. Check the address, or go back to the home page.",
+            ),
+            Self::Csrf => (
+                "This form has expired",
+                "For your security the form could not be accepted. Go back, reload the page and try again.",
+            ),
+            Self::BadRequest(msg) => ("Bad request", msg),
+            Self::Conflict(msg) => ("This cannot be done now", msg),
+            Self::Gone(msg) => ("This link no longer works", msg),
+            Self::TooManyRequests(msg) => ("Too many requests", msg),
+            Self::NotSignedIn { .. } | Self::Unexpected(_) => return None,
+        })
+    }
+
+    /// The error's page again with `ctx` (the signed-in user's header), when it has one.
+    pub fn page_with(&self, ctx: Ctx, status: StatusCode) -> Option<HttpResponse> {
+        let (title, message) = self.page_text()?;
+        Some(error_page(ctx, status, title, message, None))
     }
 }
 
@@ -288,42 +321,26 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, target))
                     .finish()
             }
-            Self::Forbidden => error_page(
-                status,
-                "Not allowed",
-                "Your account does not have access to this page.",
-                None,
-            ),
-            Self::NotFound => error_page(
-                status,
-                "Page not found",
-                "There is nothing here. Check the address, or go back to the home page.",
-                None,
-            ),
-            Self::Csrf => error_page(
-                status,
-                "This form has expired",
-                "For your security the form could not be accepted. Go back, reload the page and try again.",
-                None,
-            ),
-            Self::BadRequest(msg) => error_page(status, "Bad request", msg, None),
-            Self::Conflict(msg) => error_page(status, "This cannot be done now", msg, None),
-            Self::Gone(msg) => error_page(status, "This link no longer works", msg, None),
-            Self::TooManyRequests(msg) => {
-                let mut res = error_page(status, "Too many requests", msg, None);
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
-                res
-            }
             Self::Unexpected(cause) => {
                 let request_id = current_request_id();
                 tracing::error!(request_id = %request_id, error = ?cause, "request failed");
                 error_page(
+                    Ctx::bare(),
                     status,
                     "Something went wrong",
                     "The error has been logged. Try again in a moment; if it keeps happening, send us the request id below.",
                     Some(request_id),
                 )
+            }
+            _ => {
+                let mut res = self
+                    .page_with(Ctx::bare(), status)
+                    .unwrap_or_else(|| HttpResponse::build(status).finish());
+                if matches!(self, Self::TooManyRequests(_)) {
+                    res.headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+                }
+                res
             }
         }
     }

@@ -134,6 +134,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(64 * 1024))
                 .configure(crate::api::routes)
                 .configure(crate::web::routes)
+                .wrap_fn(crate::web::error_pages_signed_in)
                 .wrap(
                     SessionMiddleware::builder(store.clone(), key.clone())
                         .cookie_name("pp_session".into())

@@ -5,6 +5,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_registrations;
 mod m20261123_000003_api;
 mod m20261203_000004_search;
+mod m20261203_000005_search_more;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_registrations::Migration),
             Box::new(m20261123_000003_api::Migration),
             Box::new(m20261203_000004_search::Migration),
+            Box::new(m20261203_000005_search_more::Migration),
         ]
     }
 }

@@ -339,6 +339,10 @@ pub struct ListQuery {
         pattern = "^(pending_customer|pending_approval|active|declined|expired|cancelled|rejected|ended)$"
     )]
     status: Option<String>,
+    /// Only registrations whose company, email or friendly name contains this text, in any
+    /// case (at most 200 characters).
+    #[param(max_length = 200)]
+    search: Option<String>,
 }
 
 impl From<CustomerRow> for Registration {
@@ -403,7 +407,11 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             None => None,
             Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::field("status", "Use one of pending_customer, pending_approval, active, declined, expired, cancelled, rejected, ended."))?),
         };
-        let (rows, has_more) = onboarding::list(&state.core, client.partner.id, status, page, page_size).await.map_err(|_| ApiError::internal())?;
+        let search = get("search").unwrap_or("");
+        if search.chars().count() > 200 {
+            return Err(ApiError::field("search", "Use at most 200 characters."));
+        }
+        let (rows, has_more) = onboarding::list(&state.core, client.partner.id, search, status, page, page_size).await.map_err(|_| ApiError::internal())?;
         let items = rows.into_iter().map(Registration::from).collect();
         Ok(HttpResponse::Ok().json(RegistrationPage { items, page, page_size, has_more }))
     }

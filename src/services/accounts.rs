@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, About, Actor},
-    search::{ilike, like_pattern},
+    search::{ilike, Doc},
     views::{Account, AccountDiscount, AccountService, LedgerEntry, Partner, Registration, User},
 };
 use crate::{
@@ -556,31 +556,17 @@ pub fn page_offset(page: u64, per_page: u64) -> u64 {
 
 #[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(core: &Core, q: &AccountQuery) -> Result<(Vec<Account>, u64), DbErr> {
-    use super::search::{self, Doc, Plan, SearchText};
     let mut cond = Condition::all();
-    let needle = match SearchText::parse(&q.q) {
-        SearchText::Empty => None,
-        SearchText::Indexed(needle) => {
-            let id = (accounts::Entity, accounts::Column::Id);
-            match search::plan(&core.db, id, Doc::Account, None, &needle).await? {
-                Plan::Index(condition) => {
-                    cond = cond.add(condition);
-                    None
-                }
-                Plan::Scan => Some(needle),
-            }
-        }
-        SearchText::Short(needle) => Some(needle),
-    };
-    // A short or very common word: scanned (no index answers it quickly).
-    if let Some(needle) = needle {
-        let p = like_pattern(&needle);
-        cond = cond.add(
-            Condition::any()
-                .add(ilike(accounts::Column::CompanyName, &p))
-                .add(ilike(accounts::Column::PrimaryEmail, &p))
-                .add(ilike(accounts::Column::Tags, &p)),
-        );
+    let id = (accounts::Entity, accounts::Column::Id);
+    let text = super::search::matching(&core.db, id, Doc::Account, &q.q, |p| {
+        Condition::any()
+            .add(ilike(accounts::Column::CompanyName, p))
+            .add(ilike(accounts::Column::PrimaryEmail, p))
+            .add(ilike(accounts::Column::Tags, p))
+    })
+    .await?;
+    if let Some(text) = text {
+        cond = cond.add(text);
     }
     if let Some(b) = q.billing {
         cond = cond.add(accounts::Column::BillingMode.eq(b));

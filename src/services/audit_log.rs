@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::{
-    search::{ilike, like_pattern},
+    search::{self, ilike, Doc},
     views::AuditEntry,
     Core,
 };
@@ -36,11 +36,13 @@ pub async fn list(core: &Core, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbErr>
     if let Some(a) = q.account {
         cond = cond.add(audit_events::Column::AccountId.eq(a));
     }
-    if !q.actor.trim().is_empty() {
-        cond = cond.add(ilike(
-            audit_events::Column::ActorLabel,
-            &like_pattern(&q.actor),
-        ));
+    let id = (audit_events::Entity, audit_events::Column::Id);
+    let actor = search::matching(&core.db, id, Doc::Audit, &q.actor, |p| {
+        Condition::all().add(ilike(audit_events::Column::ActorLabel, p))
+    })
+    .await?;
+    if let Some(actor) = actor {
+        cond = cond.add(actor);
     }
     if let Some(from) = q.from {
         cond = cond.add(audit_events::Column::At.gte(from));

@@ -337,6 +337,7 @@ async fn live_with(
 pub async fn list(
     core: &Core,
     partner_id: PartnerId,
+    search: &str,
     status: Option<Status>,
     page: u64,
     page_size: u64,
@@ -345,7 +346,7 @@ pub async fn list(
         core,
         partner_id,
         &regs::CustomerQuery {
-            q: String::new(),
+            q: search.to_string(),
             status,
             customer_type: None,
             sort: regs::CustomerSort::Created,

@@ -5,7 +5,7 @@
 //! scan for those (`SearchText::Short`).
 use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SimpleExpr},
-    ConnectionTrait, DbBackend, DbErr, Statement,
+    Condition, ConnectionTrait, DbBackend, DbErr, Statement,
 };
 use uuid::Uuid;
 
@@ -40,6 +40,10 @@ pub enum Doc {
     Registration,
     /// An account: company, primary email, tags.
     Account,
+    /// A partner: company and contact name.
+    Partner,
+    /// An audit event, scoped by its partner: the actor's label.
+    Audit,
 }
 
 impl Doc {
@@ -47,6 +51,8 @@ impl Doc {
         match self {
             Self::Registration => "registration",
             Self::Account => "account",
+            Self::Partner => "partner",
+            Self::Audit => "audit",
         }
     }
 
@@ -55,6 +61,8 @@ impl Doc {
         match self {
             Self::Registration => "registration_fts",
             Self::Account => "account_fts",
+            Self::Partner => "partner_fts",
+            Self::Audit => "audit_fts",
         }
     }
 }
@@ -103,19 +111,33 @@ pub async fn plan(
         ));
     }
     let table = doc.fts_table();
-    let probe = Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        format!("SELECT rowid AS id FROM {table} WHERE {table} MATCH ? LIMIT ?"),
-        [phrase(needle).into(), (DENSE as i64 + 1).into()],
-    );
-    let rows = db.read.query_all_raw(probe).await?;
-    if rows.len() > DENSE {
-        return Ok(Plan::Scan);
+    // A search of several words ("Customer 0421") is read through its rarest-looking word and
+    // the candidates checked against the whole text: a phrase makes FTS5 read the documents
+    // of every trigram, and the common words' trigrams ("cus", "sto"…) are in most documents.
+    let mut candidates = None;
+    for word in probe_order(needle) {
+        let ids = probe(db, table, word, FEW).await?;
+        if ids.len() <= FEW {
+            candidates = Some(ids);
+            break;
+        }
     }
-    let ids = rows
-        .iter()
-        .map(|r| r.try_get::<i64>("", "id"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = match candidates {
+        Some(ids) => {
+            sub.and_where(Expr::cust_with_values(
+                r"lower(d.body) LIKE ? ESCAPE '\'",
+                [like_pattern(needle)],
+            ));
+            ids
+        }
+        None => {
+            let ids = probe(db, table, needle, DENSE).await?;
+            if ids.len() > DENSE {
+                return Ok(Plan::Scan);
+            }
+            ids
+        }
+    };
     sub.and_where(Expr::col((d.clone(), Alias::new("id"))).is_in(ids))
         .and_where(Expr::cust_with_values("+d.kind = ?", [doc.kind()]));
     if let Some(scope) = scope {
@@ -124,6 +146,68 @@ pub async fn plan(
     Ok(Plan::Index(
         Expr::col(id_column).in_subquery(sub.to_owned()),
     ))
+}
+
+/// The condition "the record of `id_column` contains the search box's `text`" for a list:
+/// through the index when it answers (`plan`), else `scan` given the LIKE pattern (a short
+/// text, or one that matches so many records that reading the list in its order is quicker).
+/// None when the box is empty.
+pub async fn matching(
+    db: &Db,
+    id_column: impl IntoColumnRef,
+    doc: Doc,
+    text: &str,
+    scan: impl FnOnce(&str) -> Condition,
+) -> Result<Option<Condition>, DbErr> {
+    let needle = match SearchText::parse(text) {
+        SearchText::Empty => return Ok(None),
+        SearchText::Short(needle) => needle,
+        SearchText::Indexed(needle) => match plan(db, id_column, doc, None, &needle).await? {
+            Plan::Index(condition) => return Ok(Some(Condition::all().add(condition))),
+            Plan::Scan => needle,
+        },
+    };
+    Ok(Some(scan(&like_pattern(&needle))))
+}
+
+/// A word of a longer search is used alone when it matches at most this many documents.
+const FEW: usize = 200;
+
+/// The rowids of at most `limit + 1` documents of the FTS `table` that contain `text`.
+async fn probe(db: &Db, table: &str, text: &str, limit: usize) -> Result<Vec<i64>, DbErr> {
+    let probe = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        format!("SELECT rowid AS id FROM {table} WHERE {table} MATCH ? LIMIT ?"),
+        [phrase(text).into(), (limit as i64 + 1).into()],
+    );
+    db.read
+        .query_all_raw(probe)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id"))
+        .collect()
+}
+
+/// The words of a search of several words worth reading alone (three characters or more),
+/// likeliest to be rare first: words with digits or `@`, then longer words. At most three, so
+/// that a search of common words costs little before it falls back to the whole phrase.
+/// None for text beyond ASCII: SQLite's `lower` folds ASCII only, and the check of the
+/// candidates must fold case as the index does.
+fn probe_order(needle: &str) -> Vec<&str> {
+    if !needle.is_ascii() {
+        return Vec::new();
+    }
+    let mut words: Vec<&str> = needle
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 3)
+        .collect();
+    if words.len() < 2 {
+        return Vec::new();
+    }
+    let marked = |w: &str| w.chars().any(|c| c.is_ascii_digit() || c == '@');
+    words.sort_by_key(|w| (!marked(w), std::cmp::Reverse(w.chars().count())));
+    words.truncate(3);
+    words
 }
 
 /// `table.column = value` that SQLite answers without an index (`+`): the scope filter of a
@@ -170,6 +254,15 @@ mod tests {
         assert!(matches!(SearchText::parse(" ab "), SearchText::Short(s) if s == "ab"));
         assert!(matches!(SearchText::parse("abc"), SearchText::Indexed(s) if s == "abc"));
         assert!(matches!(SearchText::parse("äöü"), SearchText::Indexed(_)));
+    }
+
+    #[test]
+    fn a_search_of_several_words_probes_the_rarest_looking_first() {
+        assert_eq!(probe_order("Customer 0421"), ["0421", "Customer"]);
+        assert_eq!(probe_order("acme x northwind"), ["northwind", "acme"]);
+        assert!(probe_order("northwind").is_empty());
+        assert!(probe_order("ab cd").is_empty());
+        assert!(probe_order("Müller 0421").is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, About, Actor},
     auth::find_user_by_email,
+    search::{self, Doc},
     views::{Partner, User},
 };
 use crate::{
@@ -119,22 +120,19 @@ pub struct PartnerList {
 #[tracing::instrument(skip_all, level = "debug")]
 pub async fn list_partners(core: &Core, q: &PartnerQuery) -> Result<PartnerList, StaffError> {
     let mut cond = Condition::all();
-    let needle = q.q.trim().to_lowercase();
-    if !needle.is_empty() {
-        let pattern = super::search::like_pattern(&needle);
-        let mut any = Condition::any()
-            .add(super::search::ilike(
-                partners::Column::CompanyName,
-                &pattern,
-            ))
-            .add(super::search::ilike(
-                partners::Column::ContactName,
-                &pattern,
-            ));
-        if let Ok(id) = Uuid::parse_str(&needle) {
-            any = any.add(partners::Column::Id.eq(id));
-        }
-        cond = cond.add(any);
+    let id = (partners::Entity, partners::Column::Id);
+    let text = search::matching(&core.db, id, Doc::Partner, &q.q, |p| {
+        Condition::any()
+            .add(search::ilike(partners::Column::CompanyName, p))
+            .add(search::ilike(partners::Column::ContactName, p))
+    })
+    .await?;
+    if let Some(text) = text {
+        // A partner's id, pasted whole, finds it too.
+        cond = cond.add(match Uuid::parse_str(q.q.trim()) {
+            Ok(id) => Condition::any().add(text).add(partners::Column::Id.eq(id)),
+            Err(_) => text,
+        });
     }
     match q.status.as_str() {
         "active" => cond = cond.add(partners::Column::Active.eq(true)),

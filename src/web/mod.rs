@@ -14,11 +14,16 @@ pub mod urls;
 use std::collections::BTreeMap;
 
 use actix_session::Session;
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{
+    body::BoxBody,
+    dev::{Service, ServiceRequest, ServiceResponse},
+    http::header,
+    web, FromRequest, HttpRequest, HttpResponse,
+};
 use askama::Template;
 
 use crate::{
-    auth::session as sess,
+    auth::{session as sess, MaybePrincipal},
     domain::Invalid,
     error::{AppError, AppResult},
 };
@@ -45,6 +50,45 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
     if std::env::var("BENCH_ROUTES").is_ok_and(|v| v == "1") {
         cfg.configure(bench::routes);
+    }
+}
+
+/// Error pages show the signed-in user's header: a handler's error is rendered without the
+/// session (`AppError::error_response`), so a 403 or 404 would look signed out. Wraps the
+/// routes, inside the session middleware.
+pub fn error_pages_signed_in<S>(
+    req: ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    let response = srv.call(req);
+    async move {
+        let res = response.await?;
+        let status = res.status();
+        let Some(error) = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<AppError>())
+        else {
+            return Ok(res);
+        };
+        let Ok(MaybePrincipal(Some(principal))) = MaybePrincipal::extract(res.request()).await
+        else {
+            return Ok(res);
+        };
+        let Some(mut page) =
+            error.page_with(ctx::Ctx::new(res.request(), Some(&principal)), status)
+        else {
+            return Ok(res);
+        };
+        for (name, value) in res.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                page.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        Ok(res.into_response(page))
     }
 }
 

@@ -298,6 +298,27 @@ async fn every_onboarding_status_from_1_to_7_comes_from_a_real_call() {
         .get(&format!("/customers/{id}"))
         .await
         .expect_text("API app CRM sync");
+
+    // The list searches company, email and friendly name, through the same index as the page.
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["organizationName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let base = "/partner/external/v3/general/customers";
+    let (_, found) = api.get(&token, &format!("{base}?search=CLEAN+ltd")).await;
+    assert_eq!(names(&found), ["Clean Ltd"], "{found}");
+    let (_, found) = api.get(&token, &format!("{base}?search=new%40x.ex")).await;
+    assert_eq!(names(&found), ["Linked Org"], "{found}");
+    let (_, none) = api.get(&token, &format!("{base}?search=zzqqx")).await;
+    assert!(names(&none).is_empty(), "{none}");
+    let long = "x".repeat(201);
+    let (s, v) = api.get(&token, &format!("{base}?search={long}")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["errors"][0]["field"], "search", "{v}");
 }
 
 #[tokio::test]

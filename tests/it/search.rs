@@ -86,6 +86,15 @@ async fn my_customers_search_finds_text_in_company_email_or_name_in_any_case_and
     // Wildcards are text: "50%" is not "50 then anything".
     assert_eq!(my_customers(&c, "50%").await, ["Initech 50% Off"]);
     assert_eq!(my_customers(&c, "o_s").await, Vec::<String>::new());
+    // Several words are one piece of text, in that order, in any case.
+    assert_eq!(my_customers(&c, "acme widgets").await, ["ACME Widgets"]);
+    assert_eq!(my_customers(&c, "GLOBEX gmbh").await, ["Globex GmbH"]);
+    assert_eq!(
+        my_customers(&c, "initech 50% off").await,
+        ["Initech 50% Off"]
+    );
+    assert!(my_customers(&c, "widgets acme").await.is_empty());
+    assert!(my_customers(&c, "off 50%").await.is_empty());
     // No match, and a short query (answered by a scan) still right.
     assert!(my_customers(&c, "zzzz").await.is_empty());
     assert_eq!(my_customers(&c, "gm").await, ["Globex GmbH"]);
@@ -135,4 +144,78 @@ async fn my_customers_search_finds_text_in_company_email_or_name_in_any_case_and
         .expect_text("Raincoat Holdings");
     let none = staff.get("/staff/accounts?q=umbrella+corp").await;
     assert!(!none.body.contains("Raincoat Holdings"));
+}
+
+/// Confirms the request that `email` was sent, as the customer would.
+async fn confirm(app: &TestApp, email: &str) {
+    let mail = app
+        .smtp
+        .wait_for(email, "asks to become your partner")
+        .await;
+    let path = link(&mail.text, "/confirm/").replace(&app.base, "");
+    app.client()
+        .post_form(&path, &path, &[("action", "confirm")])
+        .await
+        .expect_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn staff_search_approvals_partners_and_the_audit_log_through_the_index() {
+    let app = spawn_app().await;
+    let northwind = quick_partner(&app, "p@northwind.example", "Northwind Traders").await;
+    let contoso = quick_partner(&app, "p@contoso.example", "Contoso Partners").await;
+    for (partner, email, company) in [
+        (&northwind, "it@acme.example", "ACME Widgets"),
+        (&northwind, "ops@globex.example", "Globex GmbH"),
+        (&contoso, "x@umbrella.example", "Umbrella Corp"),
+    ] {
+        app.account(email, company).await;
+        register(&app, partner, email, company).await;
+        confirm(&app, email).await;
+    }
+    app.staff("staff@example.com").await;
+    let staff = app.client();
+    staff.sign_in("staff@example.com", PASSWORD).await;
+    let queue = |q: &'static str| {
+        let staff = &staff;
+        async move {
+            let page = staff
+                .get(&format!(
+                    "/staff/approvals?{}",
+                    serde_urlencoded::to_string([("q", q)]).unwrap()
+                ))
+                .await;
+            page.expect_status(StatusCode::OK);
+            ["ACME Widgets", "Globex GmbH", "Umbrella Corp"]
+                .into_iter()
+                .filter(|c| page.body.contains(c))
+                .collect::<Vec<_>>()
+        }
+    };
+    // By the customer's company, email or friendly name, or by the partner's company.
+    assert_eq!(queue("widgets").await, ["ACME Widgets"]);
+    assert_eq!(queue("@GLOBEX").await, ["Globex GmbH"]);
+    assert_eq!(queue("northwind").await, ["ACME Widgets", "Globex GmbH"]);
+    assert_eq!(queue("contoso partners").await, ["Umbrella Corp"]);
+    assert!(queue("zzqqx").await.is_empty());
+    assert_eq!(queue("").await.len(), 3);
+
+    // Partners by company or contact name; a renamed partner by its new name.
+    staff
+        .get("/staff/partners?q=CONTOSO")
+        .await
+        .expect_text("Contoso Partners");
+    let list = staff.get("/staff/partners?q=traders").await;
+    list.expect_text("Northwind Traders");
+    assert!(!list.body.contains("Contoso Partners"));
+
+    // The audit log by a part of the actor's label, in any case.
+    // (A customer's confirmation is by "customer Umbrella Corp <x@umbrella.example>".)
+    let log = staff.get("/staff/audit?actor=UMBRELLA+corp").await;
+    log.expect_status(StatusCode::OK)
+        .expect_text("customer Umbrella Corp")
+        .expect_text("x@umbrella.example");
+    assert!(!log.body.contains("x@acme.example"), "{}", log.body);
+    let none = staff.get("/staff/audit?actor=zzqqx").await;
+    assert!(!none.body.contains("x@umbrella.example"), "{}", none.body);
 }

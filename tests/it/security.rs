@@ -366,10 +366,19 @@ async fn partners_cannot_open_staff_pages_and_staff_cannot_open_partner_pages() 
     app.staff("staff@example.com").await;
     let partner = app.client();
     partner.sign_in("p@example.com", PASSWORD).await;
+    // The refusal keeps the signed-in header: who is signed in, and a way out.
+    let refused = partner.get("/staff/partners").await;
+    refused
+        .expect_status(StatusCode::FORBIDDEN)
+        .expect_text("Not allowed")
+        .expect_text("P Ltd")
+        .expect_text("Sign out");
+    assert!(!refused.body.contains(">Sign in<"), "{}", refused.body);
     partner
-        .get("/staff/partners")
+        .get("/no-such-page")
         .await
-        .expect_status(StatusCode::FORBIDDEN);
+        .expect_status(StatusCode::NOT_FOUND)
+        .expect_text("Sign out");
     partner
         .get("/staff")
         .await

@@ -338,15 +338,22 @@ pub async fn approval_queue(core: &Core, q: &str) -> Result<Vec<QueueItem>, RegE
         .filter(registrations::Column::Status.eq(Status::PendingApproval))
         .column_as(partners::Column::CompanyName, "p_company")
         .column_as(account::Column::CompanyName, "a_company");
-    if !q.trim().is_empty() {
-        let p = like_pattern(q);
-        query = query.filter(
-            Condition::any()
-                .add(ilike(account::Column::CompanyName, &p))
-                .add(ilike(account::Column::PrimaryEmail, &p))
-                .add(ilike(partners::Column::CompanyName, &p))
-                .add(ilike(registrations::Column::FriendlyName, &p)),
-        );
+    // The customer's company, email or friendly name, or the partner's company.
+    let id = (registrations::Entity, registrations::Column::Id);
+    let customer = search::matching(&core.db, id, Doc::Registration, q, |p| {
+        Condition::any()
+            .add(ilike(account::Column::CompanyName, p))
+            .add(ilike(account::Column::PrimaryEmail, p))
+            .add(ilike(registrations::Column::FriendlyName, p))
+    })
+    .await?;
+    let partner_id = (registrations::Entity, registrations::Column::PartnerId);
+    let partner = search::matching(&core.db, partner_id, Doc::Partner, q, |p| {
+        Condition::all().add(ilike(partners::Column::CompanyName, p))
+    })
+    .await?;
+    if let (Some(customer), Some(partner)) = (customer, partner) {
+        query = query.filter(Condition::any().add(customer).add(partner));
     }
     #[derive(sea_orm::FromQueryResult)]
     struct Queued {
