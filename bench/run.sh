@@ -8,6 +8,8 @@
 #   BENCH_BIN=path/to/partner-portal bash bench/run.sh   # skip the build, use that binary
 #   PHASES="customers api" REGISTRATIONS=10000 bash bench/run.sh   # only some phases
 #   ROUNDS=5 PHASES=customers bash bench/run.sh   # My Customers vs bare: 5 alternated runs each
+#   PHASES=pg bash bench/run.sh        # search at 1,000,000 registrations on PostgreSQL
+#                                      # (PG_REGISTRATIONS=N for another size)
 #
 # To add a route, add a `bench NAME PATH [extra wrk args]` line at the bottom.
 set -euo pipefail
@@ -67,6 +69,7 @@ cleanup() {
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
     fi
+    if declare -F pg_stop >/dev/null; then pg_stop; fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -227,6 +230,24 @@ bench "partner home" / "$CONNECTIONS" -H "Cookie: pp_session=$PARTNER_COOKIE"
 stop_server
 fi
 
+# search_rounds LABEL COOKIE: search (issue 12) with a word that matches nothing and with part
+# of a company name, beside the plain page, alternated ROUNDS times; the summary gives medians
+# and the p99 ratios. Target: p99 within 2x the plain page's and never above 30 ms, at 16
+# connections.
+search_rounds() {
+    local n="$1" cookie="$2" r
+    for r in $(seq 1 "$ROUNDS"); do
+        ROUND=$r bench "search, no match ($n)" "/customers?q=zqxjv" 16 -H "Cookie: pp_session=$cookie"
+        ROUND=$r bench "search, part of a name ($n)" "/customers?q=Customer+0421" 16 -H "Cookie: pp_session=$cookie"
+        ROUND=$r bench "My Customers, plain ($n)" /customers 16 -H "Cookie: pp_session=$cookie"
+    done
+    median_row "search, no match ($n)" 16
+    median_row "search, part of a name ($n)" 16
+    median_row "My Customers, plain ($n)" 16
+    p99_ratio "search no match / plain p99 ($n)" "search, no match ($n) c16" "My Customers, plain ($n) c16"
+    p99_ratio "search part of a name / plain p99 ($n)" "search, part of a name ($n) c16" "My Customers, plain ($n) c16"
+}
+
 # ---------------------------------------------------------------- 2. My Customers at scale
 EXPORT_NOTES=()
 phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
@@ -255,19 +276,7 @@ phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
         median_row "My Customers ($n)" "$c"
     done
     bench "bare min, 3 cells ($n)" "/_bench/customers-min?partner=$org" 16
-    # Search (issue 12): a word that matches nothing and part of a company name, beside the
-    # plain page, alternated like the page and its reference. Target: p99 within 2x the plain
-    # page's and never above 30 ms, at 16 connections.
-    for r in $(seq 1 "$ROUNDS"); do
-        ROUND=$r bench "search, no match ($n)" "/customers?q=zqxjv" 16 -H "Cookie: pp_session=$cookie"
-        ROUND=$r bench "search, part of a name ($n)" "/customers?q=Customer+0421" 16 -H "Cookie: pp_session=$cookie"
-        ROUND=$r bench "My Customers, plain ($n)" /customers 16 -H "Cookie: pp_session=$cookie"
-    done
-    median_row "search, no match ($n)" 16
-    median_row "search, part of a name ($n)" 16
-    median_row "My Customers, plain ($n)" 16
-    p99_ratio "search no match / plain p99 ($n)" "search, no match ($n) c16" "My Customers, plain ($n) c16"
-    p99_ratio "search part of a name / plain p99 ($n)" "search, part of a name ($n) c16" "My Customers, plain ($n) c16"
+    search_rounds "$n" "$cookie"
     for c in ${CUSTOMER_CONNS:-16 64}; do
         ratio "My Customers / bare ($n, c$c)" "My Customers ($n) c$c" "bare 50 rows ($n) c$c"
     done
@@ -343,6 +352,29 @@ bench "API GET list (during register load)" "$LIST" 16 -H "Authorization: Bearer
 wait "$reg_pid" || true
 SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "API onboard (register)" 8 "$(awk '/^Requests\/sec:/ { print $2 }' "$OUT/register.txt")" "$(awk '$1 == "50%" { print $2; exit }' "$OUT/register.txt")" "$(awk '$1 == "99%" { print $2; exit }' "$OUT/register.txt")")")
 stop_server
+fi
+
+# ---------------------------------------------------------------- 4. search on PostgreSQL
+# PG_REGISTRATIONS (default 1,000,000) registrations of one partner in a throwaway PostgreSQL
+# (.ci/postgres.sh); seeding a million takes several minutes.
+if phase pg; then
+    # shellcheck source=../.ci/postgres.sh
+    . "$ROOT/.ci/postgres.sh"
+    PG_OPTIONS="-c shared_buffers=512MB" pg_start
+    PG_N="${PG_REGISTRATIONS:-1000000}"
+    use_db pg
+    export DATABASE_URL="$PG_URL"
+    echo "=== Seeding $PG_N registrations on PostgreSQL"
+    t0="$(date +%s)"
+    "$BIN" seed-bench --registrations "$PG_N"
+    EXPORT_NOTES+=("PostgreSQL: $PG_N registrations seeded in $(($(date +%s) - t0)) s")
+    start_server
+    cookie="$(sign_in bench@demo.test)"
+    expect_200 /customers "$cookie"
+    expect_200 "/customers?q=Customer+0421" "$cookie"
+    search_rounds "$PG_N, PostgreSQL" "$cookie"
+    stop_server
+    pg_stop
 fi
 
 echo

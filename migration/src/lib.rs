@@ -6,6 +6,7 @@ mod m20261123_000002_registrations;
 mod m20261123_000003_api;
 mod m20261203_000004_search;
 mod m20261203_000005_search_more;
+mod m20261203_000006_partner_home;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_api::Migration),
             Box::new(m20261203_000004_search::Migration),
             Box::new(m20261203_000005_search_more::Migration),
+            Box::new(m20261203_000006_partner_home::Migration),
         ]
     }
 }

@@ -102,10 +102,28 @@ pub async fn plan(
         if let Some(scope) = scope {
             sub.and_where(Expr::col((d.clone(), Alias::new("scope_id"))).eq(scope));
         }
-        sub.and_where(Expr::cust_with_values(
-            r"lower(d.body) LIKE $1 ESCAPE '\'",
-            [like_pattern(needle)],
-        ));
+        // The trigram index answers for the rarest-looking word (its trigrams are a subset of
+        // the whole text's, and common words' lists are long: "Customer 0421" at a million
+        // registrations takes 0.8 s as a whole, milliseconds by "0421"); `strpos`, which no
+        // index serves, checks the whole text on those rows only.
+        match probe_order(needle).first() {
+            Some(word) => {
+                sub.and_where(Expr::cust_with_values(
+                    r"lower(d.body) LIKE $1 ESCAPE '\'",
+                    [like_pattern(word)],
+                ));
+                sub.and_where(Expr::cust_with_values(
+                    "strpos(lower(d.body), $1) > 0",
+                    [needle.trim().to_lowercase()],
+                ));
+            }
+            None => {
+                sub.and_where(Expr::cust_with_values(
+                    r"lower(d.body) LIKE $1 ESCAPE '\'",
+                    [like_pattern(needle)],
+                ));
+            }
+        }
         return Ok(Plan::Index(
             Expr::col(id_column).in_subquery(sub.to_owned()),
         ));

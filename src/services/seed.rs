@@ -295,6 +295,11 @@ pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uu
             .await?;
         txn.commit().await?;
     }
+    if core.db.is_postgres() {
+        // Fresh statistics, as autovacuum would give a database that grew over time.
+        use sea_orm::ConnectionTrait;
+        core.db.write.execute_unprepared("VACUUM ANALYZE").await?;
+    }
     println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
     Ok(partner_id)
 }

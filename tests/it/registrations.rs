@@ -911,3 +911,96 @@ async fn staff_get_one_digest_for_waiting_requests() {
     assert_eq!(digests.len(), 1, "one digest, not one mail per request");
     assert!(digest.text.contains("/staff/approvals"));
 }
+
+#[tokio::test]
+async fn the_partner_home_shows_what_waits_links_about_to_expire_and_new_customers() {
+    let app = spawn_app().await;
+    app.partner("p@example.com", "Reseller Co").await;
+    app.staff("staff@example.com").await;
+    let partner = app.client();
+    partner.sign_in("p@example.com", PASSWORD).await;
+    let home = partner.get("/").await;
+    home.expect_status(StatusCode::OK)
+        .expect_text("No confirmation link expires in the next two days")
+        .expect_text("No customer became active in the last 30 days");
+    // The company is named once, as a link, not as a one-row table.
+    assert!(!home.body.contains("<table"), "{}", home.body);
+
+    let mut ids = Vec::new();
+    for (email, company) in [("a@x.example", "Alpha Ltd"), ("b@x.example", "Beta Ltd")] {
+        account(&app, email, company).await;
+        ids.push(reg_id(
+            &partner
+                .post_form(
+                    "/customers/new",
+                    "/customers/new",
+                    &link_fields(email, company),
+                )
+                .await,
+        ));
+    }
+    // Beta confirms and staff approve it; Alpha does not answer.
+    let path = confirm_path(&app, "b@x.example").await;
+    app.client()
+        .post_form(&path, &path, &[("action", "confirm")])
+        .await
+        .expect_status(StatusCode::OK);
+    let tile = |body: &str, label: &str| -> String {
+        let before = body.split(label).next().unwrap();
+        let figure = before.rsplit("tile-figure\">").next().unwrap();
+        figure.split('<').next().unwrap().to_string()
+    };
+    let home = partner.get("/").await;
+    assert_eq!(tile(&home.body, "waiting for the customer"), "1");
+    assert_eq!(tile(&home.body, "waiting for the provider"), "1");
+    home.expect_text("/customers?status=pending_customer");
+
+    let staff = app.client();
+    staff.sign_in("staff@example.com", PASSWORD).await;
+    staff
+        .post_form(
+            &format!("/staff/approvals/{}", ids[1]),
+            &format!("/staff/approvals/{}/approve", ids[1]),
+            &[],
+        )
+        .await
+        .expect_redirect("/staff/approvals");
+    let home = partner.get("/").await;
+    assert_eq!(tile(&home.body, "waiting for the provider"), "0");
+    let activated = home
+        .body
+        .split("Activated in the last 30 days")
+        .nth(1)
+        .unwrap();
+    assert!(activated.contains("Beta Ltd"), "{activated}");
+    assert!(home
+        .body
+        .split("Links that expire within two days")
+        .nth(1)
+        .unwrap()
+        .contains("No confirmation link expires"));
+
+    // Five days later Alpha's week-long link has two days left: it is listed, linked to its
+    // page (where it can be sent again). A month on, Beta is no longer "new".
+    app.clock
+        .advance(chrono::Duration::days(5) + chrono::Duration::minutes(1));
+    let home = partner.get("/").await;
+    let expiring = home
+        .body
+        .split("Links that expire within two days")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(expiring.contains("Alpha Ltd"), "{expiring}");
+    assert!(
+        expiring.contains(&format!("/customers/{}", ids[0])),
+        "{expiring}"
+    );
+    app.clock.advance(chrono::Duration::days(26));
+    partner
+        .get("/")
+        .await
+        .expect_text("No customer became active in the last 30 days");
+}

@@ -421,3 +421,94 @@ pub async fn live_for_account(
         .await?;
     Ok(partner.map(|p| (reg.into(), p.into())))
 }
+
+/// Counts on the partner's home stop here; more shows as "1,000+".
+pub const COUNT_CAP: u64 = 1000;
+
+/// A customer on the partner's home, with the moment that puts it there.
+pub struct Recent {
+    pub id: RegistrationId,
+    pub company_name: String,
+    pub friendly_name: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What needs a partner's attention, for its home page. Every part reads an index in its
+/// order and stops early, so the page costs the same at any number of customers.
+pub struct Attention {
+    /// Requests the customer has not answered yet (up to `COUNT_CAP + 1`).
+    pub waiting_customer: u64,
+    /// Confirmed requests that staff have not decided on (up to `COUNT_CAP + 1`).
+    pub waiting_approval: u64,
+    /// Unanswered requests whose link expires within two days, soonest first (at most 5).
+    pub expiring: Vec<Recent>,
+    /// Customers activated in the last 30 days, newest first (at most 5).
+    pub activated: Vec<Recent>,
+}
+
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn attention(core: &Core, partner_id: PartnerId) -> Result<Attention, RegError> {
+    use registrations::Column as R;
+    let now = core.now();
+    let conn = &core.db.read;
+    let of = |status: Status| {
+        registrations::Entity::find()
+            .filter(R::PartnerId.eq(partner_id.uuid()))
+            .filter(R::Status.eq(status))
+    };
+    let count = |status: Status| async move {
+        let ids: Vec<Uuid> = of(status)
+            .select_only()
+            .column(R::Id)
+            .limit(COUNT_CAP + 1)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        Ok::<_, RegError>(ids.len() as u64)
+    };
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        id: Uuid,
+        friendly_name: String,
+        company_name: String,
+        at: Option<DateTime<Utc>>,
+    }
+    let recent = |query: sea_orm::Select<registrations::Entity>, at: R| async move {
+        let rows = query
+            .select_only()
+            .column(R::Id)
+            .column(R::FriendlyName)
+            .column_as(at, "at")
+            .column_as(account::Column::CompanyName, "company_name")
+            .join(JoinType::InnerJoin, account_join())
+            .limit(5)
+            .into_model::<Row>()
+            .all(conn)
+            .await?;
+        Ok::<_, RegError>(
+            rows.into_iter()
+                .filter_map(|r| {
+                    Some(Recent {
+                        id: r.id.into(),
+                        company_name: r.company_name,
+                        friendly_name: r.friendly_name,
+                        at: r.at?,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let expiring = of(Status::PendingCustomer)
+        .filter(R::ExpiresAt.gt(now))
+        .filter(R::ExpiresAt.lte(now + chrono::Duration::days(2)))
+        .order_by_asc(R::ExpiresAt);
+    let activated = of(Status::Active)
+        .filter(R::ActivatedAt.gte(now - chrono::Duration::days(30)))
+        .order_by_desc(R::ActivatedAt);
+    Ok(Attention {
+        waiting_customer: count(Status::PendingCustomer).await?,
+        waiting_approval: count(Status::PendingApproval).await?,
+        expiring: recent(expiring, R::ExpiresAt).await?,
+        activated: recent(activated, R::ActivatedAt).await?,
+    })
+}

@@ -15,10 +15,13 @@ use crate::web::{
 };
 use crate::{
     auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin, PartnerUser, Principal},
-    domain::{countries, CountryCode, Email, PartnerId, PartnerRole, Phone, PlainName, UserId},
+    domain::{
+        countries, CountryCode, Email, PartnerId, PartnerRole, Phone, PlainName, Status, UserId,
+    },
     error::AppResult,
     services::{
         partners::{self as svc, CompanyDetails, PartnerError},
+        registrations as regs,
         views::Partner,
     },
     startup::AppState,
@@ -76,9 +79,47 @@ impl From<&Partner> for CompanyView {
 struct HomePage {
     ctx: Ctx,
     company: CompanyView,
+    waiting_customer: String,
+    waiting_approval: String,
+    waiting_customer_href: String,
+    waiting_approval_href: String,
+    expiring: Vec<RecentRow>,
+    activated: Vec<RecentRow>,
 }
 
-async fn home(req: HttpRequest, user: MaybePrincipal) -> AppResult<HttpResponse> {
+/// A customer on the home page, linked to its page.
+struct RecentRow {
+    href: String,
+    company: String,
+    name: String,
+    when: String,
+}
+
+impl From<regs::Recent> for RecentRow {
+    fn from(r: regs::Recent) -> Self {
+        Self {
+            href: urls::customer(r.id),
+            company: r.company_name,
+            name: r.friendly_name,
+            when: fmt_datetime(&r.at),
+        }
+    }
+}
+
+/// A count that stops at `COUNT_CAP`, as people read it.
+fn capped(n: u64) -> String {
+    if n > regs::COUNT_CAP {
+        format!("{}+", regs::COUNT_CAP)
+    } else {
+        n.to_string()
+    }
+}
+
+async fn home(
+    req: HttpRequest,
+    user: MaybePrincipal,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     let current = match user.0 {
         None => return Ok(see_other(urls::LOGIN)),
         Some(Principal::Staff(_)) => return Ok(see_other(urls::STAFF_APPROVALS)),
@@ -87,10 +128,18 @@ async fn home(req: HttpRequest, user: MaybePrincipal) -> AppResult<HttpResponse>
         }
         Some(p) => p,
     };
-    let company = current.partner().map(CompanyView::from);
+    let partner = current.partner().ok_or(crate::error::AppError::Forbidden)?;
+    let a = regs::attention(&state.core, partner.id).await?;
+    let with_status = |status: &str| format!("{}?status={status}", urls::CUSTOMERS);
     render(&HomePage {
+        company: partner.into(),
+        waiting_customer: capped(a.waiting_customer),
+        waiting_approval: capped(a.waiting_approval),
+        waiting_customer_href: with_status(Status::PendingCustomer.as_str()),
+        waiting_approval_href: with_status(Status::PendingApproval.as_str()),
+        expiring: a.expiring.into_iter().map(Into::into).collect(),
+        activated: a.activated.into_iter().map(Into::into).collect(),
         ctx: Ctx::new(&req, Some(&current)),
-        company: company.ok_or(crate::error::AppError::Forbidden)?,
     })
 }
 
