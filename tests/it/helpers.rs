@@ -570,6 +570,38 @@ impl Client {
         .await
     }
 
+    /// Posts a multipart form (a file upload): `fields` as text, `file` as (field, file name,
+    /// bytes), with `csrf` as its token when given.
+    pub async fn post_multipart(
+        &self,
+        action: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, Vec<u8>),
+        csrf: Option<&str>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some(token) = csrf {
+            form = form.text("csrf_token", token.to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(file.2)
+            .file_name(file.1.to_string())
+            .mime_str("text/csv")
+            .unwrap();
+        form = form.part(file.0.to_string(), part);
+        Self::page(
+            self.http
+                .post(format!("{}{}", self.base, action))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     /// Opens `form_page` (as a person would), then posts `fields` with its CSRF token.
     pub async fn post_form(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let token = self.get(form_page).await.csrf();

@@ -107,6 +107,55 @@ async fn a_csv_import_reports_every_row_and_creates_only_the_valid_ones() {
     assert_eq!(app.count("accounts").await, 2);
 }
 
+#[tokio::test]
+async fn a_csv_file_upload_imports_like_pasted_text_and_needs_the_csrf_token() {
+    let app = spawn_app().await;
+    let c = staff(&app).await;
+    let form = "/staff/accounts/import";
+    // A spreadsheet's "CSV UTF-8" starts with a byte-order mark.
+    let mut file = b"\xEF\xBB\xBF".to_vec();
+    file.extend_from_slice(
+        "company_name,primary_email,country\nMüller Bau GmbH,info@mueller.example,DE\n".as_bytes(),
+    );
+    // Without the token (a forged cross-site upload): refused, nothing created.
+    c.post_multipart(form, &[], ("file", "accounts.csv", file.clone()), None)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    assert_eq!(app.count("accounts").await, 0);
+
+    let token = c.get(form).await.csrf();
+    c.post_multipart(
+        form,
+        &[("csv", "")],
+        ("file", "accounts.csv", file),
+        Some(&token),
+    )
+    .await
+    .expect_status(StatusCode::OK)
+    .expect_text("1 account created");
+    c.get("/staff/accounts?q=m%C3%BCller")
+        .await
+        .expect_text("Müller Bau GmbH");
+
+    // A file that is not UTF-8 text (Latin-1 "ü") is named as the problem; nothing created.
+    let latin1 =
+        b"company_name,primary_email,country\nM\xFCller Zwei,zwei@mueller.example,DE\n".to_vec();
+    c.post_multipart(form, &[], ("file", "latin1.csv", latin1), Some(&token))
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .expect_text("not UTF-8 text");
+    // No file and no text: the form says to choose or paste one.
+    c.post_multipart(
+        form,
+        &[("csv", " ")],
+        ("file", "", Vec::new()),
+        Some(&token),
+    )
+    .await
+    .expect_text("Choose a .csv file, or paste the CSV text");
+    assert_eq!(app.count("accounts").await, 1);
+}
+
 /// The partner's "Check eligibility" answer for an email.
 async fn eligibility_check(partner: &Client, email: &str) -> Page {
     partner

@@ -2,8 +2,9 @@
 //! creating accounts one by one or from pasted CSV; and one account with its details, services,
 //! discounts, credit ledger and users. Those last decide whether a partner may take the
 //! account on, so staff keep them here.
-use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_multipart::form::{bytes::Bytes as MpBytes, text::Text, MultipartForm};
+use actix_session::{Session, SessionExt};
+use actix_web::{http::header, web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -14,7 +15,10 @@ use crate::web::{
     render_invalid, sort_headers, FieldErrors, Pager, SortHeader,
 };
 use crate::{
-    auth::{csrf::CsrfForm, StaffUser},
+    auth::{
+        csrf::{self, CsrfForm},
+        StaffUser,
+    },
     domain::{
         account::{parse_data_center, parse_tags},
         commission::parse_discount,
@@ -767,15 +771,59 @@ struct NoFields {}
 
 // ---------- CSV import ----------
 
-// Pasted text rather than a file upload: an upload needs a multipart form and a multipart
-// parser (with its own CSRF check), which this page does not have yet.
 /// The largest import form accepted, URL-encoded (about a megabyte of CSV text).
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The pasted text, from a form without a file (scripts, older clients).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ImportParams {
     csv: String,
+}
+
+/// The page's form: a .csv file, or the text pasted instead.
+#[derive(MultipartForm)]
+struct ImportUpload {
+    csrf_token: Option<Text<String>>,
+    #[multipart(limit = "1MiB")]
+    file: Option<MpBytes>,
+    #[multipart(limit = "1MiB")]
+    csv: Option<Text<String>>,
+}
+
+/// The CSV text of an import form: the file when one was chosen, else the pasted text. The
+/// CSRF token is checked either way (a multipart form carries it as a field).
+async fn import_text(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> AppResult<Result<String, &'static str>> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut payload = payload.into_inner();
+    if !multipart {
+        let form = CsrfForm::<ImportParams>::from_request(req, &mut payload).await?;
+        return Ok(Ok(form.0.csv));
+    }
+    let form = MultipartForm::<ImportUpload>::from_request(req, &mut payload)
+        .await
+        .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?
+        .into_inner();
+    let sent = form.csrf_token.as_ref().map(|t| t.as_str());
+    csrf::check(req, &req.get_session(), sent)?;
+    match form.file.filter(|f| !f.data.is_empty()) {
+        Some(file) => {
+            let data = file
+                .data
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(&file.data);
+            Ok(String::from_utf8(data.to_vec())
+                .map_err(|_| "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8\" and choose it again."))
+        }
+        None => Ok(Ok(form.csv.map(|t| t.into_inner()).unwrap_or_default())),
+    }
 }
 
 pub struct ImportResultRow {
@@ -834,14 +882,23 @@ async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,
     staff: StaffUser,
-    form: CsrfForm<ImportParams>,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let csv = form.0.csv;
-    let mut page = ImportPage::new(Ctx::new(&req, Some(&staff.principal())), csv.clone());
+    let text = import_text(&req, payload).await?;
+    let ctx = Ctx::new(&req, Some(&staff.principal()));
+    let csv = match text {
+        Ok(csv) => csv,
+        Err(problem) => {
+            let mut page = ImportPage::new(ctx, String::new());
+            page.errors.add("file", problem);
+            return render_invalid(&page);
+        }
+    };
+    let mut page = ImportPage::new(ctx, csv.clone());
     if csv.trim().is_empty() {
         page.errors.add(
             "csv",
-            "Paste the CSV text, starting with the row of column names.",
+            "Choose a .csv file, or paste the CSV text starting with the row of column names.",
         );
         return render_invalid(&page);
     }
