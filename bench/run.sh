@@ -9,7 +9,8 @@
 #   PHASES="customers api" REGISTRATIONS=10000 bash bench/run.sh   # only some phases
 #   ROUNDS=5 PHASES=customers bash bench/run.sh   # My Customers vs bare: 5 alternated runs each
 #   PHASES=pg bash bench/run.sh        # search at 1,000,000 registrations on PostgreSQL
-#                                      # (PG_REGISTRATIONS=N for another size)
+#                                      # (PG_REGISTRATIONS=N for another size;
+#                                      # BENCH_PG_URL=postgres://… reuses a seeded database)
 #
 # To add a route, add a `bench NAME PATH [extra wrk args]` line at the bottom.
 set -euo pipefail
@@ -358,16 +359,21 @@ fi
 # PG_REGISTRATIONS (default 1,000,000) registrations of one partner in a throwaway PostgreSQL
 # (.ci/postgres.sh); seeding a million takes several minutes.
 if phase pg; then
-    # shellcheck source=../.ci/postgres.sh
-    . "$ROOT/.ci/postgres.sh"
-    PG_OPTIONS="-c shared_buffers=512MB" pg_start
     PG_N="${PG_REGISTRATIONS:-1000000}"
     use_db pg
-    export DATABASE_URL="$PG_URL"
-    echo "=== Seeding $PG_N registrations on PostgreSQL"
-    t0="$(date +%s)"
-    "$BIN" seed-bench --registrations "$PG_N"
-    EXPORT_NOTES+=("PostgreSQL: $PG_N registrations seeded in $(($(date +%s) - t0)) s")
+    if [ -n "${BENCH_PG_URL:-}" ]; then
+        # A database seeded by an earlier run (seed-bench --registrations N): no new seed.
+        export DATABASE_URL="$BENCH_PG_URL"
+    else
+        # shellcheck source=../.ci/postgres.sh
+        . "$ROOT/.ci/postgres.sh"
+        PG_OPTIONS="-c shared_buffers=512MB" pg_start
+        export DATABASE_URL="$PG_URL"
+        echo "=== Seeding $PG_N registrations on PostgreSQL"
+        t0="$(date +%s)"
+        "$BIN" seed-bench --registrations "$PG_N"
+        EXPORT_NOTES+=("PostgreSQL: $PG_N registrations seeded in $(($(date +%s) - t0)) s")
+    fi
     start_server
     cookie="$(sign_in bench@demo.test)"
     expect_200 /customers "$cookie"
