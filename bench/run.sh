@@ -380,7 +380,7 @@ if phase pg; then
     expect_200 "/customers?q=Customer+0421" "$cookie"
     search_rounds "$PG_N, PostgreSQL" "$cookie"
     stop_server
-    pg_stop
+    if declare -F pg_stop >/dev/null; then pg_stop; fi
 fi
 
 echo

@@ -2,8 +2,11 @@
 //! Locally, a missing Chromium skips these tests with a printed reason; in CI (CI=true) it
 //! fails them.
 use std::{
+    collections::HashSet,
+    hash::{DefaultHasher, Hash, Hasher},
     net::TcpListener,
     process::{Child, Command, Stdio},
+    sync::{Mutex, OnceLock},
     time::Duration,
 };
 
@@ -15,6 +18,8 @@ pub struct Browser {
     pub driver: WebDriver,
     chromedriver: Child,
     _profile: tempfile::TempDir,
+    /// Pages already checked by axe-core (their address and text), so a page is checked once.
+    checked: Mutex<HashSet<u64>>,
 }
 
 /// A failed test never leaves chromedriver running: it is killed when the Browser drops.
@@ -77,6 +82,7 @@ impl Browser {
                         driver,
                         chromedriver,
                         _profile: profile,
+                        checked: Mutex::default(),
                     })
                 }
                 Err(e) => last_err = Some(e),
@@ -115,6 +121,64 @@ impl Browser {
     /// Opens an absolute URL (use `app.url(path)`).
     pub async fn goto(&self, url: &str) {
         self.driver.goto(url).await.unwrap();
+        self.check_accessibility().await;
+    }
+
+    /// Runs axe-core's WCAG 2 A and AA rules on the page shown, once per page state, and
+    /// fails the test on any violation. Called by every navigation helper, so each page a
+    /// browser test visits is checked.
+    pub async fn check_accessibility(&self) {
+        let Some(axe) = axe_source() else { return };
+        let url = self
+            .driver
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let Ok(text) = self.try_text().await else {
+            return;
+        };
+        let mut h = DefaultHasher::new();
+        (&url, &text).hash(&mut h);
+        if !self.checked.lock().unwrap().insert(h.finish()) {
+            return;
+        }
+        self.driver.execute(axe, Vec::new()).await.unwrap();
+        let found = self
+            .driver
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+                  .then(r => done(r.violations.map(v => `${v.id} (${v.nodes.length}): ${v.help}; at ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)))
+                  .catch(e => done(["axe-core failed: " + e]));"#,
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let violations: Vec<String> = serde_json::from_value(found.json().clone()).unwrap();
+        assert!(
+            violations.is_empty(),
+            "accessibility (axe-core, WCAG 2 A/AA) fails on {url}:\n{}",
+            violations.join("\n")
+        );
+    }
+
+    /// Fails unless the page fits the window's width (no sideways scrolling of the page).
+    pub async fn assert_fits_width(&self) {
+        let ret = self
+            .driver
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let [page, window]: [u64; 2] = serde_json::from_value(ret.json().clone()).unwrap();
+        let url = self.driver.current_url().await.unwrap();
+        assert!(
+            page <= window,
+            "{url} is {page} px wide in a {window} px window (it scrolls sideways)"
+        );
     }
 
     /// Clicks the first `button` whose visible text is `text`, or else the first that contains it.
@@ -169,6 +233,7 @@ impl Browser {
         for _ in 0..50 {
             if let Ok(body) = self.try_text().await {
                 if body.contains(text) {
+                    self.check_accessibility().await;
                     return body;
                 }
                 last = body;
@@ -186,6 +251,7 @@ impl Browser {
             if let Ok(url) = self.driver.current_url().await {
                 last = url.path().to_string();
                 if last.starts_with(prefix) {
+                    self.check_accessibility().await;
                     return last;
                 }
             }
@@ -232,6 +298,31 @@ impl Browser {
         let _ = self.driver.clone().quit().await;
         // Drop stops chromedriver (and with it Chromium).
     }
+}
+
+/// axe-core's script, installed by `npm ci --prefix tests/axe` (as `.ci/run` does). Without
+/// it the checks are skipped with a printed reason, except in CI, where that fails.
+fn axe_source() -> Option<&'static str> {
+    static AXE: OnceLock<Option<String>> = OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/axe/node_modules/axe-core/axe.min.js");
+        match std::fs::read_to_string(&path) {
+            Ok(script) => Some(script),
+            Err(_) => {
+                let reason = format!(
+                    "accessibility checks skipped: {} is missing (npm ci --prefix tests/axe)",
+                    path.display()
+                );
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("{reason}; CI must run them");
+                }
+                eprintln!("{reason}");
+                None
+            }
+        }
+    })
+    .as_deref()
 }
 
 /// `s` as an XPath string literal (XPath 1.0 has no escapes: quotes need concat()).
@@ -536,4 +627,89 @@ async fn a_partner_registers_a_new_customer_who_confirms_with_a_password_and_is_
     p.quit().await;
     c.quit().await;
     s.quit().await;
+}
+
+#[tokio::test]
+async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility_rules() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let partner_id = app.partner("p@example.com", "Phone Partners Ltd").await;
+    app.staff("staff@example.com").await;
+    // A long company name and email, as real ones are: they must wrap, not widen the page.
+    let long_email = "procurement.department@a-rather-long-company-domain-name.example";
+    app.account(
+        long_email,
+        "A Company With A Rather Long Name For A Phone GmbH & Co. KG",
+    )
+    .await;
+    app.account("b@x.example", "Beta Ltd").await;
+    let c = app.client();
+    c.sign_in("p@example.com", PASSWORD).await;
+    let mut customer = String::new();
+    for email in [long_email, "b@x.example"] {
+        let added = c
+            .post_form(
+                "/customers/new",
+                "/customers/new",
+                &[
+                    ("mode", "link"),
+                    ("action", "add"),
+                    ("email", email),
+                    ("friendly_name", "Phone customer"),
+                    ("partner_role", "Partner"),
+                    ("commission", "12.5"),
+                    ("customer_type", "CUSTOMER"),
+                ],
+            )
+            .await;
+        customer = added.location().to_string();
+    }
+
+    b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
+    b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    b.wait_for_text("Welcome").await;
+    for path in [
+        "/",
+        "/customers",
+        "/customers?view=org",
+        "/customers?q=zzqqx",
+        "/customers/new",
+        "/customers/new?mode=new",
+        customer.as_str(),
+        "/account",
+        "/company",
+        "/company/users",
+        "/apps",
+        "/docs/api",
+    ] {
+        b.goto(&app.url(path)).await;
+        b.assert_fits_width().await;
+    }
+    // A form with errors: the summary and the messages fit and pass too.
+    b.goto(&app.url("/customers/new")).await;
+    b.click_button("Add").await;
+    b.wait_for_text("Check these before sending again").await;
+    b.assert_fits_width().await;
+
+    b.driver.delete_all_cookies().await.unwrap();
+    b.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
+        .await;
+    b.wait_for_path("/staff/approvals").await;
+    let partner_page = format!("/staff/partners/{partner_id}");
+    for path in [
+        "/staff/approvals",
+        "/staff/accounts",
+        "/staff/accounts/new",
+        "/staff/accounts/import",
+        "/staff/partners",
+        partner_page.as_str(),
+        "/staff/audit",
+    ] {
+        b.goto(&app.url(path)).await;
+        b.assert_fits_width().await;
+    }
+    b.quit().await;
 }
