@@ -70,7 +70,7 @@ email!(RegistrationRequest, "emails/registration_request.txt", "emails/registrat
 // wording is in the templates; `news` picks the paragraph and the subject.
 email!(RegistrationNews, "emails/registration_news.txt", "emails/registration_news.html",
     subject = RegistrationNews::subject,
-    { news: News, audience: Audience, partner: String, customer: String, role: String, commission: String, reason: String, link: String });
+    { news: News, audience: Audience, partner: String, customer: String, role: String, commission: String, reason: String, link: Option<String>, contact: String });
 
 /// The registration news an email tells, and to whom it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -160,9 +160,14 @@ async fn a_linked_customer_confirms_by_email_staff_approve_and_it_is_active() {
     app.smtp
         .wait_for("p@example.com", "Globex Corp is now your customer")
         .await;
-    app.smtp
+    // An account without users cannot sign in: its email gives the partner's contact
+    // instead of a link to a sign-in it cannot use.
+    let news = app
+        .smtp
         .wait_for("it@globex.example", "Reseller Co is now your partner")
         .await;
+    assert!(!news.text.contains("/my/partner"), "{}", news.text);
+    assert!(news.text.contains("no sign-in"), "{}", news.text);
 
     let list = partner.get("/customers").await;
     list.expect_text("Globex Corp")
@@ -818,6 +823,13 @@ async fn a_new_customer_registered_by_a_partner_confirms_with_a_password_and_can
         .await
         .expect_redirect("/staff/approvals");
 
+    // This customer has a user (the password it chose): its email links to its partner page.
+    let news = app
+        .smtp
+        .wait_for("ina@initech.example", "Reseller Co is now your partner")
+        .await;
+    assert!(news.text.contains("See your partner:"), "{}", news.text);
+    assert!(news.text.contains("/my/partner"), "{}", news.text);
     customer
         .sign_in("ina@initech.example", PASSWORD)
         .await

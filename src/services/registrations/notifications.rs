@@ -75,7 +75,8 @@ impl<'a> Parties<'a> {
             role: self.reg.partner_role.clone(),
             commission: CommissionRate::from_bp(self.reg.commission_bp).to_string(),
             reason: self.reason.trim().to_string(),
-            link,
+            link: Some(link),
+            contact: format!("{}, {}", self.partner.contact_name, self.partner.phone),
         }
     }
 
@@ -105,7 +106,17 @@ impl<'a> Parties<'a> {
         core: &Core,
         news: News,
     ) -> Result<(), RegError> {
-        let msg = self.news(core, news, Audience::Customer);
+        let mut msg = self.news(core, news, Audience::Customer);
+        // "See your partner" leads to a sign-in: only an account with users can use it.
+        let signs_in = users::Entity::find()
+            .filter(users::Column::AccountId.eq(self.account.id))
+            .filter(users::Column::Active.eq(true))
+            .one(conn)
+            .await?
+            .is_some();
+        if !signs_in {
+            msg.link = None;
+        }
         outbox::enqueue(conn, msg.render(&self.account.primary_email)?).await?;
         Ok(())
     }
