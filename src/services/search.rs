@@ -98,7 +98,9 @@ pub async fn plan(
     sub.column((d.clone(), Alias::new("subject_id")))
         .from_as(Alias::new("search_docs"), d.clone());
     if db.is_postgres() {
-        sub.and_where(Expr::col((d.clone(), Alias::new("kind"))).eq(doc.kind()));
+        // The kind as a literal, not a bound value: each kind has its own partial index
+        // (`WHERE kind = '…'`), which a plan made for any value of a parameter could not use.
+        sub.and_where(Expr::cust(format!("d.kind = '{}'", doc.kind())));
         if let Some(scope) = scope {
             sub.and_where(Expr::col((d.clone(), Alias::new("scope_id"))).eq(scope));
         }
