@@ -7,6 +7,8 @@ mod m20261123_000003_api;
 mod m20261203_000004_search;
 mod m20261203_000005_search_more;
 mod m20261203_000006_partner_home;
+mod m20261203_000007_search_index_per_kind;
+mod m20261203_000008_catalog;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_search::Migration),
             Box::new(m20261203_000005_search_more::Migration),
             Box::new(m20261203_000006_partner_home::Migration),
+            Box::new(m20261203_000007_search_index_per_kind::Migration),
+            Box::new(m20261203_000008_catalog::Migration),
         ]
     }
 }

@@ -58,6 +58,8 @@ ids!(
     UserId,
     /// A partner's API app.
     AppId,
+    /// A product of the catalog.
+    ProductId,
 );
 
 #[cfg(test)]

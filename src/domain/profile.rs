@@ -27,6 +27,10 @@ impl PlainName {
     pub fn into_inner(self) -> String {
         self.0
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// An assigned ISO 3166-1 alpha-2 code, upper-case.

@@ -13,6 +13,8 @@ pub mod job_runs;
 pub mod login_throttle;
 pub mod outbox;
 pub mod partners;
+pub mod product_prices;
+pub mod products;
 pub mod registrations;
 pub mod sessions;
 pub mod users;

@@ -42,6 +42,7 @@ pub mod api_apps;
 pub mod audit;
 pub mod audit_log;
 pub mod auth;
+pub mod catalog;
 pub mod clock;
 pub mod context;
 pub mod customer_signup;

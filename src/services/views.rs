@@ -8,11 +8,12 @@ use uuid::Uuid;
 use crate::{
     domain::{
         registration::Event, AccountId, AccountSource, AppId, BillingMode, Channel, CommissionRate,
-        CreditKind, CustomerType, Money, PartnerId, RegistrationId, Role, Status, UserId, UserKind,
+        CreditKind, CustomerType, Money, PartnerId, ProductId, ProductKind, QuantityBounds,
+        RegistrationId, Role, Status, UserId, UserKind,
     },
     entities::{
         account_discounts, account_services, accounts, api_apps, api_calls, audit_events,
-        credit_ledger, partners, registrations, users,
+        credit_ledger, partners, product_prices, products, registrations, users,
     },
 };
 
@@ -372,5 +373,51 @@ mod tests {
             entry("account.service_added").action_label(),
             "Service added"
         );
+    }
+}
+
+/// A product of the catalog with its list prices (in the order of `CURRENCIES`).
+#[derive(Debug, Clone)]
+pub struct Product {
+    pub id: ProductId,
+    pub sku: String,
+    pub name: String,
+    pub description: String,
+    pub unit: String,
+    pub kind: ProductKind,
+    pub trial_days: u16,
+    pub bounds: QuantityBounds,
+    pub active: bool,
+    pub prices: Vec<Money>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Product {
+    pub fn from_rows(p: products::Model, mut prices: Vec<product_prices::Model>) -> Self {
+        prices.sort_by_key(|r| r.currency);
+        Self {
+            id: p.id.into(),
+            sku: p.sku,
+            name: p.name,
+            description: p.description,
+            unit: p.unit,
+            kind: p.kind,
+            trial_days: u16::try_from(p.trial_days).unwrap_or(0),
+            bounds: QuantityBounds {
+                min: u32::try_from(p.min_quantity).unwrap_or(1),
+                max: u32::try_from(p.max_quantity).unwrap_or(1),
+            },
+            active: p.active,
+            prices: prices
+                .into_iter()
+                .map(|r| Money::new(r.list_minor, r.currency))
+                .collect(),
+            updated_at: p.updated_at,
+        }
+    }
+
+    /// The list price in `currency`, if the product has one.
+    pub fn price(&self, currency: crate::domain::Currency) -> Option<Money> {
+        self.prices.iter().copied().find(|m| m.currency == currency)
     }
 }
