@@ -14,6 +14,7 @@ use crate::{
         accounts::{AccountError, ImportError},
         api_apps::AppsError,
         auth::{ChangePasswordError, ResetError, SignInError},
+        catalog::{self, CatalogError},
         partners::PartnerError,
         registrations::RegError,
         signup::SignupError,
@@ -144,6 +145,25 @@ impl From<AccountError> for AppError {
             AccountError::NotFound => Self::NotFound,
             AccountError::EmailTaken => Self::Conflict(sentence(AccountError::EmailTaken)),
             AccountError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<CatalogError> for AppError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::NotFound => Self::NotFound,
+            CatalogError::SkuTaken => Self::Conflict(sentence(CatalogError::SkuTaken)),
+            CatalogError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<catalog::ImportError> for AppError {
+    fn from(e: catalog::ImportError) -> Self {
+        match e {
+            catalog::ImportError::Catalog(e) => e.into(),
+            e => Self::BadRequest(e.to_string()),
         }
     }
 }

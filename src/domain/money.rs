@@ -248,6 +248,27 @@ impl fmt::Display for Money {
     }
 }
 
+impl Money {
+    /// The amount as a form shows it for editing: no symbol, no grouping ("1250.00", "290000"),
+    /// which `Money::parse` reads back to the same amount.
+    pub fn amount_text(self) -> String {
+        let decimals = self.currency.decimals();
+        let unit = 10u64.pow(decimals);
+        let abs = self.minor.unsigned_abs();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        if decimals == 0 {
+            format!("{sign}{abs}")
+        } else {
+            format!(
+                "{sign}{}.{:0width$}",
+                abs / unit,
+                abs % unit,
+                width = decimals as usize
+            )
+        }
+    }
+}
+
 fn write_grouped(f: &mut fmt::Formatter<'_>, n: u64) -> fmt::Result {
     let s = n.to_string();
     for (i, c) in s.chars().enumerate() {
@@ -262,6 +283,19 @@ fn write_grouped(f: &mut fmt::Formatter<'_>, n: u64) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_editable_amount_reads_back_to_the_same_money() {
+        for m in [
+            Money::new(125_000, Currency::Usd),
+            Money::new(5, Currency::Eur),
+            Money::new(290_000, Currency::Vnd),
+            Money::new(-1999, Currency::Gbp),
+        ] {
+            assert_eq!(Money::parse(&m.amount_text(), m.currency).unwrap(), m);
+        }
+        assert_eq!(Money::new(125_000, Currency::Usd).amount_text(), "1250.00");
+    }
     use Currency::*;
 
     fn m(minor: i64, c: Currency) -> Money {

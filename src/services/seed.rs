@@ -139,6 +139,7 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
     }
     txn.commit().await?;
     seed_customers(core).await?;
+    seed_catalog(core).await?;
     println!("Demo data ready. Every demo login uses the password {DEMO_PASSWORD:?}:");
     println!("  provider staff     staff@demo.test");
     println!("  partner admin      partner@demo.test      (Northwind Resellers)");
@@ -302,6 +303,38 @@ pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uu
     }
     println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
     Ok(partner_id)
+}
+
+/// A small catalog: compute, backup, mail security and support, priced in several currencies.
+const CATALOG: &str = "\
+sku,name,unit,kind,trial_days,min_quantity,max_quantity,description,price_usd,price_eur,price_gbp,price_jpy,price_vnd
+VM-STD,\"Cloud server (2 vCPU, 4 GB)\",server,monthly,14,1,200,Virtual machine in any data center; billed per server per month,38.00,35.00,30.00,5600,920000
+BK-100,Backup 100 GB,block of 100 GB,monthly,30,1,500,Daily backup with 30-day retention,12.00,11.00,9.50,1800,290000
+MAIL-SEC,Mail security,mailbox,yearly,30,5,10000,Spam phishing and malware filtering for every mailbox,24.00,22.00,19.00,3600,550000
+SUP-GOLD,Gold support,plan,yearly,0,1,1,Four-hour response around the clock,1200.00,1100.00,950.00,,
+MIGRATE,Migration service,project,one_off,0,1,10,A guided move of mail and files,499.00,459.00,399.00,,
+LEGACY-FTP,FTP hosting (retired),site,monthly,0,1,50,Replaced by Backup 100 GB,5.00,,,,
+";
+
+/// Puts the demo catalog in place (once) and retires its last product.
+async fn seed_catalog(core: &Core) -> anyhow::Result<()> {
+    use super::{audit::Actor, catalog};
+    if !catalog::list(core, &catalog::CatalogQuery::default())
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let actor = Actor::system("seed-demo");
+    catalog::import_csv(core, &actor, CATALOG.as_bytes()).await?;
+    let query = catalog::CatalogQuery {
+        q: "LEGACY-FTP".into(),
+        ..Default::default()
+    };
+    for p in catalog::list(core, &query).await? {
+        catalog::set_active(core, &actor, p.id, false).await?;
+    }
+    Ok(())
 }
 
 /// Accounts in every eligibility state and Northwind registrations in every status, so each

@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(customer::confirm::routes)
         .configure(staff::partners::routes)
         .configure(staff::accounts::routes)
+        .configure(staff::catalog::routes)
         .configure(staff::approvals::routes)
         .configure(staff::audit::routes)
         .configure(dev_mail::routes)

@@ -4,7 +4,7 @@
 //! in templates). A path changes here and nowhere else.
 use std::fmt::Display;
 
-use crate::domain::{AccountId, AppId, PartnerId, RegistrationId, UserId};
+use crate::domain::{AccountId, AppId, PartnerId, ProductId, RegistrationId, UserId};
 
 /// `pattern` with each `{…}` segment replaced, in order, by `values`.
 fn fill(pattern: &str, values: &[&dyn Display]) -> String {
@@ -105,6 +105,12 @@ pub const STAFF_APPROVAL_APPROVE: &str = "/staff/approvals/{id}/approve";
 pub const STAFF_APPROVAL_REJECT: &str = "/staff/approvals/{id}/reject";
 pub const STAFF_APPROVAL_END: &str = "/staff/approvals/{id}/end";
 pub const STAFF_AUDIT: &str = "/staff/audit";
+pub const STAFF_CATALOG: &str = "/staff/catalog";
+pub const STAFF_PRODUCT_NEW: &str = "/staff/catalog/new";
+pub const STAFF_CATALOG_IMPORT: &str = "/staff/catalog/import";
+pub const STAFF_PRODUCT: &str = "/staff/catalog/{id}";
+pub const STAFF_PRODUCT_RETIRE: &str = "/staff/catalog/{id}/retire";
+pub const STAFF_PRODUCT_RESTORE: &str = "/staff/catalog/{id}/restore";
 
 built! {
     password_reset(token: as &str) = PASSWORD_RESET;
@@ -137,6 +143,9 @@ built! {
     staff_approval_approve(id: id RegistrationId) = STAFF_APPROVAL_APPROVE;
     staff_approval_reject(id: id RegistrationId) = STAFF_APPROVAL_REJECT;
     staff_approval_end(id: id RegistrationId) = STAFF_APPROVAL_END;
+    staff_product(id: id ProductId) = STAFF_PRODUCT;
+    staff_product_retire(id: id ProductId) = STAFF_PRODUCT_RETIRE;
+    staff_product_restore(id: id ProductId) = STAFF_PRODUCT_RESTORE;
 }
 
 #[cfg(test)]

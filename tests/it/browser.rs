@@ -694,6 +694,27 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     b.wait_for_text("Check these before sending again").await;
     b.assert_fits_width().await;
 
+    let staff = app.client();
+    staff.sign_in("staff@example.com", PASSWORD).await;
+    let product = staff
+        .post_form(
+            "/staff/catalog/new",
+            "/staff/catalog/new",
+            &[
+                ("sku", "MAIL-SEC"),
+                ("name", "Mail security with a long product name for phones"),
+                ("unit", "mailbox"),
+                ("kind", "yearly"),
+                ("trial_days", "30"),
+                ("min_quantity", "5"),
+                ("max_quantity", "10000"),
+                ("price_usd", "24.00"),
+                ("price_vnd", "550000"),
+            ],
+        )
+        .await
+        .location();
+
     b.driver.delete_all_cookies().await.unwrap();
     b.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
         .await;
@@ -707,6 +728,10 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/staff/partners",
         partner_page.as_str(),
         "/staff/audit",
+        "/staff/catalog",
+        "/staff/catalog/new",
+        "/staff/catalog/import",
+        product.as_str(),
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;

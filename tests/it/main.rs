@@ -2,6 +2,7 @@
 //! and a real headless browser for the main journeys.
 mod api;
 mod browser;
+mod catalog;
 mod company;
 mod db;
 mod forms;

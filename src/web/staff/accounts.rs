@@ -2,9 +2,8 @@
 //! creating accounts one by one or from pasted CSV; and one account with its details, services,
 //! discounts, credit ledger and users. Those last decide whether a partner may take the
 //! account on, so staff keep them here.
-use actix_multipart::form::{bytes::Bytes as MpBytes, text::Text, MultipartForm};
-use actix_session::{Session, SessionExt};
-use actix_web::{http::header, web, FromRequest, HttpRequest, HttpResponse};
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -15,10 +14,7 @@ use crate::web::{
     render_invalid, sort_headers, FieldErrors, Pager, SortHeader,
 };
 use crate::{
-    auth::{
-        csrf::{self, CsrfForm},
-        StaffUser,
-    },
+    auth::{csrf::CsrfForm, StaffUser},
     domain::{
         account::{parse_data_center, parse_tags},
         commission::parse_discount,
@@ -47,7 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             // Pasted CSV is larger than the app's usual 64 KB form limit.
             web::resource(urls::STAFF_ACCOUNT_IMPORT)
-                .app_data(web::PayloadConfig::new(IMPORT_LIMIT))
+                .app_data(web::PayloadConfig::new(super::upload::IMPORT_LIMIT))
                 .route(web::get().to(import_form))
                 .route(web::post().to(import)),
         )
@@ -771,61 +767,6 @@ struct NoFields {}
 
 // ---------- CSV import ----------
 
-/// The largest import form accepted, URL-encoded (about a megabyte of CSV text).
-const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
-
-/// The pasted text, from a form without a file (scripts, older clients).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ImportParams {
-    csv: String,
-}
-
-/// The page's form: a .csv file, or the text pasted instead.
-#[derive(MultipartForm)]
-struct ImportUpload {
-    csrf_token: Option<Text<String>>,
-    #[multipart(limit = "1MiB")]
-    file: Option<MpBytes>,
-    #[multipart(limit = "1MiB")]
-    csv: Option<Text<String>>,
-}
-
-/// The CSV text of an import form: the file when one was chosen, else the pasted text. The
-/// CSRF token is checked either way (a multipart form carries it as a field).
-async fn import_text(
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> AppResult<Result<String, &'static str>> {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let mut payload = payload.into_inner();
-    if !multipart {
-        let form = CsrfForm::<ImportParams>::from_request(req, &mut payload).await?;
-        return Ok(Ok(form.0.csv));
-    }
-    let form = MultipartForm::<ImportUpload>::from_request(req, &mut payload)
-        .await
-        .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?
-        .into_inner();
-    let sent = form.csrf_token.as_ref().map(|t| t.as_str());
-    csrf::check(req, &req.get_session(), sent)?;
-    match form.file.filter(|f| !f.data.is_empty()) {
-        Some(file) => {
-            let data = file
-                .data
-                .strip_prefix(b"\xEF\xBB\xBF")
-                .unwrap_or(&file.data);
-            Ok(String::from_utf8(data.to_vec())
-                .map_err(|_| "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8\" and choose it again."))
-        }
-        None => Ok(Ok(form.csv.map(|t| t.into_inner()).unwrap_or_default())),
-    }
-}
-
 pub struct ImportResultRow {
     pub line: usize,
     pub email: String,
@@ -884,24 +825,16 @@ async fn import(
     staff: StaffUser,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let text = import_text(&req, payload).await?;
     let ctx = Ctx::new(&req, Some(&staff.principal()));
-    let csv = match text {
+    let csv = match super::upload::read_csv(&req, payload).await? {
         Ok(csv) => csv,
-        Err(problem) => {
+        Err((field, problem)) => {
             let mut page = ImportPage::new(ctx, String::new());
-            page.errors.add("file", problem);
+            page.errors.add(field, problem);
             return render_invalid(&page);
         }
     };
     let mut page = ImportPage::new(ctx, csv.clone());
-    if csv.trim().is_empty() {
-        page.errors.add(
-            "csv",
-            "Choose a .csv file, or paste the CSV text starting with the row of column names.",
-        );
-        return render_invalid(&page);
-    }
     let rows = match svc::import_csv(&state.core, &staff.actor(), csv.as_bytes()).await {
         Ok(rows) => rows,
         // Failures of ours answer 500; anything else is about the pasted text.

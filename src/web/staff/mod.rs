@@ -2,4 +2,6 @@
 pub mod accounts;
 pub mod approvals;
 pub mod audit;
+pub mod catalog;
 pub mod partners;
+pub mod upload;
