@@ -9,6 +9,7 @@ mod m20261203_000005_search_more;
 mod m20261203_000006_partner_home;
 mod m20261203_000007_search_index_per_kind;
 mod m20261203_000008_catalog;
+mod m20261203_000009_search_sort_at;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_partner_home::Migration),
             Box::new(m20261203_000007_search_index_per_kind::Migration),
             Box::new(m20261203_000008_catalog::Migration),
+            Box::new(m20261203_000009_search_sort_at::Migration),
         ]
     }
 }

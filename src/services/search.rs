@@ -4,7 +4,7 @@
 //! database. Fewer than three characters cannot use a trigram index: callers fall back to a
 //! scan for those (`SearchText::Short`).
 use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SimpleExpr},
+    sea_query::{Alias, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Order, Query, SimpleExpr},
     Condition, ConnectionTrait, DbBackend, DbErr, Statement,
 };
 use uuid::Uuid;
@@ -86,12 +86,17 @@ pub enum Plan {
 /// otherwise those documents are read by rowid (`+` keeps SQLite off the kind and scope
 /// indexes) and the outer rows by id (callers filter them on the scope with `unindexed_eq`).
 /// On PostgreSQL a subquery on the trigram index; its planner weighs the rest itself.
+///
+/// `newest`: the list shows registrations newest first with no other filter, and needs this
+/// many of them. On PostgreSQL the subquery then picks them itself by the documents'
+/// `sort_at` (the registration's creation time), so only those rows are read by key.
 pub async fn plan(
     db: &Db,
     id_column: impl IntoColumnRef,
     doc: Doc,
     scope: Option<Uuid>,
     needle: &str,
+    newest: Option<u64>,
 ) -> Result<Plan, DbErr> {
     let d = Alias::new("d");
     let mut sub = Query::select();
@@ -125,6 +130,11 @@ pub async fn plan(
                     [like_pattern(needle)],
                 ));
             }
+        }
+        if let (Doc::Registration, Some(n)) = (doc, newest) {
+            sub.order_by((d.clone(), Alias::new("sort_at")), Order::Desc)
+                .order_by((d.clone(), Alias::new("subject_id")), Order::Desc)
+                .limit(n);
         }
         return Ok(Plan::Index(
             Expr::col(id_column).in_subquery(sub.to_owned()),
@@ -182,7 +192,7 @@ pub async fn matching(
     let needle = match SearchText::parse(text) {
         SearchText::Empty => return Ok(None),
         SearchText::Short(needle) => needle,
-        SearchText::Indexed(needle) => match plan(db, id_column, doc, None, &needle).await? {
+        SearchText::Indexed(needle) => match plan(db, id_column, doc, None, &needle, None).await? {
             Plan::Index(condition) => return Ok(Some(Condition::all().add(condition))),
             Plan::Scan => needle,
         },

@@ -219,3 +219,46 @@ async fn staff_search_approvals_partners_and_the_audit_log_through_the_index() {
     let none = staff.get("/staff/audit?actor=zzqqx").await;
     assert!(!none.body.contains("x@umbrella.example"), "{}", none.body);
 }
+
+#[tokio::test]
+async fn a_search_keeps_newest_first_across_pages_and_with_filters() {
+    let app = spawn_app().await;
+    let mine = quick_partner(&app, "p@example.com", "Reseller Co").await;
+    // 55 matches, one second apart, and one that does not match in between.
+    for i in 0..55 {
+        let email = format!("it{i:02}@zeta.example");
+        app.account(&email, &format!("Zeta {i:02}")).await;
+        register(&app, &mine, &email, "Zeta").await;
+        app.clock.advance(chrono::Duration::seconds(1));
+        if i == 30 {
+            app.account("x@other.example", "Other Ltd").await;
+            register(&app, &mine, "x@other.example", "Other").await;
+        }
+    }
+    let c = app.client();
+    c.sign_in("p@example.com", PASSWORD).await;
+    let first = c.get("/customers?q=zeta").await;
+    let names = companies(&first.body);
+    let expected: Vec<String> = (5..55).rev().map(|i| format!("Zeta {i:02}")).collect();
+    assert_eq!(names, expected);
+    let second = c.get("/customers?q=zeta&page=2").await;
+    assert_eq!(
+        companies(&second.body),
+        ["Zeta 04", "Zeta 03", "Zeta 02", "Zeta 01", "Zeta 00"]
+    );
+    // Two words, newest first, and a filter the index query cannot apply itself.
+    let two = c.get("/customers?q=zeta+0").await;
+    assert_eq!(
+        companies(&two.body),
+        [
+            "Zeta 09", "Zeta 08", "Zeta 07", "Zeta 06", "Zeta 05", "Zeta 04", "Zeta 03", "Zeta 02",
+            "Zeta 01", "Zeta 00"
+        ]
+    );
+    let filtered = c
+        .get("/customers?q=zeta&status=pending_customer&page=2")
+        .await;
+    assert_eq!(companies(&filtered.body).len(), 5);
+    let oldest_first = c.get("/customers?q=zeta&sort=created&dir=asc").await;
+    assert_eq!(companies(&oldest_first.body)[0], "Zeta 00");
+}

@@ -143,7 +143,15 @@ pub async fn list(
         SearchText::Indexed(needle) => {
             let id = (registrations::Entity, registrations::Column::Id);
             let scope = Some(partner_id.uuid());
-            match search::plan(&core.db, id, Doc::Registration, scope, &needle).await? {
+            // Newest first with no other filter (the default view): the index query can
+            // pick the page's rows itself.
+            let newest = (q.sort == CustomerSort::Created
+                && q.desc
+                && q.status.is_none()
+                && q.customer_type.is_none()
+                && q.after.is_none())
+            .then(|| q.offset.saturating_add(q.limit).saturating_add(1));
+            match search::plan(&core.db, id, Doc::Registration, scope, &needle, newest).await? {
                 Plan::Index(condition) => {
                     search = Some(condition);
                     None
