@@ -10,6 +10,7 @@ mod m20261203_000006_partner_home;
 mod m20261203_000007_search_index_per_kind;
 mod m20261203_000008_catalog;
 mod m20261203_000009_search_sort_at;
+mod m20261203_000010_job_indexes;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_search_index_per_kind::Migration),
             Box::new(m20261203_000008_catalog::Migration),
             Box::new(m20261203_000009_search_sort_at::Migration),
+            Box::new(m20261203_000010_job_indexes::Migration),
         ]
     }
 }

@@ -123,8 +123,8 @@ pub enum Audience {
 }
 
 email!(StaffDigest, "emails/staff_digest.txt", "emails/staff_digest.html",
-    subject = |m| format!("{} partner registration{} waiting for approval", m.items.len(), if m.items.len() == 1 { "" } else { "s" }),
-    { items: Vec<DigestItem>, link: String });
+    subject = |m| format!("{} partner registration{} waiting for approval", m.total, if m.total == 1 { "" } else { "s" }),
+    { items: Vec<DigestItem>, total: u64, more: u64, link: String });
 
 email!(CustomerSignupLink, "emails/customer_signup.txt", "emails/customer_signup.html",
     subject = |_| "Finish creating your account".into(),

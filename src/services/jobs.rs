@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Expr, OnConflict},
     ActiveValue::Set,
-    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{registrations, Core};
@@ -47,6 +48,9 @@ pub enum JobError {
     Email(#[from] askama::Error),
 }
 
+/// A digest lists at most this many requests, the longest waiting, and counts the rest.
+const DIGEST_LISTS: u64 = 50;
+
 /// Sends one digest to every staff user when confirmed requests arrived since the last one,
 /// at most once per `Rules::digest_every`. Several instances: the job row is claimed with a
 /// conditional update, so one sends.
@@ -62,15 +66,17 @@ pub async fn staff_digest(core: &Core) -> Result<bool, JobError> {
         Some(j) => j.last_run_at,
         None => DateTime::<Utc>::MIN_UTC,
     };
-    let waiting = regs::Entity::find()
+    // Anything confirmed since the last digest? One row through (status, confirmed_at).
+    let news = regs::Entity::find()
+        .select_only()
+        .column(regs::Column::Id)
         .filter(regs::Column::Status.eq(Status::PendingApproval))
-        .order_by_asc(regs::Column::ConfirmedAt)
-        .all(&core.db.read)
+        .filter(regs::Column::ConfirmedAt.gt(since))
+        .limit(1)
+        .into_tuple::<uuid::Uuid>()
+        .one(&core.db.read)
         .await?;
-    if !waiting
-        .iter()
-        .any(|r| r.confirmed_at.is_some_and(|c| c > since))
-    {
+    if news.is_none() {
         return Ok(false);
     }
     let txn = core.db.begin().await?;
@@ -102,28 +108,62 @@ pub async fn staff_digest(core: &Core) -> Result<bool, JobError> {
     if !claimed {
         return Ok(false);
     }
-    let mut items = Vec::new();
-    for r in &waiting {
-        let partner = partners::Entity::find_by_id(r.partner_id).one(&txn).await?;
-        let account = accounts::Entity::find_by_id(r.account_id).one(&txn).await?;
-        let (Some(p), Some(a)) = (partner, account) else {
-            continue;
-        };
-        items.push(messages::DigestItem {
-            partner: p.company_name,
-            customer: a.company_name,
-            waiting_since: r
+    // The longest waiting, with their names, in one query; the rest are counted.
+    let total = regs::Entity::find()
+        .filter(regs::Column::Status.eq(Status::PendingApproval))
+        .count(&txn)
+        .await?;
+    #[derive(sea_orm::FromQueryResult)]
+    struct Waiting {
+        partner: String,
+        customer: String,
+        confirmed_at: Option<DateTime<Utc>>,
+    }
+    let oldest = regs::Entity::find()
+        .select_only()
+        .column_as(partners::Column::CompanyName, "partner")
+        .column_as(accounts::Column::CompanyName, "customer")
+        .column(regs::Column::ConfirmedAt)
+        .join(
+            JoinType::InnerJoin,
+            regs::Entity::belongs_to(partners::Entity)
+                .from(regs::Column::PartnerId)
+                .to(partners::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            regs::Entity::belongs_to(accounts::Entity)
+                .from(regs::Column::AccountId)
+                .to(accounts::Column::Id)
+                .into(),
+        )
+        .filter(regs::Column::Status.eq(Status::PendingApproval))
+        .order_by_asc(regs::Column::ConfirmedAt)
+        .order_by_asc(regs::Column::Id)
+        .limit(DIGEST_LISTS)
+        .into_model::<Waiting>()
+        .all(&txn)
+        .await?;
+    let items: Vec<_> = oldest
+        .into_iter()
+        .map(|w| messages::DigestItem {
+            partner: w.partner,
+            customer: w.customer,
+            waiting_since: w
                 .confirmed_at
                 .map(|c| c.format("%-d %b %Y, %H:%M UTC").to_string())
                 .unwrap_or_default(),
-        });
-    }
+        })
+        .collect();
     let staff = users::Entity::find()
         .filter(users::Column::Kind.eq(UserKind::Staff))
         .filter(users::Column::Active.eq(true))
         .all(&txn)
         .await?;
     let digest = messages::StaffDigest {
+        more: total.saturating_sub(items.len() as u64),
+        total,
         items,
         link: core.links.url("/staff/approvals"),
     };

@@ -1016,3 +1016,53 @@ async fn the_partner_home_shows_what_waits_links_about_to_expire_and_new_custome
         .await
         .expect_text("No customer became active in the last 30 days");
 }
+
+#[tokio::test]
+async fn the_digest_lists_the_fifty_longest_waiting_and_counts_the_rest() {
+    // The job loop runs once at start-up (nothing waits then); the test runs the digest.
+    let app = spawn_app_with(Options::default().var("JOBS_EVERY_MS", 3_600_000)).await;
+    let partner = quick_partner(&app, "p@example.com", "Reseller Co").await;
+    app.staff("staff@example.com").await;
+    let customer = app.client();
+    for i in 0..52 {
+        let email = format!("c{i:02}@x.example");
+        account(&app, &email, &format!("Customer {i:02}")).await;
+        regs::add_existing(
+            &app.core,
+            &Actor::system("test"),
+            &partner,
+            &Email::parse(&email).unwrap(),
+            Terms {
+                friendly_name: PlainName::parse("C", "n").unwrap(),
+                partner_role: PlainName::parse("Partner", "r").unwrap(),
+                customer_type: CustomerType::Customer,
+                commission: partner_portal::domain::CommissionRate::parse("10").unwrap(),
+                management_mode: false,
+            },
+            Channel::Web,
+        )
+        .await
+        .unwrap();
+        let path = confirm_path(&app, &email).await;
+        customer
+            .post_form(&path, &path, &[("action", "confirm")])
+            .await;
+        app.clock.advance(chrono::Duration::minutes(1));
+    }
+    assert!(partner_portal::services::jobs::staff_digest(&app.core)
+        .await
+        .unwrap());
+    let digest = app
+        .smtp
+        .wait_for("staff@example.com", "52 partner registrations waiting")
+        .await;
+    assert!(digest.text.contains("Customer 00"), "{}", digest.text);
+    assert!(digest.text.contains("Customer 49"), "{}", digest.text);
+    assert!(!digest.text.contains("Customer 50"), "{}", digest.text);
+    assert!(digest.text.contains("and 2 more"), "{}", digest.text);
+    // Nothing new since: no second digest, whatever the period.
+    app.clock.advance(chrono::Duration::days(2));
+    assert!(!partner_portal::services::jobs::staff_digest(&app.core)
+        .await
+        .unwrap());
+}
