@@ -63,15 +63,18 @@ pub async fn staff_digest(core: &Core) -> Result<bool, JobError> {
         .await?;
     let since = match &last {
         Some(j) if j.last_run_at + core.rules.digest_every > now => return Ok(false),
-        Some(j) => j.last_run_at,
-        None => DateTime::<Utc>::MIN_UTC,
+        Some(j) => Some(j.last_run_at),
+        None => None,
     };
     // Anything confirmed since the last digest? One row through (status, confirmed_at).
     let news = regs::Entity::find()
         .select_only()
         .column(regs::Column::Id)
         .filter(regs::Column::Status.eq(Status::PendingApproval))
-        .filter(regs::Column::ConfirmedAt.gt(since))
+        .filter(match since {
+            Some(since) => regs::Column::ConfirmedAt.gt(since),
+            None => regs::Column::ConfirmedAt.is_not_null(),
+        })
         .limit(1)
         .into_tuple::<uuid::Uuid>()
         .one(&core.db.read)
