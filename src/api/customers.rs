@@ -340,8 +340,8 @@ pub struct ListQuery {
     )]
     status: Option<String>,
     /// Only registrations whose company, email or friendly name contains this text, in any
-    /// case (at most 200 characters).
-    #[param(max_length = 200)]
+    /// case (at most 200 characters, no control characters).
+    #[param(max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     search: Option<String>,
 }
 
@@ -410,6 +410,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         let search = get("search").unwrap_or("");
         if search.chars().count() > 200 {
             return Err(ApiError::field("search", "Use at most 200 characters."));
+        }
+        if search.chars().any(char::is_control) {
+            return Err(ApiError::field("search", "Use printable characters only."));
         }
         let (rows, has_more) = onboarding::list(&state.core, client.partner.id, search, status, page, page_size).await.map_err(|_| ApiError::internal())?;
         let items = rows.into_iter().map(Registration::from).collect();

@@ -23,8 +23,11 @@ pub enum SearchText {
 }
 
 impl SearchText {
+    /// Control characters (a NUL, a tab…) are dropped: no record's text holds them, and
+    /// PostgreSQL refuses a NUL in a parameter.
     pub fn parse(raw: &str) -> Self {
-        let s = raw.trim();
+        let printable: String = raw.chars().filter(|c| !c.is_control()).collect();
+        let s = printable.trim();
         match s.chars().count() {
             0 => Self::Empty,
             1 | 2 => Self::Short(s.to_string()),
@@ -254,11 +257,12 @@ fn phrase(needle: &str) -> String {
     format!("\"{}\"", needle.replace('"', "\"\""))
 }
 
-/// `%needle%` in lower case with LIKE's wildcards escaped.
+/// `%needle%` in lower case with LIKE's wildcards escaped (control characters dropped).
 pub fn like_pattern(needle: &str) -> String {
+    let printable: String = needle.chars().filter(|c| !c.is_control()).collect();
     format!(
         "%{}%",
-        needle
+        printable
             .trim()
             .to_lowercase()
             .replace('\\', "\\\\")
@@ -284,6 +288,8 @@ mod tests {
         assert!(matches!(SearchText::parse(" ab "), SearchText::Short(s) if s == "ab"));
         assert!(matches!(SearchText::parse("abc"), SearchText::Indexed(s) if s == "abc"));
         assert!(matches!(SearchText::parse("äöü"), SearchText::Indexed(_)));
+        assert!(matches!(SearchText::parse("a\0b\tc"), SearchText::Indexed(s) if s == "abc"));
+        assert_eq!(like_pattern("a\0b"), "%ab%");
     }
 
     #[test]

@@ -315,6 +315,9 @@ async fn every_onboarding_status_from_1_to_7_comes_from_a_real_call() {
     assert_eq!(names(&found), ["Linked Org"], "{found}");
     let (_, none) = api.get(&token, &format!("{base}?search=zzqqx")).await;
     assert!(names(&none).is_empty(), "{none}");
+    let (s, v) = api.get(&token, &format!("{base}?search=a%00b")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["errors"][0]["field"], "search", "{v}");
     let long = "x".repeat(201);
     let (s, v) = api.get(&token, &format!("{base}?search={long}")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
