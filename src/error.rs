@@ -16,6 +16,7 @@ use crate::{
         auth::{ChangePasswordError, ResetError, SignInError},
         catalog::{self, CatalogError},
         partners::PartnerError,
+        pricing::PricingError,
         registrations::RegError,
         signup::SignupError,
         staff::StaffError,
@@ -155,6 +156,16 @@ impl From<CatalogError> for AppError {
             CatalogError::NotFound => Self::NotFound,
             CatalogError::SkuTaken => Self::Conflict(sentence(CatalogError::SkuTaken)),
             CatalogError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<PricingError> for AppError {
+    fn from(e: PricingError) -> Self {
+        match e {
+            PricingError::NotFound => Self::NotFound,
+            PricingError::Overflow => Self::BadRequest(sentence(PricingError::Overflow)),
+            PricingError::Fault(f) => f.into(),
         }
     }
 }

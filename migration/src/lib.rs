@@ -11,6 +11,7 @@ mod m20261203_000007_search_index_per_kind;
 mod m20261203_000008_catalog;
 mod m20261203_000009_search_sort_at;
 mod m20261203_000010_job_indexes;
+mod m20261203_000011_price_lists;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_catalog::Migration),
             Box::new(m20261203_000009_search_sort_at::Migration),
             Box::new(m20261203_000010_job_indexes::Migration),
+            Box::new(m20261203_000011_price_lists::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod mail;
 pub mod money;
 pub mod password;
+pub mod pricing;
 pub mod product;
 pub mod profile;
 pub mod registration;

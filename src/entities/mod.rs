@@ -12,6 +12,7 @@ pub mod idempotency_keys;
 pub mod job_runs;
 pub mod login_throttle;
 pub mod outbox;
+pub mod partner_discounts;
 pub mod partners;
 pub mod product_prices;
 pub mod products;

@@ -51,6 +51,7 @@ pub mod jobs;
 pub mod mailbox;
 pub mod onboarding;
 pub mod partners;
+pub mod pricing;
 pub mod registrations;
 pub mod search;
 pub mod seed;

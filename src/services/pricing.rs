@@ -1,7 +1,7 @@
 //! Price lists: the discount staff give each partner off the catalog's list prices (overall,
 //! and per product where it differs), and the partner's cost that follows. Costs are derived
 //! when read, never stored: an order will record the prices of its moment.
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
+use sea_orm::{sea_query::OnConflict, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{

@@ -334,6 +334,31 @@ async fn seed_catalog(core: &Core) -> anyhow::Result<()> {
     for p in catalog::list(core, &query).await? {
         catalog::set_active(core, &actor, p.id, false).await?;
     }
+    // Northwind buys at 20 % off, and at 30 % off the backup it sells most.
+    let northwind = users::Entity::find()
+        .filter(users::Column::Email.eq("partner@demo.test"))
+        .one(&core.db.read)
+        .await?
+        .and_then(|u| u.partner_id);
+    if let Some(partner) = northwind {
+        use crate::domain::CommissionRate;
+        let rate = |s| CommissionRate::parse(s).expect("valid");
+        super::pricing::set_discount(core, &actor, partner.into(), None, Some(rate("20"))).await?;
+        let backup = catalog::CatalogQuery {
+            q: "BK-100".into(),
+            ..Default::default()
+        };
+        for p in catalog::list(core, &backup).await? {
+            super::pricing::set_discount(
+                core,
+                &actor,
+                partner.into(),
+                Some(p.id),
+                Some(rate("30")),
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod customer;
 pub mod dev_mail;
 pub mod partner;
+pub mod price_list;
 pub mod public;
 pub mod staff;
 pub mod urls;
@@ -45,6 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(staff::partners::routes)
         .configure(staff::accounts::routes)
         .configure(staff::catalog::routes)
+        .configure(staff::pricing::routes)
+        .configure(partner::pricing::routes)
         .configure(staff::approvals::routes)
         .configure(staff::audit::routes)
         .configure(dev_mail::routes)

@@ -111,6 +111,9 @@ pub const STAFF_CATALOG_IMPORT: &str = "/staff/catalog/import";
 pub const STAFF_PRODUCT: &str = "/staff/catalog/{id}";
 pub const STAFF_PRODUCT_RETIRE: &str = "/staff/catalog/{id}/retire";
 pub const STAFF_PRODUCT_RESTORE: &str = "/staff/catalog/{id}/restore";
+pub const STAFF_PARTNER_PRICES: &str = "/staff/partners/{id}/prices";
+pub const STAFF_PARTNER_PRODUCT_PRICE: &str = "/staff/partners/{id}/prices/{product}";
+pub const PRICE_LIST: &str = "/price-lists";
 
 built! {
     password_reset(token: as &str) = PASSWORD_RESET;
@@ -146,6 +149,8 @@ built! {
     staff_product(id: id ProductId) = STAFF_PRODUCT;
     staff_product_retire(id: id ProductId) = STAFF_PRODUCT_RETIRE;
     staff_product_restore(id: id ProductId) = STAFF_PRODUCT_RESTORE;
+    staff_partner_prices(id: id PartnerId) = STAFF_PARTNER_PRICES;
+    staff_partner_product_price(id: id PartnerId, product: id ProductId) = STAFF_PARTNER_PRODUCT_PRICE;
 }
 
 #[cfg(test)]

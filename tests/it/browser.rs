@@ -667,33 +667,6 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         customer = added.location().to_string();
     }
 
-    b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
-    b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
-        .await;
-    b.wait_for_text("Welcome").await;
-    for path in [
-        "/",
-        "/customers",
-        "/customers?view=org",
-        "/customers?q=zzqqx",
-        "/customers/new",
-        "/customers/new?mode=new",
-        customer.as_str(),
-        "/account",
-        "/company",
-        "/company/users",
-        "/apps",
-        "/docs/api",
-    ] {
-        b.goto(&app.url(path)).await;
-        b.assert_fits_width().await;
-    }
-    // A form with errors: the summary and the messages fit and pass too.
-    b.goto(&app.url("/customers/new")).await;
-    b.click_button("Add").await;
-    b.wait_for_text("Check these before sending again").await;
-    b.assert_fits_width().await;
-
     let staff = app.client();
     staff.sign_in("staff@example.com", PASSWORD).await;
     let product = staff
@@ -715,11 +688,40 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         .await
         .location();
 
+    b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
+    b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    b.wait_for_text("Welcome").await;
+    for path in [
+        "/",
+        "/customers",
+        "/customers?view=org",
+        "/customers?q=zzqqx",
+        "/customers/new",
+        "/customers/new?mode=new",
+        customer.as_str(),
+        "/account",
+        "/company",
+        "/company/users",
+        "/apps",
+        "/docs/api",
+        "/price-lists",
+    ] {
+        b.goto(&app.url(path)).await;
+        b.assert_fits_width().await;
+    }
+    // A form with errors: the summary and the messages fit and pass too.
+    b.goto(&app.url("/customers/new")).await;
+    b.click_button("Add").await;
+    b.wait_for_text("Check these before sending again").await;
+    b.assert_fits_width().await;
+
     b.driver.delete_all_cookies().await.unwrap();
     b.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
         .await;
     b.wait_for_path("/staff/approvals").await;
     let partner_page = format!("/staff/partners/{partner_id}");
+    let partner_prices = format!("/staff/partners/{partner_id}/prices");
     for path in [
         "/staff/approvals",
         "/staff/accounts",
@@ -732,6 +734,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/staff/catalog/new",
         "/staff/catalog/import",
         product.as_str(),
+        partner_prices.as_str(),
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;

@@ -8,6 +8,7 @@ mod db;
 mod forms;
 mod helpers;
 mod outbox;
+mod pricing;
 mod registrations;
 mod search;
 mod security;

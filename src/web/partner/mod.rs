@@ -2,3 +2,4 @@
 pub mod apps;
 pub mod customers;
 pub mod home;
+pub mod pricing;

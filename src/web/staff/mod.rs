@@ -4,4 +4,5 @@ pub mod approvals;
 pub mod audit;
 pub mod catalog;
 pub mod partners;
+pub mod pricing;
 pub mod upload;

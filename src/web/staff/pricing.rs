@@ -20,7 +20,10 @@ use crate::{
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(urls::STAFF_PARTNER_PRICES, web::get().to(page))
         .route(urls::STAFF_PARTNER_PRICES, web::post().to(set_overall))
-        .route(urls::STAFF_PARTNER_PRODUCT_PRICE, web::post().to(set_product));
+        .route(
+            urls::STAFF_PARTNER_PRODUCT_PRICE,
+            web::post().to(set_product),
+        );
 }
 
 #[derive(Template)]
@@ -49,7 +52,11 @@ async fn build(
         back: urls::staff_partner(id),
         overall_action: urls::staff_partner_prices(id),
         overall_value: list.overall.to_string().trim_end_matches('%').to_string(),
-        lines: list.lines.into_iter().map(|l| LineRow::of(l, Some(id))).collect(),
+        lines: list
+            .lines
+            .into_iter()
+            .map(|l| LineRow::of(l, Some(id)))
+            .collect(),
         errors: FieldErrors::default(),
     })
 }
