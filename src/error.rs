@@ -15,6 +15,7 @@ use crate::{
         api_apps::AppsError,
         auth::{ChangePasswordError, ResetError, SignInError},
         catalog::{self, CatalogError},
+        customer_prices::CustomerPriceError,
         partners::PartnerError,
         pricing::PricingError,
         registrations::RegError,
@@ -156,6 +157,16 @@ impl From<CatalogError> for AppError {
             CatalogError::NotFound => Self::NotFound,
             CatalogError::SkuTaken => Self::Conflict(sentence(CatalogError::SkuTaken)),
             CatalogError::Fault(f) => f.into(),
+        }
+    }
+}
+
+impl From<CustomerPriceError> for AppError {
+    fn from(e: CustomerPriceError) -> Self {
+        match e {
+            CustomerPriceError::NotFound => Self::NotFound,
+            CustomerPriceError::Pricing(e) => e.into(),
+            e => Self::Conflict(sentence(e)),
         }
     }
 }

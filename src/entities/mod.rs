@@ -7,6 +7,7 @@ pub mod api_calls;
 pub mod api_tokens;
 pub mod audit_events;
 pub mod credit_ledger;
+pub mod customer_discounts;
 pub mod email_tokens;
 pub mod idempotency_keys;
 pub mod job_runs;

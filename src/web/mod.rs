@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(staff::catalog::routes)
         .configure(staff::pricing::routes)
         .configure(partner::pricing::routes)
+        .configure(partner::prices::routes)
         .configure(staff::approvals::routes)
         .configure(staff::audit::routes)
         .configure(dev_mail::routes)

@@ -75,6 +75,8 @@ pub const CUSTOMER_RESEND: &str = "/customers/{id}/resend";
 pub const CUSTOMER_CANCEL: &str = "/customers/{id}/cancel";
 pub const CUSTOMER_END: &str = "/customers/{id}/end";
 pub const CUSTOMER_USER: &str = "/customers/{id}/users/{user}";
+pub const CUSTOMER_PRICES: &str = "/customers/{id}/prices";
+pub const CUSTOMER_PRODUCT_PRICE: &str = "/customers/{id}/prices/{product}";
 pub const APPS: &str = "/apps";
 pub const APP: &str = "/apps/{id}";
 pub const APP_ROTATE: &str = "/apps/{id}/rotate";
@@ -130,6 +132,8 @@ built! {
     customer_cancel(id: id RegistrationId) = CUSTOMER_CANCEL;
     customer_end(id: id RegistrationId) = CUSTOMER_END;
     customer_user(id: id RegistrationId, user: id UserId) = CUSTOMER_USER;
+    customer_prices(id: id RegistrationId) = CUSTOMER_PRICES;
+    customer_product_price(id: id RegistrationId, product: id ProductId) = CUSTOMER_PRODUCT_PRICE;
     app(id: id AppId) = APP;
     app_rotate(id: id AppId) = APP_ROTATE;
     app_revoke(id: id AppId) = APP_REVOKE;

@@ -688,6 +688,21 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         .await
         .location();
 
+    let partner_view =
+        partner_portal::services::staff::partner_detail(&app.core, partner_id.parse().unwrap())
+            .await
+            .unwrap()
+            .partner;
+    let active = crate::customer_prices::active_customer(
+        &app,
+        &partner_view,
+        "active@x.example",
+        "Active Customer Ltd",
+    )
+    .await;
+    let active_page = format!("/customers/{active}");
+    let active_prices = format!("/customers/{active}/prices");
+
     b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
     b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
         .await;
@@ -706,6 +721,8 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/apps",
         "/docs/api",
         "/price-lists",
+        active_page.as_str(),
+        active_prices.as_str(),
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;

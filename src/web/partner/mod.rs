@@ -2,4 +2,5 @@
 pub mod apps;
 pub mod customers;
 pub mod home;
+pub mod prices;
 pub mod pricing;
