@@ -1,12 +1,6 @@
 //! Customer prices (issue 13): the partner gives one customer a discount off list price,
 //! overall or per product, never below its own cost; the page shows price and margin.
-use partner_portal::{
-    domain::{Channel, CommissionRate, CustomerType, Email, PlainName},
-    services::{
-        audit::Actor,
-        registrations::{self as regs, Terms},
-    },
-};
+use partner_portal::services::{audit::Actor, registrations as regs};
 use reqwest::StatusCode;
 
 use crate::{helpers::*, registrations::quick_partner};
@@ -19,22 +13,7 @@ pub async fn active_customer(
     company: &str,
 ) -> String {
     app.account(email, company).await;
-    let reg = regs::add_existing(
-        &app.core,
-        &Actor::system("test"),
-        partner,
-        &Email::parse(email).unwrap(),
-        Terms {
-            friendly_name: PlainName::parse(company, "n").unwrap(),
-            partner_role: PlainName::parse("Partner", "r").unwrap(),
-            customer_type: CustomerType::Customer,
-            commission: CommissionRate::parse("10").unwrap(),
-            management_mode: false,
-        },
-        Channel::Web,
-    )
-    .await
-    .unwrap();
+    let reg = crate::search::register(app, partner, email, company).await;
     let mail = app
         .smtp
         .wait_for(email, "asks to become your partner")

@@ -13,7 +13,13 @@ use reqwest::StatusCode;
 
 use crate::{helpers::*, registrations::quick_partner};
 
-async fn register(app: &TestApp, partner: &Partner, email: &str, friendly: &str) {
+/// Registers the existing account `email` to `partner` (pending the customer's answer).
+pub async fn register(
+    app: &TestApp,
+    partner: &Partner,
+    email: &str,
+    friendly: &str,
+) -> partner_portal::services::views::Registration {
     regs::add_existing(
         &app.core,
         &Actor::system("test"),
@@ -29,7 +35,7 @@ async fn register(app: &TestApp, partner: &Partner, email: &str, friendly: &str)
         Channel::Web,
     )
     .await
-    .unwrap();
+    .unwrap()
 }
 
 /// The company names in My Customers for `query`, as the page lists them (sorted by company).
