@@ -464,15 +464,26 @@ pub async fn attention(core: &Core, partner_id: PartnerId) -> Result<Attention, 
             .filter(R::PartnerId.eq(partner_id.uuid()))
             .filter(R::Status.eq(status))
     };
+    // Counted in the database over at most COUNT_CAP + 1 index entries: one row comes back.
     let count = |status: Status| async move {
-        let ids: Vec<Uuid> = of(status)
+        use sea_orm::{
+            sea_query::{Alias, Expr, Query},
+            QueryTrait,
+        };
+        let capped = of(status)
             .select_only()
             .column(R::Id)
             .limit(COUNT_CAP + 1)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        Ok::<_, RegError>(ids.len() as u64)
+            .into_query();
+        let query = Query::select()
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+            .from_subquery(capped, Alias::new("capped"))
+            .to_owned();
+        let row = conn
+            .query_one_raw(core.db.backend().build(&query))
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound("count".into()))?;
+        Ok::<_, RegError>(row.try_get::<i64>("", "n")?.max(0) as u64)
     };
     #[derive(sea_orm::FromQueryResult)]
     struct Row {
