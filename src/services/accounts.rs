@@ -618,10 +618,8 @@ pub const IMPORT_HEADER: &[&str] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("The text could not be read as CSV: {0}")]
-    Unreadable(String),
-    #[error("The first row must name the columns; missing: {0}.")]
-    MissingColumns(String),
+    #[error(transparent)]
+    Csv(#[from] super::csv_rows::CsvError),
     #[error(transparent)]
     Account(#[from] AccountError),
 }
@@ -641,78 +639,53 @@ pub async fn import_csv(
     actor: &Actor,
     data: &[u8],
 ) -> Result<Vec<ImportRow>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(data);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ImportError::Unreadable(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let missing: Vec<&str> = IMPORT_HEADER[..3]
-        .iter()
-        .copied()
-        .filter(|h| !headers.iter().any(|x| x == h))
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::MissingColumns(missing.join(", ")));
-    }
-    let col = |rec: &csv::StringRecord, name: &str| -> String {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .and_then(|i| rec.get(i))
-            .unwrap_or("")
-            .to_string()
-    };
+    let table = super::csv_rows::Table::read(data, &IMPORT_HEADER[..3])?;
     let mut report = Vec::new();
     let mut valid = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
+    for row in table.rows() {
+        let rec = match row {
+            Ok(row) => row,
+            Err((line, why)) => {
                 report.push(ImportRow {
                     line,
                     email: String::new(),
                     company: String::new(),
-                    errors: vec![format!("Unreadable row: {e}")],
+                    errors: vec![why.to_string()],
                 });
                 continue;
             }
         };
+        let line = rec.line;
         let mut errors = Vec::new();
         let mut ok = |field: &str, r: Result<(), Invalid>| {
             if let Err(e) = r {
                 errors.push(format!("{field}: {}", e.0));
             }
         };
-        let company = PlainName::parse(&col(&rec, "company_name"), "company name");
-        let email = Email::parse(&col(&rec, "primary_email"));
-        let country = CountryCode::parse(&col(&rec, "country"));
-        let phone_raw = col(&rec, "phone");
+        let company = PlainName::parse(&rec.get("company_name"), "company name");
+        let email = Email::parse(&rec.get("primary_email"));
+        let country = CountryCode::parse(&rec.get("country"));
+        let phone_raw = rec.get("phone");
         let phone = if phone_raw.is_empty() {
             Ok(None)
         } else {
             Phone::parse(&phone_raw).map(Some)
         };
-        let dc_raw = col(&rec, "data_center");
+        let dc_raw = rec.get("data_center");
         let dc = if dc_raw.is_empty() {
             Ok("default".to_string())
         } else {
             parse_data_center(&dc_raw)
         };
-        let tags = parse_tags(&col(&rec, "tags"));
-        let billing_raw = col(&rec, "billing_mode");
+        let tags = parse_tags(&rec.get("tags"));
+        let billing_raw = rec.get("billing_mode");
         let billing = if billing_raw.is_empty() {
             Ok(BillingMode::Prepaid)
         } else {
             BillingMode::parse(&billing_raw)
         };
-        let poc_raw = col(&rec, "in_poc").to_lowercase();
+        let poc_raw = rec.get("in_poc").to_lowercase();
         let poc = match poc_raw.as_str() {
             "" | "no" | "false" | "0" => Ok(false),
             "yes" | "true" | "1" => Ok(true),
@@ -741,7 +714,7 @@ pub async fn import_csv(
         let email_text = email
             .as_ref()
             .map(|e| e.to_string())
-            .unwrap_or_else(|_| col(&rec, "primary_email"));
+            .unwrap_or_else(|_| rec.get("primary_email"));
         if let Ok(e) = &email {
             if !seen.insert(e.to_string()) {
                 errors.push("primary_email: This email appears twice in the file.".into());
@@ -752,7 +725,7 @@ pub async fn import_csv(
         let row = ImportRow {
             line,
             email: email_text,
-            company: col(&rec, "company_name"),
+            company: rec.get("company_name"),
             errors,
         };
         if row.errors.is_empty() {

@@ -1,7 +1,7 @@
 //! The catalog provider staff keep: products with a list price per currency. A retired product
 //! takes no new orders and stays on the orders that have it. Every change is audited; the CSV
 //! import checks every row first and writes the valid ones together.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter,
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, About, Actor},
+    csv_rows::{CsvError, Table},
     search::{ilike, like_pattern},
     views::Product,
     Core, Fault,
@@ -99,16 +100,18 @@ async fn with_prices(
     rows: Vec<products::Model>,
 ) -> Result<Vec<Product>, CatalogError> {
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    let mut prices = product_prices::Entity::find()
+    let mut prices: HashMap<Uuid, Vec<product_prices::Model>> = HashMap::new();
+    for p in product_prices::Entity::find()
         .filter(product_prices::Column::ProductId.is_in(ids))
         .all(conn)
-        .await?;
+        .await?
+    {
+        prices.entry(p.product_id).or_default().push(p);
+    }
     Ok(rows
         .into_iter()
         .map(|p| {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                prices.drain(..).partition(|r| r.product_id == p.id);
-            prices = rest;
+            let mine = prices.remove(&p.id).unwrap_or_default();
             Product::from_rows(p, mine)
         })
         .collect())
@@ -296,10 +299,8 @@ pub enum Imported {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("The text could not be read as CSV: {0}")]
-    Unreadable(String),
-    #[error("The first row must name the columns; missing: {0}.")]
-    MissingColumns(String),
+    #[error(transparent)]
+    Csv(#[from] CsvError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -320,49 +321,25 @@ pub async fn import_csv(
     actor: &Actor,
     data: &[u8],
 ) -> Result<Vec<ImportRow>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(data);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ImportError::Unreadable(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let missing: Vec<&str> = PRODUCT_FIELDS[..7]
-        .iter()
-        .copied()
-        .filter(|h| !headers.iter().any(|x| x == h))
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::MissingColumns(missing.join(", ")));
-    }
+    let table = Table::read(data, &PRODUCT_FIELDS[..7])?;
     let mut report = Vec::new();
     let mut valid: Vec<(usize, ProductInput)> = Vec::new();
     let mut seen = HashSet::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
+    for row in table.rows() {
+        let row = match row {
+            Ok(row) => row,
+            Err((line, why)) => {
                 report.push(ImportRow {
                     line,
                     sku: String::new(),
                     name: String::new(),
-                    outcome: Err(vec![format!("Unreadable row: {e}")]),
+                    outcome: Err(vec![why.to_string()]),
                 });
                 continue;
             }
         };
-        let get = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| rec.get(i))
-                .unwrap_or("")
-                .to_string()
-        };
+        let line = row.line;
+        let get = |name: &str| row.get(name);
         let (sku, name) = (get("sku"), get("name"));
         match ProductInput::parse(get) {
             Ok(input) if !seen.insert(input.sku.as_str().to_string()) => report.push(ImportRow {

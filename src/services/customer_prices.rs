@@ -59,8 +59,9 @@ pub struct CustomerLine {
     pub customer_discount: CommissionRate,
     /// The customer's discount is this product's own.
     pub own: bool,
-    /// (list price, the partner's cost, the customer's price) per currency.
-    pub prices: Vec<(Money, Money, Money)>,
+    /// (list price, the partner's cost, the customer's price, the partner's margin) per
+    /// currency.
+    pub prices: Vec<(Money, Money, Money, Money)>,
 }
 
 pub struct CustomerPrices {
@@ -107,7 +108,10 @@ pub async fn customer_prices(
         let prices = l
             .prices
             .iter()
-            .map(|&(list, cost)| Ok((list, cost, partner_cost(list, customer_discount)?)))
+            .map(|&(list, cost)| {
+                let price = partner_cost(list, customer_discount)?;
+                Ok((list, cost, price, price.checked_sub(cost)?))
+            })
             .collect::<Result<Vec<_>, crate::domain::money::MoneyError>>()
             .map_err(|_| PricingError::Overflow)?;
         lines.push(CustomerLine {

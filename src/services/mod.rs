@@ -45,6 +45,7 @@ pub mod auth;
 pub mod catalog;
 pub mod clock;
 pub mod context;
+pub mod csv_rows;
 pub mod customer_prices;
 pub mod customer_signup;
 pub mod idempotency;

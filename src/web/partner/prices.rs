@@ -75,16 +75,7 @@ async fn build(
                 String::new()
             },
             own: l.own,
-            prices: l
-                .prices
-                .into_iter()
-                .map(|(list, cost, price)| {
-                    let margin = price
-                        .checked_sub(cost)
-                        .unwrap_or(Money::zero(price.currency));
-                    (list, cost, price, margin)
-                })
-                .collect(),
+            prices: l.prices,
         })
         .collect();
     Ok(Page {
