@@ -33,6 +33,8 @@ pub struct Config {
     pub confirm_link_ttl: chrono::Duration,
     /// How often staff may get the "waiting for approval" digest.
     pub digest_every: chrono::Duration,
+    /// How long after its start an order can still be cancelled (default 7 days).
+    pub order_grace: chrono::Duration,
     pub session_ttl: chrono::Duration,
     /// Failed sign-ins per account / per IP within `throttle_window` before sign-in is refused.
     pub throttle_account_limit: i32,
@@ -114,6 +116,7 @@ impl Config {
                 7 * 24 * 60,
             )?),
             digest_every: chrono::Duration::minutes(env_num(&env, "DIGEST_MINUTES", 60)?),
+            order_grace: chrono::Duration::days(env_num(&env, "ORDER_GRACE_DAYS", 7)?),
             session_ttl: chrono::Duration::hours(12),
             throttle_account_limit: env_num(&env, "THROTTLE_ACCOUNT_LIMIT", 5)?,
             throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,

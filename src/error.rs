@@ -16,6 +16,7 @@ use crate::{
         auth::{ChangePasswordError, ResetError, SignInError},
         catalog::{self, CatalogError},
         customer_prices::CustomerPriceError,
+        orders::OrderError,
         partners::PartnerError,
         pricing::PricingError,
         registrations::RegError,
@@ -166,6 +167,17 @@ impl From<CustomerPriceError> for AppError {
         match e {
             CustomerPriceError::NotFound => Self::NotFound,
             CustomerPriceError::Pricing(e) => e.into(),
+            e => Self::Conflict(sentence(e)),
+        }
+    }
+}
+
+impl From<OrderError> for AppError {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::NotFound => Self::NotFound,
+            OrderError::Fault(f) => f.into(),
+            OrderError::Invalid(_) | OrderError::Overflow => Self::BadRequest(sentence(e)),
             e => Self::Conflict(sentence(e)),
         }
     }

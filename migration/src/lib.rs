@@ -13,6 +13,7 @@ mod m20261203_000009_search_sort_at;
 mod m20261203_000010_job_indexes;
 mod m20261203_000011_price_lists;
 mod m20261203_000012_customer_prices;
+mod m20261203_000013_orders;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_job_indexes::Migration),
             Box::new(m20261203_000011_price_lists::Migration),
             Box::new(m20261203_000012_customer_prices::Migration),
+            Box::new(m20261203_000013_orders::Migration),
         ]
     }
 }

@@ -466,6 +466,8 @@ pub async fn get(
             management_mode: reg.management_mode,
             status: reg.status,
             created_at: reg.created_at,
+            usage: None,
+            next_expiry: None,
         })))
     }
     .await;

@@ -60,6 +60,10 @@ ids!(
     AppId,
     /// A product of the catalog.
     ProductId,
+    /// An order placed for a customer.
+    OrderId,
+    /// A license (or trial) a customer holds.
+    LicenseId,
 );
 
 #[cfg(test)]

@@ -81,6 +81,20 @@ impl Sku {
     }
 }
 
+/// "1 seat", "10 seats", "10 GB": a quantity in the product's unit, plural where a word
+/// takes one (an abbreviation in capitals or a word ending in "s" stays as it is).
+pub fn quantity_of(n: u32, unit: &str) -> String {
+    let plain = !unit.is_empty()
+        && unit.chars().any(|c| c.is_ascii_lowercase())
+        && !unit.ends_with('s')
+        && !unit.contains(' ');
+    if n != 1 && plain {
+        format!("{n} {unit}s")
+    } else {
+        format!("{n} {unit}")
+    }
+}
+
 /// The most of anything one order line can hold.
 pub const MAX_QUANTITY: u32 = 100_000;
 
@@ -99,6 +113,10 @@ pub enum Bound {
 }
 
 impl QuantityBounds {
+    pub fn contains(self, quantity: u32) -> bool {
+        (self.min..=self.max).contains(&quantity)
+    }
+
     pub fn parse(min: &str, max: &str) -> Result<Self, (Bound, Invalid)> {
         let whole = |raw: &str, bound| {
             raw.trim()
@@ -270,6 +288,14 @@ impl ProductInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_read_as_people_write_them() {
+        assert_eq!(quantity_of(1, "seat"), "1 seat");
+        assert_eq!(quantity_of(10, "seat"), "10 seats");
+        assert_eq!(quantity_of(10, "GB"), "10 GB");
+        assert_eq!(quantity_of(2, "licenses"), "2 licenses");
+    }
 
     #[test]
     fn skus_are_capitals_of_a_safe_alphabet() {

@@ -170,3 +170,17 @@ mod tests {
             .contains("href=\"http://localhost/partners/register/abc\""));
     }
 }
+
+// What a partner ordered on a customer's behalf (or cancelled), told to the customer.
+email!(OrderNews, "emails/order_news.txt", "emails/order_news.html",
+    subject = |m| if m.kind == "Cancelled" {
+        format!("{} cancelled: {} for {}", m.number, m.what, m.customer)
+    } else {
+        format!("{}: {} ordered {} for {}", m.number, m.partner, m.what, m.customer)
+    },
+    { partner: String, customer: String, number: String, kind: String, what: String, term: String, total: String, placed_by: String, link: String });
+
+// A trial ends soon, told to its partner's users.
+email!(TrialEnding, "emails/trial_ending.txt", "emails/trial_ending.html",
+    subject = |m| format!("{}'s trial of {} ends in {} day{}", m.customer, m.product, m.days, if m.days == 1 { "" } else { "s" }),
+    { customer: String, product: String, ends_on: String, days: i64, link: String });

@@ -28,6 +28,13 @@ pub struct Model {
     pub activated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Seats over the active licenses, and how many are given to users (Usage).
+    pub seats_licensed: i32,
+    pub seats_assigned: i32,
+    /// `seats_assigned / seats_licensed` in basis points; -1 with no seats.
+    pub usage_bp: i32,
+    /// The earliest end among active licenses and trials; `order::NO_EXPIRY` with none.
+    pub next_expiry: Date,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -70,6 +70,8 @@ pub struct Rules {
     pub throttle_window: Duration,
     /// How often staff may get the "waiting for approval" digest.
     pub digest_every: Duration,
+    /// How long after its start an order can still be cancelled.
+    pub order_grace: Duration,
 }
 
 impl Core {
@@ -102,6 +104,7 @@ impl Core {
                 throttle_ip_limit: config.throttle_ip_limit,
                 throttle_window: config.throttle_window,
                 digest_every: config.digest_every,
+                order_grace: config.order_grace,
             },
             mail_wake: Arc::new(Notify::new()),
             beats: Beats::default(),

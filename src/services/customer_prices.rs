@@ -82,6 +82,23 @@ pub async fn customer_prices(
     id: RegistrationId,
 ) -> Result<CustomerPrices, CustomerPriceError> {
     let c = regs::customer(core, partner, id).await?;
+    let (overall, lines) = lines_for(core, partner, id).await?;
+    Ok(CustomerPrices {
+        account: c.account.id,
+        company: c.account.company_name,
+        status: c.registration.status,
+        overall,
+        lines,
+    })
+}
+
+/// The customer's overall discount and its price for every product on sale, for a
+/// registration the caller has checked belongs to `partner`.
+pub async fn lines_for(
+    core: &Core,
+    partner: PartnerId,
+    id: RegistrationId,
+) -> Result<(CommissionRate, Vec<CustomerLine>), CustomerPriceError> {
     let list = pricing::price_list(core, partner, false).await?;
     let rows = customer_discounts::Entity::find()
         .filter(customer_discounts::Column::RegistrationId.eq(id.uuid()))
@@ -122,13 +139,7 @@ pub async fn customer_prices(
             prices,
         });
     }
-    Ok(CustomerPrices {
-        account: c.account.id,
-        company: c.account.company_name,
-        status: c.registration.status,
-        overall,
-        lines,
-    })
+    Ok((overall, lines))
 }
 
 /// Sets a customer's discount: for every product (`product` None) or one; `rate` None clears

@@ -1,5 +1,6 @@
 //! Background jobs every instance runs: lapsed confirmation requests expire, staff get their
-//! digest, expired sessions are purged. Each job is safe to run on several instances at once.
+//! digest, trials remind and licenses expire or renew, expired sessions are purged. Each job is
+//! safe to run on several instances at once.
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         }
         if let Err(e) = staff_digest(&core).await {
             tracing::warn!(error = %e, "staff digest failed");
+        }
+        if let Err(e) = super::orders::licenses_due(&core).await {
+            tracing::warn!(error = %e, "license reminders, expiry or renewal failed");
         }
         if ticks.is_multiple_of(60) {
             if let Err(e) = session_store::purge_expired(&core.db.write).await {

@@ -346,6 +346,7 @@ pub async fn list(
         core,
         partner_id,
         &regs::CustomerQuery {
+            expiring_by: None,
             q: search.to_string(),
             status,
             customer_type: None,

@@ -271,6 +271,7 @@ pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uu
                 activated_at: Set(None),
                 created_at: Set(at),
                 updated_at: Set(at),
+                ..Default::default()
             });
         }
         accounts::Entity::insert_many(accts)
@@ -537,6 +538,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
             ),
             created_at: Set(at),
             updated_at: Set(at),
+            ..Default::default()
         })
         .exec_without_returning(&txn)
         .await?;

@@ -181,6 +181,7 @@ pub async fn partner_detail(core: &Core, id: PartnerId) -> Result<PartnerDetail,
         core,
         id,
         &CustomerQuery {
+            expiring_by: None,
             q: String::new(),
             status: None,
             customer_type: None,

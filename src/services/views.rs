@@ -421,3 +421,131 @@ impl Product {
         self.prices.iter().copied().find(|m| m.currency == currency)
     }
 }
+
+/// An order as partners (and, later, invoices) read it: the prices of its moment.
+#[derive(Debug, Clone)]
+pub struct OrderView {
+    pub id: crate::domain::OrderId,
+    pub number: String,
+    pub registration_id: RegistrationId,
+    pub kind: crate::domain::order::OrderKind,
+    pub product_id: ProductId,
+    pub sku: String,
+    pub product_name: String,
+    pub unit: String,
+    pub license_id: Option<crate::domain::LicenseId>,
+    pub quantity: u32,
+    pub previous_quantity: Option<u32>,
+    /// The units the order charges for (a seat change: the seats added).
+    pub billed: u32,
+    pub term: crate::domain::order::Term,
+    pub starts_on: chrono::NaiveDate,
+    /// Unit prices: list, the partner's cost, the customer's.
+    pub list: Money,
+    pub cost: Money,
+    pub price: Money,
+    pub total: Money,
+    pub cost_total: Money,
+    pub margin: Money,
+    pub cancelled: bool,
+    pub placed_by: String,
+    pub via: String,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+}
+
+impl OrderView {
+    /// `None` when the product row is missing (never: orders keep their product).
+    pub fn from_row(o: crate::entities::orders::Model, p: &products::Model) -> Option<Self> {
+        use crate::domain::{
+            order::{order_number, OrderKind, Term},
+            Currency,
+        };
+        let currency = Currency::parse(&o.currency).ok()?;
+        let m = |minor| Money::new(minor, currency);
+        let count = |n: i32| u32::try_from(n).unwrap_or(0);
+        Some(Self {
+            id: o.id.into(),
+            number: order_number(o.number),
+            registration_id: o.registration_id.into(),
+            kind: OrderKind::from_db(&o.kind),
+            product_id: o.product_id.into(),
+            sku: p.sku.clone(),
+            product_name: p.name.clone(),
+            unit: p.unit.clone(),
+            license_id: o.license_id.map(Into::into),
+            quantity: count(o.quantity),
+            previous_quantity: o.previous_quantity.map(count),
+            billed: count(o.billed_quantity),
+            term: Term::from_db(&o.term),
+            starts_on: o.starts_on,
+            list: m(o.list_minor),
+            cost: m(o.cost_minor),
+            price: m(o.price_minor),
+            total: m(o.total_minor),
+            cost_total: m(o.cost_total_minor),
+            margin: m(o.total_minor - o.cost_total_minor),
+            cancelled: o.status == "cancelled",
+            placed_by: o.placed_by_label,
+            via: o.via,
+            created_at: o.created_at,
+            cancelled_at: o.cancelled_at,
+            cancel_reason: o.cancel_reason,
+        })
+    }
+}
+
+/// A license or a trial a customer holds.
+#[derive(Debug, Clone)]
+pub struct LicenseView {
+    pub id: crate::domain::LicenseId,
+    pub registration_id: RegistrationId,
+    pub account_id: AccountId,
+    pub product_id: ProductId,
+    pub sku: String,
+    pub product_name: String,
+    pub unit: String,
+    pub trial: bool,
+    pub seats: u32,
+    pub seats_assigned: u32,
+    pub currency: Option<crate::domain::Currency>,
+    pub term: crate::domain::order::Term,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub auto_renew: bool,
+    pub status: crate::domain::order::LicenseStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl LicenseView {
+    pub fn from_row(l: crate::entities::licenses::Model, p: &products::Model) -> Self {
+        use crate::domain::{
+            order::{LicenseStatus, Term},
+            Currency,
+        };
+        Self {
+            id: l.id.into(),
+            registration_id: l.registration_id.into(),
+            account_id: l.account_id.into(),
+            product_id: l.product_id.into(),
+            sku: p.sku.clone(),
+            product_name: p.name.clone(),
+            unit: p.unit.clone(),
+            trial: l.trial,
+            seats: u32::try_from(l.seats).unwrap_or(0),
+            seats_assigned: u32::try_from(l.seats_assigned).unwrap_or(0),
+            currency: l.currency.as_deref().and_then(|c| Currency::parse(c).ok()),
+            term: Term::from_db(&l.term),
+            starts_on: l.starts_on,
+            ends_on: l.ends_on,
+            auto_renew: l.auto_renew,
+            status: LicenseStatus::from_db(&l.status),
+            created_at: l.created_at,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == crate::domain::order::LicenseStatus::Active
+    }
+}

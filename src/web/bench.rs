@@ -56,6 +56,7 @@ async fn first_page(state: &AppState, partner: PartnerId) -> AppResult<Vec<Custo
         &state.core,
         partner,
         &CustomerQuery {
+            expiring_by: None,
             q: String::new(),
             status: None,
             customer_type: None,

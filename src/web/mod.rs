@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(staff::pricing::routes)
         .configure(partner::pricing::routes)
         .configure(partner::prices::routes)
+        .configure(partner::orders::routes)
         .configure(staff::approvals::routes)
         .configure(staff::audit::routes)
         .configure(dev_mail::routes)
@@ -259,6 +260,12 @@ impl std::fmt::Display for Day {
 /// "23 Nov 2026"
 pub fn fmt_date(t: &chrono::DateTime<chrono::Utc>) -> String {
     Day(*t).to_string()
+}
+
+/// A calendar date (a term's start or end) as "23 Nov 2026".
+pub fn fmt_day(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
 }
 
 /// "23 Nov 2026, 14:05 UTC"

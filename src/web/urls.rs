@@ -4,7 +4,9 @@
 //! in templates). A path changes here and nowhere else.
 use std::fmt::Display;
 
-use crate::domain::{AccountId, AppId, PartnerId, ProductId, RegistrationId, UserId};
+use crate::domain::{
+    AccountId, AppId, LicenseId, OrderId, PartnerId, ProductId, RegistrationId, UserId,
+};
 
 /// `pattern` with each `{…}` segment replaced, in order, by `values`.
 fn fill(pattern: &str, values: &[&dyn Display]) -> String {
@@ -77,6 +79,16 @@ pub const CUSTOMER_END: &str = "/customers/{id}/end";
 pub const CUSTOMER_USER: &str = "/customers/{id}/users/{user}";
 pub const CUSTOMER_PRICES: &str = "/customers/{id}/prices";
 pub const CUSTOMER_PRODUCT_PRICE: &str = "/customers/{id}/prices/{product}";
+pub const CUSTOMER_ORDER_NEW: &str = "/customers/{id}/orders/new";
+pub const CUSTOMER_TRIAL_NEW: &str = "/customers/{id}/trials/new";
+pub const ORDER: &str = "/orders/{id}";
+pub const ORDER_CANCEL: &str = "/orders/{id}/cancel";
+pub const LICENSE: &str = "/licenses/{id}";
+pub const LICENSE_SEATS: &str = "/licenses/{id}/seats";
+pub const LICENSE_ASSIGN: &str = "/licenses/{id}/assign";
+pub const LICENSE_UNASSIGN: &str = "/licenses/{id}/assign/{user}/remove";
+pub const LICENSE_RENEWAL: &str = "/licenses/{id}/renewal";
+pub const LICENSE_CONVERT: &str = "/licenses/{id}/convert";
 pub const APPS: &str = "/apps";
 pub const APP: &str = "/apps/{id}";
 pub const APP_ROTATE: &str = "/apps/{id}/rotate";
@@ -134,6 +146,16 @@ built! {
     customer_user(id: id RegistrationId, user: id UserId) = CUSTOMER_USER;
     customer_prices(id: id RegistrationId) = CUSTOMER_PRICES;
     customer_product_price(id: id RegistrationId, product: id ProductId) = CUSTOMER_PRODUCT_PRICE;
+    customer_order_new(id: id RegistrationId) = CUSTOMER_ORDER_NEW;
+    customer_trial_new(id: id RegistrationId) = CUSTOMER_TRIAL_NEW;
+    order(id: id OrderId) = ORDER;
+    order_cancel(id: id OrderId) = ORDER_CANCEL;
+    license(id: id LicenseId) = LICENSE;
+    license_seats(id: id LicenseId) = LICENSE_SEATS;
+    license_assign(id: id LicenseId) = LICENSE_ASSIGN;
+    license_unassign(id: id LicenseId, user: id UserId) = LICENSE_UNASSIGN;
+    license_renewal(id: id LicenseId) = LICENSE_RENEWAL;
+    license_convert(id: id LicenseId) = LICENSE_CONVERT;
     app(id: id AppId) = APP;
     app_rotate(id: id AppId) = APP_ROTATE;
     app_revoke(id: id AppId) = APP_REVOKE;

@@ -14,3 +14,11 @@ document.addEventListener("DOMContentLoaded", function () {
   var first = document.querySelector('[aria-invalid="true"]');
   if (first) first.focus();
 });
+
+// A button marked data-once cannot be pressed twice while its form is on its way (the server
+// also makes a repeated order one order: this only spares the second request).
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  if (!button || !button.hasAttribute("data-once")) return;
+  setTimeout(function () { button.disabled = true; }, 0);
+});

@@ -73,6 +73,10 @@ fn registration_rows(
         activated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        seats_licensed: Set(0),
+        seats_assigned: Set(0),
+        usage_bp: Set(-1),
+        next_expiry: Set(crate::domain::order::no_expiry()),
     };
     let reg = sea_orm::TryIntoModel::try_into_model(row.clone())?;
     let event = audit::event(

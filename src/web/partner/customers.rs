@@ -124,6 +124,8 @@ struct ListParams {
     sort: String,
     dir: String,
     page: Option<u64>,
+    /// "30": only customers with a license or trial ending within 30 days.
+    expiring: String,
 }
 
 pub struct Row {
@@ -136,6 +138,9 @@ pub struct Row {
     pub status_tone: &'static str,
     pub commission: CommissionRate,
     pub created: Day,
+    /// "3 / 10 (30%)", or empty without seats.
+    pub usage: String,
+    pub next_expiry: String,
 }
 
 #[derive(Template)]
@@ -155,6 +160,8 @@ struct ListPage {
     next_href: Option<String>,
     export_href: String,
     filtered: bool,
+    /// The "expiring within" filter's days, or empty.
+    expiring: String,
 }
 
 const PER_PAGE: u64 = 50;
@@ -171,6 +178,29 @@ pub fn row(r: regs::CustomerRow) -> Row {
         status_tone: r.status.tone(),
         commission: r.commission,
         created: Day(r.created_at),
+        usage: usage_text(r.usage),
+        next_expiry: r.next_expiry.map(crate::web::fmt_day).unwrap_or_default(),
+    }
+}
+
+/// "3 / 10 (30%)": seats given to users over seats licensed.
+fn usage_text(usage: Option<(u32, u32)>) -> String {
+    match usage {
+        Some((used, owned)) => format!(
+            "{used} / {owned} ({}%)",
+            u64::from(used) * 100 / u64::from(owned.max(1))
+        ),
+        None => String::new(),
+    }
+}
+
+/// The "expiring within" filter: a day count among those offered.
+fn expiring_days(raw: &str) -> Option<i64> {
+    match raw {
+        "7" => Some(7),
+        "30" => Some(30),
+        "90" => Some(90),
+        _ => None,
     }
 }
 
@@ -200,6 +230,13 @@ async fn list(
     };
     let page = p.page.unwrap_or(1).max(1);
     let org_view = p.view == "org";
+    let expiring = expiring_days(&p.expiring);
+    let expiring_key = if expiring.is_some() {
+        p.expiring.as_str()
+    } else {
+        ""
+    };
+    let today = state.core.now().date_naive();
     let mut rows = if org_view {
         vec![]
     } else {
@@ -207,6 +244,7 @@ async fn list(
             &state.core,
             user.org_id(),
             &CustomerQuery {
+                expiring_by: expiring.map(|d| today + chrono::Duration::days(d)),
                 q: p.q.clone(),
                 status,
                 customer_type,
@@ -229,6 +267,7 @@ async fn list(
                 ("q", &p.q),
                 ("status", &p.status),
                 ("type", type_key),
+                ("expiring", expiring_key),
                 ("sort", sort.key()),
                 ("dir", dir)
             ])
@@ -240,13 +279,20 @@ async fn list(
             ("Name", CustomerSort::Name.key()),
             ("Account active", CustomerSort::Active.key()),
             ("Customer Type", CustomerSort::Type.key()),
+            ("Usage", CustomerSort::Usage.key()),
+            ("Coming Expiry Date", CustomerSort::Expiry.key()),
             ("Status", CustomerSort::Status.key()),
             ("Commission", CustomerSort::Commission.key()),
             ("Added", CustomerSort::Created.key()),
         ],
         sort.key(),
         desc,
-        &[("q", &p.q), ("status", &p.status), ("type", type_key)],
+        &[
+            ("q", &p.q),
+            ("status", &p.status),
+            ("type", type_key),
+            ("expiring", expiring_key),
+        ],
     );
     let statuses = ALL_STATUSES
         .iter()
@@ -256,11 +302,20 @@ async fn list(
         ctx: Ctx::new(&req, Some(&user.principal())),
         org_view,
         company: (&user.partner).into(),
-        filtered: !p.q.is_empty() || status.is_some() || customer_type.is_some(),
+        filtered: !p.q.is_empty()
+            || status.is_some()
+            || customer_type.is_some()
+            || expiring.is_some(),
+        expiring: expiring_key.to_string(),
         export_href: format!(
             "{}?{}",
             urls::CUSTOMERS_EXPORT,
-            query_string(&[("q", &p.q), ("status", &p.status), ("type", type_key)])
+            query_string(&[
+                ("q", &p.q),
+                ("status", &p.status),
+                ("type", type_key),
+                ("expiring", expiring_key)
+            ])
         ),
         q: p.q.clone(),
         status: p.status.clone(),
@@ -292,6 +347,8 @@ async fn export(
     let p = params.into_inner();
     let (status, customer_type) = filters(&p);
     let partner_id = user.org_id();
+    let expiring_by = expiring_days(&p.expiring)
+        .map(|d| state.core.now().date_naive() + chrono::Duration::days(d));
     struct Cursor {
         state: web::Data<AppState>,
         after: Option<(chrono::DateTime<chrono::Utc>, RegistrationId)>,
@@ -331,6 +388,7 @@ async fn export(
                 &c.state.core,
                 partner_id,
                 &CustomerQuery {
+                    expiring_by,
                     q,
                     status,
                     customer_type,
@@ -369,8 +427,8 @@ async fn export(
                         "No".into()
                     },
                     r.customer_type.as_str().to_string(),
-                    String::new(),
-                    String::new(),
+                    usage_text(r.usage),
+                    r.next_expiry.map(|d| d.to_string()).unwrap_or_default(),
                     r.status.label().to_string(),
                     r.commission.to_string(),
                     r.created_at.format("%Y-%m-%d").to_string(),
@@ -707,6 +765,8 @@ struct ShowPage {
     can_end: bool,
     /// Users and money are shown only while the relationship is active.
     is_active: bool,
+    /// Orders, licenses and trials.
+    related: super::orders::Related,
 }
 
 async fn show(
@@ -715,7 +775,9 @@ async fn show(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let c = regs::customer(&state.core, user.org_id(), parse_id(&id)?).await?;
+    let id = parse_id(&id)?;
+    let c = regs::customer(&state.core, user.org_id(), id).await?;
+    let related = super::orders::related(&state, &user, id).await?;
     let (reg, account) = (c.registration, c.account);
     let credit = c
         .credit
@@ -740,6 +802,7 @@ async fn show(
         can_cancel: reg.allows(Event::PartnerCancels),
         can_end: reg.allows(Event::PartnerEnds),
         is_active: reg.status == Status::Active,
+        related,
         friendly_name: reg.friendly_name,
         partner_role: reg.partner_role,
         customer_type: reg.customer_type,

@@ -1,0 +1,816 @@
+//! Quoting and placing an order, cancelling it in its grace period, and seat changes (which
+//! are orders too).
+use chrono::{Duration, NaiveDate};
+use sea_orm::{
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use super::{active_registration, licenses::refresh_usage, OrderError};
+use crate::{
+    domain::{
+        order::{self, charge, parse_quantity, parse_start, LicenseStatus, OrderKind, Term},
+        Currency, LicenseId, Money, OrderId, PartnerId, ProductId, RegistrationId,
+    },
+    email::{messages, outbox},
+    entities::{accounts, license_seats, licenses, orders, partners, registrations},
+    services::{
+        audit::{self, About, Actor},
+        counters,
+        customer_prices::{self, CustomerLine},
+        views::Product,
+        Core,
+    },
+};
+
+/// What the partner asks for, as typed (a form or the API); read against the product.
+#[derive(Debug, Clone, Default)]
+pub struct OrderInput {
+    /// The product's id or SKU.
+    pub product: String,
+    pub quantity: String,
+    /// `monthly`, `yearly` or `one_off`; empty: the product's own.
+    pub term: String,
+    /// YYYY-MM-DD; empty: today.
+    pub start: String,
+    /// ISO 4217; empty: the product's first price.
+    pub currency: String,
+    pub auto_renew: bool,
+}
+
+/// The price, the total and the partner's margin of an order before it is placed.
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub product: Product,
+    pub term: Term,
+    pub quantity: u32,
+    /// Price periods in one term (a monthly product paid yearly: 12).
+    pub periods: u32,
+    pub starts_on: NaiveDate,
+    /// The license's first term ends (subscriptions).
+    pub ends_on: Option<NaiveDate>,
+    pub auto_renew: bool,
+    /// Unit prices per price period: list, the partner's cost, the customer's.
+    pub list: Money,
+    pub cost: Money,
+    pub price: Money,
+    pub total: Money,
+    pub cost_total: Money,
+    pub margin: Money,
+}
+
+/// Where an order comes from, and what makes a repeat of it the same order.
+pub struct Placement {
+    /// The form's key (web) or none (the API keeps its own Idempotency-Key table).
+    pub key: Option<String>,
+    /// `web` or `api`.
+    pub via: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub order: OrderId,
+    pub number: String,
+    pub license: Option<LicenseId>,
+    pub total: Money,
+    /// The same key was placed before: this is that order, nothing new was written.
+    pub replayed: bool,
+}
+
+/// The customer's price line for a product named by id or SKU; retired and unknown products
+/// are not on it.
+async fn line_for(
+    core: &Core,
+    partner: PartnerId,
+    reg: RegistrationId,
+    product: &str,
+) -> Result<Option<CustomerLine>, OrderError> {
+    let (_, lines) = customer_prices::lines_for(core, partner, reg).await?;
+    let wanted = product.trim();
+    let id = wanted.parse::<ProductId>().ok();
+    Ok(lines
+        .into_iter()
+        .find(|l| Some(l.product.id) == id || l.product.sku.eq_ignore_ascii_case(wanted)))
+}
+
+/// Reads an order against the product and the customer's prices; every refused field is
+/// named. `product` fixes the product (a trial's conversion).
+pub async fn quote(
+    core: &Core,
+    partner: PartnerId,
+    reg: RegistrationId,
+    input: &OrderInput,
+) -> Result<Quote, OrderError> {
+    active_registration(&core.db.read, partner, reg).await?;
+    let today = core.now().date_naive();
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    let line = if input.product.trim().is_empty() {
+        errors.push(("product", "Choose a product.".into()));
+        None
+    } else {
+        let line = line_for(core, partner, reg, &input.product).await?;
+        if line.is_none() {
+            errors.push((
+                "product",
+                "This product is not on sale (unknown or retired).".into(),
+            ));
+        }
+        line
+    };
+    let quantity = parse_quantity(&input.quantity).map_err(|e| ("quantity", e.0));
+    let start = parse_start(&input.start, today).map_err(|e| ("start", e.0));
+    let (Some(line), Ok(quantity), Ok(starts_on)) = (line, quantity.clone(), start.clone()) else {
+        errors.extend(quantity.err());
+        errors.extend(start.err());
+        return Err(OrderError::Invalid(errors));
+    };
+    let p = &line.product;
+    if !p.bounds.contains(quantity) {
+        errors.push((
+            "quantity",
+            format!(
+                "Order from {} to {} {} of {}.",
+                p.bounds.min, p.bounds.max, p.unit, p.sku
+            ),
+        ));
+    }
+    let term = Term::parse_for(&input.term, p.kind).map_err(|e| ("term", e.0));
+    let currency = if input.currency.trim().is_empty() {
+        p.prices.first().map(|m| m.currency).ok_or((
+            "currency",
+            format!("{} has no price yet: ask the provider.", p.sku),
+        ))
+    } else {
+        Currency::parse(&input.currency)
+            .map_err(|e| ("currency", e.0))
+            .and_then(|c| {
+                if p.price(c).is_some() {
+                    Ok(c)
+                } else {
+                    let have: Vec<&str> = p.prices.iter().map(|m| m.currency.code()).collect();
+                    Err((
+                        "currency",
+                        format!("{} is sold in {} only.", p.sku, have.join(", ")),
+                    ))
+                }
+            })
+    };
+    let (Ok(term), Ok(currency)) = (term.clone(), currency.clone()) else {
+        errors.extend(term.err());
+        errors.extend(currency.err());
+        return Err(OrderError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(OrderError::Invalid(errors));
+    }
+    let (list, cost, price, _) = line
+        .prices
+        .iter()
+        .copied()
+        .find(|(l, ..)| l.currency == currency)
+        .ok_or(OrderError::NotFound)?;
+    let periods = term.periods(p.kind);
+    let total = charge(price, quantity, periods)?;
+    let cost_total = charge(cost, quantity, periods)?;
+    Ok(Quote {
+        term,
+        quantity,
+        periods,
+        starts_on,
+        ends_on: p.kind.is_subscription().then(|| term.end(starts_on, 0)),
+        auto_renew: input.auto_renew && p.kind.is_subscription(),
+        list,
+        cost,
+        price,
+        total,
+        cost_total,
+        margin: total.checked_sub(cost_total)?,
+        product: line.product,
+    })
+}
+
+/// An order already placed with this form key.
+async fn placed_before(
+    conn: &impl ConnectionTrait,
+    partner: PartnerId,
+    key: &str,
+) -> Result<Option<Placed>, OrderError> {
+    Ok(orders::Entity::find()
+        .filter(orders::Column::PartnerId.eq(partner.uuid()))
+        .filter(orders::Column::IdemKey.eq(key))
+        .one(conn)
+        .await?
+        .map(|o| Placed {
+            order: o.id.into(),
+            number: order::order_number(o.number),
+            license: o.license_id.map(Into::into),
+            total: Currency::parse(&o.currency)
+                .map(|c| Money::new(o.total_minor, c))
+                .unwrap_or(Money::zero(Currency::Usd)),
+            replayed: true,
+        }))
+}
+
+/// The order row for a quote (the caller sets kind, license, quantities).
+struct Row<'a> {
+    kind: OrderKind,
+    reg: &'a registrations::Model,
+    product: ProductId,
+    license: Option<Uuid>,
+    quantity: u32,
+    previous: Option<u32>,
+    billed: u32,
+    term: Term,
+    starts_on: NaiveDate,
+    list: Money,
+    cost: Money,
+    price: Money,
+    total: Money,
+    cost_total: Money,
+}
+
+/// Writes the order with the next number; `None` when the form key was used meanwhile (a
+/// double click that raced the first).
+async fn insert_order(
+    txn: &DatabaseTransaction,
+    core: &Core,
+    actor: &Actor,
+    placement: &Placement,
+    r: Row<'_>,
+) -> Result<Option<(Uuid, i64)>, OrderError> {
+    let number = counters::next(txn, "orders").await?;
+    let id = Uuid::now_v7();
+    let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let inserted = orders::Entity::insert(orders::ActiveModel {
+        id: Set(id),
+        number: Set(number),
+        partner_id: Set(r.reg.partner_id),
+        registration_id: Set(r.reg.id),
+        account_id: Set(r.reg.account_id),
+        kind: Set(r.kind.as_str().into()),
+        product_id: Set(r.product.uuid()),
+        license_id: Set(r.license),
+        quantity: Set(n(r.quantity)),
+        previous_quantity: Set(r.previous.map(n)),
+        term: Set(r.term.as_str().into()),
+        starts_on: Set(r.starts_on),
+        currency: Set(r.price.currency.code().into()),
+        list_minor: Set(r.list.minor),
+        cost_minor: Set(r.cost.minor),
+        price_minor: Set(r.price.minor),
+        billed_quantity: Set(n(r.billed)),
+        total_minor: Set(r.total.minor),
+        cost_total_minor: Set(r.cost_total.minor),
+        status: Set("placed".into()),
+        placed_by: Set(actor.user_id),
+        placed_by_label: Set(actor.label.clone()),
+        via: Set(placement.via.into()),
+        idem_key: Set(placement.key.clone()),
+        created_at: Set(core.now()),
+        cancelled_at: Set(None),
+        cancel_reason: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([orders::Column::PartnerId, orders::Column::IdemKey])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok((inserted == 1).then_some((id, number)))
+}
+
+/// Tells the customer (its primary address) what its partner ordered on its behalf.
+async fn tell_customer(
+    txn: &DatabaseTransaction,
+    core: &Core,
+    reg: &registrations::Model,
+    news: messages::OrderNews,
+) -> Result<(), OrderError> {
+    let account = accounts::Entity::find_by_id(reg.account_id)
+        .one(txn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let partner = partners::Entity::find_by_id(reg.partner_id)
+        .one(txn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let msg = messages::OrderNews {
+        partner: partner.company_name,
+        customer: account.company_name,
+        link: core.links.url("/my/partner"),
+        ..news
+    };
+    outbox::enqueue(txn, msg.render(&account.primary_email)?).await?;
+    Ok(())
+}
+
+pub(super) fn what(quantity: u32, unit: &str, name: &str, sku: &str) -> String {
+    format!(
+        "{} of {name} ({sku})",
+        crate::domain::product::quantity_of(quantity, unit)
+    )
+}
+
+/// Places an order for an active customer of the partner: one transaction writes the order,
+/// the license of a subscription, the customer's Usage and Coming Expiry Date, the audit event
+/// and the customer's email. `convert` turns that trial into this paid license.
+#[tracing::instrument(skip(core, actor, input, placement))]
+pub async fn place(
+    core: &Core,
+    actor: &Actor,
+    partner: PartnerId,
+    reg_id: RegistrationId,
+    input: &OrderInput,
+    placement: Placement,
+    convert: Option<LicenseId>,
+) -> Result<Placed, OrderError> {
+    if let Some(key) = &placement.key {
+        if let Some(p) = placed_before(&core.db.read, partner, key).await? {
+            return Ok(p);
+        }
+    }
+    let q = quote(core, partner, reg_id, input).await?;
+    let txn = core.db.begin().await?;
+    // The relationship may have ended since the quote.
+    let reg = active_registration(&txn, partner, reg_id).await?;
+    let trial = match convert {
+        None => None,
+        Some(id) => {
+            let t = licenses::Entity::find_by_id(id.uuid())
+                .filter(licenses::Column::RegistrationId.eq(reg.id))
+                .filter(licenses::Column::Trial.eq(true))
+                .one(&txn)
+                .await?
+                .ok_or(OrderError::NotFound)?;
+            if t.product_id != q.product.id.uuid() {
+                return Err(OrderError::field(
+                    "product",
+                    "A trial converts into an order of its own product.",
+                ));
+            }
+            if t.status == LicenseStatus::Converted.as_str()
+                || t.status == LicenseStatus::Cancelled.as_str()
+            {
+                return Err(OrderError::Closed(t.status));
+            }
+            if q.quantity < t.seats_assigned as u32 {
+                return Err(OrderError::field(
+                    "quantity",
+                    format!(
+                        "Order at least {}: the trial's seats are given to {} users.",
+                        t.seats_assigned, t.seats_assigned
+                    ),
+                ));
+            }
+            Some(t)
+        }
+    };
+    let license = q.product.kind.is_subscription().then(Uuid::now_v7);
+    let kind = if trial.is_some() {
+        OrderKind::Conversion
+    } else {
+        OrderKind::New
+    };
+    let Some((order_id, number)) = insert_order(
+        &txn,
+        core,
+        actor,
+        &placement,
+        Row {
+            kind,
+            reg: &reg,
+            product: q.product.id,
+            license,
+            quantity: q.quantity,
+            previous: None,
+            billed: q.quantity,
+            term: q.term,
+            starts_on: q.starts_on,
+            list: q.list,
+            cost: q.cost,
+            price: q.price,
+            total: q.total,
+            cost_total: q.cost_total,
+        },
+    )
+    .await?
+    else {
+        txn.rollback().await?;
+        let key = placement.key.as_deref().unwrap_or_default();
+        return placed_before(&core.db.write, partner, key)
+            .await?
+            .ok_or(OrderError::NotFound);
+    };
+    let now = core.now();
+    if let (Some(id), Some(ends_on)) = (license, q.ends_on) {
+        licenses::Entity::insert(licenses::ActiveModel {
+            id: Set(id),
+            partner_id: Set(reg.partner_id),
+            registration_id: Set(reg.id),
+            account_id: Set(reg.account_id),
+            product_id: Set(q.product.id.uuid()),
+            trial: Set(false),
+            seats: Set(q.quantity as i32),
+            seats_assigned: Set(0),
+            currency: Set(Some(q.price.currency.code().into())),
+            term: Set(q.term.as_str().into()),
+            starts_on: Set(q.starts_on),
+            ends_on: Set(ends_on),
+            auto_renew: Set(q.auto_renew),
+            status: Set(LicenseStatus::Active.as_str().into()),
+            reminded: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    if let (Some(t), Some(id)) = (&trial, license) {
+        licenses::Entity::update_many()
+            .set(licenses::ActiveModel {
+                status: Set(LicenseStatus::Converted.as_str().into()),
+                seats_assigned: Set(0),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(licenses::Column::Id.eq(t.id))
+            .exec(&txn)
+            .await?;
+        // The trial's users keep their seats on the paid license.
+        license_seats::Entity::update_many()
+            .col_expr(
+                license_seats::Column::LicenseId,
+                sea_orm::sea_query::Expr::value(id),
+            )
+            .filter(license_seats::Column::LicenseId.eq(t.id))
+            .exec(&txn)
+            .await?;
+        licenses::Entity::update_many()
+            .set(licenses::ActiveModel {
+                seats_assigned: Set(t.seats_assigned),
+                ..Default::default()
+            })
+            .filter(licenses::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
+    refresh_usage(&txn, &[reg.id]).await?;
+    let p = &q.product;
+    let number_text = order::order_number(number);
+    let term_text = match q.ends_on {
+        Some(end) => format!(
+            "{}, {} to {}",
+            q.term.label().to_lowercase(),
+            q.starts_on,
+            end
+        ),
+        None => format!("one-off, {}", q.starts_on),
+    };
+    let detail = format!(
+        "{number_text}{}: {} at {} ({term_text}); total {}",
+        if trial.is_some() {
+            " (trial converted)"
+        } else {
+            ""
+        },
+        what(q.quantity, &p.unit, &p.name, &p.sku),
+        q.price,
+        q.total
+    );
+    let about = About::registration(reg.partner_id, reg.account_id, order_id);
+    audit::record(&txn, now, actor, "order.placed", about, &detail).await?;
+    tell_customer(
+        &txn,
+        core,
+        &reg,
+        messages::OrderNews {
+            partner: String::new(),
+            customer: String::new(),
+            number: number_text.clone(),
+            kind: kind.label().into(),
+            what: what(q.quantity, &p.unit, &p.name, &p.sku),
+            term: term_text,
+            total: q.total.to_string(),
+            placed_by: actor.label.clone(),
+            link: String::new(),
+        },
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(Placed {
+        order: order_id.into(),
+        number: number_text,
+        license: license.map(Into::into),
+        total: q.total,
+        replayed: false,
+    })
+}
+
+/// The last day an order can be cancelled: the grace period counts from its start (or from
+/// the day it was placed, when that is later).
+pub fn cancellable_until(o: &orders::Model, grace: Duration) -> Option<NaiveDate> {
+    if o.status != "placed" || OrderKind::from_db(&o.kind) == OrderKind::Seats {
+        return None;
+    }
+    let base = o.starts_on.max(o.created_at.date_naive());
+    Some(base + grace)
+}
+
+/// Cancels an order in its grace period; its license (if any) ends at once.
+#[tracing::instrument(skip(core, actor))]
+pub async fn cancel_order(
+    core: &Core,
+    actor: &Actor,
+    partner: PartnerId,
+    id: OrderId,
+    reason: &str,
+) -> Result<(), OrderError> {
+    let reason = reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(OrderError::field("reason", "Use at most 500 characters."));
+    }
+    let txn = core.db.begin().await?;
+    let o = orders::Entity::find_by_id(id.uuid())
+        .filter(orders::Column::PartnerId.eq(partner.uuid()))
+        .one(&txn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let today = core.now().date_naive();
+    match cancellable_until(&o, core.rules.order_grace) {
+        None if o.status != "placed" => {
+            return Err(OrderError::NotCancellable(
+                "This order is cancelled already.".into(),
+            ))
+        }
+        None => {
+            return Err(OrderError::NotCancellable(
+                "A seat change cannot be cancelled: change the seats again instead.".into(),
+            ))
+        }
+        Some(until) if today > until => {
+            return Err(OrderError::NotCancellable(format!(
+                "The grace period ended on {until}: turn off auto-renew on the license instead."
+            )))
+        }
+        Some(_) => {}
+    }
+    let now = core.now();
+    let done = orders::Entity::update_many()
+        .set(orders::ActiveModel {
+            status: Set("cancelled".into()),
+            cancelled_at: Set(Some(now)),
+            cancel_reason: Set((!reason.is_empty()).then(|| reason.to_string())),
+            ..Default::default()
+        })
+        .filter(orders::Column::Id.eq(o.id))
+        .filter(orders::Column::Status.eq("placed"))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(OrderError::NotCancellable(
+            "This order is cancelled already.".into(),
+        ));
+    }
+    if let Some(license) = o.license_id {
+        licenses::Entity::update_many()
+            .set(licenses::ActiveModel {
+                status: Set(LicenseStatus::Cancelled.as_str().into()),
+                auto_renew: Set(false),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(licenses::Column::Id.eq(license))
+            .exec(&txn)
+            .await?;
+        refresh_usage(&txn, &[o.registration_id]).await?;
+    }
+    let detail = if reason.is_empty() {
+        format!("{} cancelled", order::order_number(o.number))
+    } else {
+        format!("{} cancelled: {reason}", order::order_number(o.number))
+    };
+    audit::record(
+        &txn,
+        now,
+        actor,
+        "order.cancelled",
+        About::registration(o.partner_id, o.account_id, o.id),
+        &detail,
+    )
+    .await?;
+    let reg = registrations::Entity::find_by_id(o.registration_id)
+        .one(&txn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let product = crate::entities::products::Entity::find_by_id(o.product_id)
+        .one(&txn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    tell_customer(
+        &txn,
+        core,
+        &reg,
+        messages::OrderNews {
+            partner: String::new(),
+            customer: String::new(),
+            number: order::order_number(o.number),
+            kind: "Cancelled".into(),
+            what: what(
+                o.quantity as u32,
+                &product.unit,
+                &product.name,
+                &product.sku,
+            ),
+            term: "cancelled before its grace period ended; nothing is charged".into(),
+            total: Money::zero(Currency::parse(&o.currency).unwrap_or(Currency::Usd)).to_string(),
+            placed_by: actor.label.clone(),
+            link: String::new(),
+        },
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(())
+}
+
+/// Changes a license's seats: an order of the seats added (at the customer's price of today,
+/// for the license's term; the invoice prorates it) or of a reduction (charged nothing, never
+/// below the seats given to users).
+#[tracing::instrument(skip(core, actor, placement))]
+pub async fn change_seats(
+    core: &Core,
+    actor: &Actor,
+    partner: PartnerId,
+    license: LicenseId,
+    seats: &str,
+    placement: Placement,
+) -> Result<Placed, OrderError> {
+    if let Some(key) = &placement.key {
+        if let Some(p) = placed_before(&core.db.read, partner, key).await? {
+            return Ok(p);
+        }
+    }
+    let l = licenses::Entity::find_by_id(license.uuid())
+        .filter(licenses::Column::PartnerId.eq(partner.uuid()))
+        .one(&core.db.read)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    if l.status != LicenseStatus::Active.as_str() {
+        return Err(OrderError::Closed(l.status));
+    }
+    if l.trial {
+        return Err(OrderError::field(
+            "seats",
+            "A trial's seats are fixed: convert it into an order to choose them.",
+        ));
+    }
+    let reg_id: RegistrationId = l.registration_id.into();
+    let seats = parse_quantity(seats).map_err(|e| OrderError::field("seats", e.0))?;
+    let line = line_for(core, partner, reg_id, &l.product_id.to_string())
+        .await?
+        .ok_or_else(|| {
+            OrderError::field(
+                "seats",
+                "This product is retired: its seats can no longer change.",
+            )
+        })?;
+    let p = &line.product;
+    if !p.bounds.contains(seats) {
+        return Err(OrderError::field(
+            "seats",
+            format!(
+                "Choose from {} to {} {}.",
+                p.bounds.min, p.bounds.max, p.unit
+            ),
+        ));
+    }
+    let old = l.seats as u32;
+    if seats == old {
+        return Err(OrderError::field(
+            "seats",
+            format!("The license has {old} {} already.", p.unit),
+        ));
+    }
+    if seats < l.seats_assigned as u32 {
+        return Err(OrderError::field(
+            "seats",
+            format!(
+                "{} seats are given to users: take some back before going below {}.",
+                l.seats_assigned, l.seats_assigned
+            ),
+        ));
+    }
+    let currency = l
+        .currency
+        .as_deref()
+        .and_then(|c| Currency::parse(c).ok())
+        .unwrap_or(Currency::Usd);
+    let (list, cost, price, _) = line
+        .prices
+        .iter()
+        .copied()
+        .find(|(l, ..)| l.currency == currency)
+        .ok_or_else(|| {
+            OrderError::field(
+                "seats",
+                format!("{} has no {currency} price any more.", p.sku),
+            )
+        })?;
+    let term = Term::from_db(&l.term);
+    let periods = term.periods(p.kind);
+    let billed = seats.saturating_sub(old);
+    let total = charge(price, billed, periods)?;
+    let cost_total = charge(cost, billed, periods)?;
+    let txn = core.db.begin().await?;
+    let reg = active_registration(&txn, partner, reg_id).await?;
+    // Another change may have landed since we read the license.
+    let changed = licenses::Entity::update_many()
+        .set(licenses::ActiveModel {
+            seats: Set(seats as i32),
+            updated_at: Set(core.now()),
+            ..Default::default()
+        })
+        .filter(licenses::Column::Id.eq(l.id))
+        .filter(licenses::Column::Seats.eq(l.seats))
+        .filter(licenses::Column::Status.eq(LicenseStatus::Active.as_str()))
+        .filter(licenses::Column::SeatsAssigned.lte(seats as i32))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(OrderError::field(
+            "seats",
+            "The license changed meanwhile: look at it again and retry.",
+        ));
+    }
+    let Some((order_id, number)) = insert_order(
+        &txn,
+        core,
+        actor,
+        &placement,
+        Row {
+            kind: OrderKind::Seats,
+            reg: &reg,
+            product: p.id,
+            license: Some(l.id),
+            quantity: seats,
+            previous: Some(old),
+            billed,
+            term,
+            starts_on: core.now().date_naive(),
+            list,
+            cost,
+            price,
+            total,
+            cost_total,
+        },
+    )
+    .await?
+    else {
+        txn.rollback().await?;
+        let key = placement.key.as_deref().unwrap_or_default();
+        return placed_before(&core.db.write, partner, key)
+            .await?
+            .ok_or(OrderError::NotFound);
+    };
+    refresh_usage(&txn, &[reg.id]).await?;
+    let number_text = order::order_number(number);
+    let detail = format!(
+        "{number_text}: {} seats of {} ({}), was {old}; total {total}",
+        seats, p.name, p.sku
+    );
+    audit::record(
+        &txn,
+        core.now(),
+        actor,
+        "order.placed",
+        About::registration(reg.partner_id, reg.account_id, order_id),
+        &detail,
+    )
+    .await?;
+    tell_customer(
+        &txn,
+        core,
+        &reg,
+        messages::OrderNews {
+            partner: String::new(),
+            customer: String::new(),
+            number: number_text.clone(),
+            kind: OrderKind::Seats.label().into(),
+            what: format!("{} (was {old})", what(seats, &p.unit, &p.name, &p.sku)),
+            term: format!("{} term ending {}", term.label().to_lowercase(), l.ends_on),
+            total: total.to_string(),
+            placed_by: actor.label.clone(),
+            link: String::new(),
+        },
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(Placed {
+        order: order_id.into(),
+        number: number_text,
+        license: Some(license),
+        total,
+        replayed: false,
+    })
+}
