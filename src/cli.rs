@@ -42,7 +42,8 @@ pub enum Command {
         partner_email: String,
         #[arg(long)]
         name: String,
-        /// `readwrite` (elements.customers.readwrite.all) or `read`.
+        /// `readwrite` (elements.customers.readwrite.all), `read`, or `orders` (readwrite plus
+        /// elements.orders.readwrite.all).
         #[arg(long, default_value = "readwrite")]
         access: String,
         /// Commission rate, in percent, for customers the app onboards.
@@ -114,7 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             access,
             commission,
         } => {
-            use crate::services::api_apps::{self, SCOPE_READ, SCOPE_READWRITE};
+            use crate::services::api_apps::{self, SCOPE_ORDERS, SCOPE_READ, SCOPE_READWRITE};
             let name =
                 PlainName::parse(&name, "name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let commission = crate::domain::CommissionRate::parse(&commission)
@@ -122,7 +123,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let scopes: &[&str] = match access.as_str() {
                 "readwrite" => &[SCOPE_READWRITE],
                 "read" => &[SCOPE_READ],
-                _ => anyhow::bail!("--access must be readwrite or read"),
+                "orders" => &[SCOPE_READWRITE, SCOPE_ORDERS],
+                _ => anyhow::bail!("--access must be readwrite, read or orders"),
             };
             let core = Core::open(&config, Clock::system()).await?;
             let user = services::auth::find_user_by_email(&core.db.read, &partner_email)

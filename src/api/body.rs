@@ -97,6 +97,7 @@ pub enum FieldKind {
     String,
     Bool,
     StringArray,
+    Integer,
 }
 
 /// A field a parser reads: its name, type, and whether a request must have it.
@@ -170,6 +171,22 @@ impl<'a> Fields<'a> {
             Some(Value::Bool(b)) => Some(*b),
             Some(_) => {
                 self.err(field, "This field must be true or false.");
+                None
+            }
+        }
+    }
+
+    /// A required whole number.
+    pub fn integer(&mut self, field: &str) -> Option<i64> {
+        self.note(field, FieldKind::Integer, true);
+        match self.map.get(field) {
+            None | Some(Value::Null) => {
+                self.err(field, "This field is required.");
+                None
+            }
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            Some(_) => {
+                self.err(field, "This field must be a whole number.");
                 None
             }
         }

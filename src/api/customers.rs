@@ -203,26 +203,85 @@ async fn onboard_inner(
     if !client.can_write() {
         return Err(ApiError::forbidden(SCOPE_READWRITE));
     }
-    let key = match req.headers().get(IDEMPOTENCY_HEADER) {
-        None => None,
-        Some(v) => match v
+    idempotency_key(req)?;
+    let (raw, map) = read_json(req, payload).await?;
+    idempotent(req, state, client, &raw, || async {
+        let o = parse(&map)?;
+        match onboarding::onboard(&state.core, client, o).await {
+            Ok(outcome) => {
+                let body = serde_json::to_string(&OnboardResponse {
+                    id: outcome.id.map(|i| i.to_string()),
+                    customer_id: outcome.customer_id.map(|i| i.to_string()),
+                    status: outcome.status,
+                    errors: outcome
+                        .errors
+                        .into_iter()
+                        .map(|p| OnboardError5 {
+                            code: p.code,
+                            field: p.field,
+                            message: p.message,
+                        })
+                        .collect(),
+                })
+                .unwrap_or_default();
+                Ok(IdempotentAnswer {
+                    status: StatusCode::OK,
+                    body,
+                })
+            }
+            Err(OnboardError::Busy) => Err(ApiError::too_many(
+                1,
+                "The server is busy hashing passwords. Retry shortly.",
+            )),
+            Err(e) => {
+                tracing::error!(request_id = %crate::error::current_request_id(), error = ?e, "onboarding failed");
+                Err(ApiError::internal())
+            }
+        }
+    })
+    .await
+}
+
+/// The request's Idempotency-Key, if it sent one (1 to 255 visible characters).
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get(IDEMPOTENCY_HEADER) {
+        None => Ok(None),
+        Some(v) => v
             .to_str()
             .ok()
             .map(str::trim)
             .filter(|k| !k.is_empty() && k.len() <= 255)
-        {
-            Some(k) => Some(k.to_string()),
-            None => {
-                return Err(ApiError::field(
-                    IDEMPOTENCY_HEADER,
-                    "Use 1 to 255 visible ASCII characters.",
-                ))
-            }
-        },
-    };
-    let (raw, map) = read_json(req, payload).await?;
+            .map(|k| Some(k.to_string()))
+            .ok_or_else(|| {
+                ApiError::field(IDEMPOTENCY_HEADER, "Use 1 to 255 visible ASCII characters.")
+            }),
+    }
+}
+
+/// A write's successful answer, kept for replays of its Idempotency-Key.
+pub struct IdempotentAnswer {
+    pub status: StatusCode,
+    pub body: String,
+}
+
+/// Runs a write once per Idempotency-Key (when the request sent one): a repeat with the same
+/// body gets the first answer again (`Idempotent-Replayed: true`), another body is refused
+/// (422), a repeat while the first still runs is told so (409). A success or a 400 is kept;
+/// any other failure forgets the key so the client can retry.
+pub async fn idempotent<F, Fut>(
+    req: &HttpRequest,
+    state: &AppState,
+    client: &ApiClient,
+    raw: &[u8],
+    action: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<IdempotentAnswer, ApiError>>,
+{
+    let key = idempotency_key(req)?;
     if let Some(key) = &key {
-        let hash = hex::encode(Sha256::digest(&raw));
+        let hash = hex::encode(Sha256::digest(raw));
         match idempotency::begin(&state.core, client.app.id, key, &hash).await? {
             Begin::Proceed => {}
             Begin::Replay { status, body } => {
@@ -241,41 +300,11 @@ async fn onboard_inner(
             }
         }
     }
-    let result = match parse(&map) {
-        Ok(o) => match onboarding::onboard(&state.core, client, o).await {
-            Ok(outcome) => {
-                let body = serde_json::to_string(&OnboardResponse {
-                    id: outcome.id.map(|i| i.to_string()),
-                    customer_id: outcome.customer_id.map(|i| i.to_string()),
-                    status: outcome.status,
-                    errors: outcome
-                        .errors
-                        .into_iter()
-                        .map(|p| OnboardError5 {
-                            code: p.code,
-                            field: p.field,
-                            message: p.message,
-                        })
-                        .collect(),
-                })
-                .unwrap_or_default();
-                Ok((StatusCode::OK, body))
-            }
-            Err(OnboardError::Busy) => Err(ApiError::too_many(
-                1,
-                "The server is busy hashing passwords. Retry shortly.",
-            )),
-            Err(e) => {
-                tracing::error!(request_id = %crate::error::current_request_id(), error = ?e, "onboarding failed");
-                Err(ApiError::internal())
-            }
-        },
-        Err(e) => Err(e),
-    };
+    let result = action().await;
     match (&key, &result) {
         // A final answer (success or a client error) is kept for replays.
-        (Some(k), Ok((status, body))) => {
-            idempotency::finish(&state.core, client.app.id, k, status.as_u16(), body).await?
+        (Some(k), Ok(a)) => {
+            idempotency::finish(&state.core, client.app.id, k, a.status.as_u16(), &a.body).await?
         }
         (Some(k), Err(e)) if e.status == StatusCode::BAD_REQUEST => {
             idempotency::finish(
@@ -290,10 +319,10 @@ async fn onboard_inner(
         (Some(k), Err(_)) => idempotency::abandon(&state.core, client.app.id, k).await?,
         _ => {}
     }
-    let (status, body) = result?;
-    Ok(HttpResponse::build(status)
+    let a = result?;
+    Ok(HttpResponse::build(a.status)
         .content_type("application/json")
-        .body(body))
+        .body(a.body))
 }
 
 /// One registration as the API shows it.

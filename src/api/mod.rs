@@ -1,10 +1,11 @@
-//! The partner JSON API (seed 001): OAuth 2.0 client-credentials tokens and the customer
-//! onboarding endpoints, described by an OpenAPI 3.1 document generated from this code.
+//! The partner JSON API (seed 001): OAuth 2.0 client-credentials tokens, the customer
+//! onboarding endpoints and orders for customers, described by an OpenAPI 3.1 document generated from this code.
 //! Errors are RFC 9457 problem details; no input makes it answer 500.
 pub mod body;
 pub mod customers;
 pub mod limiter;
 pub mod openapi;
+pub mod orders;
 pub mod problem;
 pub mod token;
 
@@ -26,6 +27,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             &format!("{}/{{id}}", customers::PATH),
             web::get().to(customers::get),
+        )
+        .route(
+            &format!("{}/{{id}}/orders", customers::PATH),
+            web::post().to(orders::place),
+        )
+        .route(
+            &format!("{}/{{id}}/licenses", customers::PATH),
+            web::get().to(orders::licenses),
         );
 }
 

@@ -21,7 +21,9 @@ use crate::{
 
 pub const SCOPE_READWRITE: &str = "elements.customers.readwrite.all";
 pub const SCOPE_READ: &str = "elements.customers.read.all";
-pub const ALL_SCOPES: [&str; 2] = [SCOPE_READWRITE, SCOPE_READ];
+/// Place orders for the partner's customers and read their licenses.
+pub const SCOPE_ORDERS: &str = "elements.orders.readwrite.all";
+pub const ALL_SCOPES: [&str; 3] = [SCOPE_READWRITE, SCOPE_READ, SCOPE_ORDERS];
 pub const TOKEN_TTL: Duration = Duration::hours(1);
 
 #[derive(Debug, thiserror::Error)]
@@ -298,6 +300,10 @@ impl ApiClient {
 
     pub fn can_read(&self) -> bool {
         self.can_write() || self.scopes.iter().any(|s| s == SCOPE_READ)
+    }
+
+    pub fn can_order(&self) -> bool {
+        self.scopes.iter().any(|s| s == SCOPE_ORDERS)
     }
 }
 

@@ -629,6 +629,152 @@ async fn a_partner_registers_a_new_customer_who_confirms_with_a_password_and_is_
     s.quit().await;
 }
 
+/// Staff add a monthly product on /staff/catalog/new, as a person would; returns its id.
+async fn staff_add_product(
+    app: &TestApp,
+    s: &Browser,
+    sku: &str,
+    trial_days: &str,
+    usd: &str,
+) -> String {
+    s.goto(&app.url("/staff/catalog/new")).await;
+    s.fill("sku", sku).await;
+    s.fill("name", &format!("Product {sku}")).await;
+    s.fill("unit", "seat").await;
+    s.select("kind", "monthly").await;
+    s.fill("trial_days", trial_days).await;
+    s.fill("min_quantity", "1").await;
+    s.fill("max_quantity", "100").await;
+    s.fill("price_usd", usd).await;
+    s.click_button("Add to the catalog").await;
+    s.wait_for_text(&format!("{sku} is in the catalog.")).await;
+    s.wait_for_path("/staff/catalog/")
+        .await
+        .trim_start_matches("/staff/catalog/")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_partner_orders_assigns_seats_and_a_trial_expires_in_the_browser() {
+    let Some(s) = Browser::start().await else {
+        return;
+    };
+    let p = Browser::start().await.unwrap();
+    // The jobs run often: the trial expires within the test.
+    let app = spawn_app_with(Options::default().var("JOBS_EVERY_MS", 100)).await;
+    app.staff("staff@example.com").await;
+    let partner = crate::registrations::quick_partner(&app, "p@example.com", "Reseller Co").await;
+    let customer =
+        crate::customer_prices::active_customer(&app, &partner, "it@acme.example", "Acme").await;
+    let account =
+        partner_portal::services::accounts::find_by_email(&app.core.db.read, "it@acme.example")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    let users = crate::orders::customer_users(&app, account, &["Ann", "Bob", "Cid"]).await;
+
+    // Staff add a product at $10.00 a seat a month, one with a 14-day trial, and sell to the
+    // partner at 20 % off (its cost: $8.00).
+    s.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
+        .await;
+    s.wait_for_path("/staff/approvals").await;
+    let product = staff_add_product(&app, &s, "BK-100", "0", "10.00").await;
+    let trial_product = staff_add_product(&app, &s, "MS-200", "14", "5.00").await;
+    s.goto(&app.url(&format!("/staff/partners/{}/prices", partner.id)))
+        .await;
+    s.fill("discount", "20").await;
+    s.click_button("Save the overall discount").await;
+    s.wait_for_text("20% off every product").await;
+
+    // The partner gives its customer 10 % off (its price: $9.00).
+    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    p.wait_for_text("Welcome").await;
+    p.goto(&app.url(&format!("/customers/{customer}/prices")))
+        .await;
+    p.fill("discount", "10").await;
+    p.click_button("Save").await;
+    p.wait_for_text("The customer's prices are saved").await;
+
+    // 10 seats: the preview shows $90.00 (and the partner's margin, $10.00) before placing.
+    p.goto(&app.url(&format!("/customers/{customer}/orders/new")))
+        .await;
+    p.select("product", &product).await;
+    p.fill("quantity", "10").await;
+    p.select("currency", "USD").await;
+    p.set_checked("auto_renew", true).await;
+    p.click_button("Preview the price").await;
+    let preview = p.wait_for_text("Before you place it").await;
+    assert!(preview.contains("$90.00"), "{preview}");
+    assert!(preview.contains("$10.00"), "{preview}");
+    p.click_button("Place the order").await;
+    p.wait_for_path("/orders/").await;
+    let page = p.wait_for_text("Order ORD-000001").await;
+    assert!(page.contains("$90.00"), "{page}");
+    let (kind, msg) = p.flash().await.expect("a message after placing");
+    assert_eq!(kind, "success", "{msg}");
+    assert!(msg.contains("Order ORD-000001 placed: $90.00"), "{msg}");
+
+    // The order links its license: 3 of its seats go to 3 of the customer's users.
+    p.driver
+        .find(By::Css("main a[href^='/licenses/']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    p.wait_for_path("/licenses/").await;
+    p.wait_for_text("0 of 10").await;
+    for (n, user) in users.iter().enumerate() {
+        p.select("user", user).await;
+        p.click_button("Give the seat").await;
+        p.wait_for_text(&format!("{} of 10", n + 1)).await;
+    }
+    for email in [
+        "ann@customer.example",
+        "bob@customer.example",
+        "cid@customer.example",
+    ] {
+        p.row_text(email).await;
+    }
+
+    // My Customers: the usage and the license's end, a month from today.
+    let day = |d: chrono::NaiveDate| d.format("%-d %b %Y").to_string();
+    let license_end = day(app.core.now().date_naive() + chrono::Months::new(1));
+    p.goto(&app.url("/customers")).await;
+    let row = p.row_text("Acme").await;
+    assert!(row.contains("3 / 10 (30%)"), "{row}");
+    assert!(row.contains(&license_end), "{row}");
+
+    // A 14-day trial ends before the license: it is the coming expiry.
+    let trial_end = day(app.core.now().date_naive() + chrono::Duration::days(14));
+    p.goto(&app.url(&format!("/customers/{customer}/trials/new")))
+        .await;
+    p.select("product", &trial_product).await;
+    p.fill("seats", "3").await;
+    p.click_button("Start the trial").await;
+    p.wait_for_text("Trial started").await;
+    let trial = p.wait_for_path("/licenses/").await;
+    p.goto(&app.url("/customers")).await;
+    let row = p.row_text("Acme").await;
+    assert!(row.contains(&trial_end), "{row}");
+    assert!(!row.contains(&license_end), "{row}");
+
+    // 15 days on, the trial has expired by itself and left Coming Expiry Date.
+    app.clock.advance(chrono::Duration::days(15));
+    app.job_rounds_pass(2).await;
+    p.goto(&app.url(&trial)).await;
+    p.wait_for_text("Expired").await;
+    p.goto(&app.url("/customers")).await;
+    let row = p.row_text("Acme").await;
+    assert!(row.contains(&license_end), "{row}");
+    assert!(!row.contains(&trial_end), "{row}");
+
+    s.quit().await;
+    p.quit().await;
+}
+
 #[tokio::test]
 async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility_rules() {
     let Some(b) = Browser::start().await else {
@@ -702,6 +848,35 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     .await;
     let active_page = format!("/customers/{active}");
     let active_prices = format!("/customers/{active}/prices");
+    // An order for it, placed as the order form would: its page and its license's page.
+    let placed = {
+        use partner_portal::services::{
+            audit::Actor,
+            orders::{self as svc, OrderInput, Placement},
+        };
+        svc::place(
+            &app.core,
+            &Actor::system("test"),
+            partner_view.id,
+            active.parse().unwrap(),
+            &OrderInput {
+                product: "MAIL-SEC".into(),
+                quantity: "5".into(),
+                ..Default::default()
+            },
+            Placement {
+                key: None,
+                via: "web",
+            },
+            None,
+        )
+        .await
+        .unwrap()
+    };
+    let order_new = format!("/customers/{active}/orders/new");
+    let order_page = format!("/orders/{}", placed.order);
+    let license_page = format!("/licenses/{}", placed.license.unwrap());
+    let trial_new = format!("/customers/{active}/trials/new");
 
     b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
     b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
@@ -723,6 +898,10 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/price-lists",
         active_page.as_str(),
         active_prices.as_str(),
+        order_new.as_str(),
+        order_page.as_str(),
+        license_page.as_str(),
+        trial_new.as_str(),
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;
@@ -731,6 +910,14 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     b.goto(&app.url("/customers/new")).await;
     b.click_button("Add").await;
     b.wait_for_text("Check these before sending again").await;
+    b.assert_fits_width().await;
+    // The order form with its preview shown.
+    b.goto(&app.url(&order_new)).await;
+    b.select("product", product.trim_start_matches("/staff/catalog/"))
+        .await;
+    b.fill("quantity", "5").await;
+    b.click_button("Preview the price").await;
+    b.wait_for_text("Before you place it").await;
     b.assert_fits_width().await;
 
     b.driver.delete_all_cookies().await.unwrap();

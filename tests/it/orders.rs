@@ -614,3 +614,139 @@ async fn a_trial_is_one_per_product_reminds_expires_and_converts() {
         .await
         .expect_text("Trial converted");
 }
+
+#[tokio::test]
+async fn the_api_places_orders_once_per_key_names_bad_fields_and_lists_licenses() {
+    use partner_portal::{
+        domain::{CommissionRate, PlainName},
+        services::api_apps::{self, SCOPE_ORDERS, SCOPE_READWRITE},
+    };
+    use serde_json::{json, Value};
+    let s = shop().await;
+    let app = &s.app;
+    let partner =
+        partner_portal::services::auth::find_user_by_email(&app.core.db.read, "p@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .partner_id
+            .unwrap();
+    let new_app = |scopes: &'static [&'static str]| async move {
+        let (a, secret) = api_apps::create(
+            &app.core,
+            &Actor::system("test"),
+            partner.into(),
+            PlainName::parse("Shop sync", "n").unwrap(),
+            scopes,
+            CommissionRate::parse("10").unwrap(),
+        )
+        .await
+        .unwrap();
+        crate::api::Api {
+            app_id: a.id,
+            base: app.base.clone(),
+            http: reqwest::Client::new(),
+            client_id: a.client_id,
+            secret,
+        }
+    };
+    let api = new_app(&[SCOPE_READWRITE, SCOPE_ORDERS]).await;
+    let token = api.token().await;
+    let orders_path = format!(
+        "/partner/external/v3/general/customers/{}/orders",
+        s.customer
+    );
+    let body = json!({"productSku": "bk-100", "quantity": 4, "currency": "USD"});
+    let (status, placed) = api
+        .post_to(&token, &orders_path, &body, Some("order-1"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    assert_eq!(placed["number"], "ORD-000001");
+    assert_eq!(placed["total"]["amount"], "36.00");
+    assert_eq!(placed["total"]["minor"], 3600);
+    // The same key and body: the first answer again; nothing new is ordered.
+    let (again, replay) = api
+        .post_to(&token, &orders_path, &body, Some("order-1"))
+        .await;
+    assert_eq!(again, StatusCode::CREATED);
+    assert_eq!(replay["id"], placed["id"]);
+    assert_eq!(app.count("orders").await, 1);
+
+    // Bad fields are named as the contract spells them; nothing is written.
+    for (bad, field) in [
+        (json!({"productSku": "BK-100", "quantity": "4"}), "quantity"),
+        (json!({"productSku": "BK-100", "quantity": 0}), "quantity"),
+        (json!({"productSku": "BK-100", "quantity": 101}), "quantity"),
+        (json!({"productSku": "NOPE", "quantity": 1}), "productSku"),
+        (json!({"quantity": 1}), "productSku"),
+        (
+            json!({"productSku": "BK-100", "quantity": 1, "currency": "EUR"}),
+            "currency",
+        ),
+        (
+            json!({"productSku": "BK-100", "quantity": 1, "startDate": "2001-01-01"}),
+            "startDate",
+        ),
+        (
+            json!({"productSku": "BK-100", "quantity": 1, "term": "weekly"}),
+            "term",
+        ),
+    ] {
+        let (status, problem) = api.post_to(&token, &orders_path, &bad, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {problem}");
+        let named: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(named.contains(&field), "{bad}: {problem}");
+    }
+    assert_eq!(app.count("orders").await, 1);
+
+    // Another partner's customer, or no such customer: 404.
+    let other = quick_partner(app, "o@example.com", "Other Co").await;
+    let theirs = active_customer(app, &other, "x@umbrella.example", "Umbrella").await;
+    for id in [
+        theirs.as_str(),
+        "not-an-id",
+        &uuid::Uuid::new_v4().to_string(),
+    ] {
+        let path = format!("/partner/external/v3/general/customers/{id}/orders");
+        let (status, _) = api.post_to(&token, &path, &body, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
+        let (status, _) = api
+            .get(
+                &token,
+                &format!("/partner/external/v3/general/customers/{id}/licenses"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
+    }
+    // A token without the orders scope: 403, for both.
+    let onboarding_only = new_app(&[SCOPE_READWRITE]).await;
+    let t = onboarding_only.token().await;
+    let (status, problem) = onboarding_only.post_to(&t, &orders_path, &body, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains(SCOPE_ORDERS));
+
+    // The licenses: the order's, with its seats.
+    let licenses_path = format!(
+        "/partner/external/v3/general/customers/{}/licenses",
+        s.customer
+    );
+    let (status, list) = api.get(&token, &licenses_path).await;
+    assert_eq!(status, StatusCode::OK);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], placed["licenseId"]);
+    assert_eq!(items[0]["productSku"], "BK-100");
+    assert_eq!(items[0]["seats"], 4);
+    assert_eq!(items[0]["status"], "active");
+    assert_eq!(items[0]["trial"], Value::Bool(false));
+    let (status, _) = api.get(&t, &licenses_path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

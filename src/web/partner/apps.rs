@@ -16,7 +16,7 @@ use crate::{
     domain::{AppId, CommissionRate, PlainName},
     error::AppResult,
     services::{
-        api_apps::{self as svc, SCOPE_READ, SCOPE_READWRITE},
+        api_apps::{self as svc, SCOPE_ORDERS, SCOPE_READ, SCOPE_READWRITE},
         views::ApiApp,
     },
     startup::AppState,
@@ -173,6 +173,7 @@ async fn create(
     let scopes: &[&str] = match p.access.as_str() {
         "readwrite" => &[SCOPE_READWRITE],
         "read" => &[SCOPE_READ],
+        "orders" => &[SCOPE_READWRITE, SCOPE_ORDERS],
         _ => {
             errors.add("access", "Choose what the app may do.");
             &[]
