@@ -156,7 +156,7 @@ impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> Self {
         match e {
             CatalogError::NotFound => Self::NotFound,
-            CatalogError::SkuTaken => Self::Conflict(sentence(CatalogError::SkuTaken)),
+            e @ (CatalogError::SkuTaken | CatalogError::KindLocked) => Self::Conflict(sentence(e)),
             CatalogError::Fault(f) => f.into(),
         }
     }

@@ -22,13 +22,16 @@ use crate::{
         product::{price_field, ProductInput, PRODUCT_FIELDS},
         ProductId,
     },
-    entities::{product_prices, products},
+    entities::{orders, product_prices, products},
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("Another product already has this SKU.")]
     SkuTaken,
+    /// Orders name the product: their licenses' terms follow its kind.
+    #[error("Orders were placed for this product: its kind can no longer change. Retire it and add a new product instead.")]
+    KindLocked,
     #[error("not found")]
     NotFound,
     #[error(transparent)]
@@ -36,6 +39,27 @@ pub enum CatalogError {
 }
 
 super::faults_into!(CatalogError);
+
+/// The product exists with another kind than `kind`, and orders name it.
+async fn kind_locked(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    kind: crate::domain::ProductKind,
+) -> Result<bool, CatalogError> {
+    let changes = products::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .is_some_and(|p| p.kind != kind);
+    Ok(changes
+        && orders::Entity::find()
+            .select_only()
+            .column(orders::Column::Id)
+            .filter(orders::Column::ProductId.eq(id))
+            .into_tuple::<Uuid>()
+            .one(conn)
+            .await?
+            .is_some())
+}
 
 fn sku_taken(e: sea_orm::DbErr) -> CatalogError {
     match e.sql_err() {
@@ -224,6 +248,9 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(CatalogError::NotFound)?;
+    if kind_locked(&txn, id.uuid(), input.kind).await? {
+        return Err(CatalogError::KindLocked);
+    }
     write(&txn, id.uuid(), &input, now, false).await?;
     audit::record(
         &txn,
@@ -391,6 +418,10 @@ pub async fn import_csv(
             Some((id, _)) => (*id, "product.updated", Imported::Updated),
             None => (Uuid::new_v4(), "product.created", Imported::Created),
         };
+        if known.is_some() && kind_locked(&txn, id, input.kind).await? {
+            report[*at].outcome = Err(vec![format!("kind: {}", CatalogError::KindLocked)]);
+            continue;
+        }
         write(&txn, id, input, now, known.is_none())
             .await
             .map_err(ImportError::Catalog)?;

@@ -220,6 +220,28 @@ async fn a_partner_previews_and_places_an_order_once_however_often_it_is_sent() 
         .await
         .expect_text("$90.00")
         .expect_text("$9.00");
+    // Its kind can no longer change: the license's terms follow it.
+    let kind = s
+        .staff
+        .post_form(
+            &product_path,
+            &product_path,
+            &[
+                ("sku", "BK-100"),
+                ("name", "Product BK-100"),
+                ("unit", "seat"),
+                ("kind", "yearly"),
+                ("trial_days", "0"),
+                ("min_quantity", "1"),
+                ("max_quantity", "100"),
+                ("price_usd", "20.00"),
+            ],
+        )
+        .await;
+    kind.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(kind
+        .field_error("kind")
+        .is_some_and(|m| m.contains("can no longer change")));
     // Every order change is audited with who did it.
     s.staff
         .get("/staff/audit")

@@ -330,14 +330,19 @@ async fn update(
             "success",
             "The product is saved. Orders placed before keep the prices they were placed at.",
         )),
-        Err(CatalogError::SkuTaken) => {
+        Err(e @ (CatalogError::SkuTaken | CatalogError::KindLocked)) => {
             let stored = svc::get(&state.core, id).await?;
             let mut page = ProductPage::new(
                 Ctx::new(&req, Some(&staff.principal())),
                 Some(stored.into()),
                 values,
             );
-            page.errors.add("sku", CatalogError::SkuTaken.to_string());
+            let field = if matches!(e, CatalogError::KindLocked) {
+                "kind"
+            } else {
+                "sku"
+            };
+            page.errors.add(field, e.to_string());
             render_invalid(&page)
         }
         Err(e) => Err(e.into()),
