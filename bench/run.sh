@@ -8,6 +8,9 @@
 #   BENCH_BIN=path/to/partner-portal bash bench/run.sh   # skip the build, use that binary
 #   PHASES="customers api" REGISTRATIONS=10000 bash bench/run.sh   # only some phases
 #   ROUNDS=5 PHASES=customers bash bench/run.sh   # My Customers vs bare: 5 alternated runs each
+#   PHASES=orders bash bench/run.sh    # issue 13: Usage / Coming Expiry sorts at 100,000
+#                                      # registrations and 300,000 licenses, the orders API,
+#                                      # the trial expiry job over 100,000 due trials
 #   PHASES=pg bash bench/run.sh        # search at 1,000,000 registrations on PostgreSQL
 #                                      # (PG_REGISTRATIONS=N for another size;
 #                                      # BENCH_PG_URL=postgres://… reuses a seeded database)
@@ -353,6 +356,67 @@ bench "API GET list (during register load)" "$LIST" 16 -H "Authorization: Bearer
 wait "$reg_pid" || true
 SUMMARY+=("$(printf '%-24s %5s %12s %10s %10s' "API onboard (register)" 8 "$(awk '/^Requests\/sec:/ { print $2 }' "$OUT/register.txt")" "$(awk '$1 == "50%" { print $2; exit }' "$OUT/register.txt")" "$(awk '$1 == "99%" { print $2; exit }' "$OUT/register.txt")")")
 stop_server
+fi
+
+# ---------------------------------------------------------------- 3b. orders and licenses
+# Issue 13. My Customers sorted by Usage and by Coming Expiry Date against the same page
+# unsorted (newest first), alternated ROUNDS times: target within 10 %. The trial expiry job
+# over 100,000 due trials: target under 30 s, and a second run changes nothing. Orders placed
+# through the API at 16 connections: target at least 500/s with p99 at most 50 ms (SQLite).
+if phase orders; then
+use_db orders
+n="${ORDER_REGISTRATIONS:-100000}"
+echo "=== Seeding $n registrations, ${ORDER_LICENSES:-300000} licenses, ${DUE_TRIALS:-100000} trials past their end"
+t0="$(date +%s)"
+"$BIN" seed-bench --registrations "$n" --licenses "${ORDER_LICENSES:-300000}" --due-trials "${DUE_TRIALS:-100000}"
+EXPORT_NOTES+=("Orders data seeded in $(($(date +%s) - t0)) s")
+# The job runs by hand below, once the sorts are measured (the trials stay due till then).
+export JOBS_EVERY_MS=3600000
+start_server
+cookie="$(sign_in bench@demo.test)"
+for path in "/customers?sort=usage&dir=asc" "/customers?sort=usage&dir=desc" "/customers?sort=expiry&dir=asc" "/customers?expiring=30"; do
+    expect_200 "$path" "$cookie"
+done
+for r in $(seq 1 "$ROUNDS"); do
+    ROUND=$r bench "My Customers, unsorted ($n)" /customers 16 -H "Cookie: pp_session=$cookie"
+    ROUND=$r bench "sorted by Usage ($n)" "/customers?sort=usage&dir=asc" 16 -H "Cookie: pp_session=$cookie"
+    ROUND=$r bench "sorted by Usage, desc ($n)" "/customers?sort=usage&dir=desc" 16 -H "Cookie: pp_session=$cookie"
+    ROUND=$r bench "sorted by Expiry ($n)" "/customers?sort=expiry&dir=asc" 16 -H "Cookie: pp_session=$cookie"
+    ROUND=$r bench "expiring in 30 days ($n)" "/customers?expiring=30" 16 -H "Cookie: pp_session=$cookie"
+done
+for name in "My Customers, unsorted" "sorted by Usage" "sorted by Usage, desc" "sorted by Expiry" "expiring in 30 days"; do
+    median_row "$name ($n)" 16
+done
+for name in "sorted by Usage" "sorted by Usage, desc" "sorted by Expiry" "expiring in 30 days"; do
+    ratio "$name / unsorted ($n)" "$name ($n) c16" "My Customers, unsorted ($n) c16"
+done
+stop_server
+for k in 1 2; do
+    EXPORT_NOTES+=("Trial expiry job, run $k: $("$BIN" licenses-due | tail -1)")
+done
+# The orders API, over the active registrations.
+creds="$("$BIN" create-api-app --partner-email bench@demo.test --name orders --access orders)"
+client_id="$(printf '%s\n' "$creds" | sed -n 's/^client_id=//p')"
+client_secret="$(printf '%s\n' "$creds" | sed -n 's/^client_secret=//p')"
+export API_RATE_PER_SECOND=1000000 API_RATE_BURST=1000000
+export REGS_FILE="$WORK/regs.txt"
+sqlite3 "$DATA_DIR/portal.db" "SELECT lower(hex(id)) FROM registrations WHERE status = 'active' LIMIT 20000" \
+    | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})$/\1-\2-\3-\4-\5/' >"$REGS_FILE"
+[ -s "$REGS_FILE" ] || die "no active registration ids"
+start_server
+TOKEN="$(curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials "$BASE/oauth/token" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
+export TOKEN
+first="$(head -1 "$REGS_FILE")"
+status="$(curl -sS -o "$WORK/order.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"productSku":"BENCH-SEATS","quantity":1}' "$BASE/partner/external/v3/general/customers/$first/orders")"
+[ "$status" = 201 ] || { cat "$WORK/order.json" >&2; die "POST …/orders answered $status, expected 201"; }
+before="$(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM orders")"
+bench "API place order" "/partner/external/v3/general/customers/orders" 16 -s "$ROOT/bench/lua/order.lua"
+after="$(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM orders")"
+EXPORT_NOTES+=("Orders API: $((after - before)) orders written during the run")
+stop_server
+unset JOBS_EVERY_MS
 fi
 
 # ---------------------------------------------------------------- 4. search on PostgreSQL

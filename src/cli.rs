@@ -58,7 +58,16 @@ pub enum Command {
         /// Extra accounts nobody holds (free{i}@bench.test), for the onboarding benchmark.
         #[arg(long, default_value_t = 0)]
         free_accounts: usize,
+        /// Paid licenses spread over the active registrations (My Customers' Usage and
+        /// Coming Expiry Date at scale).
+        #[arg(long, default_value_t = 0)]
+        licenses: usize,
+        /// Trials whose end has passed, for the expiry job.
+        #[arg(long, default_value_t = 0)]
+        due_trials: usize,
     },
+    /// Runs the licenses' job once (trial reminders, expiry, renewal) and prints what it did.
+    LicensesDue,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -141,9 +150,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SeedBench {
             registrations,
             free_accounts,
+            licenses,
+            due_trials,
         } => {
             let core = Core::open(&config, Clock::system()).await?;
-            services::seed::seed_bench(&core, registrations, free_accounts).await?;
+            services::seed::seed_bench(&core, registrations, free_accounts, licenses, due_trials)
+                .await?;
+        }
+        Command::LicensesDue => {
+            let core = Core::open(&config, Clock::system()).await?;
+            let started = std::time::Instant::now();
+            let r = services::orders::licenses_due(&core).await?;
+            println!(
+                "licenses due: {} reminded, {} expired, {} renewed in {:.2} s",
+                r.reminded,
+                r.expired,
+                r.renewed,
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(())

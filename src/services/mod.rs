@@ -59,6 +59,7 @@ pub mod pricing;
 pub mod registrations;
 pub mod search;
 pub mod seed;
+pub mod seed_commerce;
 pub mod signup;
 pub mod staff;
 pub mod tokens;

@@ -138,8 +138,11 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
             .await?;
     }
     txn.commit().await?;
-    seed_customers(core).await?;
+    let fresh = seed_customers(core).await?;
     seed_catalog(core).await?;
+    if fresh {
+        seed_orders(core).await?;
+    }
     println!("Demo data ready. Every demo login uses the password {DEMO_PASSWORD:?}:");
     println!("  provider staff     staff@demo.test");
     println!("  partner admin      partner@demo.test      (Northwind Resellers)");
@@ -200,7 +203,14 @@ fn user(
 
 /// Load-test data: one partner (`bench@demo.test`) with `n` accounts, each registered to it
 /// in a spread of statuses. Inserted in batches, in one transaction per batch.
-pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uuid> {
+/// `licenses` and `due_trials`: see `seed_commerce::bench_licenses`.
+pub async fn seed_bench(
+    core: &Core,
+    n: usize,
+    free: usize,
+    licenses: usize,
+    due_trials: usize,
+) -> anyhow::Result<Uuid> {
     use crate::entities::{accounts, registrations};
     let hash = core.hasher.hash(DEMO_PASSWORD).await?;
     let now = core.now();
@@ -297,6 +307,9 @@ pub async fn seed_bench(core: &Core, n: usize, free: usize) -> anyhow::Result<Uu
             .await?;
         txn.commit().await?;
     }
+    if licenses + due_trials > 0 {
+        super::seed_commerce::bench_licenses(core, partner_id, licenses, due_trials).await?;
+    }
     if core.db.is_postgres() {
         // Fresh statistics, as autovacuum would give a database that grew over time.
         use sea_orm::ConnectionTrait;
@@ -316,6 +329,20 @@ SUP-GOLD,Gold support,plan,yearly,0,1,1,Four-hour response around the clock,1200
 MIGRATE,Migration service,project,one_off,0,1,10,A guided move of mail and files,499.00,459.00,399.00,,
 LEGACY-FTP,FTP hosting (retired),site,monthly,0,1,50,Replaced by Backup 100 GB,5.00,,,,
 ";
+
+/// Northwind's orders, licenses and trials, placed as Nora West would.
+async fn seed_orders(core: &Core) -> anyhow::Result<()> {
+    let nora = users::Entity::find()
+        .filter(users::Column::Email.eq("partner@demo.test"))
+        .one(&core.db.read)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("Nora West missing"))?;
+    let partner = nora
+        .partner_id
+        .ok_or_else(|| anyhow::anyhow!("Nora West has no partner"))?;
+    let actor = super::audit::Actor::user(&nora.into());
+    super::seed_commerce::demo_orders(core, partner.into(), &actor).await
+}
 
 /// Puts the demo catalog in place (once) and retires its last product.
 async fn seed_catalog(core: &Core) -> anyhow::Result<()> {
@@ -364,8 +391,8 @@ async fn seed_catalog(core: &Core) -> anyhow::Result<()> {
 }
 
 /// Accounts in every eligibility state and Northwind registrations in every status, so each
-/// page and rule has something to show.
-async fn seed_customers(core: &Core) -> anyhow::Result<()> {
+/// page and rule has something to show. False when they were there already (a second run).
+async fn seed_customers(core: &Core) -> anyhow::Result<bool> {
     use super::{
         accounts::{self, NewAccount},
         audit::{self, About, Actor},
@@ -378,7 +405,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
         .await?
         .is_some()
     {
-        return Ok(());
+        return Ok(false);
     }
     let actor = Actor::system("seed-demo");
     let northwind = users::Entity::find()
@@ -474,6 +501,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
     // Northwind's customers, one per status.
     let statuses = [
         ("Active Customer Inc", "customer@demo.test", "active"),
+        ("Bright Dental Ltd", "dental@demo.test", "active"),
         (
             "Waiting Customer Co",
             "waiting@demo.test",
@@ -569,7 +597,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<()> {
         }
     }
     txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// A plain prepaid US account with nothing on it, as the bench data uses.
