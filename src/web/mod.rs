@@ -43,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(partner::customers::routes)
         .configure(partner::apps::routes)
         .configure(customer::confirm::routes)
+        .configure(customer::licenses::routes)
         .configure(staff::partners::routes)
         .configure(staff::accounts::routes)
         .configure(staff::catalog::routes)

@@ -98,6 +98,9 @@ pub const APP_REVOKE: &str = "/apps/{id}/revoke";
 pub const CONFIRM: &str = "/confirm/{token}";
 pub const MY_PARTNER: &str = "/my/partner";
 pub const MY_PARTNER_END: &str = "/my/partner/end";
+pub const MY_LICENSES: &str = "/my/licenses";
+pub const MY_LICENSE_ASSIGN: &str = "/my/licenses/{id}/assign";
+pub const MY_LICENSE_UNASSIGN: &str = "/my/licenses/{id}/assign/{user}/remove";
 
 // ---- staff
 pub const STAFF: &str = "/staff";
@@ -160,6 +163,8 @@ built! {
     app_rotate(id: id AppId) = APP_ROTATE;
     app_revoke(id: id AppId) = APP_REVOKE;
     confirm(token: as &str) = CONFIRM;
+    my_license_assign(id: id LicenseId) = MY_LICENSE_ASSIGN;
+    my_license_unassign(id: id LicenseId, user: id UserId) = MY_LICENSE_UNASSIGN;
     staff_partner(id: id PartnerId) = STAFF_PARTNER;
     staff_partner_suspend(id: id PartnerId) = STAFF_PARTNER_SUSPEND;
     staff_partner_reactivate(id: id PartnerId) = STAFF_PARTNER_REACTIVATE;

@@ -13,6 +13,16 @@ pub async fn active_customer(
     company: &str,
 ) -> String {
     app.account(email, company).await;
+    activate(app, partner, email, company).await
+}
+
+/// Registers the existing account of `email` to `partner`: added, confirmed, approved.
+pub async fn activate(
+    app: &TestApp,
+    partner: &partner_portal::services::views::Partner,
+    email: &str,
+    company: &str,
+) -> String {
     let reg = crate::search::register(app, partner, email, company).await;
     let mail = app
         .smtp

@@ -72,6 +72,7 @@ struct Shop {
     app: TestApp,
     staff: Client,
     partner: Client,
+    org: partner_portal::services::views::Partner,
     customer: String,
     account: uuid::Uuid,
     product: String,
@@ -108,6 +109,7 @@ async fn shop() -> Shop {
         app,
         staff,
         partner,
+        org: p,
         customer,
         account,
         product,
@@ -771,4 +773,153 @@ async fn the_api_places_orders_once_per_key_names_bad_fields_and_lists_licenses(
     assert_eq!(items[0]["trial"], Value::Bool(false));
     let (status, _) = api.get(&t, &licenses_path).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_customers_admin_gives_seats_on_its_own_pages_and_members_only_look() {
+    use partner_portal::{
+        domain::{CountryCode, NewPassword, PlainName},
+        services::{
+            customer_signup::{self, Details},
+            orders::{OrderInput, Placement},
+            tokens::{self, NewToken, Purpose},
+        },
+    };
+    let s = shop().await;
+    let app = &s.app;
+    // A customer who signed itself up, with its admin's password, then linked to the partner.
+    let token = tokens::issue(
+        &app.core.db.write,
+        NewToken {
+            at: app.core.now(),
+            purpose: Purpose::CustomerSignup,
+            email: "boss@globex.example",
+            user_id: None,
+            partner_id: None,
+            subject_id: None,
+            role: None,
+            ttl: chrono::Duration::hours(1),
+        },
+    )
+    .await
+    .unwrap();
+    let account = customer_signup::complete(
+        &app.core,
+        &token,
+        Details {
+            company_name: PlainName::parse("Globex", "c").unwrap(),
+            name: PlainName::parse("Gina Boss", "n").unwrap(),
+            country: CountryCode::parse("FR").unwrap(),
+            phone: None,
+            password: NewPassword::parse(PASSWORD, None).unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    let partner = &s.org;
+    let reg = crate::customer_prices::activate(app, partner, "boss@globex.example", "Globex").await;
+    let mia = customer_users(app, account.id.uuid(), &["Mia"])
+        .await
+        .remove(0);
+    let placed = orders::place(
+        &app.core,
+        &Actor::system("test"),
+        partner.id,
+        reg.parse().unwrap(),
+        &OrderInput {
+            product: "BK-100".into(),
+            quantity: "2".into(),
+            ..Default::default()
+        },
+        Placement {
+            key: None,
+            via: "web",
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let license = placed.license.unwrap();
+
+    let boss = app.client();
+    boss.sign_in("boss@globex.example", PASSWORD).await;
+    boss.get("/my/licenses")
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("Product BK-100")
+        .expect_text("0 of 2");
+    let assign = format!("/my/licenses/{license}/assign");
+    boss.post_form("/my/licenses", &assign, &[("user", &mia)])
+        .await
+        .expect_redirect("/my/licenses");
+    boss.get("/my/licenses")
+        .await
+        .expect_text("1 of 2")
+        .expect_text("Mia");
+    // The partner sees it in Usage; the audit log names the customer's admin.
+    s.partner.get("/customers").await.expect_text("1 / 2 (50%)");
+    s.staff
+        .get("/staff/audit")
+        .await
+        .expect_text("Gina Boss")
+        .expect_text("Seat given to Mia");
+    // Another account's license is not found; the partner's customers' licenses are not the
+    // customer's to change.
+    let other = order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "1")],
+    )
+    .await;
+    let other_license = s
+        .partner
+        .get(&other)
+        .await
+        .body
+        .split("/licenses/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_string)
+        .unwrap();
+    boss.post_form(
+        "/my/licenses",
+        &format!("/my/licenses/{other_license}/assign"),
+        &[("user", &mia)],
+    )
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
+    // A member of the account sees its licenses but gives no seat.
+    let hash = app.core.hasher.hash(PASSWORD).await.unwrap();
+    users::Entity::insert(users::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        email: Set("member@globex.example".into()),
+        name: Set("Max Member".into()),
+        password_hash: Set(hash),
+        kind: Set(partner_portal::domain::UserKind::Customer),
+        partner_id: Set(None),
+        account_id: Set(Some(account.id.uuid())),
+        role: Set(partner_portal::domain::Role::Member),
+        active: Set(true),
+        created_at: Set(app.core.now()),
+        last_sign_in_at: Set(None),
+    })
+    .exec_without_returning(&app.core.db.write)
+    .await
+    .unwrap();
+    let member = app.client();
+    member.sign_in("member@globex.example", PASSWORD).await;
+    let page = member.get("/my/licenses").await;
+    page.expect_status(StatusCode::OK).expect_text("1 of 2");
+    assert!(!page.body.contains("Give the seat"));
+    member
+        .post_form(
+            "/my/licenses",
+            &format!("/my/licenses/{license}/assign/{mia}/remove"),
+            &[],
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    // A partner user is not a customer user: no /my/licenses for it.
+    let p = s.partner.get("/my/licenses").await;
+    assert_ne!(p.status, StatusCode::OK);
 }

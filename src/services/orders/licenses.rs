@@ -1,5 +1,6 @@
 //! Licenses once they exist: trials (one per product per account, free, with a fixed end),
-//! converting a trial into a paid order, seats given to the customer's users, auto-renew, and
+//! converting a trial into a paid order, seats given to the customer's users (by the partner or
+//! the customer's admins), auto-renew, and
 //! the registration's Usage and Coming Expiry Date kept in step in the same transaction.
 use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict, Query},
@@ -16,7 +17,7 @@ use super::{
 use crate::{
     domain::{
         order::{no_expiry, parse_quantity, LicenseStatus, Term},
-        LicenseId, PartnerId, ProductId, RegistrationId, UserId,
+        AccountId, LicenseId, PartnerId, ProductId, RegistrationId, UserId,
     },
     entities::{license_seats, licenses, registrations, users},
     services::{
@@ -208,17 +209,43 @@ pub async fn convert_trial(
     .await
 }
 
-/// An active license of the partner, read inside the caller's transaction.
+/// Who changes a license's seats: its partner, or an admin of the customer's own account.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder {
+    Partner(PartnerId),
+    Account(AccountId),
+}
+
+impl From<PartnerId> for Holder {
+    fn from(p: PartnerId) -> Self {
+        Self::Partner(p)
+    }
+}
+
+impl From<AccountId> for Holder {
+    fn from(a: AccountId) -> Self {
+        Self::Account(a)
+    }
+}
+
+/// An active license of the holder, read inside the caller's transaction. A partner also
+/// needs the relationship to be active; another holder's license is not found.
 async fn active_license(
     conn: &impl ConnectionTrait,
-    partner: PartnerId,
+    holder: Holder,
     id: LicenseId,
 ) -> Result<licenses::Model, OrderError> {
-    let l = licenses::Entity::find_by_id(id.uuid())
-        .filter(licenses::Column::PartnerId.eq(partner.uuid()))
-        .one(conn)
-        .await?
-        .ok_or(OrderError::NotFound)?;
+    let find = licenses::Entity::find_by_id(id.uuid());
+    let l = match holder {
+        Holder::Partner(p) => find.filter(licenses::Column::PartnerId.eq(p.uuid())),
+        Holder::Account(a) => find.filter(licenses::Column::AccountId.eq(a.uuid())),
+    }
+    .one(conn)
+    .await?
+    .ok_or(OrderError::NotFound)?;
+    if let Holder::Partner(p) = holder {
+        active_registration(conn, p, l.registration_id.into()).await?;
+    }
     if l.status != LicenseStatus::Active.as_str() {
         return Err(OrderError::Closed(
             LicenseStatus::from_db(&l.status).label().to_lowercase(),
@@ -232,14 +259,13 @@ async fn active_license(
 pub async fn assign_seat(
     core: &Core,
     actor: &Actor,
-    partner: PartnerId,
+    holder: impl Into<Holder> + std::fmt::Debug,
     license: LicenseId,
     user: UserId,
 ) -> Result<(), OrderError> {
     let now = core.now();
     let txn = core.db.begin().await?;
-    let l = active_license(&txn, partner, license).await?;
-    active_registration(&txn, partner, l.registration_id.into()).await?;
+    let l = active_license(&txn, holder.into(), license).await?;
     let u = users::Entity::find_by_id(user.uuid())
         .filter(users::Column::AccountId.eq(l.account_id))
         .filter(users::Column::Active.eq(true))
@@ -306,13 +332,13 @@ pub async fn assign_seat(
 pub async fn unassign_seat(
     core: &Core,
     actor: &Actor,
-    partner: PartnerId,
+    holder: impl Into<Holder> + std::fmt::Debug,
     license: LicenseId,
     user: UserId,
 ) -> Result<(), OrderError> {
     let now = core.now();
     let txn = core.db.begin().await?;
-    let l = active_license(&txn, partner, license).await?;
+    let l = active_license(&txn, holder.into(), license).await?;
     let removed = license_seats::Entity::delete_many()
         .filter(license_seats::Column::LicenseId.eq(l.id))
         .filter(license_seats::Column::UserId.eq(user.uuid()))
@@ -359,7 +385,7 @@ pub async fn set_auto_renew(
 ) -> Result<(), OrderError> {
     let now = core.now();
     let txn = core.db.begin().await?;
-    let l = active_license(&txn, partner, license).await?;
+    let l = active_license(&txn, partner.into(), license).await?;
     if l.trial {
         return Err(OrderError::field(
             "auto_renew",

@@ -15,15 +15,15 @@ mod queries;
 
 pub use due::{licenses_due, DueReport};
 pub use licenses::{
-    assign_seat, convert_trial, refresh_usage, set_auto_renew, start_trial, unassign_seat,
+    assign_seat, convert_trial, refresh_usage, set_auto_renew, start_trial, unassign_seat, Holder,
 };
 pub use place::{
     cancel_order, cancellable_until, change_seats, place, quote, OrderInput, Placed, Placement,
     Quote,
 };
 pub use queries::{
-    customer_commerce, license, licenses_for, order, CustomerCommerce, LicenseDetail, OrderDetail,
-    Seat,
+    account_licenses, customer_commerce, license, licenses_for, order, AccountLicense,
+    CustomerCommerce, LicenseDetail, OrderDetail, Seat,
 };
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::{own_registration, place::cancellable_until, OrderError};
 use crate::{
-    domain::{order::LicenseStatus, LicenseId, OrderId, PartnerId, RegistrationId, Status},
+    domain::{
+        order::LicenseStatus, AccountId, LicenseId, OrderId, PartnerId, RegistrationId, Status,
+    },
     entities::{accounts, audit_events, license_seats, licenses, orders, products, users},
     services::{
         views::{AuditEntry, LicenseView, OrderView, User},
@@ -211,6 +213,82 @@ pub struct Seat {
     pub assigned_by: String,
 }
 
+/// For each license (of one account), its seats and the account's active users without one.
+async fn seats_of(
+    conn: &impl ConnectionTrait,
+    licenses: &[Uuid],
+    account: Uuid,
+) -> Result<Vec<(Vec<Seat>, Vec<User>)>, OrderError> {
+    let seat_rows = license_seats::Entity::find()
+        .filter(license_seats::Column::LicenseId.is_in(licenses.iter().copied()))
+        .all(conn)
+        .await?;
+    let account_users: Vec<User> = users::Entity::find()
+        .filter(users::Column::AccountId.eq(account))
+        .order_by_asc(users::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(User::from)
+        .collect();
+    Ok(licenses
+        .iter()
+        .map(|license| {
+            let mut seats = Vec::new();
+            let mut free_users = Vec::new();
+            for u in &account_users {
+                let held = seat_rows
+                    .iter()
+                    .find(|s| s.license_id == *license && s.user_id == u.id.uuid());
+                match held {
+                    Some(s) => seats.push(Seat {
+                        assigned_at: s.assigned_at,
+                        assigned_by: s.assigned_by.clone(),
+                        user: u.clone(),
+                    }),
+                    None if u.active => free_users.push(u.clone()),
+                    None => {}
+                }
+            }
+            (seats, free_users)
+        })
+        .collect())
+}
+
+/// One of an account's active licenses or trials, as its users see it.
+pub struct AccountLicense {
+    pub license: LicenseView,
+    pub seats: Vec<Seat>,
+    pub free_users: Vec<User>,
+}
+
+/// The active licenses and trials of a customer account (its own pages), soonest end first.
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn account_licenses(
+    core: &Core,
+    account: AccountId,
+) -> Result<Vec<AccountLicense>, OrderError> {
+    let conn = &core.db.read;
+    let rows = licenses::Entity::find()
+        .filter(licenses::Column::AccountId.eq(account.uuid()))
+        .filter(licenses::Column::Status.eq(LicenseStatus::Active.as_str()))
+        .order_by_asc(licenses::Column::EndsOn)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|l| l.id).collect();
+    let seats = seats_of(conn, &ids, account.uuid()).await?;
+    let p = products_of(conn, rows.iter().map(|l| l.product_id)).await?;
+    Ok(license_views(rows, &p)
+        .into_iter()
+        .zip(seats)
+        .map(|(license, (seats, free_users))| AccountLicense {
+            license,
+            seats,
+            free_users,
+        })
+        .collect())
+}
+
 pub struct LicenseDetail {
     pub license: LicenseView,
     pub company: String,
@@ -237,31 +315,10 @@ pub async fn license(
         .await?
         .ok_or(OrderError::NotFound)?;
     let reg = own_registration(conn, partner, l.registration_id.into()).await?;
-    let seat_rows = license_seats::Entity::find()
-        .filter(license_seats::Column::LicenseId.eq(l.id))
-        .all(conn)
-        .await?;
-    let account_users: Vec<User> = users::Entity::find()
-        .filter(users::Column::AccountId.eq(l.account_id))
-        .order_by_asc(users::Column::Name)
-        .all(conn)
+    let (seats, free_users) = seats_of(conn, &[l.id], l.account_id)
         .await?
-        .into_iter()
-        .map(User::from)
-        .collect();
-    let mut seats = Vec::new();
-    let mut free_users = Vec::new();
-    for u in account_users {
-        match seat_rows.iter().find(|s| s.user_id == u.id.uuid()) {
-            Some(s) => seats.push(Seat {
-                assigned_at: s.assigned_at,
-                assigned_by: s.assigned_by.clone(),
-                user: u,
-            }),
-            None if u.active => free_users.push(u),
-            None => {}
-        }
-    }
+        .pop()
+        .unwrap_or_default();
     let order_rows = orders::Entity::find()
         .filter(orders::Column::LicenseId.eq(l.id))
         .order_by_desc(orders::Column::Number)

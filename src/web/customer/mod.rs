@@ -1,2 +1,4 @@
-//! Pages for customers: the confirmation link (no sign-in), their partner, self-signup.
+//! Pages for customers: the confirmation link (no sign-in), their partner, their licenses,
+//! self-signup.
 pub mod confirm;
+pub mod licenses;
