@@ -23,6 +23,8 @@ pub struct Core {
     mail_wake: Arc<Notify>,
     /// How many rounds this instance's background loops have finished.
     pub beats: Beats,
+    /// Order numbers reserved for this instance.
+    pub order_numbers: super::counters::Block,
 }
 
 /// Rounds finished by the background loops (the outbox worker, the jobs), so that tests and
@@ -108,6 +110,7 @@ impl Core {
             },
             mail_wake: Arc::new(Notify::new()),
             beats: Beats::default(),
+            order_numbers: super::counters::Block::new("orders", 20),
         }
     }
 

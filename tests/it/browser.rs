@@ -623,6 +623,10 @@ async fn a_partner_registers_a_new_customer_who_confirms_with_a_password_and_is_
     let page = c.wait_for_text("Your partner").await;
     assert!(page.contains("Reseller Co"), "{page}");
     assert!(page.contains("Active"), "{page}");
+    // Its licenses: none yet, and the page says where they will come from.
+    c.goto(&app.url("/my/licenses")).await;
+    let page = c.wait_for_text("Your licenses").await;
+    assert!(page.contains("no license yet"), "{page}");
 
     p.quit().await;
     c.quit().await;

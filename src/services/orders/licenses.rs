@@ -27,26 +27,28 @@ use crate::{
 };
 
 /// Recomputes Usage and Coming Expiry Date of these registrations from their active licenses
-/// (two statements, whatever the number of registrations).
+/// (one statement, whatever the number of registrations).
 pub async fn refresh_usage(conn: &impl ConnectionTrait, regs: &[Uuid]) -> Result<(), DbErr> {
     if regs.is_empty() {
         return Ok(());
     }
-    let backend = conn.get_database_backend();
-    for stmt in usage_statements(regs) {
-        conn.execute_raw(backend.build(&stmt)).await?;
-    }
+    conn.execute_raw(usage_statement(conn.get_database_backend(), regs))
+        .await?;
     Ok(())
 }
 
-fn usage_statements(regs: &[Uuid]) -> [sea_orm::sea_query::UpdateStatement; 2] {
+/// The statement `refresh_usage` runs, for a caller that writes it together with others.
+pub fn usage_statement(backend: sea_orm::DbBackend, regs: &[Uuid]) -> sea_orm::Statement {
+    // Each figure from the registration's active licenses, through the index on
+    // (registration_id, status, ends_on). The constants are written in, not bound: custom SQL
+    // binds with each backend's own marks.
     let of_active = |select: &str| {
         Expr::cust(format!(
             "(SELECT {select} FROM licenses l WHERE l.registration_id = registrations.id \
              AND l.status = 'active')"
         ))
     };
-    let totals = Query::update()
+    let stmt = Query::update()
         .table(registrations::Entity)
         .value(
             registrations::Column::SeatsLicensed,
@@ -57,28 +59,16 @@ fn usage_statements(regs: &[Uuid]) -> [sea_orm::sea_query::UpdateStatement; 2] {
             of_active("COALESCE(SUM(l.seats_assigned), 0)"),
         )
         .value(
-            registrations::Column::NextExpiry,
-            // A constant, not a bound value: custom SQL binds with each backend's own marks.
-            Expr::cust(format!(
-                "COALESCE((SELECT MIN(l.ends_on) FROM licenses l \
-                 WHERE l.registration_id = registrations.id AND l.status = 'active'), '{}')",
-                no_expiry()
-            )),
-        )
-        .and_where(registrations::Column::Id.is_in(regs.iter().copied()))
-        .to_owned();
-    let usage = Query::update()
-        .table(registrations::Entity)
-        .value(
             registrations::Column::UsageBp,
-            Expr::cust(
-                "CASE WHEN seats_licensed > 0 \
-                 THEN CAST(seats_assigned AS BIGINT) * 10000 / seats_licensed ELSE -1 END",
-            ),
+            of_active("COALESCE(CAST(SUM(l.seats_assigned) AS BIGINT) * 10000 / SUM(l.seats), -1)"),
+        )
+        .value(
+            registrations::Column::NextExpiry,
+            of_active(&format!("COALESCE(MIN(l.ends_on), '{}')", no_expiry())),
         )
         .and_where(registrations::Column::Id.is_in(regs.iter().copied()))
         .to_owned();
-    [totals, usage]
+    backend.build(&stmt)
 }
 
 /// Starts a free trial of a product for an active customer: seats within the product's
@@ -427,17 +417,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn usage_statements_bind_only_the_ids_on_both_databases() {
+    fn the_usage_statement_binds_only_the_ids_on_both_databases() {
         for backend in [sea_orm::DbBackend::Postgres, sea_orm::DbBackend::Sqlite] {
-            for stmt in usage_statements(&[Uuid::nil()]) {
-                let built = backend.build(&stmt);
-                assert_eq!(
-                    built.sql.matches(['?', '$']).count(),
-                    built.values.map_or(0, |v| v.0.len()),
-                    "{}",
-                    built.sql
-                );
-            }
+            let built = usage_statement(backend, &[Uuid::nil(), Uuid::max()]);
+            assert_eq!(
+                built.sql.matches(['?', '$']).count(),
+                built.values.map_or(0, |v| v.0.len()),
+                "{}",
+                built.sql
+            );
         }
     }
 }

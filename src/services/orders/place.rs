@@ -2,22 +2,29 @@
 //! are orders too).
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
-    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryTrait,
 };
 use uuid::Uuid;
 
-use super::{active_registration, licenses::refresh_usage, OrderError};
+use super::{
+    active_registration,
+    licenses::{refresh_usage, usage_statement},
+    OrderError,
+};
 use crate::{
     domain::{
         order::{self, charge, parse_quantity, parse_start, LicenseStatus, OrderKind, Term},
         Currency, LicenseId, Money, OrderId, PartnerId, ProductId, RegistrationId,
     },
     email::{messages, outbox},
-    entities::{accounts, license_seats, licenses, orders, partners, registrations},
+    entities::{
+        accounts, audit_events, license_seats, licenses, orders, outbox as outbox_rows, partners,
+        registrations,
+    },
     services::{
         audit::{self, About, Actor},
-        counters,
         customer_prices::{self, CustomerLine},
         views::Product,
         Core,
@@ -230,19 +237,17 @@ struct Row<'a> {
     cost_total: Money,
 }
 
-/// Writes the order with the next number; `None` when the form key was used meanwhile (a
-/// double click that raced the first).
-async fn insert_order(
-    txn: &DatabaseTransaction,
+/// The order's row, numbered `number`.
+fn order_row(
     core: &Core,
     actor: &Actor,
     placement: &Placement,
     r: Row<'_>,
-) -> Result<Option<(Uuid, i64)>, OrderError> {
-    let number = counters::next(txn, "orders").await?;
-    let id = Uuid::now_v7();
+    id: Uuid,
+    number: i64,
+) -> orders::ActiveModel {
     let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    let inserted = orders::Entity::insert(orders::ActiveModel {
+    orders::ActiveModel {
         id: Set(id),
         number: Set(number),
         partner_id: Set(r.reg.partner_id),
@@ -270,15 +275,81 @@ async fn insert_order(
         created_at: Set(core.now()),
         cancelled_at: Set(None),
         cancel_reason: Set(None),
-    })
-    .on_conflict(
-        OnConflict::columns([orders::Column::PartnerId, orders::Column::IdemKey])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    Ok((inserted == 1).then_some((id, number)))
+    }
+}
+
+/// Writes the order inside the caller's transaction; `None` when the form key was used
+/// meanwhile (a double click that raced the first).
+async fn insert_order(
+    txn: &DatabaseTransaction,
+    row: orders::ActiveModel,
+) -> Result<bool, OrderError> {
+    let inserted = orders::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([orders::Column::PartnerId, orders::Column::IdemKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// A statement that fails, and with it every statement written together with it, unless the
+/// registration is active: it inserts the `orders` counter's row again (which exists) when the
+/// registration is not active, and nothing when it is.
+fn while_active(backend: sea_orm::DbBackend, reg: Uuid) -> sea_orm::Statement {
+    let active = Query::select()
+        .expr(Expr::val(1))
+        .from(registrations::Entity)
+        .and_where(registrations::Column::Id.eq(reg))
+        .and_where(registrations::Column::Status.eq(crate::domain::Status::Active))
+        .to_owned();
+    let otherwise = Query::select()
+        .expr(Expr::val("orders"))
+        .expr(Expr::val(0i64))
+        .and_where(Expr::exists(active).not())
+        .to_owned();
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("counters"))
+        .columns([Alias::new("name"), Alias::new("value")]);
+    if insert.select_from(otherwise).is_err() {
+        unreachable!("two columns, two values");
+    }
+    backend.build(&insert)
+}
+
+/// The customer's email about an order (to its primary address).
+fn customer_mail(
+    core: &Core,
+    account: &accounts::Model,
+    partner: &str,
+    news: messages::OrderNews,
+) -> Result<crate::email::EmailMessage, OrderError> {
+    Ok(messages::OrderNews {
+        partner: partner.to_string(),
+        customer: account.company_name.clone(),
+        link: core.links.url("/my/partner"),
+        ..news
+    }
+    .render(&account.primary_email)?)
+}
+
+/// The registration's account and partner, for the customer's email.
+async fn parties(
+    conn: &impl ConnectionTrait,
+    reg: &registrations::Model,
+) -> Result<(accounts::Model, partners::Model), OrderError> {
+    let account = accounts::Entity::find_by_id(reg.account_id)
+        .one(conn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let partner = partners::Entity::find_by_id(reg.partner_id)
+        .one(conn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    Ok((account, partner))
 }
 
 /// Tells the customer (its primary address) what its partner ordered on its behalf.
@@ -288,21 +359,12 @@ async fn tell_customer(
     reg: &registrations::Model,
     news: messages::OrderNews,
 ) -> Result<(), OrderError> {
-    let account = accounts::Entity::find_by_id(reg.account_id)
-        .one(txn)
-        .await?
-        .ok_or(OrderError::NotFound)?;
-    let partner = partners::Entity::find_by_id(reg.partner_id)
-        .one(txn)
-        .await?
-        .ok_or(OrderError::NotFound)?;
-    let msg = messages::OrderNews {
-        partner: partner.company_name,
-        customer: account.company_name,
-        link: core.links.url("/my/partner"),
-        ..news
-    };
-    outbox::enqueue(txn, msg.render(&account.primary_email)?).await?;
+    let (account, partner) = parties(txn, reg).await?;
+    outbox::enqueue(
+        txn,
+        customer_mail(core, &account, &partner.company_name, news)?,
+    )
+    .await?;
     Ok(())
 }
 
@@ -313,9 +375,11 @@ pub(super) fn what(quantity: u32, unit: &str, name: &str, sku: &str) -> String {
     )
 }
 
-/// Places an order for an active customer of the partner: one transaction writes the order,
-/// the license of a subscription, the customer's Usage and Coming Expiry Date, the audit event
-/// and the customer's email. `convert` turns that trial into this paid license.
+/// Places an order for an active customer of the partner. Everything is read first; then one
+/// batch of statements, in one transaction (a group commit on SQLite), writes the order, the
+/// license of a subscription, the customer's Usage and Coming Expiry Date, the audit event and
+/// the customer's email, and fails whole if the registration stopped being active meanwhile.
+/// `convert` turns that trial into this paid license.
 #[tracing::instrument(skip(core, actor, input, placement))]
 pub async fn place(
     core: &Core,
@@ -332,49 +396,24 @@ pub async fn place(
         }
     }
     let q = quote(core, partner, reg_id, input).await?;
-    let txn = core.db.begin().await?;
-    // The relationship may have ended since the quote.
-    let reg = active_registration(&txn, partner, reg_id).await?;
+    let read = &core.db.read;
+    let reg = active_registration(read, partner, reg_id).await?;
     let trial = match convert {
         None => None,
-        Some(id) => {
-            let t = licenses::Entity::find_by_id(id.uuid())
-                .filter(licenses::Column::RegistrationId.eq(reg.id))
-                .filter(licenses::Column::Trial.eq(true))
-                .one(&txn)
-                .await?
-                .ok_or(OrderError::NotFound)?;
-            if t.product_id != q.product.id.uuid() {
-                return Err(OrderError::field(
-                    "product",
-                    "A trial converts into an order of its own product.",
-                ));
-            }
-            if t.status == LicenseStatus::Converted.as_str()
-                || t.status == LicenseStatus::Cancelled.as_str()
-            {
-                return Err(OrderError::Closed(t.status));
-            }
-            if q.quantity < t.seats_assigned as u32 {
-                return Err(OrderError::field(
-                    "quantity",
-                    format!(
-                        "Order at least {}: the trial's seats are given to {} users.",
-                        t.seats_assigned, t.seats_assigned
-                    ),
-                ));
-            }
-            Some(t)
-        }
+        Some(id) => Some(convertible(read, &reg, id, &q).await?),
     };
+    let (account, partner_row) = parties(read, &reg).await?;
+    let number = core.order_numbers.take(&core.db).await?;
+    let order_id = Uuid::now_v7();
     let license = q.product.kind.is_subscription().then(Uuid::now_v7);
     let kind = if trial.is_some() {
         OrderKind::Conversion
     } else {
         OrderKind::New
     };
-    let Some((order_id, number)) = insert_order(
-        &txn,
+    let now = core.now();
+    let backend = core.db.backend();
+    let row = order_row(
         core,
         actor,
         &placement,
@@ -394,18 +433,15 @@ pub async fn place(
             total: q.total,
             cost_total: q.cost_total,
         },
-    )
-    .await?
-    else {
-        txn.rollback().await?;
-        let key = placement.key.as_deref().unwrap_or_default();
-        return placed_before(&core.db.write, partner, key)
-            .await?
-            .ok_or(OrderError::NotFound);
-    };
-    let now = core.now();
+        order_id,
+        number,
+    );
+    let mut statements = vec![
+        while_active(backend, reg.id),
+        orders::Entity::insert(row).build(backend),
+    ];
     if let (Some(id), Some(ends_on)) = (license, q.ends_on) {
-        licenses::Entity::insert(licenses::ActiveModel {
+        let row = licenses::ActiveModel {
             id: Set(id),
             partner_id: Set(reg.partner_id),
             registration_id: Set(reg.id),
@@ -423,40 +459,27 @@ pub async fn place(
             reminded: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
-        })
-        .exec_without_returning(&txn)
-        .await?;
+        };
+        statements.push(licenses::Entity::insert(row).build(backend));
     }
     if let (Some(t), Some(id)) = (&trial, license) {
-        licenses::Entity::update_many()
-            .set(licenses::ActiveModel {
-                status: Set(LicenseStatus::Converted.as_str().into()),
-                seats_assigned: Set(0),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .filter(licenses::Column::Id.eq(t.id))
-            .exec(&txn)
-            .await?;
         // The trial's users keep their seats on the paid license.
-        license_seats::Entity::update_many()
+        let moved = license_seats::Entity::update_many()
             .col_expr(
                 license_seats::Column::LicenseId,
                 sea_orm::sea_query::Expr::value(id),
             )
-            .filter(license_seats::Column::LicenseId.eq(t.id))
-            .exec(&txn)
-            .await?;
-        licenses::Entity::update_many()
-            .set(licenses::ActiveModel {
-                seats_assigned: Set(t.seats_assigned),
-                ..Default::default()
-            })
-            .filter(licenses::Column::Id.eq(id))
-            .exec(&txn)
-            .await?;
+            .filter(license_seats::Column::LicenseId.eq(t.id));
+        let seats = licenses::Entity::update_many()
+            .col_expr(
+                licenses::Column::SeatsAssigned,
+                sea_orm::sea_query::Expr::value(t.seats_assigned),
+            )
+            .filter(licenses::Column::Id.eq(id));
+        statements.push(moved.build(backend));
+        statements.push(seats.build(backend));
     }
-    refresh_usage(&txn, &[reg.id]).await?;
+    statements.push(usage_statement(backend, &[reg.id]));
     let p = &q.product;
     let number_text = order::order_number(number);
     let term_text = match q.ends_on {
@@ -480,11 +503,12 @@ pub async fn place(
         q.total
     );
     let about = About::registration(reg.partner_id, reg.account_id, order_id);
-    audit::record(&txn, now, actor, "order.placed", about, &detail).await?;
-    tell_customer(
-        &txn,
+    let event = audit::event(now, actor, "order.placed", about, &detail);
+    statements.push(audit_events::Entity::insert(event).build(backend));
+    let mail = customer_mail(
         core,
-        &reg,
+        &account,
+        &partner_row.company_name,
         messages::OrderNews {
             partner: String::new(),
             customer: String::new(),
@@ -496,16 +520,111 @@ pub async fn place(
             placed_by: actor.label.clone(),
             link: String::new(),
         },
-    )
-    .await?;
+    )?;
+    statements.push(outbox_rows::Entity::insert(outbox::pending(mail)).build(backend));
+    let written = match &trial {
+        None => core.commit_all(statements).await.map_err(OrderError::from),
+        Some(t) => write_conversion(core, t, statements).await,
+    };
+    match written {
+        Ok(()) => Ok(Placed {
+            order: order_id.into(),
+            number: number_text,
+            license: license.map(Into::into),
+            total: q.total,
+            replayed: false,
+        }),
+        Err(e) => not_placed(core, partner, &reg, &placement, e).await,
+    }
+}
+
+/// A trial of this registration that can still become this quote's order.
+async fn convertible(
+    conn: &impl ConnectionTrait,
+    reg: &registrations::Model,
+    id: LicenseId,
+    q: &Quote,
+) -> Result<licenses::Model, OrderError> {
+    let t = licenses::Entity::find_by_id(id.uuid())
+        .filter(licenses::Column::RegistrationId.eq(reg.id))
+        .filter(licenses::Column::Trial.eq(true))
+        .one(conn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    if t.product_id != q.product.id.uuid() {
+        return Err(OrderError::field(
+            "product",
+            "A trial converts into an order of its own product.",
+        ));
+    }
+    if t.status == LicenseStatus::Converted.as_str()
+        || t.status == LicenseStatus::Cancelled.as_str()
+    {
+        return Err(OrderError::Closed(t.status));
+    }
+    if q.quantity < t.seats_assigned as u32 {
+        return Err(OrderError::field(
+            "quantity",
+            format!(
+                "Order at least {}: the trial's seats are given to {} users.",
+                t.seats_assigned, t.seats_assigned
+            ),
+        ));
+    }
+    Ok(t)
+}
+
+/// A conversion's statements, in a transaction that first claims the trial (it converts once,
+/// however many ask at the same time).
+async fn write_conversion(
+    core: &Core,
+    trial: &licenses::Model,
+    statements: Vec<sea_orm::Statement>,
+) -> Result<(), OrderError> {
+    let txn = core.db.begin().await?;
+    let claimed = licenses::Entity::update_many()
+        .set(licenses::ActiveModel {
+            status: Set(LicenseStatus::Converted.as_str().into()),
+            seats_assigned: Set(0),
+            updated_at: Set(core.now()),
+            ..Default::default()
+        })
+        .filter(licenses::Column::Id.eq(trial.id))
+        .filter(licenses::Column::Status.is_in([
+            LicenseStatus::Active.as_str(),
+            LicenseStatus::Expired.as_str(),
+        ]))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(OrderError::Closed(
+            LicenseStatus::Converted.label().to_lowercase(),
+        ));
+    }
+    crate::db::execute_all(&txn, statements).await?;
     core.commit(txn).await?;
-    Ok(Placed {
-        order: order_id.into(),
-        number: number_text,
-        license: license.map(Into::into),
-        total: q.total,
-        replayed: false,
-    })
+    Ok(())
+}
+
+/// Why an order's statements were refused: the form key was used meanwhile (the order placed
+/// with it is the answer), or the registration is no longer active; else the error as it came.
+async fn not_placed(
+    core: &Core,
+    partner: PartnerId,
+    reg: &registrations::Model,
+    placement: &Placement,
+    e: OrderError,
+) -> Result<Placed, OrderError> {
+    if !matches!(e, OrderError::Fault(_)) {
+        return Err(e);
+    }
+    if let Some(key) = &placement.key {
+        if let Some(first) = placed_before(&core.db.write, partner, key).await? {
+            return Ok(first);
+        }
+    }
+    active_registration(&core.db.write, partner, reg.id.into()).await?;
+    Err(e)
 }
 
 /// The last day an order can be cancelled: the grace period counts from its start (or from
@@ -514,7 +633,7 @@ pub fn cancellable_until(o: &orders::Model, grace: Duration) -> Option<NaiveDate
     if o.status != "placed" || OrderKind::from_db(&o.kind) == OrderKind::Seats {
         return None;
     }
-    let base = o.starts_on.max(o.created_at.date_naive());
+    let base = Ord::max(o.starts_on, o.created_at.date_naive());
     Some(base + grace)
 }
 
@@ -722,6 +841,8 @@ pub async fn change_seats(
     let billed = seats.saturating_sub(old);
     let total = charge(price, billed, periods)?;
     let cost_total = charge(cost, billed, periods)?;
+    let number = core.order_numbers.take(&core.db).await?;
+    let order_id = Uuid::now_v7();
     let txn = core.db.begin().await?;
     let reg = active_registration(&txn, partner, reg_id).await?;
     // Another change may have landed since we read the license.
@@ -743,8 +864,7 @@ pub async fn change_seats(
             "The license changed meanwhile: look at it again and retry.",
         ));
     }
-    let Some((order_id, number)) = insert_order(
-        &txn,
+    let row = order_row(
         core,
         actor,
         &placement,
@@ -764,15 +884,16 @@ pub async fn change_seats(
             total,
             cost_total,
         },
-    )
-    .await?
-    else {
+        order_id,
+        number,
+    );
+    if !insert_order(&txn, row).await? {
         txn.rollback().await?;
         let key = placement.key.as_deref().unwrap_or_default();
         return placed_before(&core.db.write, partner, key)
             .await?
             .ok_or(OrderError::NotFound);
-    };
+    }
     refresh_usage(&txn, &[reg.id]).await?;
     let number_text = order::order_number(number);
     let detail = format!(

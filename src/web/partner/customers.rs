@@ -221,7 +221,12 @@ async fn list(
     let p = params.into_inner();
     let (status, customer_type) = filters(&p);
     let type_key = customer_type.map(CustomerType::as_str).unwrap_or("");
-    let sort = CustomerSort::parse(&p.sort);
+    // Customers expiring soon are listed soonest first unless another order is asked for.
+    let sort = if p.sort.is_empty() && expiring_days(&p.expiring).is_some() {
+        CustomerSort::Expiry
+    } else {
+        CustomerSort::parse(&p.sort)
+    };
     // Newest first unless asked otherwise.
     let desc = if p.dir.is_empty() {
         sort == CustomerSort::Created
