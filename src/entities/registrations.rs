@@ -38,6 +38,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::accounts::Entity",
+        from = "Column::AccountId",
+        to = "super::accounts::Column::Id"
+    )]
+    Account,
+    #[sea_orm(
+        belongs_to = "super::partners::Entity",
+        from = "Column::PartnerId",
+        to = "super::partners::Column::Id"
+    )]
+    Partner,
+}
+
+impl Related<super::accounts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Account.def()
+    }
+}
+
+impl Related<super::partners::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Partner.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

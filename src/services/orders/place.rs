@@ -110,6 +110,16 @@ pub async fn quote(
     input: &OrderInput,
 ) -> Result<Quote, OrderError> {
     active_registration(&core.db.read, partner, reg).await?;
+    quote_checked(core, partner, reg, input).await
+}
+
+/// `quote` for a registration the caller has read and found active.
+async fn quote_checked(
+    core: &Core,
+    partner: PartnerId,
+    reg: RegistrationId,
+    input: &OrderInput,
+) -> Result<Quote, OrderError> {
     let today = core.now().date_naive();
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let line = if input.product.trim().is_empty() {
@@ -336,20 +346,23 @@ fn customer_mail(
     .render(&account.primary_email)?)
 }
 
-/// The registration's account and partner, for the customer's email.
+/// The partner's own registration with its account and partner (for the customer's email),
+/// in one query; another partner's registration is not found.
 async fn parties(
     conn: &impl ConnectionTrait,
-    reg: &registrations::Model,
-) -> Result<(accounts::Model, partners::Model), OrderError> {
-    let account = accounts::Entity::find_by_id(reg.account_id)
+    partner: PartnerId,
+    reg: RegistrationId,
+) -> Result<(registrations::Model, accounts::Model, partners::Model), OrderError> {
+    let found = registrations::Entity::find_by_id(reg.uuid())
+        .filter(registrations::Column::PartnerId.eq(partner.uuid()))
+        .find_also_related(accounts::Entity)
+        .find_also(registrations::Entity, partners::Entity)
         .one(conn)
-        .await?
-        .ok_or(OrderError::NotFound)?;
-    let partner = partners::Entity::find_by_id(reg.partner_id)
-        .one(conn)
-        .await?
-        .ok_or(OrderError::NotFound)?;
-    Ok((account, partner))
+        .await?;
+    match found {
+        Some((r, Some(a), Some(p))) => Ok((r, a, p)),
+        _ => Err(OrderError::NotFound),
+    }
 }
 
 /// Tells the customer (its primary address) what its partner ordered on its behalf.
@@ -359,7 +372,7 @@ async fn tell_customer(
     reg: &registrations::Model,
     news: messages::OrderNews,
 ) -> Result<(), OrderError> {
-    let (account, partner) = parties(txn, reg).await?;
+    let (_, account, partner) = parties(txn, reg.partner_id.into(), reg.id.into()).await?;
     outbox::enqueue(
         txn,
         customer_mail(core, &account, &partner.company_name, news)?,
@@ -395,14 +408,16 @@ pub async fn place(
             return Ok(p);
         }
     }
-    let q = quote(core, partner, reg_id, input).await?;
     let read = &core.db.read;
-    let reg = active_registration(read, partner, reg_id).await?;
+    let (reg, account, partner_row) = parties(read, partner, reg_id).await?;
+    if reg.status != crate::domain::Status::Active {
+        return Err(OrderError::NotActive);
+    }
+    let q = quote_checked(core, partner, reg_id, input).await?;
     let trial = match convert {
         None => None,
         Some(id) => Some(convertible(read, &reg, id, &q).await?),
     };
-    let (account, partner_row) = parties(read, &reg).await?;
     let number = core.order_numbers.take(&core.db).await?;
     let order_id = Uuid::now_v7();
     let license = q.product.kind.is_subscription().then(Uuid::now_v7);
