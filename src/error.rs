@@ -16,6 +16,7 @@ use crate::{
         auth::{ChangePasswordError, ResetError, SignInError},
         catalog::{self, CatalogError},
         customer_prices::CustomerPriceError,
+        invoices::InvoiceError,
         orders::OrderError,
         partners::PartnerError,
         pricing::PricingError,
@@ -167,6 +168,16 @@ impl From<CustomerPriceError> for AppError {
         match e {
             CustomerPriceError::NotFound => Self::NotFound,
             CustomerPriceError::Pricing(e) => e.into(),
+            e => Self::Conflict(sentence(e)),
+        }
+    }
+}
+
+impl From<InvoiceError> for AppError {
+    fn from(e: InvoiceError) -> Self {
+        match e {
+            InvoiceError::NotFound => Self::NotFound,
+            InvoiceError::Fault(f) => f.into(),
             e => Self::Conflict(sentence(e)),
         }
     }

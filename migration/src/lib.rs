@@ -14,6 +14,7 @@ mod m20261203_000010_job_indexes;
 mod m20261203_000011_price_lists;
 mod m20261203_000012_customer_prices;
 mod m20261203_000013_orders;
+mod m20261203_000014_invoices;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_price_lists::Migration),
             Box::new(m20261203_000012_customer_prices::Migration),
             Box::new(m20261203_000013_orders::Migration),
+            Box::new(m20261203_000014_invoices::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod credit;
 pub mod eligibility;
 pub mod email;
 pub mod ids;
+pub mod invoice;
 pub mod mail;
 pub mod money;
 pub mod order;

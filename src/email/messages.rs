@@ -184,3 +184,8 @@ email!(OrderNews, "emails/order_news.txt", "emails/order_news.html",
 email!(TrialEnding, "emails/trial_ending.txt", "emails/trial_ending.html",
     subject = |m| format!("{}'s trial of {} ends in {} day{}", m.customer, m.product, m.days, if m.days == 1 { "" } else { "s" }),
     { customer: String, product: String, ends_on: String, days: i64, link: String });
+
+// A paid invoice's receipt, to the payer, the customer and the partner's users.
+email!(Receipt, "emails/receipt.txt", "emails/receipt.html",
+    subject = |m| format!("Receipt for {}: {} paid", m.number, m.total),
+    { number: String, seller: String, customer: String, total: String, paid_at: String, gateway: String });

@@ -54,6 +54,8 @@ pub struct Links {
     pub invite_ttl: Duration,
     /// How long a customer has to answer a registration request.
     pub confirm_ttl: Duration,
+    /// The key payment-link tokens are derived from (`invoices::pay_key`).
+    pub pay_key: [u8; 32],
 }
 
 impl Links {
@@ -74,6 +76,8 @@ pub struct Rules {
     pub digest_every: Duration,
     /// How long after its start an order can still be cancelled.
     pub order_grace: Duration,
+    /// How long after it is issued an invoice is due.
+    pub invoice_due: Duration,
 }
 
 impl Core {
@@ -100,6 +104,7 @@ impl Core {
                 reset_ttl: config.reset_link_ttl,
                 invite_ttl: config.invite_link_ttl,
                 confirm_ttl: config.confirm_link_ttl,
+                pay_key: super::invoices::pay_key(&config.session_secret),
             },
             rules: Rules {
                 throttle_account_limit: config.throttle_account_limit,
@@ -107,6 +112,7 @@ impl Core {
                 throttle_window: config.throttle_window,
                 digest_every: config.digest_every,
                 order_grace: config.order_grace,
+                invoice_due: config.invoice_due,
             },
             mail_wake: Arc::new(Notify::new()),
             beats: Beats::default(),

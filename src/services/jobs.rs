@@ -31,6 +31,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = super::orders::licenses_due(&core).await {
             tracing::warn!(error = %e, "license reminders, expiry or renewal failed");
         }
+        if let Err(e) = super::invoices::issue_missing(&core).await {
+            tracing::warn!(error = %e, "issuing invoices left behind failed");
+        }
         if ticks.is_multiple_of(60) {
             if let Err(e) = session_store::purge_expired(&core.db.write).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");

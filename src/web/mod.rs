@@ -6,6 +6,7 @@ pub mod bench;
 pub mod ctx;
 pub mod customer;
 pub mod dev_mail;
+pub mod invoice_view;
 pub mod partner;
 pub mod price_list;
 pub mod public;
@@ -39,6 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(actix_files::Files::new(urls::STATIC, static_dir))
         .configure(public::auth::routes)
         .configure(public::partner_signup::routes)
+        .configure(public::pay::routes)
+        .configure(partner::invoices::routes)
         .configure(partner::home::routes)
         .configure(partner::customers::routes)
         .configure(partner::apps::routes)

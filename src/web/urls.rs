@@ -59,6 +59,7 @@ pub const API_GUIDE: &str = "/docs/api";
 pub const OPENAPI: &str = "/api/openapi.json";
 pub const DEV_MAIL: &str = "/dev/mail";
 pub const DEV_MAIL_ONE: &str = "/dev/mail/{id}";
+pub const PAY: &str = "/pay/{token}";
 
 // ---- partner users
 pub const ACCOUNT_MENU: &str = "/account";
@@ -89,6 +90,8 @@ pub const LICENSE_ASSIGN: &str = "/licenses/{id}/assign";
 pub const LICENSE_UNASSIGN: &str = "/licenses/{id}/assign/{user}/remove";
 pub const LICENSE_RENEWAL: &str = "/licenses/{id}/renewal";
 pub const LICENSE_CONVERT: &str = "/licenses/{id}/convert";
+pub const INVOICE: &str = "/invoices/{id}";
+pub const INVOICE_LINK: &str = "/invoices/{id}/link";
 pub const APPS: &str = "/apps";
 pub const APP: &str = "/apps/{id}";
 pub const APP_ROTATE: &str = "/apps/{id}/rotate";
@@ -138,6 +141,7 @@ built! {
     customer_signup_link(token: as &str) = CUSTOMER_SIGNUP_LINK;
     invitation(token: as &str) = INVITATION;
     dev_mail_one(id: as impl Display) = DEV_MAIL_ONE;
+    pay(token: as &str) = PAY;
     company_user_deactivate(id: id UserId) = COMPANY_USER_DEACTIVATE;
     company_user_reactivate(id: id UserId) = COMPANY_USER_REACTIVATE;
     company_invitation_resend(id: as impl Display) = COMPANY_INVITATION_RESEND;
@@ -159,6 +163,8 @@ built! {
     license_unassign(id: id LicenseId, user: id UserId) = LICENSE_UNASSIGN;
     license_renewal(id: id LicenseId) = LICENSE_RENEWAL;
     license_convert(id: id LicenseId) = LICENSE_CONVERT;
+    invoice(id: as impl Display) = INVOICE;
+    invoice_link(id: as impl Display) = INVOICE_LINK;
     app(id: id AppId) = APP;
     app_rotate(id: id AppId) = APP_ROTATE;
     app_revoke(id: id AppId) = APP_REVOKE;

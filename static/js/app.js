@@ -22,3 +22,20 @@ document.addEventListener("submit", function (event) {
   if (!button || !button.hasAttribute("data-once")) return;
   setTimeout(function () { button.disabled = true; }, 0);
 });
+
+// Copy buttons (shown only with JavaScript): copy the named field's text and say so.
+document.querySelectorAll("[data-copy]").forEach(function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    var done = function () { button.textContent = "Copied"; };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+});

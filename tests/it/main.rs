@@ -8,6 +8,7 @@ mod customer_prices;
 mod db;
 mod forms;
 mod helpers;
+mod invoices;
 mod orders;
 mod outbox;
 mod pricing;

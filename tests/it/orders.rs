@@ -68,17 +68,17 @@ pub async fn customer_users(app: &TestApp, account: uuid::Uuid, names: &[&str]) 
 
 /// Staff, a product at $10.00 a seat a month, a partner at 20 % off (cost $8.00) and one of
 /// its active customers at 10 % off (price $9.00).
-struct Shop {
-    app: TestApp,
-    staff: Client,
-    partner: Client,
-    org: partner_portal::services::views::Partner,
-    customer: String,
-    account: uuid::Uuid,
-    product: String,
+pub struct Shop {
+    pub app: TestApp,
+    pub staff: Client,
+    pub partner: Client,
+    pub org: partner_portal::services::views::Partner,
+    pub customer: String,
+    pub account: uuid::Uuid,
+    pub product: String,
 }
 
-async fn shop() -> Shop {
+pub async fn shop() -> Shop {
     // The jobs run often: trials expire within a test.
     let app = spawn_app_with(Options::default().var("JOBS_EVERY_MS", 100)).await;
     app.staff("staff@example.com").await;
@@ -125,7 +125,7 @@ async fn preview(c: &Client, customer: &str, fields: &[(&str, &str)]) -> Page {
 }
 
 /// Previews then places; returns the order page's path.
-async fn order(c: &Client, customer: &str, fields: &[(&str, &str)]) -> String {
+pub async fn order(c: &Client, customer: &str, fields: &[(&str, &str)]) -> String {
     let path = format!("/customers/{customer}/orders/new");
     let p = preview(c, customer, fields).await;
     p.expect_status(StatusCode::OK);

@@ -542,14 +542,25 @@ pub async fn place(
         Some(t) => write_conversion(core, t, statements).await,
     };
     match written {
-        Ok(()) => Ok(Placed {
-            order: order_id.into(),
-            number: number_text,
-            license: license.map(Into::into),
-            total: q.total,
-            replayed: false,
-        }),
+        Ok(()) => {
+            invoice(core, order_id).await;
+            Ok(Placed {
+                order: order_id.into(),
+                number: number_text,
+                license: license.map(Into::into),
+                total: q.total,
+                replayed: false,
+            })
+        }
         Err(e) => not_placed(core, partner, &reg, &placement, e).await,
+    }
+}
+
+/// Issues the order's invoice in a transaction of its own, right after the order. If that
+/// fails, the order stands and the job issues the invoice on its next round.
+async fn invoice(core: &Core, order: Uuid) {
+    if let Err(e) = crate::services::invoices::issue_for_order(core, order.into()).await {
+        tracing::warn!(error = %e, %order, "issuing the order's invoice failed; the job retries");
     }
 }
 
@@ -942,6 +953,7 @@ pub async fn change_seats(
     )
     .await?;
     core.commit(txn).await?;
+    invoice(core, order_id).await;
     Ok(Placed {
         order: order_id.into(),
         number: number_text,

@@ -2,6 +2,7 @@
 pub mod apps;
 pub mod customers;
 pub mod home;
+pub mod invoices;
 pub mod orders;
 pub mod prices;
 pub mod pricing;

@@ -128,12 +128,25 @@ impl From<&LicenseView> for LicenseRow {
     }
 }
 
-/// The orders, licenses and trials on a customer's page.
+pub struct InvoiceRow {
+    pub href: String,
+    pub number: String,
+    pub issued: String,
+    pub due: String,
+    pub total: Money,
+    pub status: &'static str,
+    pub tone: &'static str,
+    /// The full payment link while open.
+    pub link: String,
+}
+
+/// The orders, licenses, trials and invoices on a customer's page.
 pub struct Related {
     pub orders: Vec<OrderRow>,
     pub more_orders: bool,
     pub licenses: Vec<LicenseRow>,
     pub trials: Vec<LicenseRow>,
+    pub invoices: Vec<InvoiceRow>,
 }
 
 pub async fn related(
@@ -142,11 +155,31 @@ pub async fn related(
     id: RegistrationId,
 ) -> AppResult<Related> {
     let c = svc::customer_commerce(&state.core, user.org_id(), id).await?;
+    let invoices = crate::services::invoices::of_customer(&state.core, user.org_id(), id)
+        .await?
+        .into_iter()
+        .map(|(i, link)| {
+            let status = crate::domain::invoice::InvoiceStatus::from_db(&i.status);
+            let currency =
+                crate::domain::Currency::parse(&i.currency).unwrap_or(crate::domain::Currency::Usd);
+            InvoiceRow {
+                href: urls::invoice(i.id),
+                number: i.number,
+                issued: fmt_date(&i.issued_at),
+                due: fmt_day(i.due_on),
+                total: Money::new(i.total_minor, currency),
+                status: status.label(),
+                tone: status.tone(),
+                link: link.map(|l| state.core.links.url(&l)).unwrap_or_default(),
+            }
+        })
+        .collect();
     Ok(Related {
         orders: c.orders.iter().map(OrderRow::from).collect(),
         more_orders: c.more_orders,
         licenses: c.licenses.iter().map(LicenseRow::from).collect(),
         trials: c.trials.iter().map(LicenseRow::from).collect(),
+        invoices,
     })
 }
 

@@ -1,5 +1,6 @@
-//! Pages for anyone, signed in or not: sign-in and passwords, and the partner and customer
-//! sign-ups.
+//! Pages for anyone, signed in or not: sign-in and passwords, the partner and customer
+//! sign-ups, and the payment link.
 pub mod auth;
 pub mod partner_signup;
+pub mod pay;
 pub mod signup;

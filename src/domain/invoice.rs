@@ -1,0 +1,109 @@
+//! Invoices: their states, their numbers, and the tax on a line. An open invoice can be paid,
+//! voided by staff (with a reason) or written off as uncollectible; a paid, void or
+//! uncollectible invoice never changes again (corrections are credit notes).
+use super::{money::MoneyError, Invalid, Money};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStatus {
+    Open,
+    Paid,
+    Void,
+    Uncollectible,
+}
+
+impl InvoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Paid => "paid",
+            Self::Void => "void",
+            Self::Uncollectible => "uncollectible",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        match s {
+            "paid" => Self::Paid,
+            "void" => Self::Void,
+            "uncollectible" => Self::Uncollectible,
+            _ => Self::Open,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Open",
+            Self::Paid => "Paid",
+            Self::Void => "Void",
+            Self::Uncollectible => "Uncollectible",
+        }
+    }
+
+    pub fn tone(self) -> &'static str {
+        match self {
+            Self::Open => "warning",
+            Self::Paid => "success",
+            Self::Void | Self::Uncollectible => "muted",
+        }
+    }
+
+    /// Only an open invoice moves, and only to one of the closed states.
+    pub fn can_become(self, to: InvoiceStatus) -> bool {
+        self == Self::Open && to != Self::Open
+    }
+}
+
+/// "INV-2026-000123"
+pub fn invoice_number(year: i32, seq: i64) -> String {
+    format!("INV-{year}-{seq:06}")
+}
+
+/// The counter that numbers one year's invoices.
+pub fn counter_name(year: i32) -> String {
+    format!("invoices-{year}")
+}
+
+/// The tax on one line: the rate (basis points) of its amount, rounded half to even, the
+/// portal's one rounding rule, once per line.
+pub fn line_tax(amount: Money, rate_bp: i32) -> Result<Money, MoneyError> {
+    amount.share_bp(rate_bp)
+}
+
+/// Reads a tax rate typed in percent ("19", "7.5"): 0 to 100 %.
+pub fn parse_tax_rate(raw: &str) -> Result<i32, Invalid> {
+    let rate = super::CommissionRate::parse(raw)
+        .map_err(|_| Invalid::new("Enter a percentage from 0 to 100, like 19 or 7.5."))?;
+    Ok(rate.bp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Currency;
+
+    #[test]
+    fn numbers_have_the_year_and_six_digits() {
+        assert_eq!(invoice_number(2026, 123), "INV-2026-000123");
+        assert_eq!(counter_name(2027), "invoices-2027");
+    }
+
+    #[test]
+    fn only_an_open_invoice_changes() {
+        use InvoiceStatus::*;
+        assert!(Open.can_become(Paid));
+        assert!(Open.can_become(Void));
+        assert!(!Paid.can_become(Void));
+        assert!(!Void.can_become(Paid));
+        assert!(!Open.can_become(Open));
+    }
+
+    #[test]
+    fn tax_rounds_half_to_even_per_line() {
+        // 19 % of $0.50 is 9.5 cents: to the even 10; of $0.50 at 5 %: 2.5 → 2.
+        let half = Money::new(50, Currency::Usd);
+        assert_eq!(line_tax(half, 1900).unwrap(), Money::new(10, Currency::Usd));
+        assert_eq!(line_tax(half, 500).unwrap(), Money::new(2, Currency::Usd));
+        assert_eq!(parse_tax_rate("19").unwrap(), 1900);
+        assert!(parse_tax_rate("-1").is_err());
+    }
+}

@@ -1,0 +1,605 @@
+//! Invoices (issue 14): one per paid order, issued in its own transaction right after the order
+//! (and by the job for any order left without one), numbered without gaps per year, lines
+//! copied from the order, tax by the customer's country. Each open invoice has a payment link
+//! whose token is derived from a server secret (so the partner can see and copy it again) and
+//! stored only as its hash; replacing the link changes the token and the old one stops working.
+//! A payment lands at most once per invoice: a unique (gateway, reference), a unique successful
+//! payment per invoice, and a status update that names the status it expects.
+use chrono::{Datelike, Duration};
+use hmac::{Hmac, Mac};
+use sea_orm::{
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder,
+};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::{
+    audit::{self, About, Actor},
+    counters, Core, Fault,
+};
+use crate::{
+    auth::tokens::hash_token,
+    domain::{
+        invoice::{counter_name, invoice_number, line_tax, InvoiceStatus},
+        order::{order_number, OrderKind, Term},
+        product::quantity_of,
+        Currency, Money, OrderId,
+    },
+    email::{messages, outbox},
+    entities::{
+        accounts, counters as counter_rows, invoice_lines, invoices, orders, partners, payments,
+        products, tax_rates, users,
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvoiceError {
+    #[error("not found")]
+    NotFound,
+    /// The invoice is paid, void or uncollectible: nothing more can be paid or changed.
+    #[error("This invoice is {} and can no longer be paid.", .0.label().to_lowercase())]
+    Closed(InvoiceStatus),
+    /// The payment was declined by the gateway; the invoice stays open.
+    #[error("The payment was declined: {0} Nothing was charged; try another card.")]
+    Declined(String),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+super::faults_into!(InvoiceError);
+
+/// The key payment-link tokens are derived from: HMAC-SHA256 of the server's secret with a
+/// label, so the session key and the links never share a key.
+pub fn pay_key(secret: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("any key length");
+    mac.update(b"partner-portal payment links v1");
+    mac.finalize().into_bytes().into()
+}
+
+/// An invoice's payment-link token: 256 bits derived from the key, the invoice and the link's
+/// version (bumped when the partner replaces the link). URL-safe base64.
+pub fn pay_token(key: &[u8; 32], invoice: Uuid, version: u32) -> String {
+    use base64::Engine;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    mac.update(invoice.as_bytes());
+    mac.update(&version.to_be_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Issues the invoice of a placed order that charges something, once: a second call (or a
+/// second instance) finds it issued. Returns the invoice's id when one exists.
+#[tracing::instrument(skip(core))]
+pub async fn issue_for_order(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError> {
+    let txn = core.db.begin().await?;
+    let Some(o) = orders::Entity::find_by_id(order.uuid()).one(&txn).await? else {
+        return Err(InvoiceError::NotFound);
+    };
+    if let Some(existing) = invoices::Entity::find()
+        .filter(invoices::Column::OrderId.eq(o.id))
+        .one(&txn)
+        .await?
+    {
+        return Ok(Some(existing.id));
+    }
+    if o.status != "placed" || o.total_minor <= 0 {
+        return Ok(None);
+    }
+    let account = accounts::Entity::find_by_id(o.account_id)
+        .one(&txn)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    let partner = partners::Entity::find_by_id(o.partner_id)
+        .one(&txn)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    let product = products::Entity::find_by_id(o.product_id)
+        .one(&txn)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    let rate_bp = tax_rates::Entity::find_by_id(account.country.clone())
+        .one(&txn)
+        .await?
+        .map_or(0, |r| r.rate_bp);
+    let currency = Currency::parse(&o.currency).map_err(|_| InvoiceError::NotFound)?;
+    let amount = Money::new(o.total_minor, currency);
+    let tax = line_tax(amount, rate_bp).map_err(|_| InvoiceError::NotFound)?;
+    let now = core.now();
+    let year = now.year();
+    let seq = next_in_year(&txn, year).await?;
+    let id = Uuid::now_v7();
+    let number = invoice_number(year, seq);
+    let term = Term::from_db(&o.term);
+    let kind = OrderKind::from_db(&o.kind);
+    let mut description = format!(
+        "{} ({}), {}",
+        product.name,
+        product.sku,
+        quantity_of(o.billed_quantity as u32, &product.unit)
+    );
+    if kind == OrderKind::Seats {
+        description.push_str(&format!(
+            ", seats added ({} → {})",
+            o.previous_quantity.unwrap_or_default(),
+            o.quantity
+        ));
+    }
+    description.push_str(&format!(", {} — {}", term.label(), order_number(o.number)));
+    invoices::Entity::insert(invoices::ActiveModel {
+        id: Set(id),
+        number: Set(number.clone()),
+        year: Set(year),
+        seq: Set(seq),
+        partner_id: Set(o.partner_id),
+        registration_id: Set(o.registration_id),
+        account_id: Set(o.account_id),
+        order_id: Set(Some(o.id)),
+        kind: Set("order".into()),
+        currency: Set(o.currency.clone()),
+        subtotal_minor: Set(amount.minor),
+        tax_minor: Set(tax.minor),
+        total_minor: Set(amount.minor + tax.minor),
+        status: Set(InvoiceStatus::Open.as_str().into()),
+        issued_at: Set(now),
+        due_on: Set(now.date_naive() + core.rules.invoice_due),
+        paid_at: Set(None),
+        closed_at: Set(None),
+        close_reason: Set(None),
+        pay_token_hash: Set(hash_token(&pay_token(&core.links.pay_key, id, 0))),
+        link_version: Set(0),
+        seller: Set(partner.company_name.clone()),
+        customer_name: Set(account.company_name.clone()),
+        customer_country: Set(account.country.clone()),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    invoice_lines::Entity::insert(invoice_lines::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        invoice_id: Set(id),
+        position: Set(1),
+        description: Set(description),
+        product_id: Set(Some(o.product_id)),
+        quantity: Set(o.billed_quantity),
+        unit_minor: Set(o.price_minor),
+        amount_minor: Set(amount.minor),
+        tax_bp: Set(rate_bp),
+        tax_minor: Set(tax.minor),
+        period_start: Set(Some(o.starts_on)),
+        period_end: Set(None),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        &Actor::system("system"),
+        "invoice.issued",
+        About::registration(o.partner_id, o.account_id, id),
+        &format!(
+            "{number} for {}: {} (tax {})",
+            order_number(o.number),
+            Money::new(amount.minor + tax.minor, currency),
+            tax
+        ),
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(Some(id))
+}
+
+/// The next number of `year`, inside the invoice's transaction: the counter row is made the
+/// first time, then taken with a row lock until the transaction ends, so two instances wait
+/// for each other and a rolled-back invoice leaves no gap.
+async fn next_in_year(conn: &impl ConnectionTrait, year: i32) -> Result<i64, InvoiceError> {
+    counter_rows::Entity::insert(counter_rows::ActiveModel {
+        name: Set(counter_name(year)),
+        value: Set(0),
+    })
+    .on_conflict(
+        OnConflict::column(counter_rows::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(counters::next(conn, &counter_name(year)).await?)
+}
+
+/// Issues the invoices of placed orders (of the last week) left without one: the server
+/// stopped between an order and its invoice. One query finds them; safe on several instances.
+pub async fn issue_missing(core: &Core) -> Result<usize, InvoiceError> {
+    use sea_orm::{JoinType, QuerySelect};
+    let since = core.now() - Duration::days(7);
+    let waiting: Vec<Uuid> = orders::Entity::find()
+        .select_only()
+        .column(orders::Column::Id)
+        .join(
+            JoinType::LeftJoin,
+            orders::Entity::belongs_to(invoices::Entity)
+                .from(orders::Column::Id)
+                .to(invoices::Column::OrderId)
+                .into(),
+        )
+        .filter(orders::Column::CreatedAt.gte(since))
+        .filter(orders::Column::Status.eq("placed"))
+        .filter(orders::Column::TotalMinor.gt(0))
+        .filter(invoices::Column::Id.is_null())
+        .limit(100)
+        .into_tuple()
+        .all(&core.db.read)
+        .await?;
+    let mut issued = 0;
+    for id in waiting {
+        if issue_for_order(core, id.into()).await?.is_some() {
+            issued += 1;
+        }
+    }
+    Ok(issued)
+}
+
+/// What the payment page shows: who bills whom, the lines, the total, the due date.
+pub struct PayView {
+    pub invoice: invoices::Model,
+    pub lines: Vec<invoice_lines::Model>,
+    pub status: InvoiceStatus,
+    pub total: Money,
+    pub tax: Money,
+    pub subtotal: Money,
+    /// The successful payment, once paid (the receipt).
+    pub receipt: Option<payments::Model>,
+}
+
+/// The invoice a payment link opens; a guessed, altered or replaced token finds nothing.
+pub async fn by_token(core: &Core, token: &str) -> Result<PayView, InvoiceError> {
+    if token.len() > 100 {
+        return Err(InvoiceError::NotFound);
+    }
+    let invoice = invoices::Entity::find()
+        .filter(invoices::Column::PayTokenHash.eq(hash_token(token)))
+        .one(&core.db.read)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    view(&core.db.read, invoice).await
+}
+
+async fn view(
+    conn: &impl ConnectionTrait,
+    invoice: invoices::Model,
+) -> Result<PayView, InvoiceError> {
+    let lines = invoice_lines::Entity::find()
+        .filter(invoice_lines::Column::InvoiceId.eq(invoice.id))
+        .order_by_asc(invoice_lines::Column::Position)
+        .all(conn)
+        .await?;
+    let receipt = payments::Entity::find()
+        .filter(payments::Column::InvoiceId.eq(invoice.id))
+        .filter(payments::Column::Outcome.eq("succeeded"))
+        .one(conn)
+        .await?;
+    let currency = Currency::parse(&invoice.currency).map_err(|_| InvoiceError::NotFound)?;
+    Ok(PayView {
+        status: InvoiceStatus::from_db(&invoice.status),
+        total: Money::new(invoice.total_minor, currency),
+        tax: Money::new(invoice.tax_minor, currency),
+        subtotal: Money::new(invoice.subtotal_minor, currency),
+        receipt,
+        lines,
+        invoice,
+    })
+}
+
+/// A gateway's answer to one payment attempt.
+pub struct Attempt {
+    pub gateway: &'static str,
+    /// The gateway's id for the attempt: recorded once.
+    pub reference: String,
+    pub amount: Money,
+    pub approved: bool,
+    /// The money was taken before we were told (a card gateway's webhook): an attempt on an
+    /// invoice already paid is then kept for a refund. The test gateway takes nothing.
+    pub captured: bool,
+    /// Why it was declined.
+    pub detail: Option<String>,
+    /// Who paid (an email given on the pay page, or the gateway's).
+    pub payer: String,
+}
+
+/// Records a gateway's answer for the invoice: a declined attempt is kept and leaves the
+/// invoice open; an approved one whose amount and currency match marks it paid, once, and
+/// queues the receipts (to the payer and the partner's users) in the same transaction. A
+/// reference seen before changes nothing; a second success for the invoice is refused by the
+/// database. An amount that does not match is kept as `mismatch`, flagged in the audit log and
+/// never marks the invoice paid.
+#[tracing::instrument(skip(core, attempt))]
+pub async fn record_payment(
+    core: &Core,
+    invoice: Uuid,
+    attempt: Attempt,
+) -> Result<InvoiceStatus, InvoiceError> {
+    match write_payment(core, invoice, attempt).await {
+        // Another attempt won the race (the same reference recorded, or another success for
+        // the invoice): the database refused this one; the invoice is as the winner left it.
+        Err(InvoiceError::Fault(Fault::Db(e)))
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            let now = invoices::Entity::find_by_id(invoice)
+                .one(&core.db.write)
+                .await?
+                .ok_or(InvoiceError::NotFound)?;
+            Err(InvoiceError::Closed(InvoiceStatus::from_db(&now.status)))
+        }
+        other => other,
+    }
+}
+
+async fn write_payment(
+    core: &Core,
+    invoice: Uuid,
+    attempt: Attempt,
+) -> Result<InvoiceStatus, InvoiceError> {
+    let now = core.now();
+    let txn = core.db.begin().await?;
+    let inv = invoices::Entity::find_by_id(invoice)
+        .one(&txn)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    let due = Money::new(
+        inv.total_minor,
+        Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?,
+    );
+    let seen = payments::Entity::find()
+        .filter(payments::Column::Gateway.eq(attempt.gateway))
+        .filter(payments::Column::Reference.eq(&attempt.reference))
+        .one(&txn)
+        .await?;
+    if seen.is_some() {
+        // The same answer again (a replayed webhook, a reload): nothing changes.
+        return Ok(InvoiceStatus::from_db(&inv.status));
+    }
+    let status = InvoiceStatus::from_db(&inv.status);
+    if status != InvoiceStatus::Open && !attempt.captured {
+        // Nothing was taken (the test gateway only approves): nothing to record.
+        return Err(InvoiceError::Closed(status));
+    }
+    let outcome = if !attempt.approved {
+        "declined"
+    } else if attempt.amount != due {
+        "mismatch"
+    } else if status != InvoiceStatus::Open {
+        // Paid twice at the gateway (two tabs): kept for a refund, the invoice unchanged.
+        "mismatch"
+    } else {
+        "succeeded"
+    };
+    payments::Entity::insert(payments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        invoice_id: Set(inv.id),
+        gateway: Set(attempt.gateway.into()),
+        reference: Set(attempt.reference.clone()),
+        amount_minor: Set(attempt.amount.minor),
+        currency: Set(attempt.amount.currency.code().into()),
+        outcome: Set(outcome.into()),
+        payer: Set(attempt.payer.clone()),
+        detail: Set(attempt.detail.clone()),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let about = About::registration(inv.partner_id, inv.account_id, inv.id);
+    let payer = Actor::system(&format!("payer {}", attempt.payer));
+    match outcome {
+        "declined" => {
+            audit::record(
+                &txn,
+                now,
+                &payer,
+                "invoice.payment_declined",
+                about,
+                &format!(
+                    "{} by {}: {}",
+                    inv.number,
+                    attempt.gateway,
+                    attempt.detail.clone().unwrap_or_default()
+                ),
+            )
+            .await?;
+            core.commit(txn).await?;
+            return Err(InvoiceError::Declined(
+                attempt
+                    .detail
+                    .unwrap_or_else(|| "the card was declined.".into()),
+            ));
+        }
+        "mismatch" => {
+            audit::record(
+                &txn,
+                now,
+                &payer,
+                "invoice.payment_mismatch",
+                about,
+                &format!(
+                    "{}: {} {} received for {} due ({}); not marked paid, check and refund",
+                    inv.number,
+                    attempt.gateway,
+                    attempt.amount,
+                    due,
+                    status.label().to_lowercase()
+                ),
+            )
+            .await?;
+            core.commit(txn).await?;
+            return Ok(status);
+        }
+        _ => {}
+    }
+    // Open → paid, naming the status it expects: a concurrent payment loses here.
+    let moved = invoices::Entity::update_many()
+        .set(invoices::ActiveModel {
+            status: Set(InvoiceStatus::Paid.as_str().into()),
+            paid_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(invoices::Column::Id.eq(inv.id))
+        .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(InvoiceError::Closed(status));
+    }
+    audit::record(
+        &txn,
+        now,
+        &payer,
+        "invoice.paid",
+        about,
+        &format!("{} paid: {} by {}", inv.number, due, attempt.gateway),
+    )
+    .await?;
+    let receipt = messages::Receipt {
+        number: inv.number.clone(),
+        seller: inv.seller.clone(),
+        customer: inv.customer_name.clone(),
+        total: due.to_string(),
+        paid_at: now.format("%-d %b %Y, %H:%M UTC").to_string(),
+        gateway: attempt.gateway.into(),
+    };
+    let mut to: Vec<String> = users::Entity::find()
+        .filter(users::Column::PartnerId.eq(inv.partner_id))
+        .filter(users::Column::Active.eq(true))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    if attempt.payer.contains('@') {
+        to.push(attempt.payer.clone());
+    }
+    if let Some(a) = accounts::Entity::find_by_id(inv.account_id)
+        .one(&txn)
+        .await?
+    {
+        to.push(a.primary_email);
+    }
+    to.sort();
+    to.dedup();
+    for addr in to {
+        outbox::enqueue(&txn, receipt.render(&addr)?).await?;
+    }
+    core.commit(txn).await?;
+    Ok(InvoiceStatus::Paid)
+}
+
+/// The path of an invoice's payment link (while it is open, for its partner).
+pub fn link(core: &Core, inv: &invoices::Model) -> String {
+    format!(
+        "/pay/{}",
+        pay_token(&core.links.pay_key, inv.id, inv.link_version as u32)
+    )
+}
+
+/// An invoice of the partner's, with its payment link while open and its history.
+pub struct InvoiceDetail {
+    pub view: PayView,
+    pub link: Option<String>,
+    pub history: Vec<super::views::AuditEntry>,
+}
+
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn for_partner(
+    core: &Core,
+    partner: crate::domain::PartnerId,
+    id: Uuid,
+) -> Result<InvoiceDetail, InvoiceError> {
+    let conn = &core.db.read;
+    let inv = invoices::Entity::find_by_id(id)
+        .filter(invoices::Column::PartnerId.eq(partner.uuid()))
+        .one(conn)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    let history = crate::entities::audit_events::Entity::find()
+        .filter(crate::entities::audit_events::Column::SubjectId.eq(inv.id))
+        .order_by_asc(crate::entities::audit_events::Column::At)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(super::views::AuditEntry::from)
+        .collect();
+    let link = (inv.status == InvoiceStatus::Open.as_str()).then(|| link(core, &inv));
+    Ok(InvoiceDetail {
+        view: view(conn, inv).await?,
+        link,
+        history,
+    })
+}
+
+/// A customer's invoices, newest first (its partner's view), each with its link while open.
+pub async fn of_customer(
+    core: &Core,
+    partner: crate::domain::PartnerId,
+    reg: crate::domain::RegistrationId,
+) -> Result<Vec<(invoices::Model, Option<String>)>, InvoiceError> {
+    Ok(invoices::Entity::find()
+        .filter(invoices::Column::PartnerId.eq(partner.uuid()))
+        .filter(invoices::Column::RegistrationId.eq(reg.uuid()))
+        .order_by_desc(invoices::Column::IssuedAt)
+        .all(&core.db.read)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let l = (i.status == InvoiceStatus::Open.as_str()).then(|| link(core, &i));
+            (i, l)
+        })
+        .collect())
+}
+
+/// Replaces an open invoice's payment link: the old one stops working at once.
+#[tracing::instrument(skip(core, actor))]
+pub async fn replace_link(
+    core: &Core,
+    actor: &Actor,
+    partner: crate::domain::PartnerId,
+    id: Uuid,
+) -> Result<(), InvoiceError> {
+    let txn = core.db.begin().await?;
+    let inv = invoices::Entity::find_by_id(id)
+        .filter(invoices::Column::PartnerId.eq(partner.uuid()))
+        .one(&txn)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    let status = InvoiceStatus::from_db(&inv.status);
+    if status != InvoiceStatus::Open {
+        return Err(InvoiceError::Closed(status));
+    }
+    let version = inv.link_version + 1;
+    invoices::Entity::update_many()
+        .set(invoices::ActiveModel {
+            link_version: Set(version),
+            pay_token_hash: Set(hash_token(&pay_token(
+                &core.links.pay_key,
+                inv.id,
+                version as u32,
+            ))),
+            ..Default::default()
+        })
+        .filter(invoices::Column::Id.eq(inv.id))
+        .filter(invoices::Column::LinkVersion.eq(inv.link_version))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        core.now(),
+        actor,
+        "invoice.link_replaced",
+        About::registration(inv.partner_id, inv.account_id, inv.id),
+        &format!(
+            "{}: a new payment link; the old one no longer works",
+            inv.number
+        ),
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(())
+}

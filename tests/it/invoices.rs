@@ -1,0 +1,210 @@
+//! Invoices (issue 14): a paid order issues an invoice, numbered without gaps per year, with
+//! tax by the customer's country; its payment link pays it once, whatever happens; a replaced
+//! or altered link opens nothing.
+use partner_portal::entities::{payments, tax_rates};
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::{
+    helpers::*,
+    orders::{order, shop},
+};
+
+/// The payment link shown on the customer's page for `number`.
+async fn link_of(c: &Client, customer: &str, number: &str) -> String {
+    let page = c.get(&format!("/customers/{customer}")).await;
+    page.input_value(&format!("link-{number}"))
+        .unwrap_or_else(|| panic!("no link for {number} in {}", page.body))
+}
+
+async fn succeeded(app: &TestApp) -> u64 {
+    payments::Entity::find()
+        .filter(payments::Column::Outcome.eq("succeeded"))
+        .count(&app.core.db.read)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_order_issues_an_invoice_whose_link_pays_it_once() {
+    let s = shop().await;
+    let app = &s.app;
+    // Staff's tax rate for the customer's country (Germany): 19 %.
+    tax_rates::Entity::insert(tax_rates::ActiveModel {
+        country: Set("DE".into()),
+        rate_bp: Set(1900),
+        updated_at: Set(app.core.now()),
+    })
+    .exec_without_returning(&app.core.db.write)
+    .await
+    .unwrap();
+    let placed = order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "10")],
+    )
+    .await;
+    assert!(placed.starts_with("/orders/"));
+    let year = chrono::Datelike::year(&app.core.now());
+    let number = format!("INV-{year}-000001");
+    // $90.00 and 19 % tax: $107.10.
+    let customer_page = s.partner.get(&format!("/customers/{}", s.customer)).await;
+    customer_page
+        .expect_text(&number)
+        .expect_text("$107.10")
+        .expect_text("Open");
+    let link = link_of(&s.partner, &s.customer, &number).await;
+    let path = link.trim_start_matches(&app.base).to_string();
+    assert!(path.starts_with("/pay/"), "{link}");
+
+    // Anyone with the link, signed out: the invoice, who bills whom, no caching, no referrer.
+    let payer = app.client();
+    let page = payer.get(&path).await;
+    page.expect_status(StatusCode::OK)
+        .expect_text(&number)
+        .expect_text("Reseller Co")
+        .expect_text("Acme")
+        .expect_text("$90.00")
+        .expect_text("$17.10")
+        .expect_text("$107.10")
+        .expect_text("Test mode");
+    assert_eq!(page.headers["cache-control"], "no-store");
+    let token = page.csrf();
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    // The declining card leaves it open, with a message.
+    let declined = payer.post_form(&path, &path, &[("card", "decline")]).await;
+    declined
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .expect_text("declined");
+    assert_eq!(succeeded(app).await, 0);
+    // The approving card pays it; the receipt goes to the payer, the customer and the partner.
+    payer
+        .post_form(
+            &path,
+            &path,
+            &[("card", "approve"), ("email", "ap@acme.example")],
+        )
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("Paid");
+    for to in ["ap@acme.example", "it@acme.example", "p@example.com"] {
+        app.smtp
+            .wait_for(to, &format!("Receipt for {number}"))
+            .await;
+    }
+    // Paying again (a second tab's form) changes nothing: the page shows it paid.
+    let again = payer
+        .post_raw(
+            &path,
+            &[("csrf_token", token.as_str()), ("card", "approve")],
+        )
+        .await;
+    again.expect_text("Paid");
+    assert_eq!(succeeded(app).await, 1);
+    s.partner
+        .get(&format!("/customers/{}", s.customer))
+        .await
+        .expect_text("Paid");
+    // An altered token opens nothing.
+    let mut altered = path.clone();
+    altered.pop();
+    altered.push(if path.ends_with('A') { 'B' } else { 'A' });
+    app.client()
+        .get(&altered)
+        .await
+        .expect_status(StatusCode::NOT_FOUND)
+        .expect_text("payment link is not valid");
+    // Another partner sees none of it.
+    crate::registrations::quick_partner(app, "o@example.com", "Other Co").await;
+    let other = app.client();
+    other.sign_in("o@example.com", PASSWORD).await;
+    let invoice_id = customer_page
+        .body
+        .split("/invoices/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    other
+        .get(&format!("/invoices/{invoice_id}"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    s.partner
+        .get(&format!("/invoices/{invoice_id}"))
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("Paid")
+        .expect_text("ap@acme.example");
+    // The next year starts its own numbers.
+    app.clock.advance(chrono::Duration::days(366));
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "1")],
+    )
+    .await;
+    s.partner
+        .get(&format!("/customers/{}", s.customer))
+        .await
+        .expect_text(&format!("INV-{}-000001", year + 1));
+}
+
+#[tokio::test]
+async fn twenty_payments_at_once_pay_once_and_a_replaced_link_stops_working() {
+    let s = shop().await;
+    let app = &s.app;
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "2")],
+    )
+    .await;
+    let year = chrono::Datelike::year(&app.core.now());
+    let number = format!("INV-{year}-000001");
+    let first = link_of(&s.partner, &s.customer, &number).await;
+    // The partner replaces the link: the first stops working.
+    let page = s.partner.get(&format!("/customers/{}", s.customer)).await;
+    let invoice = page
+        .body
+        .split("/invoices/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let replace = format!("/invoices/{invoice}/link");
+    s.partner
+        .post_form(
+            &format!("/invoices/{invoice}"),
+            &replace,
+            &[("confirmed", "yes")],
+        )
+        .await
+        .expect_redirect(&format!("/invoices/{invoice}"));
+    let path_of = |l: &str| l.trim_start_matches(&app.base).to_string();
+    app.client()
+        .get(&path_of(&first))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    let link = path_of(&link_of(&s.partner, &s.customer, &number).await);
+    assert_ne!(link, path_of(&first));
+    // Twenty payers at once: one payment.
+    let mut payers = Vec::new();
+    for _ in 0..20 {
+        let c = app.client();
+        let token = c.get(&link).await.csrf();
+        payers.push((c, token));
+    }
+    let attempts = payers.iter().map(|(c, token)| async {
+        c.post_raw(
+            &link,
+            &[("csrf_token", token.as_str()), ("card", "approve")],
+        )
+        .await
+    });
+    let pages = futures_util::future::join_all(attempts).await;
+    assert!(pages
+        .iter()
+        .all(|p| p.status == StatusCode::OK || p.status == StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(succeeded(app).await, 1);
+    app.client().get(&link).await.expect_text("Paid");
+}
