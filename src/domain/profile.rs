@@ -54,6 +54,10 @@ impl CountryCode {
     pub fn into_inner(self) -> String {
         self.0
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// A phone number: digits with optional `+`, spaces, dots, dashes and parentheses; 6–15 digits

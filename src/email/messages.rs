@@ -189,3 +189,8 @@ email!(TrialEnding, "emails/trial_ending.txt", "emails/trial_ending.html",
 email!(Receipt, "emails/receipt.txt", "emails/receipt.html",
     subject = |m| format!("Receipt for {}: {} paid", m.number, m.total),
     { number: String, seller: String, customer: String, total: String, paid_at: String, gateway: String });
+
+// An open invoice's payment link, sent by the partner.
+email!(InvoiceLink, "emails/invoice_link.txt", "emails/invoice_link.html",
+    subject = |m| format!("Invoice {} from {}: {} due {}", m.number, m.seller, m.total, m.due),
+    { number: String, seller: String, customer: String, total: String, due: String, link: String, sender: String });

@@ -43,6 +43,9 @@ pub enum InvoiceError {
     /// The payment was declined by the gateway; the invoice stays open.
     #[error("The payment was declined: {0} Nothing was charged; try another card.")]
     Declined(String),
+    /// Voiding or writing off needs a reason (at most 500 characters).
+    #[error("Give the reason, in at most 500 characters.")]
+    Reason,
     #[error(transparent)]
     Fault(#[from] Fault),
 }
@@ -500,25 +503,42 @@ pub fn link(core: &Core, inv: &invoices::Model) -> String {
     )
 }
 
-/// An invoice of the partner's, with its payment link while open and its history.
+/// Who looks at an invoice: its partner, staff, or a user of the customer's account. Anyone
+/// else's invoice is not found.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer {
+    Partner(crate::domain::PartnerId),
+    Staff,
+    Account(crate::domain::AccountId),
+}
+
+/// An invoice, with its payment link while open and its history.
 pub struct InvoiceDetail {
     pub view: PayView,
     pub link: Option<String>,
     pub history: Vec<super::views::AuditEntry>,
 }
 
-#[tracing::instrument(skip(core), level = "debug")]
-pub async fn for_partner(
-    core: &Core,
-    partner: crate::domain::PartnerId,
+async fn visible(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
     id: Uuid,
-) -> Result<InvoiceDetail, InvoiceError> {
+) -> Result<invoices::Model, InvoiceError> {
+    let find = invoices::Entity::find_by_id(id);
+    match viewer {
+        Viewer::Partner(p) => find.filter(invoices::Column::PartnerId.eq(p.uuid())),
+        Viewer::Account(a) => find.filter(invoices::Column::AccountId.eq(a.uuid())),
+        Viewer::Staff => find,
+    }
+    .one(conn)
+    .await?
+    .ok_or(InvoiceError::NotFound)
+}
+
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn detail(core: &Core, viewer: Viewer, id: Uuid) -> Result<InvoiceDetail, InvoiceError> {
     let conn = &core.db.read;
-    let inv = invoices::Entity::find_by_id(id)
-        .filter(invoices::Column::PartnerId.eq(partner.uuid()))
-        .one(conn)
-        .await?
-        .ok_or(InvoiceError::NotFound)?;
+    let inv = visible(conn, viewer, id).await?;
     let history = crate::entities::audit_events::Entity::find()
         .filter(crate::entities::audit_events::Column::SubjectId.eq(inv.id))
         .order_by_asc(crate::entities::audit_events::Column::At)
@@ -533,6 +553,155 @@ pub async fn for_partner(
         link,
         history,
     })
+}
+
+/// Closes an open invoice without payment (staff): void, or uncollectible, with a reason.
+#[tracing::instrument(skip(core, actor))]
+pub async fn close(
+    core: &Core,
+    actor: &Actor,
+    id: Uuid,
+    to: InvoiceStatus,
+    reason: &str,
+) -> Result<(), InvoiceError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(InvoiceError::Reason);
+    }
+    let now = core.now();
+    let txn = core.db.begin().await?;
+    let inv = visible(&txn, Viewer::Staff, id).await?;
+    let from = InvoiceStatus::from_db(&inv.status);
+    if !from.can_become(to) || to == InvoiceStatus::Paid {
+        return Err(InvoiceError::Closed(from));
+    }
+    let moved = invoices::Entity::update_many()
+        .set(invoices::ActiveModel {
+            status: Set(to.as_str().into()),
+            closed_at: Set(Some(now)),
+            close_reason: Set(Some(reason.to_string())),
+            ..Default::default()
+        })
+        .filter(invoices::Column::Id.eq(inv.id))
+        .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(InvoiceError::Closed(from));
+    }
+    audit::record(
+        &txn,
+        now,
+        actor,
+        &format!("invoice.{}", to.as_str()),
+        About::registration(inv.partner_id, inv.account_id, inv.id),
+        &format!("{} {}: {reason}", inv.number, to.label().to_lowercase()),
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(())
+}
+
+/// Emails an open invoice's payment link (to the customer's primary address, or `to`).
+#[tracing::instrument(skip(core, actor))]
+pub async fn send_link(
+    core: &Core,
+    actor: &Actor,
+    partner: crate::domain::PartnerId,
+    id: Uuid,
+    to: Option<&crate::domain::Email>,
+) -> Result<String, InvoiceError> {
+    let txn = core.db.begin().await?;
+    let inv = visible(&txn, Viewer::Partner(partner), id).await?;
+    let status = InvoiceStatus::from_db(&inv.status);
+    if status != InvoiceStatus::Open {
+        return Err(InvoiceError::Closed(status));
+    }
+    let address = match to {
+        Some(e) => e.as_str().to_string(),
+        None => {
+            accounts::Entity::find_by_id(inv.account_id)
+                .one(&txn)
+                .await?
+                .ok_or(InvoiceError::NotFound)?
+                .primary_email
+        }
+    };
+    let currency = Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?;
+    let msg = messages::InvoiceLink {
+        number: inv.number.clone(),
+        seller: inv.seller.clone(),
+        customer: inv.customer_name.clone(),
+        total: Money::new(inv.total_minor, currency).to_string(),
+        due: inv.due_on.format("%-d %b %Y").to_string(),
+        link: core.links.url(&link(core, &inv)),
+        sender: actor.label.clone(),
+    };
+    outbox::enqueue(&txn, msg.render(&address)?).await?;
+    audit::record(
+        &txn,
+        core.now(),
+        actor,
+        "invoice.link_sent",
+        About::registration(inv.partner_id, inv.account_id, inv.id),
+        &format!("{}: payment link emailed to {address}", inv.number),
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(address)
+}
+
+/// Staff's tax rate for a country (`None` removes it: 0 %).
+#[tracing::instrument(skip(core, actor))]
+pub async fn set_tax_rate(
+    core: &Core,
+    actor: &Actor,
+    country: &crate::domain::CountryCode,
+    rate_bp: Option<i32>,
+) -> Result<(), InvoiceError> {
+    let now = core.now();
+    let txn = core.db.begin().await?;
+    let detail = match rate_bp {
+        Some(bp) => {
+            tax_rates::Entity::insert(tax_rates::ActiveModel {
+                country: Set(country.as_str().to_string()),
+                rate_bp: Set(bp),
+                updated_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::column(tax_rates::Column::Country)
+                    .update_columns([tax_rates::Column::RateBp, tax_rates::Column::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            format!(
+                "{}: {} on new invoices",
+                country.as_str(),
+                crate::domain::CommissionRate::from_bp(bp)
+            )
+        }
+        None => {
+            tax_rates::Entity::delete_by_id(country.as_str().to_string())
+                .exec(&txn)
+                .await?;
+            format!("{}: no tax on new invoices", country.as_str())
+        }
+    };
+    audit::record(&txn, now, actor, "tax_rate.set", About::default(), &detail).await?;
+    core.commit(txn).await?;
+    Ok(())
+}
+
+/// Every tax rate, by country.
+pub async fn tax_rates(core: &Core) -> Result<Vec<(String, i32)>, InvoiceError> {
+    Ok(tax_rates::Entity::find()
+        .order_by_asc(tax_rates::Column::Country)
+        .all(&core.db.read)
+        .await?
+        .into_iter()
+        .map(|r| (r.country, r.rate_bp))
+        .collect())
 }
 
 /// A customer's invoices, newest first (its partner's view), each with its link while open.

@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod customer;
 pub mod dev_mail;
 pub mod invoice_view;
+pub mod invoices;
 pub mod partner;
 pub mod price_list;
 pub mod public;
@@ -41,7 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(public::auth::routes)
         .configure(public::partner_signup::routes)
         .configure(public::pay::routes)
-        .configure(partner::invoices::routes)
+        .configure(invoices::routes)
+        .configure(staff::tax::routes)
         .configure(partner::home::routes)
         .configure(partner::customers::routes)
         .configure(partner::apps::routes)

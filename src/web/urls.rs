@@ -92,6 +92,8 @@ pub const LICENSE_RENEWAL: &str = "/licenses/{id}/renewal";
 pub const LICENSE_CONVERT: &str = "/licenses/{id}/convert";
 pub const INVOICE: &str = "/invoices/{id}";
 pub const INVOICE_LINK: &str = "/invoices/{id}/link";
+pub const INVOICE_SEND: &str = "/invoices/{id}/send";
+pub const INVOICE_CLOSE: &str = "/invoices/{id}/close";
 pub const APPS: &str = "/apps";
 pub const APP: &str = "/apps/{id}";
 pub const APP_ROTATE: &str = "/apps/{id}/rotate";
@@ -133,6 +135,7 @@ pub const STAFF_PRODUCT_RETIRE: &str = "/staff/catalog/{id}/retire";
 pub const STAFF_PRODUCT_RESTORE: &str = "/staff/catalog/{id}/restore";
 pub const STAFF_PARTNER_PRICES: &str = "/staff/partners/{id}/prices";
 pub const STAFF_PARTNER_PRODUCT_PRICE: &str = "/staff/partners/{id}/prices/{product}";
+pub const STAFF_TAX_RATES: &str = "/staff/tax-rates";
 pub const PRICE_LIST: &str = "/price-lists";
 
 built! {
@@ -165,6 +168,8 @@ built! {
     license_convert(id: id LicenseId) = LICENSE_CONVERT;
     invoice(id: as impl Display) = INVOICE;
     invoice_link(id: as impl Display) = INVOICE_LINK;
+    invoice_send(id: as impl Display) = INVOICE_SEND;
+    invoice_close(id: as impl Display) = INVOICE_CLOSE;
     app(id: id AppId) = APP;
     app_rotate(id: id AppId) = APP_ROTATE;
     app_revoke(id: id AppId) = APP_REVOKE;

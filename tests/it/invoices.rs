@@ -1,9 +1,9 @@
 //! Invoices (issue 14): a paid order issues an invoice, numbered without gaps per year, with
 //! tax by the customer's country; its payment link pays it once, whatever happens; a replaced
 //! or altered link opens nothing.
-use partner_portal::entities::{payments, tax_rates};
+use partner_portal::entities::payments;
 use reqwest::StatusCode;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
     helpers::*,
@@ -29,15 +29,23 @@ async fn succeeded(app: &TestApp) -> u64 {
 async fn an_order_issues_an_invoice_whose_link_pays_it_once() {
     let s = shop().await;
     let app = &s.app;
-    // Staff's tax rate for the customer's country (Germany): 19 %.
-    tax_rates::Entity::insert(tax_rates::ActiveModel {
-        country: Set("DE".into()),
-        rate_bp: Set(1900),
-        updated_at: Set(app.core.now()),
-    })
-    .exec_without_returning(&app.core.db.write)
-    .await
-    .unwrap();
+    // Staff's tax rate for the customer's country (Germany): 19 %; a bad rate is refused.
+    let taxes = "/staff/tax-rates";
+    let bad = s
+        .staff
+        .post_form(taxes, taxes, &[("country", "DE"), ("rate", "150")])
+        .await;
+    bad.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.field_error("rate").is_some());
+    s.staff
+        .post_form(taxes, taxes, &[("country", "DE"), ("rate", "19")])
+        .await
+        .expect_redirect(taxes);
+    s.staff
+        .get(taxes)
+        .await
+        .expect_text("Germany")
+        .expect_text("19%");
     let placed = order(
         &s.partner,
         &s.customer,
@@ -207,4 +215,91 @@ async fn twenty_payments_at_once_pay_once_and_a_replaced_link_stops_working() {
         .all(|p| p.status == StatusCode::OK || p.status == StatusCode::UNPROCESSABLE_ENTITY));
     assert_eq!(succeeded(app).await, 1);
     app.client().get(&link).await.expect_text("Paid");
+}
+
+#[tokio::test]
+async fn the_partner_emails_the_link_staff_void_and_the_link_then_says_so() {
+    let s = shop().await;
+    let app = &s.app;
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "3")],
+    )
+    .await;
+    let year = chrono::Datelike::year(&app.core.now());
+    let number = format!("INV-{year}-000001");
+    let link = link_of(&s.partner, &s.customer, &number).await;
+    let page = s.partner.get(&format!("/customers/{}", s.customer)).await;
+    let invoice = page
+        .body
+        .split("/invoices/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let path = format!("/invoices/{invoice}");
+    // The partner emails the link to the customer's primary address.
+    s.partner
+        .post_form(&path, &format!("{path}/send"), &[("to", "")])
+        .await
+        .expect_redirect(&path);
+    let mail = app
+        .smtp
+        .wait_for("it@acme.example", &format!("Invoice {number}"))
+        .await;
+    assert!(mail.text.contains(&link), "{}", mail.text);
+    // Staff void it: a reason is needed, then a confirmation.
+    let close = format!("{path}/close");
+    s.staff
+        .post_form(&path, &close, &[("to_status", "void"), ("reason", "")])
+        .await
+        .expect_redirect(&path);
+    s.staff
+        .get(&path)
+        .await
+        .expect_text("Give the reason")
+        .expect_text("Open");
+    s.staff
+        .post_form(
+            &path,
+            &close,
+            &[("to_status", "void"), ("reason", "Ordered twice")],
+        )
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("Mark INV-");
+    s.staff
+        .post_form(
+            &path,
+            &close,
+            &[
+                ("to_status", "void"),
+                ("reason", "Ordered twice"),
+                ("confirmed", "yes"),
+            ],
+        )
+        .await
+        .expect_redirect(&path);
+    s.partner
+        .get(&path)
+        .await
+        .expect_text("Void")
+        .expect_text("Ordered twice");
+    // The link shows it void and takes no payment.
+    let pay = link.trim_start_matches(&app.base).to_string();
+    let payer = app.client();
+    let shown = payer.get(&pay).await;
+    shown.expect_status(StatusCode::OK).expect_text("voided");
+    assert!(!shown.body.contains("Pay with test card"));
+    assert_eq!(succeeded(app).await, 0);
+    // A partner cannot void; staff cannot be asked through the partner's form.
+    s.partner
+        .post_form(
+            &path,
+            &close,
+            &[("to_status", "void"), ("reason", "x"), ("confirmed", "yes")],
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }

@@ -2,7 +2,6 @@
 pub mod apps;
 pub mod customers;
 pub mod home;
-pub mod invoices;
 pub mod orders;
 pub mod prices;
 pub mod pricing;

@@ -5,4 +5,5 @@ pub mod audit;
 pub mod catalog;
 pub mod partners;
 pub mod pricing;
+pub mod tax;
 pub mod upload;

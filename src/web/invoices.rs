@@ -1,0 +1,235 @@
+//! An invoice (`/invoices/{id}`) for its partner, staff and the customer's users: the invoice
+//! as it prints, its payment link while open (a read-only field ready to select, and a Copy
+//! button with JavaScript) and its history. The partner replaces the link or emails it; staff
+//! void an invoice or write it off, with a reason.
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::web::urls;
+use crate::web::{
+    ask_first, confirmed, ctx::Ctx, fmt_datetime, invoice_view::InvoiceBody, parse_id,
+    redirect_with, render, Confirmation,
+};
+use crate::{
+    auth::{csrf::CsrfForm, PartnerUser, Principal, StaffUser},
+    domain::{invoice::InvoiceStatus, Email},
+    error::AppResult,
+    services::invoices::{self as svc, InvoiceError, Viewer},
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(urls::INVOICE, web::get().to(page))
+        .route(urls::INVOICE_LINK, web::post().to(replace_link))
+        .route(urls::INVOICE_SEND, web::post().to(send_link))
+        .route(urls::INVOICE_CLOSE, web::post().to(close));
+}
+
+pub struct HistoryRow {
+    when: String,
+    actor: String,
+    action: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "invoices/invoice.html")]
+struct Page {
+    ctx: Ctx,
+    inv: InvoiceBody,
+    /// Where "the customer" leads for this viewer (empty: nowhere).
+    customer_href: String,
+    /// The full payment link while the invoice is open.
+    link: String,
+    /// What this viewer may do.
+    partner: bool,
+    staff: bool,
+    id: uuid::Uuid,
+    reason: String,
+    history: Vec<HistoryRow>,
+}
+
+fn viewer(p: &Principal) -> Viewer {
+    match p {
+        Principal::Staff(_) => Viewer::Staff,
+        Principal::Partner { partner, .. } => Viewer::Partner(partner.id),
+        Principal::Customer { account, .. } => Viewer::Account(*account),
+        Principal::ActingAs(a) => Viewer::Account(a.account),
+    }
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let v = viewer(&who);
+    let d = svc::detail(&state.core, v, id).await?;
+    let reg = crate::domain::RegistrationId(d.view.invoice.registration_id);
+    render(&Page {
+        ctx: Ctx::new(&req, Some(&who)),
+        inv: InvoiceBody::from(&d.view),
+        customer_href: match v {
+            Viewer::Partner(_) => urls::customer(reg),
+            Viewer::Staff => {
+                urls::staff_account(crate::domain::AccountId(d.view.invoice.account_id))
+            }
+            Viewer::Account(_) => String::new(),
+        },
+        link: d.link.map(|l| state.core.links.url(&l)).unwrap_or_default(),
+        partner: matches!(v, Viewer::Partner(_)),
+        staff: matches!(v, Viewer::Staff),
+        id,
+        reason: d.view.invoice.close_reason.clone().unwrap_or_default(),
+        history: d
+            .history
+            .into_iter()
+            .map(|e| HistoryRow {
+                when: fmt_datetime(&e.at),
+                action: e.action_label(),
+                actor: e.actor,
+                detail: e.detail,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ActionParams {
+    confirmed: String,
+    /// Where to email the link (empty: the customer's primary address).
+    to: String,
+    /// `void` or `uncollectible`.
+    to_status: String,
+    reason: String,
+}
+
+fn back_with(
+    session: &Session,
+    id: uuid::Uuid,
+    result: Result<String, InvoiceError>,
+) -> AppResult<HttpResponse> {
+    match result {
+        Ok(message) => Ok(redirect_with(
+            session,
+            &urls::invoice(id),
+            "success",
+            &message,
+        )),
+        Err(e @ (InvoiceError::Closed(_) | InvoiceError::Reason)) => Ok(redirect_with(
+            session,
+            &urls::invoice(id),
+            "error",
+            &crate::error::sentence(e),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn replace_link(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    id: web::Path<String>,
+    form: CsrfForm<ActionParams>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let d = svc::detail(&state.core, Viewer::Partner(user.org_id()), id).await?;
+    if !confirmed(&form.0.confirmed) {
+        return ask_first(
+            &req,
+            &user.principal(),
+            &Confirmation {
+                title: format!("Replace the payment link of {}?", d.view.invoice.number),
+                explanation: "The link you shared stops working at once; send the new one to whoever should pay.".into(),
+                button: "Replace the link".into(),
+                action: urls::invoice_link(id),
+                back: urls::invoice(id),
+                fields: vec![],
+            },
+        );
+    }
+    let done = svc::replace_link(&state.core, &user.actor(), user.org_id(), id)
+        .await
+        .map(|()| "The payment link was replaced; the old one no longer works.".to_string());
+    back_with(&session, id, done)
+}
+
+async fn send_link(
+    session: Session,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    id: web::Path<String>,
+    form: CsrfForm<ActionParams>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let to = form.0.to.trim();
+    let to = if to.is_empty() {
+        None
+    } else {
+        match Email::parse(to) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                return Ok(redirect_with(&session, &urls::invoice(id), "error", &e.0));
+            }
+        }
+    };
+    let done = svc::send_link(&state.core, &user.actor(), user.org_id(), id, to.as_ref())
+        .await
+        .map(|address| format!("The payment link was emailed to {address}."));
+    back_with(&session, id, done)
+}
+
+async fn close(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<ActionParams>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let to = if form.0.to_status == "uncollectible" {
+        InvoiceStatus::Uncollectible
+    } else {
+        InvoiceStatus::Void
+    };
+    let d = svc::detail(&state.core, Viewer::Staff, id).await?;
+    if !confirmed(&form.0.confirmed) && !form.0.reason.trim().is_empty() {
+        return ask_first(
+            &req,
+            &staff.principal(),
+            &Confirmation {
+                title: format!(
+                    "Mark {} as {}?",
+                    d.view.invoice.number,
+                    to.label().to_lowercase()
+                ),
+                explanation: "It can no longer be paid, and its payment link says so. This cannot be undone; a correction needs a credit note.".into(),
+                button: format!("Mark it {}", to.label().to_lowercase()),
+                action: urls::invoice_close(id),
+                back: urls::invoice(id),
+                fields: vec![
+                    ("to_status", to.as_str().to_string()),
+                    ("reason", form.0.reason.clone()),
+                ],
+            },
+        );
+    }
+    let done = svc::close(&state.core, &staff.actor(), id, to, &form.0.reason)
+        .await
+        .map(|()| {
+            format!(
+                "{} is {}.",
+                d.view.invoice.number,
+                to.label().to_lowercase()
+            )
+        });
+    back_with(&session, id, done)
+}
