@@ -341,6 +341,12 @@ async fn seed_orders(core: &Core) -> anyhow::Result<()> {
         .partner_id
         .ok_or_else(|| anyhow::anyhow!("Nora West has no partner"))?;
     let actor = super::audit::Actor::user(&nora.into());
+    // Staff's tax rates (the demo customers are in the US, which has none).
+    let staff = super::audit::Actor::system("Stella Staff <staff@demo.test>");
+    for (country, bp) in [("DE", 1900), ("GB", 2000)] {
+        let code = crate::domain::CountryCode::parse(country).expect("a country");
+        super::invoices::set_tax_rate(core, &staff, &code, Some(bp)).await?;
+    }
     super::seed_commerce::demo_orders(core, partner.into(), &actor).await
 }
 

@@ -211,5 +211,48 @@ pub async fn demo_orders(core: &Core, partner: PartnerId, nora: &Actor) -> anyho
         orders::start_trial(core, nora, partner, second, vm, "2").await?;
     }
     place(second, order("SUP-GOLD", "1", "GBP")).await?;
+    demo_invoices(core).await
+}
+
+/// The orders' invoices in every state: the backup's paid through the test gateway, the
+/// migration's voided by staff, the rest open with their links.
+async fn demo_invoices(core: &Core) -> anyhow::Result<()> {
+    use crate::{
+        domain::invoice::InvoiceStatus,
+        entities::invoices,
+        services::invoices::{self as inv, Attempt},
+    };
+    let all = invoices::Entity::find()
+        .order_by_asc(invoices::Column::Seq)
+        .all(&core.db.read)
+        .await?;
+    let currency = |i: &invoices::Model| crate::domain::Currency::parse(&i.currency);
+    if let Some(first) = all.first() {
+        let amount = crate::domain::Money::new(first.total_minor, currency(first)?);
+        inv::record_payment(
+            core,
+            first.id,
+            Attempt {
+                gateway: "test",
+                reference: format!("test_demo_{}", first.seq),
+                amount,
+                approved: true,
+                captured: false,
+                detail: None,
+                payer: "customer@demo.test".into(),
+            },
+        )
+        .await?;
+    }
+    if let Some(second) = all.get(1) {
+        inv::close(
+            core,
+            &Actor::system("Stella Staff <staff@demo.test>"),
+            second.id,
+            InvoiceStatus::Void,
+            "Issued twice by mistake (demo)",
+        )
+        .await?;
+    }
     Ok(())
 }

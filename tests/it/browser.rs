@@ -881,6 +881,18 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     let order_page = format!("/orders/{}", placed.order);
     let license_page = format!("/licenses/{}", placed.license.unwrap());
     let trial_new = format!("/customers/{active}/trials/new");
+    // The order's invoice, and its payment link.
+    let (invoice_page, pay_link) = partner_portal::services::invoices::of_customer(
+        &app.core,
+        partner_view.id,
+        active.parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .next()
+    .map(|(i, link)| (format!("/invoices/{}", i.id), link.expect("open: a link")))
+    .expect("the order's invoice");
 
     b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
     b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
@@ -906,6 +918,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         order_page.as_str(),
         license_page.as_str(),
         trial_new.as_str(),
+        invoice_page.as_str(),
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;
@@ -943,9 +956,16 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/staff/catalog/import",
         product.as_str(),
         partner_prices.as_str(),
+        "/staff/tax-rates",
+        invoice_page.as_str(),
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;
     }
+    // The payment link, signed out.
+    b.driver.delete_all_cookies().await.unwrap();
+    b.goto(&app.url(&pay_link)).await;
+    b.wait_for_text("Test mode").await;
+    b.assert_fits_width().await;
     b.quit().await;
 }
