@@ -772,3 +772,131 @@ pub async fn replace_link(
     core.commit(txn).await?;
     Ok(())
 }
+
+/// The invoice lists' filters.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceQuery {
+    pub status: Option<InvoiceStatus>,
+    /// Part of the customer's name, in any case.
+    pub customer: String,
+    /// Issued in this month (year, month).
+    pub month: Option<(i32, u32)>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One line of an invoice list.
+pub struct ListedInvoice {
+    pub invoice: invoices::Model,
+    pub total: Money,
+    pub status: InvoiceStatus,
+    /// The partner's name (staff's list).
+    pub partner: String,
+}
+
+/// A page of invoices, newest first, with the filtered total per status and currency (open
+/// and paid sums), for a partner or (`None`) for staff.
+pub struct InvoiceList {
+    pub rows: Vec<ListedInvoice>,
+    pub has_more: bool,
+    pub sums: Vec<(InvoiceStatus, Money)>,
+}
+
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn list(
+    core: &Core,
+    partner: Option<crate::domain::PartnerId>,
+    q: &InvoiceQuery,
+) -> Result<InvoiceList, InvoiceError> {
+    use sea_orm::{Condition, QuerySelect};
+    let mut cond = Condition::all();
+    if let Some(p) = partner {
+        cond = cond.add(invoices::Column::PartnerId.eq(p.uuid()));
+    }
+    if let Some(s) = q.status {
+        cond = cond.add(invoices::Column::Status.eq(s.as_str()));
+    }
+    if !q.customer.trim().is_empty() {
+        let pattern = super::search::like_pattern(&q.customer.trim().to_lowercase());
+        cond = cond.add(super::search::ilike(
+            invoices::Column::CustomerName,
+            &pattern,
+        ));
+    }
+    if let Some((y, m)) = q.month {
+        let start = chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or(InvoiceError::NotFound)?;
+        let end = start
+            .checked_add_months(chrono::Months::new(1))
+            .ok_or(InvoiceError::NotFound)?;
+        let at = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        if let (Some(from), Some(to)) = (at(start), at(end)) {
+            cond = cond.add(invoices::Column::IssuedAt.gte(from));
+            cond = cond.add(invoices::Column::IssuedAt.lt(to));
+        }
+    }
+    let conn = &core.db.read;
+    let mut rows = invoices::Entity::find()
+        .filter(cond.clone())
+        .order_by_desc(invoices::Column::IssuedAt)
+        .order_by_desc(invoices::Column::Id)
+        .offset(q.offset)
+        .limit(q.limit + 1)
+        .all(conn)
+        .await?;
+    let has_more = rows.len() as u64 > q.limit;
+    rows.truncate(q.limit as usize);
+    let sums: Vec<(String, String, Option<i64>)> = invoices::Entity::find()
+        .select_only()
+        .column(invoices::Column::Status)
+        .column(invoices::Column::Currency)
+        // PostgreSQL sums BIGINT as NUMERIC: cast back.
+        .column_as(
+            sea_orm::sea_query::Expr::cust("CAST(SUM(total_minor) AS BIGINT)"),
+            "sum",
+        )
+        .filter(cond)
+        .group_by(invoices::Column::Status)
+        .group_by(invoices::Column::Currency)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut names = std::collections::HashMap::new();
+    if partner.is_none() {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.partner_id).collect();
+        for p in partners::Entity::find()
+            .filter(partners::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+        {
+            names.insert(p.id, p.company_name);
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .filter_map(|i| {
+            let currency = Currency::parse(&i.currency).ok()?;
+            Some(ListedInvoice {
+                total: Money::new(i.total_minor, currency),
+                status: InvoiceStatus::from_db(&i.status),
+                partner: names.get(&i.partner_id).cloned().unwrap_or_default(),
+                invoice: i,
+            })
+        })
+        .collect();
+    let mut sums: Vec<(InvoiceStatus, Money)> = sums
+        .into_iter()
+        .filter_map(|(status, currency, sum)| {
+            let c = Currency::parse(&currency).ok()?;
+            Some((
+                InvoiceStatus::from_db(&status),
+                Money::new(sum.unwrap_or(0), c),
+            ))
+        })
+        .collect();
+    sums.sort_by_key(|(s, m)| (s.as_str(), m.currency.code()));
+    Ok(InvoiceList {
+        rows,
+        has_more,
+        sums,
+    })
+}

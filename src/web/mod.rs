@@ -6,6 +6,7 @@ pub mod bench;
 pub mod ctx;
 pub mod customer;
 pub mod dev_mail;
+pub mod invoice_list;
 pub mod invoice_view;
 pub mod invoices;
 pub mod partner;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(public::auth::routes)
         .configure(public::partner_signup::routes)
         .configure(public::pay::routes)
+        .configure(invoice_list::routes)
         .configure(invoices::routes)
         .configure(staff::tax::routes)
         .configure(partner::home::routes)

@@ -90,6 +90,8 @@ pub const LICENSE_ASSIGN: &str = "/licenses/{id}/assign";
 pub const LICENSE_UNASSIGN: &str = "/licenses/{id}/assign/{user}/remove";
 pub const LICENSE_RENEWAL: &str = "/licenses/{id}/renewal";
 pub const LICENSE_CONVERT: &str = "/licenses/{id}/convert";
+pub const INVOICES: &str = "/invoices";
+pub const INVOICES_EXPORT: &str = "/invoices/export.csv";
 pub const INVOICE: &str = "/invoices/{id}";
 pub const INVOICE_LINK: &str = "/invoices/{id}/link";
 pub const INVOICE_SEND: &str = "/invoices/{id}/send";
@@ -136,6 +138,8 @@ pub const STAFF_PRODUCT_RESTORE: &str = "/staff/catalog/{id}/restore";
 pub const STAFF_PARTNER_PRICES: &str = "/staff/partners/{id}/prices";
 pub const STAFF_PARTNER_PRODUCT_PRICE: &str = "/staff/partners/{id}/prices/{product}";
 pub const STAFF_TAX_RATES: &str = "/staff/tax-rates";
+pub const STAFF_INVOICES: &str = "/staff/invoices";
+pub const STAFF_INVOICES_EXPORT: &str = "/staff/invoices/export.csv";
 pub const PRICE_LIST: &str = "/price-lists";
 
 built! {

@@ -919,6 +919,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         license_page.as_str(),
         trial_new.as_str(),
         invoice_page.as_str(),
+        "/invoices",
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;
@@ -957,6 +958,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         product.as_str(),
         partner_prices.as_str(),
         "/staff/tax-rates",
+        "/staff/invoices",
         invoice_page.as_str(),
     ] {
         b.goto(&app.url(path)).await;

@@ -143,6 +143,51 @@ async fn an_order_issues_an_invoice_whose_link_pays_it_once() {
         .expect_status(StatusCode::OK)
         .expect_text("Paid")
         .expect_text("ap@acme.example");
+    // The partner's list: its invoices with the open and paid sums, filtered, and as CSV.
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "1")],
+    )
+    .await;
+    let list = s.partner.get("/invoices").await;
+    list.expect_status(StatusCode::OK)
+        .expect_text(&number)
+        .expect_text(&format!("INV-{year}-000002"))
+        .expect_text("$107.10")
+        .expect_text("$10.71");
+    let paid_only = s.partner.get("/invoices?status=paid").await;
+    paid_only.expect_text(&number);
+    assert!(!paid_only.body.contains(&format!("INV-{year}-000002")));
+    let none = s.partner.get("/invoices?customer=Umbrella").await;
+    none.expect_text("No invoice matches");
+    let csv = s.partner.get("/invoices/export.csv?status=paid").await;
+    assert!(
+        csv.body.starts_with("Number,Partner,Customer"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains(&format!("{number},,Acme,")),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains(",paid,USD,90.00,17.10,107.10"),
+        "{}",
+        csv.body
+    );
+    // Staff see every partner's; partners do not see staff's list.
+    s.staff
+        .get("/staff/invoices")
+        .await
+        .expect_text(&number)
+        .expect_text("Reseller Co");
+    s.partner
+        .get("/staff/invoices")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+
     // The next year starts its own numbers.
     app.clock.advance(chrono::Duration::days(366));
     order(

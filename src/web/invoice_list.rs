@@ -1,0 +1,236 @@
+//! The invoice lists: the partner's `/invoices` and staff's `/staff/invoices`, filtered by
+//! status, customer and month, with the open and paid sums of what is filtered, pages of 50,
+//! and the filtered list as CSV.
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::web::urls;
+use crate::web::{ctx::Ctx, fmt_date, fmt_day, partner::customers::csv_safe, query_string, render};
+use crate::{
+    auth::{PartnerUser, Principal, StaffUser},
+    domain::{invoice::InvoiceStatus, Money, PartnerId},
+    error::AppResult,
+    services::invoices::{self as svc, InvoiceQuery},
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(urls::INVOICES, web::get().to(partner_list))
+        .route(urls::INVOICES_EXPORT, web::get().to(partner_export))
+        .route(urls::STAFF_INVOICES, web::get().to(staff_list))
+        .route(urls::STAFF_INVOICES_EXPORT, web::get().to(staff_export));
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Params {
+    status: String,
+    customer: String,
+    /// YYYY-MM
+    month: String,
+    page: Option<u64>,
+}
+
+const PER_PAGE: u64 = 50;
+
+impl Params {
+    fn query(&self, page: u64, limit: u64) -> InvoiceQuery {
+        InvoiceQuery {
+            status: match self.status.as_str() {
+                "open" | "paid" | "void" | "uncollectible" => {
+                    Some(InvoiceStatus::from_db(&self.status))
+                }
+                _ => None,
+            },
+            customer: self.customer.chars().take(200).collect(),
+            month: chrono::NaiveDate::parse_from_str(
+                &format!("{}-01", self.month.trim()),
+                "%Y-%m-%d",
+            )
+            .ok()
+            .map(|d| (chrono::Datelike::year(&d), chrono::Datelike::month(&d))),
+            offset: (page - 1) * limit,
+            limit,
+        }
+    }
+
+    fn filters(&self) -> String {
+        query_string(&[
+            ("status", &self.status),
+            ("customer", &self.customer),
+            ("month", &self.month),
+        ])
+    }
+}
+
+struct Row {
+    href: String,
+    number: String,
+    customer: String,
+    partner: String,
+    issued: String,
+    due: String,
+    total: Money,
+    status: &'static str,
+    tone: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "invoices/list.html")]
+struct Page {
+    ctx: Ctx,
+    staff: bool,
+    action: &'static str,
+    export: String,
+    status: String,
+    customer: String,
+    month: String,
+    rows: Vec<Row>,
+    /// "Open: $1,200.00 · €50.00" and so on, per status with invoices.
+    sums: Vec<(&'static str, String)>,
+    filtered: bool,
+    page: u64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+async fn list(
+    req: &HttpRequest,
+    state: &AppState,
+    who: Principal,
+    partner: Option<PartnerId>,
+    p: Params,
+) -> AppResult<HttpResponse> {
+    let page = p.page.unwrap_or(1).clamp(1, 100_000);
+    let l = svc::list(&state.core, partner, &p.query(page, PER_PAGE)).await?;
+    let staff = partner.is_none();
+    let mut sums: Vec<(&'static str, String)> = Vec::new();
+    for (status, money) in l.sums {
+        match sums.iter_mut().find(|(s, _)| *s == status.label()) {
+            Some((_, text)) => text.push_str(&format!(" · {money}")),
+            None => sums.push((status.label(), money.to_string())),
+        }
+    }
+    let base = if staff {
+        urls::STAFF_INVOICES
+    } else {
+        urls::INVOICES
+    };
+    let href = |n: u64| format!("{base}?{}page={n}", p.filters());
+    render(&Page {
+        ctx: Ctx::new(req, Some(&who)),
+        staff,
+        action: base,
+        export: format!(
+            "{}?{}",
+            if staff {
+                urls::STAFF_INVOICES_EXPORT
+            } else {
+                urls::INVOICES_EXPORT
+            },
+            p.filters()
+        ),
+        filtered: !p.status.is_empty() || !p.customer.is_empty() || !p.month.is_empty(),
+        rows: l
+            .rows
+            .into_iter()
+            .map(|r| Row {
+                href: urls::invoice(r.invoice.id),
+                number: r.invoice.number,
+                customer: r.invoice.customer_name,
+                partner: r.partner,
+                issued: fmt_date(&r.invoice.issued_at),
+                due: fmt_day(r.invoice.due_on),
+                total: r.total,
+                status: r.status.label(),
+                tone: r.status.tone(),
+            })
+            .collect(),
+        sums,
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: l.has_more.then(|| href(page + 1)),
+        page,
+        status: p.status,
+        customer: p.customer,
+        month: p.month,
+    })
+}
+
+async fn partner_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    p: web::Query<Params>,
+) -> AppResult<HttpResponse> {
+    list(
+        &req,
+        &state,
+        user.principal(),
+        Some(user.org_id()),
+        p.into_inner(),
+    )
+    .await
+}
+
+async fn staff_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    p: web::Query<Params>,
+) -> AppResult<HttpResponse> {
+    list(&req, &state, staff.principal(), None, p.into_inner()).await
+}
+
+/// The filtered invoices as CSV (at most 100,000 rows).
+async fn export(
+    state: &AppState,
+    partner: Option<PartnerId>,
+    p: Params,
+) -> AppResult<HttpResponse> {
+    let l = svc::list(&state.core, partner, &p.query(1, 100_000)).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "Number", "Partner", "Customer", "Issued", "Due", "Status", "Currency", "Subtotal", "Tax",
+        "Total",
+    ]);
+    for r in l.rows {
+        let c = r.total.currency;
+        let i = r.invoice;
+        let _ = w.write_record([
+            i.number,
+            csv_safe(&r.partner),
+            csv_safe(&i.customer_name),
+            i.issued_at.format("%Y-%m-%d").to_string(),
+            i.due_on.to_string(),
+            r.status.as_str().to_string(),
+            c.code().to_string(),
+            Money::new(i.subtotal_minor, c).amount_text(),
+            Money::new(i.tax_minor, c).amount_text(),
+            Money::new(i.total_minor, c).amount_text(),
+        ]);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"invoices.csv\"",
+        ))
+        .body(w.into_inner().unwrap_or_default()))
+}
+
+async fn partner_export(
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    p: web::Query<Params>,
+) -> AppResult<HttpResponse> {
+    export(&state, Some(user.org_id()), p.into_inner()).await
+}
+
+async fn staff_export(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    p: web::Query<Params>,
+) -> AppResult<HttpResponse> {
+    export(&state, None, p.into_inner()).await
+}
