@@ -348,3 +348,58 @@ async fn the_partner_emails_the_link_staff_void_and_the_link_then_says_so() {
         .await
         .expect_status(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn cancelling_an_order_voids_its_open_invoice_and_a_paid_one_stops_the_cancellation() {
+    let s = shop().await;
+    let app = &s.app;
+    let year = chrono::Datelike::year(&app.core.now());
+    let first = order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "2")],
+    )
+    .await;
+    s.partner
+        .post_form(&first, &format!("{first}/cancel"), &[("confirmed", "yes")])
+        .await
+        .expect_redirect(&first);
+    let link = link_of_any(&s.partner, &s.customer).await;
+    assert!(link.is_none(), "a void invoice has no link to show");
+    s.partner
+        .get("/invoices?status=void")
+        .await
+        .expect_text(&format!("INV-{year}-000001"));
+    // A second order, paid: it can no longer be cancelled.
+    let second = order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "2")],
+    )
+    .await;
+    let pay = link_of(&s.partner, &s.customer, &format!("INV-{year}-000002")).await;
+    let pay = pay.trim_start_matches(&app.base).to_string();
+    app.client()
+        .post_form(&pay, &pay, &[("card", "approve")])
+        .await
+        .expect_text("Paid");
+    s.partner
+        .post_form(
+            &second,
+            &format!("{second}/cancel"),
+            &[("confirmed", "yes")],
+        )
+        .await
+        .expect_redirect(&second);
+    s.partner
+        .get(&second)
+        .await
+        .expect_text("is paid: ask the provider for a refund")
+        .expect_text("Placed");
+}
+
+/// Any payment link on the customer's page.
+async fn link_of_any(c: &Client, customer: &str) -> Option<String> {
+    let page = c.get(&format!("/customers/{customer}")).await;
+    page.body.find("name=\"link-").map(|_| String::new())
+}

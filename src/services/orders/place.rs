@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     domain::{
+        invoice::InvoiceStatus,
         order::{self, charge, parse_quantity, parse_start, LicenseStatus, OrderKind, Term},
         Currency, LicenseId, Money, OrderId, PartnerId, ProductId, RegistrationId,
     },
@@ -702,6 +703,50 @@ pub async fn cancel_order(
         Some(_) => {}
     }
     let now = core.now();
+    // Its invoice: a paid one needs a refund (credit notes come with invoicing's next step),
+    // an open one is voided with the order.
+    let invoice = crate::entities::invoices::Entity::find()
+        .filter(crate::entities::invoices::Column::OrderId.eq(o.id))
+        .one(&txn)
+        .await?;
+    if let Some(inv) = &invoice {
+        let status = InvoiceStatus::from_db(&inv.status);
+        if status == InvoiceStatus::Paid {
+            return Err(OrderError::NotCancellable(format!(
+                "Its invoice {} is paid: ask the provider for a refund instead.",
+                inv.number
+            )));
+        }
+        if status == InvoiceStatus::Open {
+            crate::entities::invoices::Entity::update_many()
+                .set(crate::entities::invoices::ActiveModel {
+                    status: Set(InvoiceStatus::Void.as_str().into()),
+                    closed_at: Set(Some(now)),
+                    close_reason: Set(Some(format!(
+                        "Order {} was cancelled",
+                        order::order_number(o.number)
+                    ))),
+                    ..Default::default()
+                })
+                .filter(crate::entities::invoices::Column::Id.eq(inv.id))
+                .filter(crate::entities::invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+                .exec(&txn)
+                .await?;
+            audit::record(
+                &txn,
+                now,
+                actor,
+                "invoice.void",
+                About::registration(inv.partner_id, inv.account_id, inv.id),
+                &format!(
+                    "{} void: order {} was cancelled",
+                    inv.number,
+                    order::order_number(o.number)
+                ),
+            )
+            .await?;
+        }
+    }
     let done = orders::Entity::update_many()
         .set(orders::ActiveModel {
             status: Set("cancelled".into()),
