@@ -194,3 +194,8 @@ email!(Receipt, "emails/receipt.txt", "emails/receipt.html",
 email!(InvoiceLink, "emails/invoice_link.txt", "emails/invoice_link.html",
     subject = |m| format!("Invoice {} from {}: {} due {}", m.number, m.seller, m.total, m.due),
     { number: String, seller: String, customer: String, total: String, due: String, link: String, sender: String });
+
+// The partner's daily list of its customers' invoices past due.
+email!(OverdueDigest, "emails/overdue_digest.txt", "emails/overdue_digest.html",
+    subject = |m| format!("{} invoice{} past due", m.count, if m.count == 1 { " is" } else { "s are" }),
+    { count: usize, items: Vec<String>, more: usize, link: String });

@@ -74,6 +74,25 @@ pub fn pay_token(key: &[u8; 32], invoice: Uuid, version: u32) -> String {
 /// second instance) finds it issued. Returns the invoice's id when one exists.
 #[tracing::instrument(skip(core))]
 pub async fn issue_for_order(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError> {
+    match issue(core, order).await {
+        // Issued meanwhile by another instance or the job: that invoice is the answer.
+        Err(InvoiceError::Fault(Fault::Db(e)))
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            Ok(invoices::Entity::find()
+                .filter(invoices::Column::OrderId.eq(order.uuid()))
+                .one(&core.db.write)
+                .await?
+                .map(|i| i.id))
+        }
+        other => other,
+    }
+}
+
+async fn issue(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError> {
     let txn = core.db.begin().await?;
     let Some(o) = orders::Entity::find_by_id(order.uuid()).one(&txn).await? else {
         return Err(InvoiceError::NotFound);
@@ -224,6 +243,8 @@ pub async fn issue_missing(core: &Core) -> Result<usize, InvoiceError> {
                 .into(),
         )
         .filter(orders::Column::CreatedAt.gte(since))
+        // Left a minute to the order's own request, which issues it at once.
+        .filter(orders::Column::CreatedAt.lte(core.now() - Duration::minutes(1)))
         .filter(orders::Column::Status.eq("placed"))
         .filter(orders::Column::TotalMinor.gt(0))
         .filter(invoices::Column::Id.is_null())
@@ -899,4 +920,79 @@ pub async fn list(
         has_more,
         sums,
     })
+}
+
+/// Once a day at most, each partner with open invoices past their due date gets one email
+/// listing them (the 20 most overdue, and how many more), with a link to its open invoices.
+/// Several instances: the day's turn is claimed once.
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn overdue_digest(core: &Core) -> Result<usize, InvoiceError> {
+    use crate::entities::job_runs;
+    const JOB: &str = "overdue_digest";
+    let now = core.now();
+    let today = now.date_naive();
+    let last = job_runs::Entity::find_by_id(JOB.to_string())
+        .one(&core.db.read)
+        .await?;
+    if last
+        .as_ref()
+        .is_some_and(|j| j.last_run_at + Duration::days(1) > now)
+    {
+        return Ok(0);
+    }
+    let overdue = invoices::Entity::find()
+        .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .filter(invoices::Column::DueOn.lt(today))
+        .order_by_asc(invoices::Column::DueOn)
+        .all(&core.db.read)
+        .await?;
+    if overdue.is_empty() {
+        return Ok(0);
+    }
+    let txn = core.db.begin().await?;
+    if !super::jobs::claim(&txn, JOB, last.as_ref(), now).await? {
+        return Ok(0);
+    }
+    let mut by_partner: std::collections::BTreeMap<Uuid, Vec<&invoices::Model>> =
+        std::collections::BTreeMap::new();
+    for i in &overdue {
+        by_partner.entry(i.partner_id).or_default().push(i);
+    }
+    let mut sent = 0;
+    for (partner, list) in by_partner {
+        let items = list
+            .iter()
+            .take(20)
+            .map(|i| {
+                let total = Currency::parse(&i.currency)
+                    .map(|c| Money::new(i.total_minor, c).to_string())
+                    .unwrap_or_default();
+                let days = (today - i.due_on).num_days();
+                format!(
+                    "{} to {}: {total}, due {} ({days} day{} ago)",
+                    i.number,
+                    i.customer_name,
+                    i.due_on.format("%-d %b %Y"),
+                    if days == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        let msg = messages::OverdueDigest {
+            count: list.len(),
+            items,
+            more: list.len().saturating_sub(20),
+            link: core.links.url("/invoices?status=open"),
+        };
+        for u in users::Entity::find()
+            .filter(users::Column::PartnerId.eq(partner))
+            .filter(users::Column::Active.eq(true))
+            .all(&txn)
+            .await?
+        {
+            outbox::enqueue(&txn, msg.render(&u.email)?).await?;
+            sent += 1;
+        }
+    }
+    core.commit(txn).await?;
+    Ok(sent)
 }

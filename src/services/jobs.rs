@@ -34,6 +34,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = super::invoices::issue_missing(&core).await {
             tracing::warn!(error = %e, "issuing invoices left behind failed");
         }
+        if let Err(e) = super::invoices::overdue_digest(&core).await {
+            tracing::warn!(error = %e, "the overdue invoices digest failed");
+        }
         if ticks.is_multiple_of(60) {
             if let Err(e) = session_store::purge_expired(&core.db.write).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
@@ -53,6 +56,41 @@ pub enum JobError {
     Db(#[from] DbErr),
     #[error(transparent)]
     Email(#[from] askama::Error),
+}
+
+/// Takes a job's turn inside `txn`: records `now` as its last run, if no other instance took
+/// this turn since `last` was read (a conditional update; the first run: an insert).
+pub async fn claim(
+    txn: &sea_orm::DatabaseTransaction,
+    job: &str,
+    last: Option<&job_runs::Model>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(match last {
+        None => job_runs::Entity::insert(job_runs::ActiveModel {
+            name: Set(job.into()),
+            last_run_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(job_runs::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await
+        .map(|n| n == 1)
+        .unwrap_or(false),
+        Some(j) => {
+            job_runs::Entity::update_many()
+                .col_expr(job_runs::Column::LastRunAt, Expr::value(now))
+                .filter(job_runs::Column::Name.eq(job))
+                .filter(job_runs::Column::LastRunAt.eq(j.last_run_at))
+                .exec(txn)
+                .await?
+                .rows_affected
+                == 1
+        }
+    })
 }
 
 /// A digest lists at most this many requests, the longest waiting, and counts the rest.
@@ -90,31 +128,7 @@ pub async fn staff_digest(core: &Core) -> Result<bool, JobError> {
         return Ok(false);
     }
     let txn = core.db.begin().await?;
-    let claimed = match last {
-        None => job_runs::Entity::insert(job_runs::ActiveModel {
-            name: Set(JOB.into()),
-            last_run_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::column(job_runs::Column::Name)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .map(|n| n == 1)
-        .unwrap_or(false),
-        Some(j) => {
-            job_runs::Entity::update_many()
-                .col_expr(job_runs::Column::LastRunAt, Expr::value(now))
-                .filter(job_runs::Column::Name.eq(JOB))
-                .filter(job_runs::Column::LastRunAt.eq(j.last_run_at))
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1
-        }
-    };
+    let claimed = claim(&txn, JOB, last.as_ref(), now).await?;
     if !claimed {
         return Ok(false);
     }

@@ -403,3 +403,42 @@ async fn link_of_any(c: &Client, customer: &str) -> Option<String> {
     let page = c.get(&format!("/customers/{customer}")).await;
     page.body.find("name=\"link-").map(|_| String::new())
 }
+
+#[tokio::test]
+async fn the_partner_hears_of_overdue_invoices_once_a_day() {
+    let s = shop().await;
+    let app = &s.app;
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "2")],
+    )
+    .await;
+    let digests = || async {
+        app.queued_to("p@example.com")
+            .await
+            .into_iter()
+            .filter(|s| s.contains("past due"))
+            .count()
+    };
+    // Not due yet: nothing.
+    app.job_rounds_pass(2).await;
+    assert_eq!(digests().await, 0);
+    // Due in 14 days; 15 days on, one digest, however many rounds run that day.
+    app.clock.advance(chrono::Duration::days(15));
+    app.job_rounds_pass(3).await;
+    assert_eq!(digests().await, 1);
+    let mail = app
+        .smtp
+        .wait_for("p@example.com", "1 invoice is past due")
+        .await;
+    assert!(mail.text.contains("to Acme: $18.00"), "{}", mail.text);
+    assert!(mail.text.contains("(1 day ago)"), "{}", mail.text);
+    app.clock.advance(chrono::Duration::hours(3));
+    app.job_rounds_pass(3).await;
+    assert_eq!(digests().await, 1);
+    // The next day, another.
+    app.clock.advance(chrono::Duration::days(1));
+    app.job_rounds_pass(3).await;
+    assert_eq!(digests().await, 2);
+}
