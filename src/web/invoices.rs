@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ask_first, confirmed, ctx::Ctx, fmt_datetime, invoice_view::InvoiceBody, parse_id,
-    redirect_with, render, Confirmation,
+    ask_first, confirmed, ctx::Ctx, invoice_view::InvoiceBody, parse_id, redirect_with, render,
+    timeline, Confirmation, TimelineEntry,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser, Principal, StaffUser},
@@ -27,13 +27,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::INVOICE_CLOSE, web::post().to(close));
 }
 
-pub struct HistoryRow {
-    when: String,
-    actor: String,
-    action: String,
-    detail: String,
-}
-
 #[derive(Template)]
 #[template(path = "invoices/invoice.html")]
 struct Page {
@@ -48,7 +41,7 @@ struct Page {
     staff: bool,
     id: uuid::Uuid,
     reason: String,
-    history: Vec<HistoryRow>,
+    history: Vec<TimelineEntry>,
 }
 
 fn viewer(p: &Principal) -> Viewer {
@@ -85,16 +78,7 @@ async fn page(
         staff: matches!(v, Viewer::Staff),
         id,
         reason: d.view.invoice.close_reason.clone().unwrap_or_default(),
-        history: d
-            .history
-            .into_iter()
-            .map(|e| HistoryRow {
-                when: fmt_datetime(&e.at),
-                action: e.action_label(),
-                actor: e.actor,
-                detail: e.detail,
-            })
-            .collect(),
+        history: timeline(d.history),
     })
 }
 

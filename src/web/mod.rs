@@ -270,6 +270,27 @@ pub fn fmt_date(t: &chrono::DateTime<chrono::Utc>) -> String {
     Day(*t).to_string()
 }
 
+/// One event of a record's history, as its page lists it.
+pub struct TimelineEntry {
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// A record's history (audit entries, oldest first) as its page lists it.
+pub fn timeline(entries: Vec<crate::services::views::AuditEntry>) -> Vec<TimelineEntry> {
+    entries
+        .into_iter()
+        .map(|e| TimelineEntry {
+            when: fmt_datetime(&e.at),
+            action: e.action_label(),
+            actor: e.actor,
+            detail: e.detail,
+        })
+        .collect()
+}
+
 /// A calendar date (a term's start or end) as "23 Nov 2026".
 pub fn fmt_day(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;

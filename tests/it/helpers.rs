@@ -507,6 +507,17 @@ impl Page {
     }
 
     /// The value of the input named `field`.
+    /// The first link's segment after `prefix` ("/licenses/" gives a license's id).
+    #[track_caller]
+    pub fn id_after(&self, prefix: &str) -> String {
+        self.body
+            .split(prefix)
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no link to {prefix}… in the page"))
+    }
+
     pub fn input_value(&self, field: &str) -> Option<String> {
         let marker = format!("name=\"{field}\"");
         let at = self.body.find(&marker)?;

@@ -126,13 +126,7 @@ async fn an_order_issues_an_invoice_whose_link_pays_it_once() {
     crate::registrations::quick_partner(app, "o@example.com", "Other Co").await;
     let other = app.client();
     other.sign_in("o@example.com", PASSWORD).await;
-    let invoice_id = customer_page
-        .body
-        .split("/invoices/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let invoice_id = customer_page.id_after("/invoices/");
     other
         .get(&format!("/invoices/{invoice_id}"))
         .await
@@ -217,13 +211,7 @@ async fn twenty_payments_at_once_pay_once_and_a_replaced_link_stops_working() {
     let first = link_of(&s.partner, &s.customer, &number).await;
     // The partner replaces the link: the first stops working.
     let page = s.partner.get(&format!("/customers/{}", s.customer)).await;
-    let invoice = page
-        .body
-        .split("/invoices/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let invoice = page.id_after("/invoices/");
     let replace = format!("/invoices/{invoice}/link");
     s.partner
         .post_form(
@@ -276,13 +264,7 @@ async fn the_partner_emails_the_link_staff_void_and_the_link_then_says_so() {
     let number = format!("INV-{year}-000001");
     let link = link_of(&s.partner, &s.customer, &number).await;
     let page = s.partner.get(&format!("/customers/{}", s.customer)).await;
-    let invoice = page
-        .body
-        .split("/invoices/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let invoice = page.id_after("/invoices/");
     let path = format!("/invoices/{invoice}");
     // The partner emails the link to the customer's primary address.
     s.partner

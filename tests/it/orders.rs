@@ -356,16 +356,7 @@ async fn another_partners_customer_order_and_license_are_not_found() {
         &[("product", &s.product), ("quantity", "2")],
     )
     .await;
-    let license = s
-        .partner
-        .get(&placed)
-        .await
-        .body
-        .split("/licenses/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .map(str::to_string)
-        .expect("the order links its license");
+    let license = s.partner.get(&placed).await.id_after("/licenses/");
     quick_partner(app, "other@example.com", "Other Co").await;
     let other = app.client();
     other.sign_in("other@example.com", PASSWORD).await;
@@ -412,15 +403,7 @@ async fn seats_go_to_users_and_usage_and_seat_changes_follow() {
     let (app, c, id) = (&s.app, &s.partner, &s.customer);
     let users = customer_users(app, s.account, &["Ann", "Bob", "Cid"]).await;
     let placed = order(c, id, &[("product", &s.product), ("quantity", "2")]).await;
-    let license = c
-        .get(&placed)
-        .await
-        .body
-        .split("/licenses/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .map(str::to_string)
-        .unwrap();
+    let license = c.get(&placed).await.id_after("/licenses/");
     let lp = format!("/licenses/{license}");
     let assign = format!("{lp}/assign");
     for u in &users[..2] {
@@ -871,16 +854,7 @@ async fn the_customers_admin_gives_seats_on_its_own_pages_and_members_only_look(
         &[("product", &s.product), ("quantity", "1")],
     )
     .await;
-    let other_license = s
-        .partner
-        .get(&other)
-        .await
-        .body
-        .split("/licenses/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .map(str::to_string)
-        .unwrap();
+    let other_license = s.partner.get(&other).await.id_after("/licenses/");
     boss.post_form(
         "/my/licenses",
         &format!("/my/licenses/{other_license}/assign"),

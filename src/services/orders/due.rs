@@ -212,31 +212,50 @@ async fn remind_batch(
     if due.is_empty() {
         return Ok(None);
     }
+    // The batch's stages, partners' users and customers' names: a few queries, not some per
+    // trial.
+    let stage_of = |l: &licenses::Model| {
+        if (l.ends_on - today).num_days() <= 1 {
+            1
+        } else {
+            7
+        }
+    };
+    for stage in [1, 7] {
+        let ids: Vec<Uuid> = due
+            .iter()
+            .filter(|l| stage_of(l) == stage)
+            .map(|l| l.id)
+            .collect();
+        if !ids.is_empty() {
+            licenses::Entity::update_many()
+                .col_expr(licenses::Column::Reminded, Expr::value(stage))
+                .filter(licenses::Column::Id.is_in(ids))
+                .exec(&txn)
+                .await?;
+        }
+    }
     let mut team: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for u in users::Entity::find()
+        .filter(users::Column::PartnerId.is_in(due.iter().map(|l| l.partner_id)))
+        .filter(users::Column::Active.eq(true))
+        .all(&txn)
+        .await?
+    {
+        if let Some(p) = u.partner_id {
+            team.entry(p).or_default().push(u.email);
+        }
+    }
+    let customers: HashMap<Uuid, String> = accounts::Entity::find()
+        .filter(accounts::Column::Id.is_in(due.iter().map(|l| l.account_id)))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.company_name))
+        .collect();
     for l in &due {
         let days = (l.ends_on - today).num_days();
-        let stage = if days <= 1 { 1 } else { 7 };
-        licenses::Entity::update_many()
-            .col_expr(licenses::Column::Reminded, Expr::value(stage))
-            .filter(licenses::Column::Id.eq(l.id))
-            .exec(&txn)
-            .await?;
-        if let std::collections::hash_map::Entry::Vacant(e) = team.entry(l.partner_id) {
-            let emails = users::Entity::find()
-                .filter(users::Column::PartnerId.eq(l.partner_id))
-                .filter(users::Column::Active.eq(true))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|u| u.email)
-                .collect();
-            e.insert(emails);
-        }
-        let customer = accounts::Entity::find_by_id(l.account_id)
-            .one(&txn)
-            .await?
-            .map(|a| a.company_name)
-            .unwrap_or_default();
+        let customer = customers.get(&l.account_id).cloned().unwrap_or_default();
         let msg = messages::TrialEnding {
             customer,
             product: label(products, l.product_id),
@@ -244,7 +263,7 @@ async fn remind_batch(
             days,
             link: core.links.url(&format!("/licenses/{}", l.id)),
         };
-        for to in &team[&l.partner_id] {
+        for to in team.get(&l.partner_id).into_iter().flatten() {
             outbox::enqueue(&txn, msg.render(to)?).await?;
         }
     }

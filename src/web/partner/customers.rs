@@ -723,13 +723,6 @@ async fn new_submit(
 
 // ------------------------------------------------------------------ one customer
 
-pub struct TimelineEntry {
-    pub when: String,
-    pub actor: String,
-    pub action: String,
-    pub detail: String,
-}
-
 pub struct UserRow {
     pub id: UserId,
     pub name: String,
@@ -760,7 +753,7 @@ struct ShowPage {
     created: String,
     expires: String,
     credit: String,
-    timeline: Vec<TimelineEntry>,
+    timeline: Vec<crate::web::TimelineEntry>,
     users: Vec<UserRow>,
     /// What the state machine allows the partner now.
     can_resend: bool,
@@ -826,16 +819,7 @@ async fn show(
         } else {
             credit
         },
-        timeline: c
-            .timeline
-            .into_iter()
-            .map(|e| TimelineEntry {
-                when: fmt_datetime(&e.at),
-                action: e.action_label(),
-                actor: e.actor,
-                detail: e.detail,
-            })
-            .collect(),
+        timeline: crate::web::timeline(c.timeline),
         users: c
             .users
             .into_iter()

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::web::urls;
 use crate::web::{
     ask_first, confirmed, ctx::Ctx, fmt_date, fmt_datetime, fmt_day, parse_id, redirect_with,
-    render, render_invalid, Confirmation, FieldErrors,
+    render, render_invalid, timeline, Confirmation, FieldErrors, TimelineEntry,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
@@ -24,7 +24,7 @@ use crate::{
         customer_prices,
         orders::{self as svc, OrderError, OrderInput, Placed, Placement, Quote},
         registrations as regs,
-        views::{AuditEntry, LicenseView, OrderView},
+        views::{LicenseView, OrderView},
     },
     startup::AppState,
 };
@@ -579,25 +579,6 @@ async fn submit_convert(
 
 // ---- an order
 
-pub struct HistoryRow {
-    when: String,
-    actor: String,
-    action: String,
-    detail: String,
-}
-
-fn history(entries: Vec<AuditEntry>) -> Vec<HistoryRow> {
-    entries
-        .into_iter()
-        .map(|e| HistoryRow {
-            when: fmt_datetime(&e.at),
-            action: e.action_label(),
-            actor: e.actor,
-            detail: e.detail,
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "orders/order.html")]
 struct OrderPage {
@@ -612,7 +593,7 @@ struct OrderPage {
     license: Option<LicenseRow>,
     cancel_until: String,
     cancel_action: String,
-    history: Vec<HistoryRow>,
+    history: Vec<TimelineEntry>,
 }
 
 async fn order_page(
@@ -637,7 +618,7 @@ async fn order_page(
         license: d.license.as_ref().map(LicenseRow::from),
         cancel_until: d.cancellable_until.map(fmt_day).unwrap_or_default(),
         cancel_action: urls::order_cancel(d.order.id),
-        history: history(d.history),
+        history: timeline(d.history),
         o: d.order,
     })
 }
@@ -741,7 +722,7 @@ struct LicensePage {
     seats: Vec<SeatRow>,
     free_users: Vec<UserOpt>,
     orders: Vec<OrderRow>,
-    history: Vec<HistoryRow>,
+    history: Vec<TimelineEntry>,
     seats_value: String,
     /// Sent with a seat change: a double click changes the seats once.
     seats_key: String,
@@ -800,7 +781,7 @@ async fn license_view(
             })
             .collect(),
         orders: d.orders.iter().map(OrderRow::from).collect(),
-        history: history(d.history),
+        history: timeline(d.history),
         seats_value: l.seats.to_string(),
         seats_key: uuid::Uuid::new_v4().to_string(),
         actions: LicenseActions {
