@@ -51,6 +51,9 @@ pub struct Config {
     /// Partner API rate limit per app: average requests a second, and the burst allowed.
     pub api_rate_per_second: f64,
     pub api_rate_burst: f64,
+    /// The Stripe gateway, when `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY` and
+    /// `STRIPE_WEBHOOK_SECRET` are all set; otherwise payments use the test gateway.
+    pub stripe: Option<crate::payments::StripeSettings>,
 }
 
 fn env_num<T: std::str::FromStr>(
@@ -129,6 +132,7 @@ impl Config {
             sqlite_mmap_bytes: env_num::<u64>(&env, "SQLITE_MMAP_MB", 256)? * 1024 * 1024,
             api_rate_per_second: env_num(&env, "API_RATE_PER_SECOND", 50.0)?,
             api_rate_burst: env_num(&env, "API_RATE_BURST", 100.0)?,
+            stripe: stripe_settings(&env)?,
             data_dir,
         })
     }
@@ -174,6 +178,46 @@ impl Config {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.public_url, path)
+    }
+}
+
+/// Stripe's settings: all three keys or none. `STRIPE_API_BASE` points the adapter at another
+/// server (localstripe), whose mock of Stripe.js is then loaded from the same place unless
+/// `STRIPE_JS_URL` says otherwise.
+fn stripe_settings(
+    env: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<crate::payments::StripeSettings>> {
+    let keys = [
+        env("STRIPE_SECRET_KEY"),
+        env("STRIPE_PUBLISHABLE_KEY"),
+        env("STRIPE_WEBHOOK_SECRET"),
+    ];
+    match keys {
+        [None, None, None] => Ok(None),
+        [Some(secret_key), Some(publishable_key), Some(webhook_secret)] => {
+            let api_base = env("STRIPE_API_BASE")
+                .unwrap_or_else(|| "https://api.stripe.com".into())
+                .trim_end_matches('/')
+                .to_string();
+            let js_url = env("STRIPE_JS_URL").unwrap_or_else(|| {
+                if api_base == "https://api.stripe.com" {
+                    "https://js.stripe.com/v3/".into()
+                } else {
+                    format!("{api_base}/js.stripe.com/v3/")
+                }
+            });
+            Ok(Some(crate::payments::StripeSettings {
+                secret_key,
+                publishable_key,
+                webhook_secret,
+                api_base,
+                js_url,
+            }))
+        }
+        _ => anyhow::bail!(
+            "Stripe needs all of STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and \
+             STRIPE_WEBHOOK_SECRET (or none of them, for the test gateway)"
+        ),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod email;
 pub mod entities;
 pub mod error;
+pub mod payments;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

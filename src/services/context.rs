@@ -25,6 +25,8 @@ pub struct Core {
     pub beats: Beats,
     /// Order numbers reserved for this instance.
     pub order_numbers: super::counters::Block,
+    /// Where invoices are paid: Stripe when configured, else the test gateway.
+    pub gateway: Arc<dyn crate::payments::Gateway>,
 }
 
 /// Rounds finished by the background loops (the outbox worker, the jobs), so that tests and
@@ -117,6 +119,10 @@ impl Core {
             mail_wake: Arc::new(Notify::new()),
             beats: Beats::default(),
             order_numbers: super::counters::Block::new("orders", 20),
+            gateway: match &config.stripe {
+                Some(s) => Arc::new(crate::payments::Stripe::new(s.clone())),
+                None => Arc::new(crate::payments::TestGateway),
+            },
         }
     }
 

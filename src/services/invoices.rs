@@ -46,6 +46,12 @@ pub enum InvoiceError {
     /// Voiding or writing off needs a reason (at most 500 characters).
     #[error("Give the reason, in at most 500 characters.")]
     Reason,
+    /// Money was taken that does not match what is due (another amount or currency, or an
+    /// invoice another payment paid first): recorded, flagged to staff for a refund, not paid.
+    #[error("This payment does not match the invoice (it was paid already, or the amount differs). It was recorded and the provider will refund it.")]
+    Mismatch,
+    #[error(transparent)]
+    Gateway(#[from] crate::payments::GatewayError),
     #[error(transparent)]
     Fault(#[from] Fault),
 }
@@ -455,7 +461,7 @@ async fn write_payment(
             )
             .await?;
             core.commit(txn).await?;
-            return Ok(status);
+            return Err(InvoiceError::Mismatch);
         }
         _ => {}
     }
@@ -514,6 +520,18 @@ async fn write_payment(
     }
     core.commit(txn).await?;
     Ok(InvoiceStatus::Paid)
+}
+
+/// What an invoice asks for (its total).
+pub async fn amount_due(core: &Core, invoice: Uuid) -> Result<Money, InvoiceError> {
+    let inv = invoices::Entity::find_by_id(invoice)
+        .one(&core.db.write)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    Ok(Money::new(
+        inv.total_minor,
+        Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?,
+    ))
 }
 
 /// The path of an invoice's payment link (while it is open, for its partner).

@@ -56,6 +56,7 @@ pub mod mailbox;
 pub mod onboarding;
 pub mod orders;
 pub mod partners;
+pub mod payments;
 pub mod pricing;
 pub mod registrations;
 pub mod search;

@@ -60,6 +60,11 @@ pub const OPENAPI: &str = "/api/openapi.json";
 pub const DEV_MAIL: &str = "/dev/mail";
 pub const DEV_MAIL_ONE: &str = "/dev/mail/{id}";
 pub const PAY: &str = "/pay/{token}";
+/// The pay page's card attempt (JavaScript, Stripe) and its return from 3-D Secure.
+pub const PAY_CARD: &str = "/pay/{token}/card";
+pub const PAY_RETURN: &str = "/pay/{token}/return";
+/// Stripe's signed webhook.
+pub const STRIPE_WEBHOOK: &str = "/webhooks/stripe";
 
 // ---- partner users
 pub const ACCOUNT_MENU: &str = "/account";
@@ -149,6 +154,8 @@ built! {
     invitation(token: as &str) = INVITATION;
     dev_mail_one(id: as impl Display) = DEV_MAIL_ONE;
     pay(token: as &str) = PAY;
+    pay_card(token: as &str) = PAY_CARD;
+    pay_return(token: as &str) = PAY_RETURN;
     company_user_deactivate(id: id UserId) = COMPANY_USER_DEACTIVATE;
     company_user_reactivate(id: id UserId) = COMPANY_USER_REACTIVATE;
     company_invitation_resend(id: as impl Display) = COMPANY_INVITATION_RESEND;

@@ -971,3 +971,116 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     b.assert_fits_width().await;
     b.quit().await;
 }
+
+/// Types into the card field the pay page mounted (localstripe's mock of Stripe Elements names
+/// its inputs by placeholder).
+async fn type_card(b: &Browser, number: &str) {
+    for (field, value) in [
+        ("number", number),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "10115"),
+    ] {
+        b.driver
+            .find(By::Css(format!("#card-element input[placeholder={field}]")))
+            .await
+            .unwrap_or_else(|_| panic!("no card input {field}"))
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_invoice_link_is_copied_and_paid_signed_out_with_the_test_card_and_through_stripe() {
+    let Some(p) = Browser::start().await else {
+        return;
+    };
+    let payer = Browser::start().await.unwrap();
+
+    // The test gateway: the partner orders, copies the invoice's link from the customer page.
+    let s = crate::orders::shop().await;
+    crate::orders::order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "10")],
+    )
+    .await;
+    let year = chrono::Datelike::year(&s.app.core.now());
+    let number = format!("INV-{year}-000001");
+    p.sign_in(&s.app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    p.wait_for_text("Welcome").await;
+    let customer_page = s.app.url(&format!("/customers/{}", s.customer));
+    p.goto(&customer_page).await;
+    p.wait_for_text(&number).await;
+    let copy = p
+        .driver
+        .find(By::Css(format!("button[data-copy='link-{number}']")))
+        .await
+        .unwrap();
+    copy.click().await.unwrap();
+    p.wait_for_text("Copied").await;
+    let link = p
+        .driver
+        .find(By::Id(format!("link-{number}")))
+        .await
+        .unwrap()
+        .value()
+        .await
+        .unwrap()
+        .expect("the link");
+    assert!(link.contains("/pay/"), "{link}");
+
+    // A signed-out browser opens it: the declining card leaves it open with a message, the
+    // approving one pays it.
+    payer.goto(&link).await;
+    payer.wait_for_text("Test mode").await;
+    payer.fill("email", "ap@acme.example").await;
+    payer.click_button("(declined)").await;
+    payer.wait_for_text("The payment was declined").await;
+    assert!(payer.text().await.contains("Open"));
+    payer.click_button("(approved)").await;
+    payer.wait_for_text("Paid.").await;
+    // Both sides see it paid; the receipts went out.
+    p.goto(&customer_page).await;
+    assert!(p.row_text(&number).await.contains("Paid"));
+    for to in ["ap@acme.example", "p@example.com"] {
+        s.app
+            .smtp
+            .wait_for(to, &format!("Receipt for {number}"))
+            .await;
+    }
+
+    // The same through Stripe (localstripe): the card is typed into the Elements field.
+    let ls = crate::stripe::Localstripe::start().await;
+    let st = crate::orders::shop_with(ls.options()).await;
+    ls.send_webhooks_to(&st.app.url("/webhooks/stripe")).await;
+    crate::orders::order(
+        &st.partner,
+        &st.customer,
+        &[("product", &st.product), ("quantity", "4")],
+    )
+    .await;
+    let (invoice, pay) = crate::stripe::newest_invoice(&st).await;
+    payer.goto(&st.app.url(&pay)).await;
+    payer.wait_for_text("never reach this site").await;
+    type_card(&payer, "4000000000000341").await;
+    payer.click_button("Pay $").await;
+    payer.wait_for_text("Your card was declined").await;
+    // Another card, on the page reloaded.
+    payer.goto(&st.app.url(&pay)).await;
+    payer.fill("email", "card@acme.example").await;
+    type_card(&payer, "4242424242424242").await;
+    payer.click_button("Pay $").await;
+    payer.wait_for_text("Paid.").await;
+    st.app
+        .smtp
+        .wait_for("card@acme.example", "Receipt for")
+        .await;
+    let staff_view = st.staff.get(&format!("/invoices/{invoice}")).await;
+    staff_view.expect_text("Paid").expect_text("stripe");
+    p.quit().await;
+    payer.quit().await;
+}

@@ -18,3 +18,4 @@ mod security;
 mod signup;
 mod staff;
 mod staff_accounts;
+mod stripe;

@@ -79,8 +79,13 @@ pub struct Shop {
 }
 
 pub async fn shop() -> Shop {
+    shop_with(Options::default()).await
+}
+
+/// The same shop on a server started with `opts` (a gateway's settings, say).
+pub async fn shop_with(opts: Options) -> Shop {
     // The jobs run often: trials expire within a test.
-    let app = spawn_app_with(Options::default().var("JOBS_EVERY_MS", 100)).await;
+    let app = spawn_app_with(opts.var("JOBS_EVERY_MS", 100)).await;
     app.staff("staff@example.com").await;
     let staff = app.client();
     staff.sign_in("staff@example.com", PASSWORD).await;

@@ -1,0 +1,199 @@
+//! Paying an invoice through the configured gateway (issue 14): the pay page's attempt, the
+//! browser's return from the bank's authentication, and the gateway's webhook. All three record
+//! the gateway's answer through `invoices::record_payment`, keyed by the gateway's reference,
+//! so whichever arrives first pays the invoice and the others change nothing.
+use uuid::Uuid;
+
+use super::{
+    invoices::{self, Attempt, InvoiceError},
+    Core,
+};
+use crate::{
+    domain::invoice::InvoiceStatus,
+    payments::{Charge, Event, Method, Outcome, WebhookError},
+};
+
+/// Where a pay-page attempt ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Paying {
+    Paid,
+    /// The payer's bank wants authentication in the browser (3-D Secure).
+    Action {
+        reference: String,
+        client_secret: String,
+    },
+    /// Accepted, not settled: the webhook will mark it paid.
+    Pending,
+}
+
+/// Pays the invoice a payment link opens: asks the gateway, then records its answer. A
+/// declined card is recorded and answered as `InvoiceError::Declined`; an invoice no longer
+/// open as `Closed`. `attempt` identifies the submit: the same value twice (a double click)
+/// is one charge at the gateway.
+#[tracing::instrument(skip(core, token, method, payer))]
+pub async fn pay(
+    core: &Core,
+    token: &str,
+    method: Method,
+    payer: &str,
+    attempt: &str,
+) -> Result<Paying, InvoiceError> {
+    let v = invoices::by_token(core, token).await?;
+    if v.status != InvoiceStatus::Open {
+        return Err(InvoiceError::Closed(v.status));
+    }
+    let gateway = core.gateway.clone();
+    let charge = Charge {
+        invoice: v.invoice.id,
+        number: v.invoice.number.clone(),
+        amount: v.total,
+        method,
+        idempotency_key: idempotency_key(v.invoice.id, attempt),
+    };
+    let outcome = gateway.charge(&charge).await?;
+    settle(core, v.invoice.id, outcome, payer).await
+}
+
+/// The browser is back from the bank's authentication with the attempt's reference: looks at
+/// the attempt at the gateway and records what it says, if it is for this link's invoice.
+pub async fn returned(
+    core: &Core,
+    token: &str,
+    reference: &str,
+    payer: &str,
+) -> Result<Paying, InvoiceError> {
+    let v = invoices::by_token(core, token).await?;
+    let (outcome, invoice) = core.gateway.look(reference).await?;
+    if invoice != Some(v.invoice.id) {
+        // Another invoice's attempt: nothing to do with this link.
+        return Err(InvoiceError::NotFound);
+    }
+    if v.status == InvoiceStatus::Paid && matches!(outcome, Outcome::Paid { .. }) {
+        // The webhook was first: already recorded (or recorded now, as a second payment
+        // to refund, if it was another attempt).
+        settle(core, v.invoice.id, outcome, payer).await.ok();
+        return Ok(Paying::Paid);
+    }
+    settle(core, v.invoice.id, outcome, payer).await
+}
+
+async fn settle(
+    core: &Core,
+    invoice: Uuid,
+    outcome: Outcome,
+    payer: &str,
+) -> Result<Paying, InvoiceError> {
+    let gateway = core.gateway.name();
+    let payer = if payer.is_empty() {
+        "pay link".to_string()
+    } else {
+        payer.to_string()
+    };
+    match outcome {
+        Outcome::Paid { reference, amount } => {
+            let status = invoices::record_payment(
+                core,
+                invoice,
+                Attempt {
+                    gateway,
+                    reference,
+                    amount,
+                    approved: true,
+                    // A real gateway has taken the money by now: an attempt on an invoice
+                    // paid meanwhile is kept, flagged for a refund.
+                    captured: gateway != "test",
+                    detail: None,
+                    payer,
+                },
+            )
+            .await?;
+            debug_assert_eq!(status, InvoiceStatus::Paid);
+            Ok(Paying::Paid)
+        }
+        Outcome::Declined { reference, reason } => {
+            let due = invoices::amount_due(core, invoice).await?;
+            invoices::record_payment(
+                core,
+                invoice,
+                Attempt {
+                    gateway,
+                    reference,
+                    amount: due,
+                    approved: false,
+                    captured: false,
+                    detail: Some(reason),
+                    payer,
+                },
+            )
+            .await
+            .map(|_| Paying::Pending)
+        }
+        Outcome::NeedsAction {
+            reference,
+            client_secret,
+        } => Ok(Paying::Action {
+            reference,
+            client_secret,
+        }),
+        Outcome::Pending { .. } => Ok(Paying::Pending),
+    }
+}
+
+/// What the webhook endpoint answers.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// The invoice is now paid (or already was, by this very payment).
+    Applied,
+    /// Understood, nothing to do: another kind of event, not one of our invoices, an invoice
+    /// closed meanwhile, or the same event again.
+    Ignored,
+}
+
+/// A gateway's webhook: checks its signature, then records a succeeded payment exactly once.
+/// A bad signature, a stale timestamp or a body that is not an event is refused and changes
+/// nothing.
+#[tracing::instrument(skip(core, signature, body))]
+pub async fn webhook(
+    core: &Core,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<Result<Delivery, WebhookError>, InvoiceError> {
+    let event = match core.gateway.event(signature, body, core.now()) {
+        Ok(e) => e,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Event::Succeeded {
+        invoice,
+        reference,
+        amount,
+        payer,
+    } = event
+    else {
+        return Ok(Ok(Delivery::Ignored));
+    };
+    let attempt = Attempt {
+        gateway: core.gateway.name(),
+        reference,
+        amount,
+        approved: true,
+        captured: true,
+        detail: None,
+        payer: payer.unwrap_or_else(|| format!("{} webhook", core.gateway.name())),
+    };
+    match invoices::record_payment(core, invoice, attempt).await {
+        Ok(InvoiceStatus::Paid) => Ok(Ok(Delivery::Applied)),
+        Ok(_) | Err(InvoiceError::NotFound | InvoiceError::Closed(_) | InvoiceError::Mismatch) => {
+            Ok(Ok(Delivery::Ignored))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One key per invoice and pay-page submit: a repeated submit is one charge.
+fn idempotency_key(invoice: Uuid, attempt: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(invoice.as_bytes());
+    h.update(attempt.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
