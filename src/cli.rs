@@ -65,7 +65,12 @@ pub enum Command {
         /// Trials whose end has passed, for the expiry job.
         #[arg(long, default_value_t = 0)]
         due_trials: usize,
+        /// Auto-renewing licenses whose term ends in a week, for the renewal invoices' job.
+        #[arg(long, default_value_t = 0)]
+        renewals: usize,
     },
+    /// Issues the renewal invoices due now, once, and prints how many and how long it took.
+    RenewalInvoices,
     /// Runs the licenses' job once (trial reminders, expiry, renewal) and prints what it did.
     LicensesDue,
 }
@@ -152,10 +157,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             free_accounts,
             licenses,
             due_trials,
+            renewals,
         } => {
             let core = Core::open(&config, Clock::system()).await?;
-            services::seed::seed_bench(&core, registrations, free_accounts, licenses, due_trials)
-                .await?;
+            let licenses = services::seed_commerce::BenchLicenses {
+                licenses,
+                due_trials,
+                renewals,
+            };
+            services::seed::seed_bench(&core, registrations, free_accounts, licenses).await?;
+        }
+        Command::RenewalInvoices => {
+            let core = Core::open(&config, Clock::system()).await?;
+            let started = std::time::Instant::now();
+            let n = services::renewals::renewal_invoices(&core).await?;
+            println!(
+                "renewal invoices: {n} issued in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::LicensesDue => {
             let core = Core::open(&config, Clock::system()).await?;

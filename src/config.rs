@@ -37,6 +37,8 @@ pub struct Config {
     pub order_grace: chrono::Duration,
     /// How long after it is issued an invoice is due (default 14 days).
     pub invoice_due: chrono::Duration,
+    /// How many days before a term ends its renewal is invoiced (default 14).
+    pub renewal_lead: chrono::Duration,
     pub session_ttl: chrono::Duration,
     /// Failed sign-ins per account / per IP within `throttle_window` before sign-in is refused.
     pub throttle_account_limit: i32,
@@ -123,6 +125,7 @@ impl Config {
             digest_every: chrono::Duration::minutes(env_num(&env, "DIGEST_MINUTES", 60)?),
             order_grace: chrono::Duration::days(env_num(&env, "ORDER_GRACE_DAYS", 7)?),
             invoice_due: chrono::Duration::days(env_num(&env, "INVOICE_DUE_DAYS", 14)?),
+            renewal_lead: chrono::Duration::days(env_num(&env, "RENEWAL_INVOICE_DAYS", 14)?),
             session_ttl: chrono::Duration::hours(12),
             throttle_account_limit: env_num(&env, "THROTTLE_ACCOUNT_LIMIT", 5)?,
             throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,

@@ -15,6 +15,7 @@ mod m20261203_000011_price_lists;
 mod m20261203_000012_customer_prices;
 mod m20261203_000013_orders;
 mod m20261203_000014_invoices;
+mod m20261203_000015_billing;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_customer_prices::Migration),
             Box::new(m20261203_000013_orders::Migration),
             Box::new(m20261203_000014_invoices::Migration),
+            Box::new(m20261203_000015_billing::Migration),
         ]
     }
 }

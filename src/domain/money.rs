@@ -147,6 +147,19 @@ impl Money {
         Ok(Self::new(minor, self.currency))
     }
 
+    /// The part `num / den` of the amount (days left of a term's days, say), rounded half to
+    /// even like every share. `den` must be positive; `num` is clamped to `0..=den`.
+    pub fn part(self, num: i64, den: i64) -> Result<Money, MoneyError> {
+        if den <= 0 {
+            return Err(MoneyError::Overflow);
+        }
+        let num = num.clamp(0, den);
+        let minor = div_half_even(i128::from(self.minor) * i128::from(num), i128::from(den));
+        i64::try_from(minor)
+            .map(|m| Money::new(m, self.currency))
+            .map_err(|_| MoneyError::Overflow)
+    }
+
     /// `bp` basis points of the amount (1 % = 100 bp), rounded half to even: the portal's one
     /// rounding rule, applied once per amount (per invoice line, per commission entry).
     pub fn share_bp(self, bp: i32) -> Result<Money, MoneyError> {
@@ -344,6 +357,20 @@ mod tests {
             Ok(Some(m(6, Usd)))
         );
         assert_eq!(Money::sum([]), Ok(None));
+    }
+
+    #[test]
+    fn parts_of_a_term_round_half_to_even() {
+        let usd = |m| Money::new(m, Currency::Usd);
+        // $120.00 for 31 of 365 days: 10.1917… → $10.19.
+        assert_eq!(usd(12_000).part(31, 365).unwrap(), usd(1019));
+        // 1 cent for half the days: 0.5 → 0 (to even); 3 cents: 1.5 → 2.
+        assert_eq!(usd(1).part(1, 2).unwrap(), usd(0));
+        assert_eq!(usd(3).part(1, 2).unwrap(), usd(2));
+        // Clamped: more days left than the term has is the whole price; none left is nothing.
+        assert_eq!(usd(500).part(40, 30).unwrap(), usd(500));
+        assert_eq!(usd(500).part(-3, 30).unwrap(), usd(0));
+        assert!(usd(500).part(1, 0).is_err());
     }
 
     #[test]

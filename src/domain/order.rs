@@ -102,6 +102,8 @@ pub enum OrderKind {
     Seats,
     /// A trial turned into a paid license.
     Conversion,
+    /// The next term of an auto-renewing license, billed before it starts.
+    Renewal,
 }
 
 impl OrderKind {
@@ -110,6 +112,7 @@ impl OrderKind {
             Self::New => "new",
             Self::Seats => "seats",
             Self::Conversion => "conversion",
+            Self::Renewal => "renewal",
         }
     }
 
@@ -117,6 +120,7 @@ impl OrderKind {
         match s {
             "seats" => Self::Seats,
             "conversion" => Self::Conversion,
+            "renewal" => Self::Renewal,
             _ => Self::New,
         }
     }
@@ -126,6 +130,7 @@ impl OrderKind {
             Self::New => "New",
             Self::Seats => "Seat change",
             Self::Conversion => "Trial converted",
+            Self::Renewal => "Renewal",
         }
     }
 }

@@ -17,6 +17,22 @@ pub fn partner_cost(list: Money, discount: CommissionRate) -> Result<Money, Mone
     list.checked_sub(list.share_bp(discount.bp())?)
 }
 
+/// The partner's cost and the customer's price of one unit at `list`: the customer's discount
+/// is what the partner gave it, never deeper than the partner's own (staff may have lowered
+/// that since), so the price is never below the cost.
+pub fn cost_and_price(
+    list: Money,
+    partner: CommissionRate,
+    customer: CommissionRate,
+) -> Result<(Money, Money), MoneyError> {
+    let customer = if customer.bp() > partner.bp() {
+        partner
+    } else {
+        customer
+    };
+    Ok((partner_cost(list, partner)?, partner_cost(list, customer)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

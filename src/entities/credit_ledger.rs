@@ -15,6 +15,16 @@ pub struct Model {
     pub note: String,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The partner whose customer it is (a grant the partner funds, a top-up it sold).
+    pub partner_id: Option<Uuid>,
+    /// The invoice the entry paid (a spend), bought (a top-up) or corrected (a credit note).
+    pub invoice_id: Option<Uuid>,
+    /// When the credit of a grant or top-up lapses, if it does.
+    pub expires_on: Option<Date>,
+    /// On an expiry entry: the grant or top-up whose rest it expired.
+    pub lot_id: Option<Uuid>,
+    /// Who made the entry, as shown ("Nora West (Northwind)", "system").
+    pub actor_label: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

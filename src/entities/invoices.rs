@@ -35,6 +35,10 @@ pub struct Model {
     pub seller: String,
     pub customer_name: String,
     pub customer_country: String,
+    /// Credit applied to it: what is left to pay is the total less this.
+    pub credit_minor: i64,
+    /// On a credit note: the invoice it corrects.
+    pub credit_of: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,8 @@ pub struct Model {
     pub status: String,
     /// Trial reminders sent: 0 none, 7 the week's, 1 the last day's.
     pub reminded: i32,
+    /// The end of the last term invoiced (the renewal job bills the next one before it).
+    pub billed_until: Date,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

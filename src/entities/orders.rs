@@ -23,6 +23,8 @@ pub struct Model {
     /// `monthly`, `yearly` or `one_off`.
     pub term: String,
     pub starts_on: Date,
+    /// The end of the period it bills (a term, or the rest of one for added seats).
+    pub ends_on: Option<Date>,
     pub currency: String,
     pub list_minor: i64,
     pub cost_minor: i64,

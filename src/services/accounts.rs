@@ -531,6 +531,11 @@ pub async fn add_credit(
         note: Set(note.into()),
         created_by: Set(actor.user_id),
         created_at: Set(core.now()),
+        partner_id: Set(None),
+        invoice_id: Set(None),
+        expires_on: Set(None),
+        lot_id: Set(None),
+        actor_label: Set(actor.label.clone()),
     };
     let detail = format!("{} {amount}", kind.as_str());
     add_to_account(core, actor, account_id, row, "account.credit", &detail).await

@@ -80,6 +80,8 @@ pub struct Rules {
     pub order_grace: Duration,
     /// How long after it is issued an invoice is due.
     pub invoice_due: Duration,
+    /// How long before a term ends its renewal is invoiced.
+    pub renewal_lead: Duration,
 }
 
 impl Core {
@@ -115,6 +117,7 @@ impl Core {
                 digest_every: config.digest_every,
                 order_grace: config.order_grace,
                 invoice_due: config.invoice_due,
+                renewal_lead: config.renewal_lead,
             },
             mail_wake: Arc::new(Notify::new()),
             beats: Beats::default(),

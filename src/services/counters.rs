@@ -10,15 +10,18 @@ use sea_orm::{
 };
 
 pub async fn next(conn: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
+    next_n(conn, name, 1).await
+}
+
+/// Takes `n` numbers at once inside the caller's transaction; returns the last of them (they
+/// are `last - n + 1 ..= last`).
+pub async fn next_n(conn: &impl ConnectionTrait, name: &str, n: i64) -> Result<i64, DbErr> {
     // The step is bound as BIGINT, as in `Block::take`: both send the same SQL, and a
     // PostgreSQL connection that prepared it for a BIGINT refuses a 4-byte INT next time
     // ("insufficient data left in message").
     let stmt = Query::update()
         .table(Alias::new("counters"))
-        .value(
-            Alias::new("value"),
-            Expr::col(Alias::new("value")).add(1i64),
-        )
+        .value(Alias::new("value"), Expr::col(Alias::new("value")).add(n))
         .and_where(Expr::col(Alias::new("name")).eq(name))
         .returning_col(Alias::new("value"))
         .to_owned();

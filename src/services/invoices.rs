@@ -129,40 +129,116 @@ async fn issue(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError
         .one(&txn)
         .await?
         .map_or(0, |r| r.rate_bp);
-    let currency = Currency::parse(&o.currency).map_err(|_| InvoiceError::NotFound)?;
-    let amount = Money::new(o.total_minor, currency);
-    let tax = line_tax(amount, rate_bp).map_err(|_| InvoiceError::NotFound)?;
     let now = core.now();
     let year = now.year();
-    let seq = next_in_year(&txn, year).await?;
+    let seq = next_in_year(&txn, year, 1).await?;
     let id = Uuid::now_v7();
-    let number = invoice_number(year, seq);
+    let made = order_invoice(
+        core,
+        Issue {
+            id,
+            year,
+            seq,
+            order: &o,
+            product: &product,
+            seller: &partner.company_name,
+            account: &account,
+            rate_bp,
+        },
+    )?;
+    invoices::Entity::insert(made.invoice)
+        .exec_without_returning(&txn)
+        .await?;
+    invoice_lines::Entity::insert(made.line)
+        .exec_without_returning(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        &Actor::system("system"),
+        "invoice.issued",
+        About::registration(o.partner_id, o.account_id, id),
+        &made.detail,
+    )
+    .await?;
+    core.commit(txn).await?;
+    Ok(Some(id))
+}
+
+fn currency_of(code: &str) -> Result<Currency, InvoiceError> {
+    Currency::parse(code).map_err(|_| InvoiceError::NotFound)
+}
+
+/// What an invoice for an order is made of.
+pub(crate) struct Issue<'a> {
+    pub id: Uuid,
+    pub year: i32,
+    pub seq: i64,
+    pub order: &'a orders::Model,
+    pub product: &'a products::Model,
+    pub seller: &'a str,
+    pub account: &'a accounts::Model,
+    pub rate_bp: i32,
+}
+
+/// An order's invoice, ready to insert, and what the audit log says of it.
+pub(crate) struct Made {
+    pub invoice: invoices::ActiveModel,
+    pub line: invoice_lines::ActiveModel,
+    pub detail: String,
+    pub total: Money,
+}
+
+/// The invoice and its one line for an order: the line copies the order's unit price, units
+/// and total; tax by the customer's country's rate, half to even. Due `invoice_due` later.
+pub(crate) fn order_invoice(core: &Core, i: Issue<'_>) -> Result<Made, InvoiceError> {
+    let o = i.order;
+    let currency = currency_of(&o.currency)?;
+    let amount = Money::new(o.total_minor, currency);
+    let tax = line_tax(amount, i.rate_bp).map_err(|_| InvoiceError::NotFound)?;
+    let now = core.now();
     let term = Term::from_db(&o.term);
     let kind = OrderKind::from_db(&o.kind);
     let mut description = format!(
         "{} ({}), {}",
-        product.name,
-        product.sku,
-        quantity_of(o.billed_quantity as u32, &product.unit)
+        i.product.name,
+        i.product.sku,
+        quantity_of(o.billed_quantity as u32, &i.product.unit)
     );
-    if kind == OrderKind::Seats {
-        description.push_str(&format!(
-            ", seats added ({} → {})",
+    let period = |end: Option<chrono::NaiveDate>| match end {
+        Some(end) => format!(
+            "{} to {}",
+            o.starts_on.format("%-d %b %Y"),
+            end.format("%-d %b %Y")
+        ),
+        None => o.starts_on.format("%-d %b %Y").to_string(),
+    };
+    match kind {
+        OrderKind::Seats => description.push_str(&format!(
+            ", seats added ({} → {}), by day for {}",
             o.previous_quantity.unwrap_or_default(),
-            o.quantity
-        ));
+            o.quantity,
+            period(o.ends_on)
+        )),
+        OrderKind::Renewal => description.push_str(&format!(", renewal for {}", period(o.ends_on))),
+        _ => {}
     }
     description.push_str(&format!(", {} — {}", term.label(), order_number(o.number)));
-    invoices::Entity::insert(invoices::ActiveModel {
-        id: Set(id),
-        number: Set(number.clone()),
-        year: Set(year),
-        seq: Set(seq),
+    let invoice = invoices::ActiveModel {
+        id: Set(i.id),
+        number: Set(invoice_number(i.year, i.seq)),
+        year: Set(i.year),
+        seq: Set(i.seq),
         partner_id: Set(o.partner_id),
         registration_id: Set(o.registration_id),
         account_id: Set(o.account_id),
         order_id: Set(Some(o.id)),
-        kind: Set("order".into()),
+        kind: Set(if kind == OrderKind::Renewal {
+            "renewal"
+        } else {
+            "order"
+        }
+        .into()),
         currency: Set(o.currency.clone()),
         subtotal_minor: Set(amount.minor),
         tax_minor: Set(tax.minor),
@@ -173,52 +249,49 @@ async fn issue(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError
         paid_at: Set(None),
         closed_at: Set(None),
         close_reason: Set(None),
-        pay_token_hash: Set(hash_token(&pay_token(&core.links.pay_key, id, 0))),
+        pay_token_hash: Set(hash_token(&pay_token(&core.links.pay_key, i.id, 0))),
         link_version: Set(0),
-        seller: Set(partner.company_name.clone()),
-        customer_name: Set(account.company_name.clone()),
-        customer_country: Set(account.country.clone()),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    invoice_lines::Entity::insert(invoice_lines::ActiveModel {
+        seller: Set(i.seller.to_string()),
+        customer_name: Set(i.account.company_name.clone()),
+        customer_country: Set(i.account.country.clone()),
+        credit_minor: Set(0),
+        credit_of: Set(None),
+    };
+    let line = invoice_lines::ActiveModel {
         id: Set(Uuid::now_v7()),
-        invoice_id: Set(id),
+        invoice_id: Set(i.id),
         position: Set(1),
         description: Set(description),
         product_id: Set(Some(o.product_id)),
         quantity: Set(o.billed_quantity),
         unit_minor: Set(o.price_minor),
         amount_minor: Set(amount.minor),
-        tax_bp: Set(rate_bp),
+        tax_bp: Set(i.rate_bp),
         tax_minor: Set(tax.minor),
         period_start: Set(Some(o.starts_on)),
-        period_end: Set(None),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        now,
-        &Actor::system("system"),
-        "invoice.issued",
-        About::registration(o.partner_id, o.account_id, id),
-        &format!(
-            "{number} for {}: {} (tax {})",
-            order_number(o.number),
-            Money::new(amount.minor + tax.minor, currency),
-            tax
+        period_end: Set(o.ends_on),
+    };
+    let total = Money::new(amount.minor + tax.minor, currency);
+    Ok(Made {
+        invoice,
+        line,
+        detail: format!(
+            "{} for {}: {total} (tax {tax})",
+            invoice_number(i.year, i.seq),
+            order_number(o.number)
         ),
-    )
-    .await?;
-    core.commit(txn).await?;
-    Ok(Some(id))
+        total,
+    })
 }
 
 /// The next number of `year`, inside the invoice's transaction: the counter row is made the
 /// first time, then taken with a row lock until the transaction ends, so two instances wait
 /// for each other and a rolled-back invoice leaves no gap.
-async fn next_in_year(conn: &impl ConnectionTrait, year: i32) -> Result<i64, InvoiceError> {
+pub(crate) async fn next_in_year(
+    conn: &impl ConnectionTrait,
+    year: i32,
+    n: i64,
+) -> Result<i64, InvoiceError> {
     counter_rows::Entity::insert(counter_rows::ActiveModel {
         name: Set(counter_name(year)),
         value: Set(0),
@@ -230,7 +303,8 @@ async fn next_in_year(conn: &impl ConnectionTrait, year: i32) -> Result<i64, Inv
     )
     .exec_without_returning(conn)
     .await?;
-    Ok(counters::next(conn, &counter_name(year)).await?)
+    // The last of the `n` numbers taken: they are `last - n + 1 ..= last`.
+    Ok(counters::next_n(conn, &counter_name(year), n).await?)
 }
 
 /// Issues the invoices of placed orders (of the last week) left without one: the server
@@ -536,10 +610,12 @@ pub async fn amount_due(core: &Core, invoice: Uuid) -> Result<Money, InvoiceErro
 
 /// The path of an invoice's payment link (while it is open, for its partner).
 pub fn link(core: &Core, inv: &invoices::Model) -> String {
-    format!(
-        "/pay/{}",
-        pay_token(&core.links.pay_key, inv.id, inv.link_version as u32)
-    )
+    link_of(core, inv.id, inv.link_version as u32)
+}
+
+/// The path of the payment link of invoice `id` at link version `version`.
+pub fn link_of(core: &Core, id: Uuid, version: u32) -> String {
+    format!("/pay/{}", pay_token(&core.links.pay_key, id, version))
 }
 
 /// Who looks at an invoice: its partner, staff, or a user of the customer's account. Anyone

@@ -28,6 +28,10 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = staff_digest(&core).await {
             tracing::warn!(error = %e, "staff digest failed");
         }
+        // Renewals are invoiced before licenses renew, so a term that starts today is billed.
+        if let Err(e) = super::renewals::renewal_invoices(&core).await {
+            tracing::warn!(error = %e, "renewal invoices failed");
+        }
         if let Err(e) = super::orders::licenses_due(&core).await {
             tracing::warn!(error = %e, "license reminders, expiry or renewal failed");
         }

@@ -59,6 +59,7 @@ pub mod partners;
 pub mod payments;
 pub mod pricing;
 pub mod registrations;
+pub mod renewals;
 pub mod search;
 pub mod seed;
 pub mod seed_commerce;

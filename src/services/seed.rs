@@ -203,13 +203,12 @@ fn user(
 
 /// Load-test data: one partner (`bench@demo.test`) with `n` accounts, each registered to it
 /// in a spread of statuses. Inserted in batches, in one transaction per batch.
-/// `licenses` and `due_trials`: see `seed_commerce::bench_licenses`.
+/// `licenses`: see `seed_commerce::bench_licenses`.
 pub async fn seed_bench(
     core: &Core,
     n: usize,
     free: usize,
-    licenses: usize,
-    due_trials: usize,
+    licenses: super::seed_commerce::BenchLicenses,
 ) -> anyhow::Result<Uuid> {
     use crate::entities::{accounts, registrations};
     let hash = core.hasher.hash(DEMO_PASSWORD).await?;
@@ -307,8 +306,8 @@ pub async fn seed_bench(
             .await?;
         txn.commit().await?;
     }
-    if licenses + due_trials > 0 {
-        super::seed_commerce::bench_licenses(core, partner_id, licenses, due_trials).await?;
+    if licenses.licenses + licenses.due_trials + licenses.renewals > 0 {
+        super::seed_commerce::bench_licenses(core, partner_id, licenses).await?;
     }
     if core.db.is_postgres() {
         // Fresh statistics, as autovacuum would give a database that grew over time.

@@ -32,12 +32,23 @@ TRIAL-C,Trial product C,seat,monthly,30,1,100,5.00
 /// `licenses` paid licenses spread over the partner's active registrations (seats 1–20, some
 /// given, ends spread over a year), and `due_trials` trials whose end has passed, for the
 /// expiry job; then every registration's Usage and Coming Expiry Date.
-pub async fn bench_licenses(
-    core: &Core,
-    partner: Uuid,
-    count: usize,
-    due_trials: usize,
-) -> anyhow::Result<()> {
+/// The licenses `seed-bench` makes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BenchLicenses {
+    /// Paid licenses ending over the next year.
+    pub licenses: usize,
+    /// Trials past their end (for the expiry job).
+    pub due_trials: usize,
+    /// Auto-renewing licenses ending in a week (for the renewal invoices' job).
+    pub renewals: usize,
+}
+
+pub async fn bench_licenses(core: &Core, partner: Uuid, what: BenchLicenses) -> anyhow::Result<()> {
+    let BenchLicenses {
+        licenses: count,
+        due_trials,
+        renewals,
+    } = what;
     catalog::import_csv(core, &Actor::system("seed-bench"), BENCH_CATALOG.as_bytes()).await?;
     let ids: Vec<(String, Uuid)> = products::Entity::find()
         .select_only()
@@ -97,6 +108,7 @@ pub async fn bench_licenses(
         auto_renew: Set(!trial),
         status: Set(LicenseStatus::Active.as_str().into()),
         reminded: Set(0),
+        billed_until: Set(today),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -109,6 +121,9 @@ pub async fn bench_licenses(
                 seats_assigned: Set((k as i32 * 7) % (seats + 1)),
                 starts_on: Set(today - Duration::days(30)),
                 ends_on: Set(today + Duration::days(1 + (k as i64 * 37) % 365)),
+                billed_until: Set(today + Duration::days(1 + (k as i64 * 37) % 365)),
+                // Not due for a renewal invoice (that is `renewals`' part).
+                auto_renew: Set(false),
                 ..row(active[k % active.len()], seats_product, false)
             }
         });
@@ -127,6 +142,18 @@ pub async fn bench_licenses(
             .exec_without_returning(&core.db.write)
             .await?;
     }
+    for start in (0..renewals).step_by(BATCH) {
+        let rows = (start..(start + BATCH).min(renewals)).map(|k| licenses::ActiveModel {
+            seats: Set(1 + (k % 10) as i32),
+            starts_on: Set(today - Duration::days(23)),
+            ends_on: Set(today + Duration::days(7)),
+            billed_until: Set(today + Duration::days(7)),
+            ..row(active[k % active.len()], seats_product, false)
+        });
+        licenses::Entity::insert_many(rows)
+            .exec_without_returning(&core.db.write)
+            .await?;
+    }
     for chunk in active.chunks(BATCH) {
         let regs: Vec<Uuid> = chunk.iter().map(|r| r.0).collect();
         let txn = core.db.begin().await?;
@@ -134,7 +161,8 @@ pub async fn bench_licenses(
         txn.commit().await?;
     }
     println!(
-        "Licenses: {count} over {} active registrations, {due_trials} trials past their end.",
+        "Licenses: {count} over {} active registrations, {due_trials} trials past their end, \
+         {renewals} renewing in a week.",
         active.len()
     );
     Ok(())

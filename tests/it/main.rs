@@ -13,6 +13,7 @@ mod orders;
 mod outbox;
 mod pricing;
 mod registrations;
+mod renewals;
 mod search;
 mod security;
 mod signup;

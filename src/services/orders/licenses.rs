@@ -137,6 +137,7 @@ pub async fn start_trial(
         auto_renew: Set(false),
         status: Set(LicenseStatus::Active.as_str().into()),
         reminded: Set(0),
+        billed_until: Set(ends_on),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -385,6 +386,9 @@ pub async fn set_auto_renew(
     if l.auto_renew == on {
         return Ok(());
     }
+    if !on && l.billed_until > l.ends_on {
+        withdraw_renewal(&txn, now, &l).await?;
+    }
     licenses::Entity::update_many()
         .set(licenses::ActiveModel {
             auto_renew: Set(on),
@@ -409,6 +413,75 @@ pub async fn set_auto_renew(
     )
     .await?;
     core.commit(txn).await?;
+    Ok(())
+}
+
+/// Auto-renew turned off after the next term was invoiced: the renewal's open invoice is
+/// voided and its order cancelled, and the license is billed to its term's end again. A paid
+/// renewal cannot be withdrawn this way (the license renews; staff credit it back).
+async fn withdraw_renewal(
+    txn: &sea_orm::DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    l: &licenses::Model,
+) -> Result<(), OrderError> {
+    use crate::entities::{invoices, orders};
+    let renewals = orders::Entity::find()
+        .filter(orders::Column::LicenseId.eq(l.id))
+        .filter(orders::Column::Kind.eq(crate::domain::order::OrderKind::Renewal.as_str()))
+        .filter(orders::Column::Status.eq("placed"))
+        .filter(orders::Column::StartsOn.gte(l.ends_on))
+        .all(txn)
+        .await?;
+    let ids: Vec<Uuid> = renewals.iter().map(|o| o.id).collect();
+    let bills = invoices::Entity::find()
+        .filter(invoices::Column::OrderId.is_in(ids.clone()))
+        .all(txn)
+        .await?;
+    if let Some(paid) = bills.iter().find(|i| i.status == "paid") {
+        return Err(OrderError::field(
+            "auto_renew",
+            format!(
+                "The next term, from {}, is paid already ({}): the license renews. Staff can \
+                 credit it back with a credit note.",
+                l.ends_on.format("%-d %b %Y"),
+                paid.number
+            ),
+        ));
+    }
+    let reason = "Auto-renew was turned off before the term started";
+    invoices::Entity::update_many()
+        .col_expr(invoices::Column::Status, Expr::value("void"))
+        .col_expr(invoices::Column::ClosedAt, Expr::value(now))
+        .col_expr(invoices::Column::CloseReason, Expr::value(reason))
+        .filter(invoices::Column::OrderId.is_in(ids.clone()))
+        .filter(invoices::Column::Status.eq("open"))
+        .exec(txn)
+        .await?;
+    orders::Entity::update_many()
+        .col_expr(orders::Column::Status, Expr::value("cancelled"))
+        .col_expr(orders::Column::CancelledAt, Expr::value(now))
+        .col_expr(orders::Column::CancelReason, Expr::value(reason))
+        // The renewal's key is free again: turned back on, the term is invoiced anew.
+        .col_expr(orders::Column::IdemKey, Expr::value(Option::<String>::None))
+        .filter(orders::Column::Id.is_in(ids))
+        .exec(txn)
+        .await?;
+    licenses::Entity::update_many()
+        .col_expr(licenses::Column::BilledUntil, Expr::value(l.ends_on))
+        .filter(licenses::Column::Id.eq(l.id))
+        .exec(txn)
+        .await?;
+    for i in &bills {
+        audit::record(
+            txn,
+            now,
+            &Actor::system("system"),
+            "invoice.voided",
+            About::registration(l.partner_id, l.account_id, i.id),
+            &format!("{}: {reason}", i.number),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -241,6 +241,8 @@ struct Row<'a> {
     billed: u32,
     term: Term,
     starts_on: NaiveDate,
+    /// The end of the period billed (none for a one-off).
+    ends_on: Option<NaiveDate>,
     list: Money,
     cost: Money,
     price: Money,
@@ -271,6 +273,7 @@ fn order_row(
         previous_quantity: Set(r.previous.map(n)),
         term: Set(r.term.as_str().into()),
         starts_on: Set(r.starts_on),
+        ends_on: Set(r.ends_on),
         currency: Set(r.price.currency.code().into()),
         list_minor: Set(r.list.minor),
         cost_minor: Set(r.cost.minor),
@@ -443,6 +446,7 @@ pub async fn place(
             billed: q.quantity,
             term: q.term,
             starts_on: q.starts_on,
+            ends_on: q.ends_on,
             list: q.list,
             cost: q.cost,
             price: q.price,
@@ -473,6 +477,7 @@ pub async fn place(
             auto_renew: Set(q.auto_renew),
             status: Set(LicenseStatus::Active.as_str().into()),
             reminded: Set(0),
+            billed_until: Set(ends_on),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -555,6 +560,32 @@ pub async fn place(
         }
         Err(e) => not_placed(core, partner, &reg, &placement, e).await,
     }
+}
+
+/// What `billed` seats added to license `l` on `from` cost: the rest of the term by day, and
+/// the next term whole when it is invoiced already. Returns (total, cost total, the end of the
+/// period billed).
+fn seats_charge(
+    l: &licenses::Model,
+    from: NaiveDate,
+    price: Money,
+    cost: Money,
+    billed: u32,
+    periods: u32,
+) -> Result<(Money, Money, NaiveDate), OrderError> {
+    let term_days = std::cmp::max((l.ends_on - l.starts_on).num_days(), 1);
+    let left = (l.ends_on - from).num_days();
+    let full = charge(price, billed, periods)?;
+    let full_cost = charge(cost, billed, periods)?;
+    let mut total = full.part(left, term_days)?;
+    let mut cost_total = full_cost.part(left, term_days)?;
+    let mut end = l.ends_on;
+    if l.billed_until > l.ends_on {
+        total = total.checked_add(full)?;
+        cost_total = cost_total.checked_add(full_cost)?;
+        end = l.billed_until;
+    }
+    Ok((total, cost_total, end))
 }
 
 /// Issues the order's invoice in a transaction of its own, right after the order. If that
@@ -657,7 +688,12 @@ async fn not_placed(
 /// The last day an order can be cancelled: the grace period counts from its start (or from
 /// the day it was placed, when that is later).
 pub fn cancellable_until(o: &orders::Model, grace: Duration) -> Option<NaiveDate> {
-    if o.status != "placed" || OrderKind::from_db(&o.kind) == OrderKind::Seats {
+    if o.status != "placed"
+        || matches!(
+            OrderKind::from_db(&o.kind),
+            OrderKind::Seats | OrderKind::Renewal
+        )
+    {
         return None;
     }
     let base = Ord::max(o.starts_on, o.created_at.date_naive());
@@ -910,8 +946,10 @@ pub async fn change_seats(
     let term = Term::from_db(&l.term);
     let periods = term.periods(p.kind);
     let billed = seats.saturating_sub(old);
-    let total = charge(price, billed, periods)?;
-    let cost_total = charge(cost, billed, periods)?;
+    // Seats added mid-term pay for the days left of it (by day, half to even); when the next
+    // term is invoiced already, they pay for it too.
+    let from = std::cmp::max(core.now().date_naive(), l.starts_on);
+    let (total, cost_total, period_end) = seats_charge(&l, from, price, cost, billed, periods)?;
     let number = core.order_numbers.take(&core.db).await?;
     let order_id = Uuid::now_v7();
     let txn = core.db.begin().await?;
@@ -948,7 +986,8 @@ pub async fn change_seats(
             previous: Some(old),
             billed,
             term,
-            starts_on: core.now().date_naive(),
+            starts_on: from,
+            ends_on: Some(period_end),
             list,
             cost,
             price,
