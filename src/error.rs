@@ -183,6 +183,19 @@ impl From<InvoiceError> for AppError {
     }
 }
 
+impl From<crate::services::credits::CreditError> for AppError {
+    fn from(e: crate::services::credits::CreditError) -> Self {
+        use crate::services::credits::CreditError;
+        match e {
+            CreditError::NotFound => Self::NotFound,
+            CreditError::Fault(f) => f.into(),
+            CreditError::Invoice(e) => e.into(),
+            CreditError::Invalid { .. } => Self::BadRequest(sentence(e)),
+            e => Self::Conflict(sentence(e)),
+        }
+    }
+}
+
 impl From<OrderError> for AppError {
     fn from(e: OrderError) -> Self {
         match e {

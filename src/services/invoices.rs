@@ -349,6 +349,9 @@ pub struct PayView {
     pub total: Money,
     pub tax: Money,
     pub subtotal: Money,
+    /// Paid from credit so far, and what is left to pay.
+    pub credit: Money,
+    pub due: Money,
     /// The successful payment, once paid (the receipt).
     pub receipt: Option<payments::Model>,
 }
@@ -386,6 +389,8 @@ async fn view(
         total: Money::new(invoice.total_minor, currency),
         tax: Money::new(invoice.tax_minor, currency),
         subtotal: Money::new(invoice.subtotal_minor, currency),
+        credit: Money::new(invoice.credit_minor, currency),
+        due: Money::new(invoice.total_minor - invoice.credit_minor, currency),
         receipt,
         lines,
         invoice,
@@ -450,10 +455,9 @@ async fn write_payment(
         .one(&txn)
         .await?
         .ok_or(InvoiceError::NotFound)?;
-    let due = Money::new(
-        inv.total_minor,
-        Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?,
-    );
+    // What is left to pay once credit applied to it is taken off.
+    let currency = currency_of(&inv.currency)?;
+    let due = Money::new(inv.total_minor - inv.credit_minor, currency);
     let seen = payments::Entity::find()
         .filter(payments::Column::Gateway.eq(attempt.gateway))
         .filter(payments::Column::Reference.eq(&attempt.reference))
@@ -562,27 +566,53 @@ async fn write_payment(
         &format!("{} paid: {} by {}", inv.number, due, attempt.gateway),
     )
     .await?;
+    if inv.kind == "top_up" {
+        crate::entities::credit_ledger::Entity::insert(super::credits::topup_paid(
+            now,
+            &inv,
+            &attempt.payer,
+        )?)
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    let total = Money::new(inv.total_minor, currency);
+    queue_receipts(&txn, core, &inv, total, attempt.gateway, &attempt.payer).await?;
+    core.commit(txn).await?;
+    Ok(InvoiceStatus::Paid)
+}
+
+/// Queues the receipts of a paid invoice (to the partner's users, the customer and the payer
+/// when an email was given), inside the payment's transaction.
+pub(crate) async fn queue_receipts(
+    txn: &sea_orm::DatabaseTransaction,
+    core: &Core,
+    inv: &invoices::Model,
+    total: Money,
+    gateway: &str,
+    payer: &str,
+) -> Result<(), InvoiceError> {
+    let now = core.now();
     let receipt = messages::Receipt {
         number: inv.number.clone(),
         seller: inv.seller.clone(),
         customer: inv.customer_name.clone(),
-        total: due.to_string(),
+        total: total.to_string(),
         paid_at: now.format("%-d %b %Y, %H:%M UTC").to_string(),
-        gateway: attempt.gateway.into(),
+        gateway: gateway.into(),
     };
     let mut to: Vec<String> = users::Entity::find()
         .filter(users::Column::PartnerId.eq(inv.partner_id))
         .filter(users::Column::Active.eq(true))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|u| u.email)
         .collect();
-    if attempt.payer.contains('@') {
-        to.push(attempt.payer.clone());
+    if payer.contains('@') {
+        to.push(payer.to_string());
     }
     if let Some(a) = accounts::Entity::find_by_id(inv.account_id)
-        .one(&txn)
+        .one(txn)
         .await?
     {
         to.push(a.primary_email);
@@ -590,20 +620,19 @@ async fn write_payment(
     to.sort();
     to.dedup();
     for addr in to {
-        outbox::enqueue(&txn, receipt.render(&addr)?).await?;
+        outbox::enqueue(txn, receipt.render(&addr)?).await?;
     }
-    core.commit(txn).await?;
-    Ok(InvoiceStatus::Paid)
+    Ok(())
 }
 
-/// What an invoice asks for (its total).
+/// What is left to pay of an invoice: its total less the credit applied to it.
 pub async fn amount_due(core: &Core, invoice: Uuid) -> Result<Money, InvoiceError> {
     let inv = invoices::Entity::find_by_id(invoice)
         .one(&core.db.write)
         .await?
         .ok_or(InvoiceError::NotFound)?;
     Ok(Money::new(
-        inv.total_minor,
+        inv.total_minor - inv.credit_minor,
         Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?,
     ))
 }

@@ -35,6 +35,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = super::orders::licenses_due(&core).await {
             tracing::warn!(error = %e, "license reminders, expiry or renewal failed");
         }
+        if let Err(e) = super::credits::expire_due(&core).await {
+            tracing::warn!(error = %e, "expiring credits failed");
+        }
         if let Err(e) = super::invoices::issue_missing(&core).await {
             tracing::warn!(error = %e, "issuing invoices left behind failed");
         }

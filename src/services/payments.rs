@@ -46,7 +46,7 @@ pub async fn pay(
     let charge = Charge {
         invoice: v.invoice.id,
         number: v.invoice.number.clone(),
-        amount: v.total,
+        amount: v.due,
         method,
         idempotency_key: idempotency_key(v.invoice.id, attempt),
     };

@@ -26,6 +26,9 @@ pub struct InvoiceBody {
     pub subtotal: Money,
     pub tax: Money,
     pub total: Money,
+    /// Paid from credit so far, and what is left to pay.
+    pub credit: Money,
+    pub left: Money,
     /// A paid invoice's receipt: how much, when, by whom.
     pub paid: String,
 }
@@ -54,6 +57,8 @@ impl From<&PayView> for InvoiceBody {
             subtotal: v.subtotal,
             tax: v.tax,
             total: v.total,
+            credit: v.credit,
+            left: v.due,
             paid: v
                 .receipt
                 .as_ref()

@@ -16,7 +16,10 @@ use crate::{
     auth::{csrf::CsrfForm, PartnerUser, Principal, StaffUser},
     domain::{invoice::InvoiceStatus, Email},
     error::AppResult,
-    services::invoices::{self as svc, InvoiceError, Viewer},
+    services::{
+        credits,
+        invoices::{self as svc, InvoiceError, Viewer},
+    },
     startup::AppState,
 };
 
@@ -24,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(urls::INVOICE, web::get().to(page))
         .route(urls::INVOICE_LINK, web::post().to(replace_link))
         .route(urls::INVOICE_SEND, web::post().to(send_link))
-        .route(urls::INVOICE_CLOSE, web::post().to(close));
+        .route(urls::INVOICE_CLOSE, web::post().to(close))
+        .route(urls::INVOICE_CREDIT, web::post().to(pay_from_credit));
 }
 
 #[derive(Template)]
@@ -42,6 +46,10 @@ struct Page {
     id: uuid::Uuid,
     reason: String,
     history: Vec<TimelineEntry>,
+    /// For the partner of an open invoice: the customer's credit in its currency, if any, and
+    /// the amount the form suggests (the most it can pay).
+    credit_available: Option<crate::domain::Money>,
+    credit_amount: String,
 }
 
 fn viewer(p: &Principal) -> Viewer {
@@ -63,6 +71,18 @@ async fn page(
     let v = viewer(&who);
     let d = svc::detail(&state.core, v, id).await?;
     let reg = crate::domain::RegistrationId(d.view.invoice.registration_id);
+    let open = d.view.status == InvoiceStatus::Open && d.view.invoice.kind != "top_up";
+    let credit_available = if open && matches!(v, Viewer::Partner(_)) {
+        let b =
+            credits::balance(&state.core, d.view.invoice.account_id, d.view.due.currency).await?;
+        (b.minor > 0).then_some(b)
+    } else {
+        None
+    };
+    let credit_amount = credit_available
+        .map(|b| crate::domain::Money::new(std::cmp::min(b.minor, d.view.due.minor), b.currency))
+        .map(|m| m.amount_text())
+        .unwrap_or_default();
     render(&Page {
         ctx: Ctx::new(&req, Some(&who)),
         inv: InvoiceBody::from(&d.view),
@@ -79,7 +99,53 @@ async fn page(
         id,
         reason: d.view.invoice.close_reason.clone().unwrap_or_default(),
         history: timeline(d.history),
+        credit_available,
+        credit_amount,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CreditParams {
+    amount: String,
+}
+
+/// The partner pays its customer's open invoice wholly or partly from the customer's credit.
+async fn pay_from_credit(
+    session: Session,
+    state: web::Data<AppState>,
+    user: PartnerUser,
+    id: web::Path<String>,
+    form: CsrfForm<CreditParams>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let d = svc::detail(&state.core, Viewer::Partner(user.org_id()), id).await?;
+    let currency = d.view.due.currency;
+    let result = async {
+        let amount = credits::parse_amount(&form.0.amount, currency.code())?;
+        let status = credits::pay_invoice(&state.core, &user.actor(), id, amount).await?;
+        Ok::<_, credits::CreditError>((amount, status))
+    }
+    .await;
+    match result {
+        Ok((amount, status)) => Ok(redirect_with(
+            &session,
+            &urls::invoice(id),
+            "success",
+            &if status == InvoiceStatus::Paid {
+                format!("{amount} paid from credit: the invoice is paid.")
+            } else {
+                format!("{amount} paid from credit.")
+            },
+        )),
+        Err(e @ (credits::CreditError::NotFound | credits::CreditError::Fault(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(
+            &session,
+            &urls::invoice(id),
+            "error",
+            &crate::error::sentence(e),
+        )),
+    }
 }
 
 #[derive(Deserialize, Default)]

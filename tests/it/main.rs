@@ -4,6 +4,7 @@ mod api;
 mod browser;
 mod catalog;
 mod company;
+mod credits;
 mod customer_prices;
 mod db;
 mod forms;

@@ -814,11 +814,7 @@ async fn show(
             .as_ref()
             .map(fmt_datetime)
             .unwrap_or_default(),
-        credit: if credit.is_empty() && reg.status == Status::Active {
-            "None".into()
-        } else {
-            credit
-        },
+        credit,
         timeline: crate::web::timeline(c.timeline),
         users: c
             .users

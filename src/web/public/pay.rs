@@ -16,10 +16,12 @@ use crate::web::urls;
 use crate::web::{ctx::Ctx, invoice_view::InvoiceBody, render_status};
 use crate::{
     auth::csrf::CsrfForm,
-    domain::{invoice::InvoiceStatus, Email},
+    domain::{invoice::InvoiceStatus, Email, Money},
     error::AppResult,
     payments::{Method, PayForm},
     services::{
+        audit::Actor,
+        credits::{self, CreditError},
         invoices::{self as svc, InvoiceError, PayView},
         payments::{self, Paying},
     },
@@ -31,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::PAY, web::post().to(pay))
         .route(urls::PAY_CARD, web::post().to(card))
         .route(urls::PAY_RETURN, web::post().to(returned))
+        .route(urls::PAY_CREDIT, web::post().to(pay_from_credit))
         .route(urls::STRIPE_WEBHOOK, web::post().to(webhook));
 }
 
@@ -44,6 +47,12 @@ struct PayPage {
     message: String,
     /// Stripe.js Elements, when Stripe is the gateway.
     elements: Option<Elements>,
+    /// The customer's credit in the invoice's currency, when it has some and the invoice is
+    /// open (a form pays from it), and that form's action, value and message.
+    credit_available: Option<Money>,
+    credit_action: String,
+    credit_amount: String,
+    credit_message: String,
 }
 
 struct Elements {
@@ -59,7 +68,17 @@ struct InvalidPage {
     ctx: Ctx,
 }
 
-fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> PayPage {
+async fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> AppResult<PayPage> {
+    let credit_available = if v.status == InvoiceStatus::Open && v.invoice.kind != "top_up" {
+        let b = credits::balance(&state.core, v.invoice.account_id, v.due.currency).await?;
+        (b.minor > 0).then_some(b)
+    } else {
+        None
+    };
+    let credit_amount = credit_available
+        .map(|b| std::cmp::min(b.minor, v.due.minor))
+        .map(|m| Money::new(m, v.due.currency).amount_text())
+        .unwrap_or_default();
     let elements = match state.core.gateway.form() {
         PayForm::TestCards => None,
         PayForm::Elements {
@@ -73,14 +92,18 @@ fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> PayPag
             return_action: urls::pay_return(token),
         }),
     };
-    PayPage {
+    Ok(PayPage {
         ctx: Ctx::new(req, None),
         action: urls::pay(token),
         inv: InvoiceBody::from(&v),
         email: String::new(),
         message: String::new(),
         elements,
-    }
+        credit_available,
+        credit_action: urls::pay_credit(token),
+        credit_amount,
+        credit_message: String::new(),
+    })
 }
 
 /// The page, with a Content-Security-Policy that lets Stripe.js load, frame and call its API
@@ -123,7 +146,11 @@ async fn page(
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     match svc::by_token(&state.core, &token).await {
-        Ok(v) => respond(&state, StatusCode::OK, &build(&req, &state, &token, v)),
+        Ok(v) => respond(
+            &state,
+            StatusCode::OK,
+            &build(&req, &state, &token, v).await?,
+        ),
         Err(InvoiceError::NotFound) => invalid(&req),
         Err(e) => Err(e.into()),
     }
@@ -159,7 +186,7 @@ async fn pay(
         Err(InvoiceError::NotFound) => return invalid(&req),
         Err(e) => return Err(e.into()),
     };
-    let mut page = build(&req, &state, &token, v);
+    let mut page = build(&req, &state, &token, v).await?;
     let email = match receipt_email(&form.0.email) {
         Ok(e) => e,
         Err(message) => {
@@ -177,7 +204,7 @@ async fn pay(
     let attempt = uuid::Uuid::new_v4().to_string();
     let outcome = payments::pay(&state.core, &token, method, &email, &attempt).await;
     let fresh = svc::by_token(&state.core, &token).await?;
-    let mut page = build(&req, &state, &token, fresh);
+    let mut page = build(&req, &state, &token, fresh).await?;
     page.email = email;
     match outcome {
         Ok(_) => respond(&state, StatusCode::OK, &page),
@@ -303,6 +330,49 @@ async fn webhook(
         Err(e) => {
             tracing::warn!(error = %e, "webhook refused");
             Ok(HttpResponse::BadRequest().json(json!({"error": e.to_string()})))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CreditParams {
+    amount: String,
+}
+
+/// Pays the invoice wholly or partly from the customer's credit (no sign-in: whoever holds the
+/// link may spend the customer's credit on this invoice, and on nothing else).
+async fn pay_from_credit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: CsrfForm<CreditParams>,
+) -> AppResult<HttpResponse> {
+    let v = match svc::by_token(&state.core, &token).await {
+        Ok(v) => v,
+        Err(InvoiceError::NotFound) => return invalid(&req),
+        Err(e) => return Err(e.into()),
+    };
+    let invoice = v.invoice.id;
+    let currency = v.due.currency;
+    let result = async {
+        let amount = credits::parse_amount(&form.0.amount, currency.code())?;
+        credits::pay_invoice(&state.core, &Actor::system("pay link"), invoice, amount).await
+    }
+    .await;
+    let fresh = svc::by_token(&state.core, &token).await?;
+    let mut page = build(&req, &state, &token, fresh).await?;
+    match result {
+        Ok(_) => respond(&state, StatusCode::OK, &page),
+        Err(e @ (CreditError::NotFound | CreditError::Fault(_))) => Err(e.into()),
+        Err(e) => {
+            page.message = String::new();
+            page.credit_amount = form.0.amount.trim().to_string();
+            page.credit_message = crate::error::sentence(e);
+            if page.credit_available.is_none() {
+                page.message = page.credit_message.clone();
+            }
+            respond(&state, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
 }

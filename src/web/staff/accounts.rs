@@ -722,7 +722,33 @@ async fn add_credit(
         };
         return invalid(&req, &staff, &state, id, forms, errors).await;
     };
-    svc::add_credit(&state.core, &staff.actor(), id, kind, amount, note).await?;
+    match crate::services::credits::staff_entry(
+        &state.core,
+        &staff.actor(),
+        id.uuid(),
+        kind,
+        amount,
+        note,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(e @ crate::services::credits::CreditError::Insufficient { .. }) => {
+            errors.add(
+                "amount",
+                format!(
+                    "{} The balance never goes below zero.",
+                    crate::error::sentence(e)
+                ),
+            );
+            let forms = Forms {
+                credit: p,
+                ..Forms::default()
+            };
+            return invalid(&req, &staff, &state, id, forms, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(redirect_with(
         &session,
         &account_path(id),
