@@ -74,3 +74,68 @@ impl From<&PayView> for InvoiceBody {
         }
     }
 }
+
+/// The invoice as a PDF download: rendered off the async workers (it is CPU work), answered
+/// as an attachment named after the invoice, never cached.
+pub async fn pdf_response(v: &PayView) -> crate::error::AppResult<actix_web::HttpResponse> {
+    use super::invoice_pdf::{invoice_pdf, InvoicePdf, PdfLine};
+    let body = InvoiceBody::from(v);
+    let kind = match v.invoice.kind.as_str() {
+        "credit_note" => "Credit note",
+        _ => "Invoice",
+    };
+    let note = match body.status {
+        InvoiceStatus::Paid => format!("Paid: {}.", body.paid),
+        InvoiceStatus::Open => format!(
+            "Due {}. Pay with the payment link your seller sent you, or ask {} for it.",
+            body.due, body.seller
+        ),
+        s => format!(
+            "{}{}",
+            s.label(),
+            v.invoice
+                .close_reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
+    };
+    let doc = InvoicePdf {
+        title: format!("{kind} {}", body.number),
+        status: body.status.label().into(),
+        seller: body.seller.clone(),
+        customer: body.customer.clone(),
+        customer_country: crate::domain::countries::name(&v.invoice.customer_country)
+            .unwrap_or(&v.invoice.customer_country)
+            .to_string(),
+        issued: body.issued.clone(),
+        due: body.due.clone(),
+        lines: body
+            .lines
+            .iter()
+            .map(|l| PdfLine {
+                description: l.description.clone(),
+                quantity: l.quantity.to_string(),
+                unit: l.unit.to_string(),
+                tax: l.tax.to_string(),
+                amount: l.amount.to_string(),
+            })
+            .collect(),
+        subtotal: body.subtotal.to_string(),
+        tax: body.tax.to_string(),
+        credit: (!body.credit.is_zero()).then(|| body.credit.to_string()),
+        total: body.total.to_string(),
+        note,
+    };
+    let bytes = actix_web::web::block(move || invoice_pdf(&doc))
+        .await
+        .map_err(|e| crate::error::AppError::Unexpected(anyhow::anyhow!("rendering a PDF: {e}")))?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.pdf\"", body.number),
+        ))
+        .body(bytes))
+}

@@ -28,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::INVOICE_LINK, web::post().to(replace_link))
         .route(urls::INVOICE_SEND, web::post().to(send_link))
         .route(urls::INVOICE_CLOSE, web::post().to(close))
-        .route(urls::INVOICE_CREDIT, web::post().to(pay_from_credit));
+        .route(urls::INVOICE_CREDIT, web::post().to(pay_from_credit))
+        .route(urls::INVOICE_PDF, web::get().to(pdf));
 }
 
 #[derive(Template)]
@@ -102,6 +103,17 @@ async fn page(
         credit_available,
         credit_amount,
     })
+}
+
+/// The invoice as a PDF, for whoever may see its page.
+async fn pdf(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let d = svc::detail(&state.core, viewer(&who), id).await?;
+    crate::web::invoice_view::pdf_response(&d.view).await
 }
 
 #[derive(Deserialize, Default)]

@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod customer;
 pub mod dev_mail;
 pub mod invoice_list;
+pub mod invoice_pdf;
 pub mod invoice_view;
 pub mod invoices;
 pub mod partner;

@@ -88,6 +88,8 @@ pub const CUSTOMER_CREDITS: &str = "/customers/{id}/credits";
 pub const CUSTOMER_CREDIT_GRANT: &str = "/customers/{id}/credits/grant";
 pub const CUSTOMER_CREDIT_TOPUP: &str = "/customers/{id}/credits/top-up";
 pub const INVOICE_CREDIT: &str = "/invoices/{id}/credit";
+pub const INVOICE_PDF: &str = "/invoices/{id}/pdf";
+pub const PAY_PDF: &str = "/pay/{token}/pdf";
 pub const PAY_CREDIT: &str = "/pay/{token}/credit";
 pub const STAFF_CREDITS: &str = "/staff/credits";
 pub const CUSTOMER_PRODUCT_PRICE: &str = "/customers/{id}/prices/{product}";
@@ -176,6 +178,8 @@ built! {
     customer_credit_grant(id: id RegistrationId) = CUSTOMER_CREDIT_GRANT;
     customer_credit_topup(id: id RegistrationId) = CUSTOMER_CREDIT_TOPUP;
     invoice_credit(id: as impl Display) = INVOICE_CREDIT;
+    invoice_pdf(id: as impl Display) = INVOICE_PDF;
+    pay_pdf(token: as &str) = PAY_PDF;
     pay_credit(token: as &str) = PAY_CREDIT;
     customer_product_price(id: id RegistrationId, product: id ProductId) = CUSTOMER_PRODUCT_PRICE;
     customer_order_new(id: id RegistrationId) = CUSTOMER_ORDER_NEW;

@@ -424,3 +424,79 @@ async fn the_partner_hears_of_overdue_invoices_once_a_day() {
     app.job_rounds_pass(3).await;
     assert_eq!(digests().await, 2);
 }
+
+/// The text of a PDF, read back with poppler's pdftotext (installed by `.ci/run`).
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(bytes).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn an_invoice_downloads_as_a_pdf_for_those_who_may_see_it() {
+    let s = shop().await;
+    let app = &s.app;
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "3")],
+    )
+    .await;
+    let (inv, link) = partner_portal::services::invoices::of_customer(
+        &app.core,
+        s.org.id,
+        s.customer.parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    let link = link.unwrap();
+    let pdf_path = format!("/invoices/{}/pdf", inv.id);
+    for (who, path) in [
+        (&s.partner, pdf_path.clone()),
+        (&s.staff, pdf_path.clone()),
+        (&app.client(), format!("{link}/pdf")),
+    ] {
+        let (status, headers, bytes) = who.get_bytes(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert!(headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("{}.pdf", inv.number)));
+        assert!(bytes.starts_with(b"%PDF-"));
+        match pdf_text(&bytes) {
+            Some(text) => {
+                assert!(text.contains(&format!("Invoice {}", inv.number)), "{text}");
+                assert!(
+                    text.contains("Reseller Co") && text.contains("Acme"),
+                    "{text}"
+                );
+                assert!(text.contains("$27.00"), "{text}");
+            }
+            None if std::env::var_os("INVOICE_PDF_REQUIRE_POPPLER").is_some() => {
+                panic!("pdftotext is required (apt-get install poppler-utils)")
+            }
+            None => eprintln!("pdftotext missing: the PDF's text was not checked"),
+        }
+    }
+    // Another partner, and an altered link: nothing.
+    crate::registrations::quick_partner(app, "other@example.com", "Other Co").await;
+    let other = app.client();
+    other.sign_in("other@example.com", PASSWORD).await;
+    assert_eq!(other.get_bytes(&pdf_path).await.0, StatusCode::NOT_FOUND);
+    let mut altered = link.clone();
+    altered.pop();
+    altered.push(if link.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(
+        app.client().get_bytes(&format!("{altered}/pdf")).await.0,
+        StatusCode::NOT_FOUND
+    );
+}

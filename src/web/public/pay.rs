@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::PAY_CARD, web::post().to(card))
         .route(urls::PAY_RETURN, web::post().to(returned))
         .route(urls::PAY_CREDIT, web::post().to(pay_from_credit))
+        .route(urls::PAY_PDF, web::get().to(pdf))
         .route(urls::STRIPE_WEBHOOK, web::post().to(webhook));
 }
 
@@ -53,6 +54,7 @@ struct PayPage {
     credit_action: String,
     credit_amount: String,
     credit_message: String,
+    pdf: String,
 }
 
 struct Elements {
@@ -103,6 +105,7 @@ async fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> 
         credit_action: urls::pay_credit(token),
         credit_amount,
         credit_message: String::new(),
+        pdf: urls::pay_pdf(token),
     })
 }
 
@@ -374,5 +377,18 @@ async fn pay_from_credit(
             }
             respond(&state, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
+    }
+}
+
+/// The invoice the link opens, as a PDF.
+async fn pdf(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    match svc::by_token(&state.core, &token).await {
+        Ok(v) => crate::web::invoice_view::pdf_response(&v).await,
+        Err(InvoiceError::NotFound) => invalid(&req),
+        Err(e) => Err(e.into()),
     }
 }
