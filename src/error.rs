@@ -183,6 +183,16 @@ impl From<InvoiceError> for AppError {
     }
 }
 
+impl From<crate::services::credit_notes::CreditNoteError> for AppError {
+    fn from(e: crate::services::credit_notes::CreditNoteError) -> Self {
+        use crate::services::credit_notes::CreditNoteError;
+        match e {
+            CreditNoteError::Invoice(e) => e.into(),
+            e => Self::Conflict(sentence(e)),
+        }
+    }
+}
+
 impl From<crate::services::credits::CreditError> for AppError {
     fn from(e: crate::services::credits::CreditError) -> Self {
         use crate::services::credits::CreditError;

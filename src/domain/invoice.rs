@@ -53,6 +53,16 @@ impl InvoiceStatus {
     }
 }
 
+/// How a document is labelled in lists, with its badge's tone: a credit note is settled the
+/// moment it is issued, so it shows as what it is rather than "Paid".
+pub fn list_label(kind: &str, status: InvoiceStatus) -> (&'static str, &'static str) {
+    if kind == "credit_note" {
+        ("Credit note", "info")
+    } else {
+        (status.label(), status.tone())
+    }
+}
+
 /// "INV-2026-000123"
 pub fn invoice_number(year: i32, seq: i64) -> String {
     format!("INV-{year}-{seq:06}")
@@ -61,6 +71,25 @@ pub fn invoice_number(year: i32, seq: i64) -> String {
 /// The counter that numbers one year's invoices.
 pub fn counter_name(year: i32) -> String {
     format!("invoices-{year}")
+}
+
+/// "CN-2026-000004": credit notes have their own series, without gaps per year.
+pub fn credit_note_number(year: i32, seq: i64) -> String {
+    format!("CN-{year}-{seq:06}")
+}
+
+/// The counter that numbers one year's credit notes.
+pub fn credit_note_counter(year: i32) -> String {
+    format!("credit_notes-{year}")
+}
+
+/// A credit of `gross` (tax included) against an invoice of `total` with `tax`: the part of
+/// it that is tax, in the invoice's proportion, half to even.
+pub fn credit_tax(gross: Money, total: Money, tax: Money) -> Result<Money, MoneyError> {
+    if total.minor <= 0 {
+        return Ok(Money::zero(gross.currency));
+    }
+    gross.part(tax.minor, total.minor)
 }
 
 /// The tax on one line: the rate (basis points) of its amount, rounded half to even, the

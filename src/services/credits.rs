@@ -580,6 +580,32 @@ pub(crate) fn topup_paid(
     ))
 }
 
+/// The entry that gives back the credit applied to an invoice closed without payment.
+pub(crate) fn credit_returned(
+    now: chrono::DateTime<chrono::Utc>,
+    inv: &invoice_rows::Model,
+    actor: &Actor,
+) -> Result<credit_ledger::ActiveModel, InvoiceError> {
+    let currency = Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?;
+    Ok(row(
+        now,
+        NewEntry {
+            account: inv.account_id,
+            kind: CreditKind::Adjustment,
+            amount: Money::new(inv.credit_minor, currency),
+            note: format!(
+                "Credit paid towards {} given back: it was closed",
+                inv.number
+            ),
+            actor,
+            partner: Some(inv.partner_id),
+            invoice: Some(inv.id),
+            expires_on: None,
+            lot: None,
+        },
+    ))
+}
+
 /// Pays an open invoice wholly or partly from the customer's credit in its currency: never
 /// more than is left to pay, nor than the balance. When nothing is left to pay the invoice is
 /// paid (receipts go out in the same transaction). `who` is the payer as recorded.

@@ -292,8 +292,18 @@ pub(crate) async fn next_in_year(
     year: i32,
     n: i64,
 ) -> Result<i64, InvoiceError> {
+    next_in_series(conn, &counter_name(year), n).await
+}
+
+/// The same for any yearly series (credit notes): the counter row is made the first time,
+/// then taken with a row lock until the transaction ends.
+pub(crate) async fn next_in_series(
+    conn: &impl ConnectionTrait,
+    name: &str,
+    n: i64,
+) -> Result<i64, InvoiceError> {
     counter_rows::Entity::insert(counter_rows::ActiveModel {
-        name: Set(counter_name(year)),
+        name: Set(name.to_string()),
         value: Set(0),
     })
     .on_conflict(
@@ -304,7 +314,7 @@ pub(crate) async fn next_in_year(
     .exec_without_returning(conn)
     .await?;
     // The last of the `n` numbers taken: they are `last - n + 1 ..= last`.
-    Ok(counters::next_n(conn, &counter_name(year), n).await?)
+    Ok(counters::next_n(conn, name, n).await?)
 }
 
 /// Issues the invoices of placed orders (of the last week) left without one: the server
@@ -719,6 +729,24 @@ pub async fn close(
     if !from.can_become(to) || to == InvoiceStatus::Paid {
         return Err(InvoiceError::Closed(from));
     }
+    if !close_open(&txn, now, actor, &inv, to, reason).await? {
+        return Err(InvoiceError::Closed(from));
+    }
+    core.commit(txn).await?;
+    Ok(())
+}
+
+/// Closes an open invoice without payment (void or uncollectible) inside the caller's
+/// transaction: the status update names `open`, credit already applied to it goes back to the
+/// customer's balance, and the audit log says why. False when it was no longer open.
+pub(crate) async fn close_open(
+    txn: &sea_orm::DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &Actor,
+    inv: &invoices::Model,
+    to: InvoiceStatus,
+    reason: &str,
+) -> Result<bool, InvoiceError> {
     let moved = invoices::Entity::update_many()
         .set(invoices::ActiveModel {
             status: Set(to.as_str().into()),
@@ -728,13 +756,20 @@ pub async fn close(
         })
         .filter(invoices::Column::Id.eq(inv.id))
         .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if moved.rows_affected != 1 {
-        return Err(InvoiceError::Closed(from));
+        return Ok(false);
+    }
+    if inv.credit_minor > 0 {
+        crate::entities::credit_ledger::Entity::insert(super::credits::credit_returned(
+            now, inv, actor,
+        )?)
+        .exec_without_returning(txn)
+        .await?;
     }
     audit::record(
-        &txn,
+        txn,
         now,
         actor,
         &format!("invoice.{}", to.as_str()),
@@ -742,8 +777,7 @@ pub async fn close(
         &format!("{} {}: {reason}", inv.number, to.label().to_lowercase()),
     )
     .await?;
-    core.commit(txn).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Emails an open invoice's payment link (to the customer's primary address, or `to`).

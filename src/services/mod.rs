@@ -46,6 +46,7 @@ pub mod catalog;
 pub mod clock;
 pub mod context;
 pub mod counters;
+pub mod credit_notes;
 pub mod credits;
 pub mod csv_rows;
 pub mod customer_prices;

@@ -9,7 +9,10 @@ use crate::web::urls;
 use crate::web::{ctx::Ctx, fmt_date, fmt_day, partner::customers::csv_safe, query_string, render};
 use crate::{
     auth::{PartnerUser, Principal, StaffUser},
-    domain::{invoice::InvoiceStatus, Money, PartnerId},
+    domain::{
+        invoice::{list_label, InvoiceStatus},
+        Money, PartnerId,
+    },
     error::AppResult,
     services::invoices::{self as svc, InvoiceQuery},
     startup::AppState,
@@ -135,16 +138,19 @@ async fn list(
         rows: l
             .rows
             .into_iter()
-            .map(|r| Row {
-                href: urls::invoice(r.invoice.id),
-                number: r.invoice.number,
-                customer: r.invoice.customer_name,
-                partner: r.partner,
-                issued: fmt_date(&r.invoice.issued_at),
-                due: fmt_day(r.invoice.due_on),
-                total: r.total,
-                status: r.status.label(),
-                tone: r.status.tone(),
+            .map(|r| {
+                let (status, tone) = list_label(&r.invoice.kind, r.status);
+                Row {
+                    href: urls::invoice(r.invoice.id),
+                    number: r.invoice.number,
+                    customer: r.invoice.customer_name,
+                    partner: r.partner,
+                    issued: fmt_date(&r.invoice.issued_at),
+                    due: fmt_day(r.invoice.due_on),
+                    total: r.total,
+                    status,
+                    tone,
+                }
             })
             .collect(),
         sums,

@@ -16,6 +16,8 @@ pub struct Line {
 
 /// Rendered by `partials/invoice_body.html`.
 pub struct InvoiceBody {
+    /// "Invoice" or "Credit note".
+    pub kind: &'static str,
     pub number: String,
     pub seller: String,
     pub customer: String,
@@ -37,6 +39,11 @@ impl From<&PayView> for InvoiceBody {
     fn from(v: &PayView) -> Self {
         let currency = v.total.currency;
         Self {
+            kind: if v.invoice.kind == "credit_note" {
+                "Credit note"
+            } else {
+                "Invoice"
+            },
             number: v.invoice.number.clone(),
             seller: v.invoice.seller.clone(),
             customer: v.invoice.customer_name.clone(),
@@ -80,11 +87,13 @@ impl From<&PayView> for InvoiceBody {
 pub async fn pdf_response(v: &PayView) -> crate::error::AppResult<actix_web::HttpResponse> {
     use super::invoice_pdf::{invoice_pdf, InvoicePdf, PdfLine};
     let body = InvoiceBody::from(v);
-    let kind = match v.invoice.kind.as_str() {
-        "credit_note" => "Credit note",
-        _ => "Invoice",
-    };
+    let kind = body.kind;
     let note = match body.status {
+        InvoiceStatus::Paid if kind == "Credit note" => format!(
+            "Credited to {}'s balance: {}",
+            body.customer,
+            v.invoice.close_reason.as_deref().unwrap_or_default()
+        ),
         InvoiceStatus::Paid => format!("Paid: {}.", body.paid),
         InvoiceStatus::Open => format!(
             "Due {}. Pay with the payment link your seller sent you, or ask {} for it.",

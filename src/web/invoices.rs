@@ -17,7 +17,7 @@ use crate::{
     domain::{invoice::InvoiceStatus, Email},
     error::AppResult,
     services::{
-        credits,
+        credit_notes, credits,
         invoices::{self as svc, InvoiceError, Viewer},
     },
     startup::AppState,
@@ -29,7 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::INVOICE_SEND, web::post().to(send_link))
         .route(urls::INVOICE_CLOSE, web::post().to(close))
         .route(urls::INVOICE_CREDIT, web::post().to(pay_from_credit))
-        .route(urls::INVOICE_PDF, web::get().to(pdf));
+        .route(urls::INVOICE_PDF, web::get().to(pdf))
+        .route(urls::INVOICE_CREDIT_NOTE, web::post().to(credit_note));
 }
 
 #[derive(Template)]
@@ -51,6 +52,11 @@ struct Page {
     /// the amount the form suggests (the most it can pay).
     credit_available: Option<crate::domain::Money>,
     credit_amount: String,
+    /// For staff on a paid invoice: what is left to credit; and the invoice's credit notes
+    /// (or, on a credit note, the invoice it corrects).
+    creditable: Option<crate::domain::Money>,
+    credit_notes: Vec<(String, String, crate::domain::Money)>,
+    corrects: Option<(String, String)>,
 }
 
 fn viewer(p: &Principal) -> Viewer {
@@ -84,6 +90,24 @@ async fn page(
         .map(|b| crate::domain::Money::new(std::cmp::min(b.minor, d.view.due.minor), b.currency))
         .map(|m| m.amount_text())
         .unwrap_or_default();
+    let creditable = match v {
+        Viewer::Staff => credit_notes::creditable(&state.core, id)
+            .await?
+            .filter(|m| m.minor > 0),
+        _ => None,
+    };
+    let notes = credit_notes::of_invoice(&state.core, id)
+        .await?
+        .into_iter()
+        .map(|(nid, number, amount)| (urls::invoice(nid), number, amount))
+        .collect();
+    let corrects = match d.view.invoice.credit_of {
+        Some(of) => svc::detail(&state.core, v, of)
+            .await
+            .ok()
+            .map(|o| (urls::invoice(of), o.view.invoice.number)),
+        None => None,
+    };
     render(&Page {
         ctx: Ctx::new(&req, Some(&who)),
         inv: InvoiceBody::from(&d.view),
@@ -102,7 +126,56 @@ async fn page(
         history: timeline(d.history),
         credit_available,
         credit_amount,
+        creditable,
+        credit_notes: notes,
+        corrects,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CreditNoteParams {
+    amount: String,
+    reason: String,
+}
+
+/// Staff correct a paid invoice with a credit note; the amount goes to the customer's credit.
+async fn credit_note(
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<CreditNoteParams>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let d = svc::detail(&state.core, Viewer::Staff, id).await?;
+    let currency = d.view.total.currency;
+    let amount = match crate::domain::Money::parse(&form.0.amount, currency) {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(redirect_with(
+                &session,
+                &urls::invoice(id),
+                "error",
+                &format!("The amount: {}", e.0),
+            ))
+        }
+    };
+    match credit_notes::issue(&state.core, &staff.actor(), id, amount, &form.0.reason).await {
+        Ok(note) => Ok(redirect_with(
+            &session,
+            &urls::invoice(note),
+            "success",
+            &format!("Credit note issued: {amount} is on the customer's credit balance."),
+        )),
+        Err(credit_notes::CreditNoteError::Invoice(e)) => Err(e.into()),
+        Err(e) => Ok(redirect_with(
+            &session,
+            &urls::invoice(id),
+            "error",
+            &crate::error::sentence(e),
+        )),
+    }
 }
 
 /// The invoice as a PDF, for whoever may see its page.

@@ -89,6 +89,7 @@ pub const CUSTOMER_CREDIT_GRANT: &str = "/customers/{id}/credits/grant";
 pub const CUSTOMER_CREDIT_TOPUP: &str = "/customers/{id}/credits/top-up";
 pub const INVOICE_CREDIT: &str = "/invoices/{id}/credit";
 pub const INVOICE_PDF: &str = "/invoices/{id}/pdf";
+pub const INVOICE_CREDIT_NOTE: &str = "/invoices/{id}/credit-note";
 pub const PAY_PDF: &str = "/pay/{token}/pdf";
 pub const PAY_CREDIT: &str = "/pay/{token}/credit";
 pub const STAFF_CREDITS: &str = "/staff/credits";
@@ -179,6 +180,7 @@ built! {
     customer_credit_topup(id: id RegistrationId) = CUSTOMER_CREDIT_TOPUP;
     invoice_credit(id: as impl Display) = INVOICE_CREDIT;
     invoice_pdf(id: as impl Display) = INVOICE_PDF;
+    invoice_credit_note(id: as impl Display) = INVOICE_CREDIT_NOTE;
     pay_pdf(token: as &str) = PAY_PDF;
     pay_credit(token: as &str) = PAY_CREDIT;
     customer_product_price(id: id RegistrationId, product: id ProductId) = CUSTOMER_PRODUCT_PRICE;

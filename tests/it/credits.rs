@@ -350,3 +350,134 @@ async fn another_partner_cannot_see_or_spend_a_customers_credit() {
     assert_eq!(balance(&s).await, 2_000);
     assert_eq!(invoice(&s, inv.id).await.credit_minor, 0);
 }
+
+#[tokio::test]
+async fn staff_correct_a_paid_invoice_with_credit_notes_that_go_to_the_balance() {
+    let s = shop().await;
+    let app = &s.app;
+    // Germany at 19 %: 10 seats at $9.00 is $90.00 and $17.10 tax, $107.10.
+    s.staff
+        .post_form(
+            "/staff/tax-rates",
+            "/staff/tax-rates",
+            &[("country", "DE"), ("rate", "19")],
+        )
+        .await
+        .expect_redirect("/staff/tax-rates");
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "10")],
+    )
+    .await;
+    let inv = newest_invoice(&s).await;
+    assert_eq!(inv.total_minor, 10_710);
+    let ip = format!("/invoices/{}", inv.id);
+    let cn = format!("{ip}/credit-note");
+    // An open invoice is not credited (it is voided).
+    s.staff
+        .post_form(&ip, &cn, &[("amount", "10"), ("reason", "Outage")])
+        .await
+        .expect_redirect(&ip);
+    s.staff.get(&ip).await.expect_text("an open one is voided");
+    assert_eq!(balance(&s).await, 0);
+    // Paid by link, then credited $53.55 (half): tax $8.55 of it, in the invoice's proportion.
+    let link = partner_portal::services::invoices::link(&app.core, &inv);
+    app.client()
+        .post_form(&link, &link, &[("card", "approve")])
+        .await
+        .expect_text("Paid");
+    s.staff
+        .get(&ip)
+        .await
+        .expect_text("Correct with a credit note");
+    // The partner cannot issue one.
+    let token = s.partner.get(&ip).await.csrf();
+    s.partner
+        .post_raw(
+            &cn,
+            &[("csrf_token", &token), ("amount", "1"), ("reason", "x")],
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    // A reason is required; more than was paid is refused.
+    s.staff
+        .post_form(&ip, &cn, &[("amount", "10"), ("reason", " ")])
+        .await
+        .expect_redirect(&ip);
+    s.staff
+        .post_form(&ip, &cn, &[("amount", "107.11"), ("reason", "Too much")])
+        .await
+        .expect_redirect(&ip);
+    s.staff.get(&ip).await.expect_text("at most $107.10");
+    let first = s
+        .staff
+        .post_form(
+            &ip,
+            &cn,
+            &[("amount", "53.55"), ("reason", "Outage in March")],
+        )
+        .await;
+    let note_page = first.location();
+    assert!(note_page.starts_with("/invoices/"));
+    let year = chrono::Datelike::year(&app.clock.now());
+    s.staff
+        .get(&note_page)
+        .await
+        .expect_text(&format!("Credit note CN-{year}-000001"))
+        .expect_text(&inv.number)
+        .expect_text("-$45.00")
+        .expect_text("-$8.55")
+        .expect_text("-$53.55");
+    assert_eq!(balance(&s).await, 5_355);
+    // The rest can be credited, not a cent more; the paid invoice itself never changed.
+    s.staff
+        .post_form(&ip, &cn, &[("amount", "53.56"), ("reason", "More")])
+        .await
+        .expect_redirect(&ip);
+    assert_eq!(balance(&s).await, 5_355);
+    s.staff
+        .post_form(&ip, &cn, &[("amount", "53.55"), ("reason", "The rest")])
+        .await;
+    assert_eq!(balance(&s).await, 10_710);
+    let again = invoice(&s, inv.id).await;
+    assert_eq!((again.status.as_str(), again.total_minor), ("paid", 10_710));
+    // The partner sees the credit notes in the customer's invoices, and their PDF.
+    s.partner
+        .get(&format!("/customers/{}", s.customer))
+        .await
+        .expect_text(&format!("CN-{year}-000002"))
+        .expect_text("Credit note");
+    let (status, _, bytes) = s.partner.get_bytes(&format!("{note_page}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(b"%PDF-"));
+}
+
+#[tokio::test]
+async fn voiding_an_invoice_gives_back_the_credit_paid_towards_it() {
+    let s = shop().await;
+    let inv = granted_and_invoiced(&s, "50", "10").await;
+    let ip = format!("/invoices/{}", inv.id);
+    s.partner
+        .post_form(&ip, &format!("{ip}/credit"), &[("amount", "50")])
+        .await
+        .expect_redirect(&ip);
+    assert_eq!(balance(&s).await, 0);
+    s.staff
+        .post_form(
+            &ip,
+            &format!("{ip}/close"),
+            &[
+                ("to_status", "void"),
+                ("reason", "Issued twice"),
+                ("confirmed", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(invoice(&s, inv.id).await.status, "void");
+    assert_eq!(balance(&s).await, 5_000);
+    s.partner
+        .get(&format!("/customers/{}/credits", s.customer))
+        .await
+        .expect_text("given back");
+}

@@ -449,14 +449,21 @@ async fn withdraw_renewal(
         ));
     }
     let reason = "Auto-renew was turned off before the term started";
-    invoices::Entity::update_many()
-        .col_expr(invoices::Column::Status, Expr::value("void"))
-        .col_expr(invoices::Column::ClosedAt, Expr::value(now))
-        .col_expr(invoices::Column::CloseReason, Expr::value(reason))
-        .filter(invoices::Column::OrderId.is_in(ids.clone()))
-        .filter(invoices::Column::Status.eq("open"))
-        .exec(txn)
-        .await?;
+    for i in bills.iter().filter(|i| i.status == "open") {
+        crate::services::invoices::close_open(
+            txn,
+            now,
+            &Actor::system("system"),
+            i,
+            crate::domain::invoice::InvoiceStatus::Void,
+            reason,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::services::invoices::InvoiceError::Fault(f) => OrderError::Fault(f),
+            e => OrderError::field("auto_renew", crate::error::sentence(e)),
+        })?;
+    }
     orders::Entity::update_many()
         .col_expr(orders::Column::Status, Expr::value("cancelled"))
         .col_expr(orders::Column::CancelledAt, Expr::value(now))
@@ -471,17 +478,6 @@ async fn withdraw_renewal(
         .filter(licenses::Column::Id.eq(l.id))
         .exec(txn)
         .await?;
-    for i in &bills {
-        audit::record(
-            txn,
-            now,
-            &Actor::system("system"),
-            "invoice.voided",
-            About::registration(l.partner_id, l.account_id, i.id),
-            &format!("{}: {reason}", i.number),
-        )
-        .await?;
-    }
     Ok(())
 }
 

@@ -754,33 +754,20 @@ pub async fn cancel_order(
             )));
         }
         if status == InvoiceStatus::Open {
-            crate::entities::invoices::Entity::update_many()
-                .set(crate::entities::invoices::ActiveModel {
-                    status: Set(InvoiceStatus::Void.as_str().into()),
-                    closed_at: Set(Some(now)),
-                    close_reason: Set(Some(format!(
-                        "Order {} was cancelled",
-                        order::order_number(o.number)
-                    ))),
-                    ..Default::default()
-                })
-                .filter(crate::entities::invoices::Column::Id.eq(inv.id))
-                .filter(crate::entities::invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
-                .exec(&txn)
-                .await?;
-            audit::record(
+            let reason = format!("order {} was cancelled", order::order_number(o.number));
+            crate::services::invoices::close_open(
                 &txn,
                 now,
                 actor,
-                "invoice.void",
-                About::registration(inv.partner_id, inv.account_id, inv.id),
-                &format!(
-                    "{} void: order {} was cancelled",
-                    inv.number,
-                    order::order_number(o.number)
-                ),
+                inv,
+                InvoiceStatus::Void,
+                &reason,
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                crate::services::invoices::InvoiceError::Fault(f) => OrderError::Fault(f),
+                e => OrderError::NotCancellable(crate::error::sentence(e)),
+            })?;
         }
     }
     let done = orders::Entity::update_many()

@@ -168,8 +168,8 @@ pub async fn related(
                 issued: fmt_date(&i.issued_at),
                 due: fmt_day(i.due_on),
                 total: Money::new(i.total_minor, currency),
-                status: status.label(),
-                tone: status.tone(),
+                status: crate::domain::invoice::list_label(&i.kind, status).0,
+                tone: crate::domain::invoice::list_label(&i.kind, status).1,
                 link: link.map(|l| state.core.links.url(&l)).unwrap_or_default(),
             }
         })
