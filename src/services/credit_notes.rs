@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, About, Actor},
+    credits,
     invoices::{self, InvoiceError},
     Core,
 };
@@ -182,21 +183,20 @@ pub async fn issue(
     })
     .exec_without_returning(&txn)
     .await?;
-    credit_ledger::Entity::insert(credit_ledger::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        account_id: Set(inv.account_id),
-        kind: Set(CreditKind::Adjustment),
-        amount_minor: Set(gross.minor),
-        currency: Set(currency),
-        note: Set(format!("Credit note {number} for {}", inv.number)),
-        created_by: Set(actor.user_id),
-        created_at: Set(now),
-        partner_id: Set(Some(inv.partner_id)),
-        invoice_id: Set(Some(id)),
-        expires_on: Set(None),
-        lot_id: Set(None),
-        actor_label: Set(actor.label.clone()),
-    })
+    credit_ledger::Entity::insert(credits::row(
+        now,
+        credits::NewEntry {
+            account: inv.account_id,
+            kind: CreditKind::Adjustment,
+            amount: gross,
+            note: format!("Credit note {number} for {}", inv.number),
+            actor,
+            partner: Some(inv.partner_id),
+            invoice: Some(id),
+            expires_on: None,
+            lot: None,
+        },
+    ))
     .exec_without_returning(&txn)
     .await?;
     audit::record(

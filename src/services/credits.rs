@@ -135,19 +135,22 @@ fn entry_of(e: &credit_ledger::Model) -> Entry {
 }
 
 /// A new ledger row.
-struct NewEntry<'a> {
-    account: Uuid,
-    kind: CreditKind,
-    amount: Money,
-    note: String,
-    actor: &'a Actor,
-    partner: Option<Uuid>,
-    invoice: Option<Uuid>,
-    expires_on: Option<NaiveDate>,
-    lot: Option<Uuid>,
+pub(crate) struct NewEntry<'a> {
+    pub account: Uuid,
+    pub kind: CreditKind,
+    pub amount: Money,
+    pub note: String,
+    pub actor: &'a Actor,
+    pub partner: Option<Uuid>,
+    pub invoice: Option<Uuid>,
+    pub expires_on: Option<NaiveDate>,
+    pub lot: Option<Uuid>,
 }
 
-fn row(now: chrono::DateTime<chrono::Utc>, e: NewEntry<'_>) -> credit_ledger::ActiveModel {
+pub(crate) fn row(
+    now: chrono::DateTime<chrono::Utc>,
+    e: NewEntry<'_>,
+) -> credit_ledger::ActiveModel {
     credit_ledger::ActiveModel {
         id: Set(Uuid::now_v7()),
         account_id: Set(e.account),
