@@ -195,6 +195,11 @@ email!(InvoiceLink, "emails/invoice_link.txt", "emails/invoice_link.html",
     subject = |m| format!("Invoice {} from {}: {} due {}", m.number, m.seller, m.total, m.due),
     { number: String, seller: String, customer: String, total: String, due: String, link: String, sender: String });
 
+// A reminder to the customer of an unpaid invoice, on staff's schedule, with its link.
+email!(PaymentReminder, "emails/payment_reminder.txt", "emails/payment_reminder.html",
+    subject = |m| format!("Reminder: invoice {} from {}, {} {}", m.number, m.seller, m.total, m.when),
+    { number: String, seller: String, customer: String, total: String, due: String, when: String, link: String });
+
 // The partner's daily list of its customers' invoices past due.
 email!(OverdueDigest, "emails/overdue_digest.txt", "emails/overdue_digest.html",
     subject = |m| format!("{} invoice{} past due", m.count, if m.count == 1 { " is" } else { "s are" }),

@@ -41,6 +41,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = super::invoices::issue_missing(&core).await {
             tracing::warn!(error = %e, "issuing invoices left behind failed");
         }
+        if let Err(e) = super::reminders::send_due(&core).await {
+            tracing::warn!(error = %e, "payment reminders failed");
+        }
         if let Err(e) = super::invoices::overdue_digest(&core).await {
             tracing::warn!(error = %e, "the overdue invoices digest failed");
         }

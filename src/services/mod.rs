@@ -61,6 +61,7 @@ pub mod partners;
 pub mod payments;
 pub mod pricing;
 pub mod registrations;
+pub mod reminders;
 pub mod renewals;
 pub mod search;
 pub mod seed;

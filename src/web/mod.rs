@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(invoices::routes)
         .configure(staff::tax::routes)
         .configure(staff::credits::routes)
+        .configure(staff::reminders::routes)
         .configure(partner::home::routes)
         .configure(partner::customers::routes)
         .configure(partner::apps::routes)

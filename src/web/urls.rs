@@ -93,6 +93,7 @@ pub const INVOICE_CREDIT_NOTE: &str = "/invoices/{id}/credit-note";
 pub const PAY_PDF: &str = "/pay/{token}/pdf";
 pub const PAY_CREDIT: &str = "/pay/{token}/credit";
 pub const STAFF_CREDITS: &str = "/staff/credits";
+pub const STAFF_REMINDERS: &str = "/staff/reminders";
 pub const CUSTOMER_PRODUCT_PRICE: &str = "/customers/{id}/prices/{product}";
 pub const CUSTOMER_ORDER_NEW: &str = "/customers/{id}/orders/new";
 pub const CUSTOMER_TRIAL_NEW: &str = "/customers/{id}/trials/new";

@@ -500,3 +500,82 @@ async fn an_invoice_downloads_as_a_pdf_for_those_who_may_see_it() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn customers_are_reminded_of_open_invoices_on_the_schedule_staff_keep() {
+    use partner_portal::services::reminders::send_due;
+    let s = shop().await;
+    let app = &s.app;
+    let reminders = "/staff/reminders";
+    s.staff
+        .get(reminders)
+        .await
+        .expect_text("3 days before the due date")
+        .expect_text("7 days after the due date");
+    // A bad day is refused next to the field, the schedule unchanged.
+    for bad in ["abc", "-31", "91", "2.5"] {
+        let res = s
+            .staff
+            .post_form(reminders, reminders, &[("day", bad)])
+            .await;
+        res.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.field_error("day").is_some(), "{bad}");
+        // The typed value is kept in the field (the schedule's own forms carry their days).
+        assert!(res
+            .body
+            .contains(&format!("inputmode=\"numeric\" value=\"{bad}\"")));
+    }
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "2")],
+    )
+    .await;
+    let number = format!("INV-{}-000001", chrono::Datelike::year(&app.core.now()));
+    let subjects = |app: &TestApp| {
+        let app_smtp = app.smtp.clone();
+        async move {
+            app_smtp
+                .to("it@acme.example")
+                .into_iter()
+                .filter(|m| m.subject.starts_with("Reminder"))
+                .map(|m| m.subject)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Due in 14 days: nothing yet; 11 days on, "due in 3 days", once however often it runs.
+    assert_eq!(send_due(&app.core).await.unwrap(), 0);
+    app.clock.advance(chrono::Duration::days(11));
+    assert_eq!(send_due(&app.core).await.unwrap(), 1);
+    assert_eq!(send_due(&app.core).await.unwrap(), 0);
+    app.job_rounds_pass(2).await;
+    let mail = app
+        .smtp
+        .wait_for("it@acme.example", &format!("Reminder: invoice {number}"))
+        .await;
+    assert!(mail.subject.contains("due in 3 days"), "{}", mail.subject);
+    assert!(mail.text.contains("/pay/"));
+    // Staff move the week-late reminder to 5 days late.
+    s.staff
+        .post_form(reminders, reminders, &[("day", "7"), ("action", "remove")])
+        .await
+        .expect_redirect(reminders);
+    s.staff
+        .post_form(reminders, reminders, &[("day", "+5")])
+        .await
+        .expect_redirect(reminders);
+    // A day after the due date, then five days after: two more; seven days after: none.
+    app.clock.advance(chrono::Duration::days(4));
+    assert_eq!(send_due(&app.core).await.unwrap(), 1);
+    app.clock.advance(chrono::Duration::days(4));
+    assert_eq!(send_due(&app.core).await.unwrap(), 1);
+    app.clock.advance(chrono::Duration::days(2));
+    assert_eq!(send_due(&app.core).await.unwrap(), 0);
+    app.mail_rounds_pass(2).await;
+    let got = subjects(app).await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        got[1].contains("1 day overdue") && got[2].contains("5 days overdue"),
+        "{got:?}"
+    );
+}

@@ -6,5 +6,6 @@ pub mod catalog;
 pub mod credits;
 pub mod partners;
 pub mod pricing;
+pub mod reminders;
 pub mod tax;
 pub mod upload;
