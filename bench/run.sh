@@ -11,6 +11,9 @@
 #   PHASES=orders bash bench/run.sh    # issue 13: Usage / Coming Expiry sorts at 100,000
 #                                      # registrations and 300,000 licenses, the orders API,
 #                                      # the trial expiry job over 100,000 due trials
+#   PHASES=billing bash bench/run.sh   # issue 14: the renewal job over 100,000 licenses (twice),
+#                                      # the /pay page, and Stripe webhook intake with a third
+#                                      # duplicates (no double payment checked afterwards)
 #   PHASES=pg bash bench/run.sh        # search at 1,000,000 registrations on PostgreSQL
 #                                      # (PG_REGISTRATIONS=N for another size;
 #                                      # BENCH_PG_URL=postgres://… reuses a seeded database)
@@ -417,6 +420,49 @@ after="$(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM orders")"
 EXPORT_NOTES+=("Orders API: $((after - before)) orders written during the run")
 stop_server
 unset JOBS_EVERY_MS
+fi
+
+# ---------------------------------------------------------------- 3b. billing (issue 14)
+if phase billing; then
+use_db billing
+n="${BILLING_REGISTRATIONS:-20000}"
+renewals="${RENEWALS:-100000}"
+echo "=== Seeding $n registrations and $renewals licenses renewing in a week"
+"$BIN" seed-bench --registrations "$n" --renewals "$renewals"
+# The renewal job, by hand, twice, before the server starts (its jobs run at start).
+for k in 1 2; do
+    EXPORT_NOTES+=("Renewal invoices job, run $k: $("$BIN" renewal-invoices | tail -1)")
+done
+open_invoices="$(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM invoices WHERE status = 'open'")"
+EXPORT_NOTES+=("Open invoices after the renewal job: $open_invoices")
+export JOBS_EVERY_MS=3600000
+export STRIPE_SECRET_KEY=sk_test_bench STRIPE_PUBLISHABLE_KEY=pk_test_bench
+export STRIPE_WEBHOOK_SECRET=whsec_bench STRIPE_API_BASE=http://127.0.0.1:9
+start_server
+cookie="$(sign_in bench@demo.test)"
+# One open invoice's payment link, as its partner sees it on the customer's page.
+reg="$(sqlite3 "$DATA_DIR/portal.db" "SELECT lower(hex(registration_id)) FROM invoices WHERE status = 'open' LIMIT 1" \
+    | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})$/\1-\2-\3-\4-\5/')"
+pay="$(curl -fsS -H "Cookie: pp_session=$cookie" "$BASE/customers/$reg" | grep -o '/pay/[A-Za-z0-9_-]*' | head -1)"
+[ -n "$pay" ] || die "no payment link on /customers/$reg"
+expect_200 "$pay" ""
+bench "/pay page (no session)" "$pay" 16
+# Webhook intake: signed events for open invoices, a third of them repeated.
+sqlite3 -separator $'\t' "$DATA_DIR/portal.db" \
+    "SELECT lower(hex(id)), total_minor - credit_minor FROM invoices WHERE status = 'open' AND currency = 'USD' LIMIT 60000" \
+    | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})\t/\1-\2-\3-\4-\5\t/' \
+    | python3 "$ROOT/bench/webhook_events.py" "$STRIPE_WEBHOOK_SECRET" >"$WORK/events.tsv"
+export EVENTS_FILE="$WORK/events.tsv"
+EXPORT_NOTES+=("Webhook events prepared: $(wc -l <"$EVENTS_FILE") (a third repeat an earlier one)")
+bench "Stripe webhook intake" /webhooks/stripe 16 -s "$ROOT/bench/lua/webhook.lua"
+stop_server
+paid="$(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM invoices WHERE status = 'paid'")"
+payments="$(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM payments WHERE outcome = 'succeeded'")"
+doubles="$(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM (SELECT invoice_id FROM payments WHERE outcome = 'succeeded' GROUP BY invoice_id HAVING count(*) > 1)")"
+EXPORT_NOTES+=("Webhooks: $paid invoices paid, $payments successful payments, $doubles invoices paid twice (must be 0)")
+[ "$doubles" = 0 ] || WARNINGS+=("$doubles invoices were paid twice")
+[ "$paid" = "$payments" ] || WARNINGS+=("paid invoices ($paid) and successful payments ($payments) differ")
+unset JOBS_EVERY_MS STRIPE_SECRET_KEY STRIPE_PUBLISHABLE_KEY STRIPE_WEBHOOK_SECRET STRIPE_API_BASE
 fi
 
 # ---------------------------------------------------------------- 4. search on PostgreSQL
