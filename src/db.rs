@@ -157,6 +157,27 @@ pub async fn execute_all(
     Ok(())
 }
 
+/// A statement that fails, and with it every statement written together with it (a
+/// [`Db::commit_all`] batch), unless `condition` selects a row at that moment: it inserts the
+/// `orders` counter's row again (which exists, so the key refuses it) when `condition` finds
+/// nothing, and nothing when it finds something.
+pub fn guard(backend: DbBackend, condition: sea_orm::sea_query::SelectStatement) -> Statement {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let otherwise = Query::select()
+        .expr(Expr::val("orders"))
+        .expr(Expr::val(0i64))
+        .and_where(Expr::exists(condition).not())
+        .to_owned();
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("counters"))
+        .columns([Alias::new("name"), Alias::new("value")]);
+    if insert.select_from(otherwise).is_err() {
+        unreachable!("two columns, two values");
+    }
+    backend.build(&insert)
+}
+
 /// Jobs waiting for the writer; senders wait when it is full.
 const QUEUE: usize = 4096;
 /// Most jobs in one transaction, so one batch's answers are not held back too long.

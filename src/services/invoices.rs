@@ -9,7 +9,7 @@ use chrono::{Datelike, Duration};
 use hmac::{Hmac, Mac};
 use sea_orm::{
     sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QueryTrait,
 };
 use sha2::Sha256;
 use uuid::Uuid;
@@ -435,6 +435,11 @@ pub async fn record_payment(
     invoice: Uuid,
     attempt: Attempt,
 ) -> Result<InvoiceStatus, InvoiceError> {
+    if attempt.approved {
+        if let Some(status) = pay_at_once(core, invoice, &attempt).await? {
+            return Ok(status);
+        }
+    }
     match write_payment(core, invoice, attempt).await {
         // Another attempt won the race (the same reference recorded, or another success for
         // the invoice): the database refused this one; the invoice is as the winner left it.
@@ -451,6 +456,114 @@ pub async fn record_payment(
             Err(InvoiceError::Closed(InvoiceStatus::from_db(&now.status)))
         }
         other => other,
+    }
+}
+
+/// The common case, written without holding the writer while reading: an approved payment of
+/// exactly what an open invoice asks, or the same answer again. Everything is read first (the
+/// read pool), then one batch (a group commit on SQLite) writes the payment, the invoice's
+/// move to paid, the audit event and the receipts, guarded so that it fails whole unless the
+/// invoice is still open with the credit read; a unique index refuses a second success or a
+/// reference seen meanwhile. `None` hands the attempt to the full path, which takes the
+/// writer and sorts out every other case (a race lost, a mismatch, a closed invoice).
+async fn pay_at_once(
+    core: &Core,
+    invoice: Uuid,
+    attempt: &Attempt,
+) -> Result<Option<InvoiceStatus>, InvoiceError> {
+    let read = &core.db.read;
+    let seen = payments::Entity::find()
+        .filter(payments::Column::Gateway.eq(attempt.gateway))
+        .filter(payments::Column::Reference.eq(&attempt.reference))
+        .one(read)
+        .await?;
+    let inv = invoices::Entity::find_by_id(invoice)
+        .one(read)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    if seen.is_some() {
+        // The same answer again (a replayed webhook, a reload): nothing changes.
+        return Ok(Some(InvoiceStatus::from_db(&inv.status)));
+    }
+    let currency = currency_of(&inv.currency)?;
+    let due = Money::new(inv.total_minor - inv.credit_minor, currency);
+    if inv.status != InvoiceStatus::Open.as_str() || attempt.amount != due {
+        return Ok(None);
+    }
+    let now = core.now();
+    let total = Money::new(inv.total_minor, currency);
+    let receipts =
+        receipt_messages(read, &inv, total, attempt.gateway, &attempt.payer, now).await?;
+    let backend = core.db.backend();
+    let still_open = sea_orm::sea_query::Query::select()
+        .expr(sea_orm::sea_query::Expr::val(1))
+        .from(invoices::Entity)
+        .and_where(invoices::Column::Id.eq(inv.id))
+        .and_where(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .and_where(invoices::Column::CreditMinor.eq(inv.credit_minor))
+        .to_owned();
+    let mut statements = vec![
+        crate::db::guard(backend, still_open),
+        invoices::Entity::update_many()
+            .col_expr(
+                invoices::Column::Status,
+                sea_orm::sea_query::Expr::value(InvoiceStatus::Paid.as_str()),
+            )
+            .col_expr(
+                invoices::Column::PaidAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(invoices::Column::Id.eq(inv.id))
+            .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+            .build(backend),
+        payments::Entity::insert(payment_row(&inv, attempt, "succeeded", now)).build(backend),
+        crate::entities::audit_events::Entity::insert(audit::event(
+            now,
+            &Actor::system(&format!("payer {}", attempt.payer)),
+            "invoice.paid",
+            About::registration(inv.partner_id, inv.account_id, inv.id),
+            &format!("{} paid: {} by {}", inv.number, due, attempt.gateway),
+        ))
+        .build(backend),
+    ];
+    if inv.kind == "top_up" {
+        statements.push(
+            crate::entities::credit_ledger::Entity::insert(super::credits::topup_paid(
+                now,
+                &inv,
+                &attempt.payer,
+            )?)
+            .build(backend),
+        );
+    }
+    for m in receipts {
+        statements.push(crate::entities::outbox::Entity::insert(outbox::pending(m)).build(backend));
+    }
+    match core.commit_all(statements).await {
+        Ok(()) => Ok(Some(InvoiceStatus::Paid)),
+        // Refused whole: the full path looks again with the writer held.
+        Err(_) => Ok(None),
+    }
+}
+
+/// A payment's row.
+fn payment_row(
+    inv: &invoices::Model,
+    attempt: &Attempt,
+    outcome: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> payments::ActiveModel {
+    payments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        invoice_id: Set(inv.id),
+        gateway: Set(attempt.gateway.into()),
+        reference: Set(attempt.reference.clone()),
+        amount_minor: Set(attempt.amount.minor),
+        currency: Set(attempt.amount.currency.code().into()),
+        outcome: Set(outcome.into()),
+        payer: Set(attempt.payer.clone()),
+        detail: Set(attempt.detail.clone()),
+        created_at: Set(now),
     }
 }
 
@@ -492,20 +605,9 @@ async fn write_payment(
     } else {
         "succeeded"
     };
-    payments::Entity::insert(payments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        invoice_id: Set(inv.id),
-        gateway: Set(attempt.gateway.into()),
-        reference: Set(attempt.reference.clone()),
-        amount_minor: Set(attempt.amount.minor),
-        currency: Set(attempt.amount.currency.code().into()),
-        outcome: Set(outcome.into()),
-        payer: Set(attempt.payer.clone()),
-        detail: Set(attempt.detail.clone()),
-        created_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    payments::Entity::insert(payment_row(&inv, &attempt, outcome, now))
+        .exec_without_returning(&txn)
+        .await?;
     let about = About::registration(inv.partner_id, inv.account_id, inv.id);
     let payer = Actor::system(&format!("payer {}", attempt.payer));
     match outcome {
@@ -591,8 +693,7 @@ async fn write_payment(
     Ok(InvoiceStatus::Paid)
 }
 
-/// Queues the receipts of a paid invoice (to the partner's users, the customer and the payer
-/// when an email was given), inside the payment's transaction.
+/// Queues the receipts of a paid invoice inside the payment's transaction.
 pub(crate) async fn queue_receipts(
     txn: &sea_orm::DatabaseTransaction,
     core: &Core,
@@ -601,7 +702,22 @@ pub(crate) async fn queue_receipts(
     gateway: &str,
     payer: &str,
 ) -> Result<(), InvoiceError> {
-    let now = core.now();
+    for m in receipt_messages(txn, inv, total, gateway, payer, core.now()).await? {
+        outbox::enqueue(txn, m).await?;
+    }
+    Ok(())
+}
+
+/// The receipts of a paid invoice: to the partner's users, the customer, and the payer when
+/// an email was given.
+async fn receipt_messages(
+    conn: &impl ConnectionTrait,
+    inv: &invoices::Model,
+    total: Money,
+    gateway: &str,
+    payer: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<crate::email::EmailMessage>, InvoiceError> {
     let receipt = messages::Receipt {
         number: inv.number.clone(),
         seller: inv.seller.clone(),
@@ -613,7 +729,7 @@ pub(crate) async fn queue_receipts(
     let mut to: Vec<String> = users::Entity::find()
         .filter(users::Column::PartnerId.eq(inv.partner_id))
         .filter(users::Column::Active.eq(true))
-        .all(txn)
+        .all(conn)
         .await?
         .into_iter()
         .map(|u| u.email)
@@ -622,17 +738,17 @@ pub(crate) async fn queue_receipts(
         to.push(payer.to_string());
     }
     if let Some(a) = accounts::Entity::find_by_id(inv.account_id)
-        .one(txn)
+        .one(conn)
         .await?
     {
         to.push(a.primary_email);
     }
     to.sort();
     to.dedup();
-    for addr in to {
-        outbox::enqueue(txn, receipt.render(&addr)?).await?;
-    }
-    Ok(())
+    Ok(to
+        .iter()
+        .map(|addr| receipt.render(addr))
+        .collect::<Result<_, _>>()?)
 }
 
 /// What is left to pay of an invoice: its total less the credit applied to it.
@@ -671,6 +787,9 @@ pub struct InvoiceDetail {
     pub view: PayView,
     pub link: Option<String>,
     pub history: Vec<super::views::AuditEntry>,
+    /// Every payment attempt, oldest first: succeeded, declined, applied from credit, and
+    /// money that did not match (to check and refund).
+    pub payments: Vec<payments::Model>,
 }
 
 async fn visible(
@@ -702,10 +821,16 @@ pub async fn detail(core: &Core, viewer: Viewer, id: Uuid) -> Result<InvoiceDeta
         .map(super::views::AuditEntry::from)
         .collect();
     let link = (inv.status == InvoiceStatus::Open.as_str()).then(|| link(core, &inv));
+    let payments = payments::Entity::find()
+        .filter(payments::Column::InvoiceId.eq(inv.id))
+        .order_by_asc(payments::Column::CreatedAt)
+        .all(conn)
+        .await?;
     Ok(InvoiceDetail {
         view: view(conn, inv).await?,
         link,
         history,
+        payments,
     })
 }
 

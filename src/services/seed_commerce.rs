@@ -239,7 +239,83 @@ pub async fn demo_orders(core: &Core, partner: PartnerId, nora: &Actor) -> anyho
         orders::start_trial(core, nora, partner, second, vm, "2").await?;
     }
     place(second, order("SUP-GOLD", "1", "GBP")).await?;
-    demo_invoices(core).await
+    demo_invoices(core).await?;
+    demo_credits(core, partner, first, nora).await
+}
+
+/// Active Customer Inc's credits: a welcome grant, a top-up paid through its link, part of an
+/// open invoice paid from credit; and staff's credit note against the paid invoice.
+async fn demo_credits(
+    core: &Core,
+    partner: PartnerId,
+    reg: RegistrationId,
+    nora: &Actor,
+) -> anyhow::Result<()> {
+    use crate::{
+        domain::{Currency, Money},
+        entities::invoices,
+        services::{
+            credit_notes, credits,
+            invoices::{self as inv, Attempt},
+        },
+    };
+    let usd = |minor| Money::new(minor, Currency::Usd);
+    let today = core.now().date_naive();
+    credits::grant(
+        core,
+        nora,
+        partner,
+        reg,
+        usd(5_000),
+        "Welcome to Northwind (demo)",
+        Some(today + chrono::Duration::days(90)),
+    )
+    .await?;
+    let topup = credits::sell_topup(core, nora, partner, reg, usd(20_000)).await?;
+    inv::record_payment(
+        core,
+        topup,
+        Attempt {
+            gateway: "test",
+            reference: "test_demo_topup".into(),
+            amount: usd(20_000),
+            approved: true,
+            captured: false,
+            detail: None,
+            payer: "customer@demo.test".into(),
+        },
+    )
+    .await?;
+    let of_customer = invoices::Entity::find()
+        .filter(invoices::Column::RegistrationId.eq(reg.uuid()))
+        .order_by_asc(invoices::Column::Seq)
+        .all(&core.db.read)
+        .await?;
+    // The seat change's open invoice: $20.00 of it paid from credit.
+    if let Some(open) = of_customer
+        .iter()
+        .find(|i| i.status == "open" && i.currency == "USD" && i.kind == "order")
+    {
+        credits::pay_invoice(core, nora, open.id, usd(2_000.min(open.total_minor))).await?;
+    }
+    // Staff credit part of the paid backup invoice for an outage.
+    if let Some(paid) = of_customer
+        .iter()
+        .find(|i| i.status == "paid" && i.kind == "order")
+    {
+        credit_notes::issue(
+            core,
+            &Actor::system("Stella Staff <staff@demo.test>"),
+            paid.id,
+            Money::new(
+                1_000.min(paid.total_minor),
+                Currency::parse(&paid.currency)?,
+            ),
+            "Two days of backup outage (demo)",
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The orders' invoices in every state: the backup's paid through the test gateway, the

@@ -57,6 +57,46 @@ struct Page {
     creditable: Option<crate::domain::Money>,
     credit_notes: Vec<(String, String, crate::domain::Money)>,
     corrects: Option<(String, String)>,
+    /// The payment attempts (for the partner and staff), and whether any took money that did
+    /// not match the invoice.
+    payments: Vec<PaymentLine>,
+    mismatch: bool,
+}
+
+struct PaymentLine {
+    at: String,
+    how: String,
+    amount: crate::domain::Money,
+    outcome: &'static str,
+    tone: &'static str,
+    payer: String,
+    detail: String,
+}
+
+impl PaymentLine {
+    fn from(p: &crate::entities::payments::Model) -> Option<Self> {
+        let currency = crate::domain::Currency::parse(&p.currency).ok()?;
+        let (outcome, tone) = match p.outcome.as_str() {
+            "succeeded" => ("Paid", "success"),
+            "applied" => ("Part paid", "info"),
+            "declined" => ("Declined", "muted"),
+            _ => ("Check and refund", "danger"),
+        };
+        Some(Self {
+            at: crate::web::fmt_datetime(&p.created_at),
+            how: match p.gateway.as_str() {
+                "credit" => "Credit".into(),
+                "stripe" => format!("Card (Stripe {})", p.reference),
+                "test" => "Test card".into(),
+                g => g.to_string(),
+            },
+            amount: crate::domain::Money::new(p.amount_minor, currency),
+            outcome,
+            tone,
+            payer: p.payer.clone(),
+            detail: p.detail.clone().unwrap_or_default(),
+        })
+    }
 }
 
 fn viewer(p: &Principal) -> Viewer {
@@ -108,6 +148,12 @@ async fn page(
             .map(|o| (urls::invoice(of), o.view.invoice.number)),
         None => None,
     };
+    let payments: Vec<PaymentLine> = if matches!(v, Viewer::Account(_)) {
+        Vec::new()
+    } else {
+        d.payments.iter().filter_map(PaymentLine::from).collect()
+    };
+    let mismatch = payments.iter().any(|p| p.tone == "danger");
     render(&Page {
         ctx: Ctx::new(&req, Some(&who)),
         inv: InvoiceBody::from(&d.view),
@@ -129,6 +175,8 @@ async fn page(
         creditable,
         credit_notes: notes,
         corrects,
+        payments,
+        mismatch,
     })
 }
 

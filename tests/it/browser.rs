@@ -893,6 +893,19 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     .next()
     .map(|(i, link)| (format!("/invoices/{}", i.id), link.expect("open: a link")))
     .expect("the order's invoice");
+    // Some credit, so the invoice and the payment link show their credit forms.
+    partner_portal::services::credits::grant(
+        &app.core,
+        &partner_portal::services::audit::Actor::system("test"),
+        partner_view.id,
+        active.parse().unwrap(),
+        partner_portal::domain::Money::new(1_500, partner_portal::domain::Currency::Usd),
+        "Welcome",
+        None,
+    )
+    .await
+    .unwrap();
+    let active_credits = format!("/customers/{active}/credits");
 
     b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
     b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
@@ -920,6 +933,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         trial_new.as_str(),
         invoice_page.as_str(),
         "/invoices",
+        active_credits.as_str(),
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;
@@ -928,6 +942,11 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     b.goto(&app.url("/customers/new")).await;
     b.click_button("Add").await;
     b.wait_for_text("Check these before sending again").await;
+    b.assert_fits_width().await;
+    // The credits page with a refused grant.
+    b.goto(&app.url(&active_credits)).await;
+    b.click_button("Grant the credit").await;
+    b.wait_for_text("Enter an amount").await;
     b.assert_fits_width().await;
     // The order form with its preview shown.
     b.goto(&app.url(&order_new)).await;
@@ -959,6 +978,8 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         partner_prices.as_str(),
         "/staff/tax-rates",
         "/staff/invoices",
+        "/staff/credits",
+        "/staff/reminders",
         invoice_page.as_str(),
     ] {
         b.goto(&app.url(path)).await;
@@ -968,6 +989,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     b.driver.delete_all_cookies().await.unwrap();
     b.goto(&app.url(&pay_link)).await;
     b.wait_for_text("Test mode").await;
+    b.wait_for_text("of credit").await;
     b.assert_fits_width().await;
     b.quit().await;
 }

@@ -2,7 +2,7 @@
 //! are orders too).
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
+    sea_query::{Expr, OnConflict, Query},
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryTrait,
 };
@@ -310,28 +310,17 @@ async fn insert_order(
 }
 
 /// A statement that fails, and with it every statement written together with it, unless the
-/// registration is active: it inserts the `orders` counter's row again (which exists) when the
-/// registration is not active, and nothing when it is.
+/// registration is active.
 fn while_active(backend: sea_orm::DbBackend, reg: Uuid) -> sea_orm::Statement {
-    let active = Query::select()
-        .expr(Expr::val(1))
-        .from(registrations::Entity)
-        .and_where(registrations::Column::Id.eq(reg))
-        .and_where(registrations::Column::Status.eq(crate::domain::Status::Active))
-        .to_owned();
-    let otherwise = Query::select()
-        .expr(Expr::val("orders"))
-        .expr(Expr::val(0i64))
-        .and_where(Expr::exists(active).not())
-        .to_owned();
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new("counters"))
-        .columns([Alias::new("name"), Alias::new("value")]);
-    if insert.select_from(otherwise).is_err() {
-        unreachable!("two columns, two values");
-    }
-    backend.build(&insert)
+    crate::db::guard(
+        backend,
+        Query::select()
+            .expr(Expr::val(1))
+            .from(registrations::Entity)
+            .and_where(registrations::Column::Id.eq(reg))
+            .and_where(registrations::Column::Status.eq(crate::domain::Status::Active))
+            .to_owned(),
+    )
 }
 
 /// The customer's email about an order (to its primary address).
