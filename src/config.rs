@@ -37,6 +37,8 @@ pub struct Config {
     pub order_grace: chrono::Duration,
     /// How long after it is issued an invoice is due (default 14 days).
     pub invoice_due: chrono::Duration,
+    /// How long a Login As lasts (`LOGIN_AS_MINUTES`, default and most 60).
+    pub login_as: chrono::Duration,
     /// How many days before a term ends its renewal is invoiced (default 14).
     pub renewal_lead: chrono::Duration,
     pub session_ttl: chrono::Duration,
@@ -126,6 +128,10 @@ impl Config {
             order_grace: chrono::Duration::days(env_num(&env, "ORDER_GRACE_DAYS", 7)?),
             invoice_due: chrono::Duration::days(env_num(&env, "INVOICE_DUE_DAYS", 14)?),
             renewal_lead: chrono::Duration::days(env_num(&env, "RENEWAL_INVOICE_DAYS", 14)?),
+            login_as: match env_num::<i64>(&env, "LOGIN_AS_MINUTES", 60)? {
+                m @ 1..=60 => chrono::Duration::minutes(m),
+                m => anyhow::bail!("LOGIN_AS_MINUTES must be from 1 to 60, got {m}"),
+            },
             session_ttl: chrono::Duration::hours(12),
             throttle_account_limit: env_num(&env, "THROTTLE_ACCOUNT_LIMIT", 5)?,
             throttle_ip_limit: env_num(&env, "THROTTLE_IP_LIMIT", 50)?,

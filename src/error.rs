@@ -376,6 +376,22 @@ impl AppError {
 
     /// The error's page again with `ctx` (the signed-in user's header), when it has one.
     pub fn page_with(&self, ctx: Ctx, status: StatusCode) -> Option<HttpResponse> {
+        if let (Self::Forbidden, Some(a)) = (self, &ctx.acting) {
+            // Login As: say why, and how back.
+            let message = format!(
+                "You are signed in as {} on behalf of {}. While you act as a customer user, \
+                 partner and staff pages, API apps, password and email changes and Login As \
+                 itself are not available. Return to {} (the button at the top) to use them.",
+                a.whom, a.partner, a.partner
+            );
+            return Some(error_page(
+                ctx,
+                status,
+                "Not while you act as a customer",
+                &message,
+                None,
+            ));
+        }
         let (title, message) = self.page_text()?;
         Some(error_page(ctx, status, title, message, None))
     }

@@ -16,6 +16,7 @@ mod m20261203_000012_customer_prices;
 mod m20261203_000013_orders;
 mod m20261203_000014_invoices;
 mod m20261203_000015_billing;
+mod m20261203_000016_login_as;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_orders::Migration),
             Box::new(m20261203_000014_invoices::Migration),
             Box::new(m20261203_000015_billing::Migration),
+            Box::new(m20261203_000016_login_as::Migration),
         ]
     }
 }

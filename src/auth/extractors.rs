@@ -32,7 +32,7 @@ fn load(req: &HttpRequest, session: &Session) -> Option<Principal> {
         session::sign_out(session);
         return None;
     }
-    let principal = Principal::of(signed_in.user, signed_in.partner)?;
+    let principal = Principal::from_signed_in(signed_in)?;
     req.extensions_mut().insert(principal.clone());
     Some(principal)
 }

@@ -18,6 +18,11 @@ pub struct ActingAs {
     /// The partner user who acts, and their org.
     pub by: User,
     pub partner: Partner,
+    /// The customer's company, for the banner.
+    pub customer_company: String,
+    /// The registration it runs under (the way back leads to its page).
+    pub registration: crate::domain::RegistrationId,
+    pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }
 
@@ -38,6 +43,32 @@ impl Principal {
             (UserKind::Partner, Some(partner), _) => Some(Self::Partner { user, partner }),
             (UserKind::Customer, _, Some(account)) => Some(Self::Customer { user, account }),
             _ => None,
+        }
+    }
+
+    /// From what the session loaded: a partner user acting as a customer user (Login As) when
+    /// the session says so and the customer user is still an active user of that account.
+    pub fn from_signed_in(s: super::session::SignedIn) -> Option<Self> {
+        match (s.acting, s.partner) {
+            (Some(a), Some(partner))
+                if s.user.kind == UserKind::Partner
+                    && a.customer.active
+                    && a.customer.kind == UserKind::Customer
+                    && a.customer.account_id.map(|x| x.uuid()) == Some(a.acting.account) =>
+            {
+                Some(Self::ActingAs(Box::new(ActingAs {
+                    account: AccountId(a.acting.account),
+                    customer: a.customer,
+                    customer_company: a.acting.company.clone(),
+                    by: s.user,
+                    partner,
+                    registration: crate::domain::RegistrationId(a.acting.registration),
+                    since: a.acting.since,
+                    until: a.acting.until,
+                })))
+            }
+            // A Login As whose customer user is gone: the partner user's own session.
+            (_, partner) => Self::of(s.user, partner),
         }
     }
 
@@ -107,6 +138,7 @@ mod tests {
             phone: String::new(),
             active: true,
             created_at: Utc::now(),
+            members_login_as: false,
         }
     }
 
@@ -137,6 +169,9 @@ mod tests {
             customer,
             by: by.clone(),
             partner: partner(),
+            customer_company: "Acme".into(),
+            registration: crate::domain::RegistrationId(uuid::Uuid::new_v4()),
+            since: Utc::now(),
             until: Utc::now(),
         }));
         let actor = p.actor();

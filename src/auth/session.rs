@@ -7,6 +7,8 @@ use super::tokens::random_token;
 use crate::services::views::{Partner, User};
 
 pub const USER_ID: &str = "uid";
+/// Login As: the customer user a partner user acts as, and until when (see [`Acting`]).
+pub const ACTING: &str = "acting";
 /// The signed-in user and org as loaded with the session (never stored).
 pub const PRINCIPAL: &str = "_principal";
 const CSRF: &str = "csrf";
@@ -19,11 +21,51 @@ pub struct Flash {
     pub message: String,
 }
 
-/// The user and partner org read together with the session row.
+/// The user and partner org read together with the session row, and for Login As the
+/// customer user acted as.
 #[derive(Serialize, Deserialize)]
 pub struct SignedIn {
     pub user: User,
     pub partner: Option<Partner>,
+    #[serde(default)]
+    pub acting: Option<ActingAsUser>,
+}
+
+/// What a Login As session holds besides its partner user (who stays `uid`, so revoking the
+/// partner user's sessions ends it too).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Acting {
+    pub user: Uuid,
+    pub account: Uuid,
+    pub registration: Uuid,
+    /// The customer's company name, as the banner shows it.
+    pub company: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+/// The customer user acted as, loaded with the session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActingAsUser {
+    pub customer: User,
+    pub acting: Acting,
+}
+
+/// This session's Login As, if it is one.
+pub fn acting(session: &Session) -> Option<Acting> {
+    session.get::<Acting>(ACTING).ok().flatten()
+}
+
+/// Starts Login As on this session: a new session id, the partner user still signed in
+/// underneath, a new CSRF token, nothing else carried over.
+pub fn start_acting(session: &Session, partner_user: Uuid, acting: &Acting) {
+    sign_in(session, partner_user);
+    let _ = session.insert(ACTING, acting);
+}
+
+/// Ends Login As: back to the partner user's own session, again under a new id.
+pub fn stop_acting(session: &Session, partner_user: Uuid) {
+    sign_in(session, partner_user);
 }
 
 /// The user loaded with this request's session, if it is the signed-in user.

@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    session::{SignedIn, PRINCIPAL, USER_ID},
+    session::{Acting, ActingAsUser, SignedIn, ACTING, PRINCIPAL, USER_ID},
     tokens::hash_token,
 };
 use crate::{
@@ -88,9 +88,25 @@ impl SessionStore for DbSessionStore {
             serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
         state.remove(PRINCIPAL);
         if let Some(user) = user {
+            // Login As: the customer user acted as, read too (the session holds only ids).
+            let acting = match state
+                .get(ACTING)
+                .and_then(|v| serde_json::from_str::<Acting>(v).ok())
+            {
+                Some(acting) => users::Entity::find_by_id(acting.user)
+                    .one(&self.db.read)
+                    .await
+                    .map_err(|e| LoadError::Other(e.into()))?
+                    .map(|customer| ActingAsUser {
+                        customer: customer.into(),
+                        acting,
+                    }),
+                None => None,
+            };
             let principal = SignedIn {
                 user: user.into(),
                 partner: partner.map(Into::into),
+                acting,
             };
             let json = serde_json::to_string(&principal)
                 .map_err(|e| LoadError::Deserialization(e.into()))?;

@@ -200,6 +200,11 @@ email!(PaymentReminder, "emails/payment_reminder.txt", "emails/payment_reminder.
     subject = |m| format!("Reminder: invoice {} from {}, {} {}", m.number, m.seller, m.total, m.when),
     { number: String, seller: String, customer: String, total: String, due: String, when: String, link: String });
 
+// A partner user signed in as one of the customer's users (Login As), to the customer's admins.
+email!(LoginAsNotice, "emails/login_as.txt", "emails/login_as.html",
+    subject = |m| format!("{} of {} signed in as {}", m.by, m.partner, m.whom),
+    { partner: String, by: String, whom: String, customer: String, at: String, until: String });
+
 // The partner's daily list of its customers' invoices past due.
 email!(OverdueDigest, "emails/overdue_digest.txt", "emails/overdue_digest.html",
     subject = |m| format!("{} invoice{} past due", m.count, if m.count == 1 { " is" } else { "s are" }),

@@ -10,6 +10,8 @@ pub struct Model {
     pub country: String,
     pub phone: String,
     pub active: bool,
+    /// Members (not only admins) may Login As the customers' users.
+    pub members_login_as: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -82,6 +82,8 @@ pub struct Rules {
     pub invoice_due: Duration,
     /// How long before a term ends its renewal is invoiced.
     pub renewal_lead: Duration,
+    /// How long a Login As lasts.
+    pub login_as: Duration,
 }
 
 impl Core {
@@ -118,6 +120,7 @@ impl Core {
                 order_grace: config.order_grace,
                 invoice_due: config.invoice_due,
                 renewal_lead: config.renewal_lead,
+                login_as: config.login_as,
             },
             mail_wake: Arc::new(Notify::new()),
             beats: Beats::default(),

@@ -52,6 +52,7 @@ pub mod csv_rows;
 pub mod customer_prices;
 pub mod customer_signup;
 pub mod idempotency;
+pub mod impersonation;
 pub mod invoices;
 pub mod jobs;
 pub mod mailbox;

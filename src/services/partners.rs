@@ -65,6 +65,7 @@ pub async fn complete_signup(
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        members_login_as: Set(false),
     })
     .exec_with_returning(&txn)
     .await?;

@@ -174,6 +174,7 @@ fn partner(
         active: Set(active),
         created_at: Set(at),
         updated_at: Set(at),
+        members_login_as: Set(false),
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Partner {
     pub phone: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Members (not only admins) may Login As the customers' users.
+    #[serde(default)]
+    pub members_login_as: bool,
 }
 
 impl From<partners::Model> for Partner {
@@ -40,6 +43,7 @@ impl From<partners::Model> for Partner {
             phone: p.phone,
             active: p.active,
             created_at: p.created_at,
+            members_login_as: p.members_login_as,
         }
     }
 }

@@ -21,7 +21,17 @@ pub struct NavUser {
     pub company: String,
 }
 
+/// The banner every page shows while a partner user acts as a customer user (Login As).
+pub struct ActingBanner {
+    /// "Ann Lee (Acme)".
+    pub whom: String,
+    pub partner: String,
+    pub minutes_left: i64,
+}
+
 pub struct Ctx {
+    /// Set while a partner user acts as a customer user: the banner that cannot be hidden.
+    pub acting: Option<ActingBanner>,
     pub csrf: String,
     pub flash: Option<Flash>,
     pub user: Option<NavUser>,
@@ -36,7 +46,28 @@ impl Ctx {
         let dev_mail = req
             .app_data::<web::Data<AppState>>()
             .is_some_and(|s| s.config.dev_mail());
+        let acting = match user {
+            Some(Principal::ActingAs(a)) => Some(a.as_ref().clone()),
+            _ if session::acting(&session).is_some() => session::signed_in(&session)
+                .and_then(Principal::from_signed_in)
+                .and_then(|p| match p {
+                    Principal::ActingAs(a) => Some(*a),
+                    _ => None,
+                }),
+            _ => None,
+        }
+        .map(|a| {
+            let now = req
+                .app_data::<web::Data<AppState>>()
+                .map_or_else(chrono::Utc::now, |s| s.core.now());
+            ActingBanner {
+                whom: format!("{} ({})", a.customer.name, a.customer_company),
+                partner: a.partner.company_name.clone(),
+                minutes_left: ((a.until - now).num_seconds().max(0) + 59) / 60,
+            }
+        });
         Self {
+            acting,
             csrf: csrf::token(req, &session),
             flash: session::take_flash(&session),
             user: user.map(|p| NavUser {
@@ -61,6 +92,7 @@ impl Ctx {
     /// For error pages, which are rendered without access to the session.
     pub fn bare() -> Self {
         Self {
+            acting: None,
             csrf: String::new(),
             flash: None,
             user: None,

@@ -61,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(partner::pricing::routes)
         .configure(partner::prices::routes)
         .configure(partner::credits::routes)
+        .configure(partner::login_as::routes)
         .configure(partner::orders::routes)
         .configure(staff::approvals::routes)
         .configure(staff::audit::routes)

@@ -84,6 +84,8 @@ pub const CUSTOMER_CANCEL: &str = "/customers/{id}/cancel";
 pub const CUSTOMER_END: &str = "/customers/{id}/end";
 pub const CUSTOMER_USER: &str = "/customers/{id}/users/{user}";
 pub const CUSTOMER_PRICES: &str = "/customers/{id}/prices";
+pub const CUSTOMER_USER_LOGIN_AS: &str = "/customers/{id}/users/{user}/login-as";
+pub const LOGIN_AS_END: &str = "/login-as/end";
 pub const CUSTOMER_CREDITS: &str = "/customers/{id}/credits";
 pub const CUSTOMER_CREDIT_GRANT: &str = "/customers/{id}/credits/grant";
 pub const CUSTOMER_CREDIT_TOPUP: &str = "/customers/{id}/credits/top-up";
@@ -175,6 +177,7 @@ built! {
     customer_cancel(id: id RegistrationId) = CUSTOMER_CANCEL;
     customer_end(id: id RegistrationId) = CUSTOMER_END;
     customer_user(id: id RegistrationId, user: id UserId) = CUSTOMER_USER;
+    customer_user_login_as(id: id RegistrationId, user: id UserId) = CUSTOMER_USER_LOGIN_AS;
     customer_prices(id: id RegistrationId) = CUSTOMER_PRICES;
     customer_credits(id: id RegistrationId) = CUSTOMER_CREDITS;
     customer_credit_grant(id: id RegistrationId) = CUSTOMER_CREDIT_GRANT;

@@ -10,6 +10,7 @@ mod db;
 mod forms;
 mod helpers;
 mod invoices;
+mod login_as;
 mod orders;
 mod outbox;
 mod pricing;

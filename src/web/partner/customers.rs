@@ -729,6 +729,15 @@ pub struct UserRow {
     pub email: String,
     pub role: &'static str,
     pub last_sign_in: String,
+    pub active: bool,
+}
+
+/// Whether this partner user may Login As the users of a registration: an active one in
+/// management mode, and the user an admin (or a member, when admins allowed members).
+fn may_login_as(user: &PartnerUser, status: Status, management_mode: bool) -> bool {
+    status == Status::Active
+        && management_mode
+        && (user.is_admin() || user.partner.members_login_as)
 }
 
 #[derive(Template)]
@@ -755,6 +764,8 @@ struct ShowPage {
     credit: String,
     timeline: Vec<crate::web::TimelineEntry>,
     users: Vec<UserRow>,
+    /// The Users list offers Login As.
+    can_login_as: bool,
     /// What the state machine allows the partner now.
     can_resend: bool,
     /// The registration ended without holding the account: the partner may ask again.
@@ -816,10 +827,12 @@ async fn show(
             .unwrap_or_default(),
         credit,
         timeline: crate::web::timeline(c.timeline),
+        can_login_as: may_login_as(&user, reg.status, reg.management_mode),
         users: c
             .users
             .into_iter()
             .map(|u| UserRow {
+                active: u.active,
                 id: u.id,
                 role: u.role.label(),
                 last_sign_in: u
@@ -949,6 +962,8 @@ async fn end(
 struct UserPage {
     ctx: Ctx,
     registration_id: RegistrationId,
+    user_id: UserId,
+    can_login_as: bool,
     company: String,
     name: String,
     email: String,
@@ -969,6 +984,8 @@ async fn user_page(
         regs::customer_user(&state.core, user.org_id(), parse_id(&id)?, parse_id(&uid)?).await?;
     render(&UserPage {
         ctx: Ctx::new(&req, Some(&user.principal())),
+        can_login_as: u.active && may_login_as(&user, reg.status, reg.management_mode),
+        user_id: u.id,
         registration_id: reg.id,
         company: account.company_name,
         name: u.name,

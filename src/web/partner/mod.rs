@@ -3,6 +3,7 @@ pub mod apps;
 pub mod credits;
 pub mod customers;
 pub mod home;
+pub mod login_as;
 pub mod orders;
 pub mod prices;
 pub mod pricing;

@@ -308,6 +308,8 @@ struct ChangePage {
 }
 
 async fn change_page(req: HttpRequest, user: Principal) -> AppResult<HttpResponse> {
+    // Never the customer user's password on their behalf (Login As).
+    crate::web::partner::login_as::refuse_while_acting(&req)?;
     render(&ChangePage {
         ctx: Ctx::new(&req, Some(&user)),
         errors: FieldErrors::default(),
@@ -329,6 +331,7 @@ async fn change(
     user: Principal,
     form: CsrfForm<ChangeParams>,
 ) -> AppResult<HttpResponse> {
+    crate::web::partner::login_as::refuse_while_acting(&req)?;
     let p = form.0;
     let mut errors = FieldErrors::default();
     let pw = parse_new_password(
