@@ -60,3 +60,44 @@ pub async fn list(core: &Core, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbErr>
         .await
         .map(|rows| rows.into_iter().map(AuditEntry::from).collect())
 }
+
+/// What a customer's users see of what was done on their account's behalf (`/my/activity`):
+/// orders, licenses and seats, trials, invoices, payments and credits, and Login As sessions,
+/// by the account's current partner (or the system, for its jobs), newest first. Nothing of
+/// another partner's, and no staff notes.
+pub const CUSTOMER_VISIBLE: [&str; 7] = [
+    "order.",
+    "license.",
+    "trial.",
+    "invoice.",
+    "credit.",
+    "login_as.",
+    "seat.",
+];
+
+pub async fn for_customer(
+    core: &Core,
+    account: Uuid,
+    partner: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<AuditEntry>, DbErr> {
+    let Some(partner) = partner else {
+        return Ok(Vec::new());
+    };
+    let mut kinds = Condition::any();
+    for prefix in CUSTOMER_VISIBLE {
+        kinds = kinds.add(audit_events::Column::Action.starts_with(prefix));
+    }
+    audit_events::Entity::find()
+        .filter(audit_events::Column::AccountId.eq(account))
+        .filter(audit_events::Column::PartnerId.eq(partner))
+        .filter(kinds)
+        // Refused Login As attempts are the partner's business, not a session.
+        .filter(audit_events::Column::Action.ne("login_as.refused"))
+        .order_by_desc(audit_events::Column::At)
+        .order_by_desc(audit_events::Column::Id)
+        .limit(limit)
+        .all(&core.db.read)
+        .await
+        .map(|rows| rows.into_iter().map(AuditEntry::from).collect())
+}

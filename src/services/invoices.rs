@@ -1027,6 +1027,24 @@ pub async fn of_customer(
         .collect())
 }
 
+/// A customer account's invoices, newest first, with the payment link of each open one.
+pub async fn of_account(
+    core: &Core,
+    account: crate::domain::AccountId,
+) -> Result<Vec<(invoices::Model, Option<String>)>, InvoiceError> {
+    Ok(invoices::Entity::find()
+        .filter(invoices::Column::AccountId.eq(account.uuid()))
+        .order_by_desc(invoices::Column::IssuedAt)
+        .all(&core.db.read)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let l = (i.status == InvoiceStatus::Open.as_str()).then(|| link(core, &i));
+            (i, l)
+        })
+        .collect())
+}
+
 /// Replaces an open invoice's payment link: the old one stops working at once.
 #[tracing::instrument(skip(core, actor))]
 pub async fn replace_link(

@@ -54,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(partner::apps::routes)
         .configure(customer::confirm::routes)
         .configure(customer::licenses::routes)
+        .configure(customer::activity::routes)
         .configure(staff::partners::routes)
         .configure(staff::accounts::routes)
         .configure(staff::catalog::routes)

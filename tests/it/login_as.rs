@@ -103,6 +103,14 @@ async fn a_partner_admin_acts_as_a_customer_user_within_bounds_and_comes_back() 
     c.get("/my/licenses")
         .await
         .expect_text("You are signed in as");
+    c.get("/my/invoices")
+        .await
+        .expect_text("You are signed in as");
+    // The account's activity shows the session with both names.
+    c.get("/my/activity")
+        .await
+        .expect_text("You are signed in as")
+        .expect_text("signed in as Ann");
     for path in [
         "/customers",
         "/apps",

@@ -1,4 +1,5 @@
 //! Pages for customers: the confirmation link (no sign-in), their partner, their licenses,
-//! self-signup.
+//! invoices and activity, self-signup.
+pub mod activity;
 pub mod confirm;
 pub mod licenses;
