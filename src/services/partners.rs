@@ -391,3 +391,38 @@ pub async fn set_user_active(
     txn.commit().await?;
     Ok(user.into())
 }
+
+/// Whether the partner's members (not only its admins) may use Login As.
+#[tracing::instrument(skip(core, actor))]
+pub async fn set_members_login_as(
+    core: &Core,
+    actor: &Actor,
+    partner: crate::domain::PartnerId,
+    on: bool,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let txn = core.db.begin().await?;
+    partners::Entity::update_many()
+        .col_expr(
+            partners::Column::MembersLoginAs,
+            sea_orm::sea_query::Expr::value(on),
+        )
+        .filter(partners::Column::Id.eq(partner.uuid()))
+        .exec(&txn)
+        .await?;
+    super::audit::record(
+        &txn,
+        core.now(),
+        actor,
+        "partner.login_as_setting",
+        super::audit::About::partner(Some(partner.uuid()), Some(partner.uuid())),
+        if on {
+            "Members may use Login As"
+        } else {
+            "Only admins may use Login As"
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -70,6 +70,7 @@ pub const STRIPE_WEBHOOK: &str = "/webhooks/stripe";
 pub const ACCOUNT_MENU: &str = "/account";
 pub const COMPANY: &str = "/company";
 pub const COMPANY_USERS: &str = "/company/users";
+pub const COMPANY_LOGIN_AS: &str = "/company/login-as";
 pub const COMPANY_INVITE: &str = "/company/users/invite";
 pub const COMPANY_USER_DEACTIVATE: &str = "/company/users/{id}/deactivate";
 pub const COMPANY_USER_REACTIVATE: &str = "/company/users/{id}/reactivate";

@@ -259,3 +259,36 @@ async fn login_as_is_refused_to_members_other_partners_and_inactive_customers() 
         "the member's and the ended registration's"
     );
 }
+
+#[tokio::test]
+async fn an_admin_lets_members_use_login_as() {
+    let s = shop().await;
+    let app = &s.app;
+    management_mode(&s, true).await;
+    let ids = customer_users(app, s.account, &["Ann"]).await;
+    let ann = format!("/customers/{}/users/{}", s.customer, ids[0]);
+    let member = member_of(app, "p@example.com", "m@example.com").await;
+    // A member cannot change the setting.
+    let token = member.get("/company").await.csrf();
+    member
+        .post_raw(
+            "/company/login-as",
+            &[("csrf_token", token.as_str()), ("members", "on")],
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    s.partner
+        .post_form("/company", "/company/login-as", &[("members", "on")])
+        .await
+        .expect_redirect("/company");
+    // The member's next request reads the setting: the button, then the session.
+    member.get(&ann).await.expect_text("Login As Ann");
+    member
+        .post_form(&ann, &format!("{ann}/login-as"), &[])
+        .await
+        .expect_redirect("/my/partner");
+    member
+        .get("/my/partner")
+        .await
+        .expect_text("on behalf of Reseller Co");
+}

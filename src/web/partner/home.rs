@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(urls::HOME, web::get().to(home))
         .route(urls::COMPANY, web::get().to(company))
         .route(urls::COMPANY, web::post().to(company_update))
+        .route(urls::COMPANY_LOGIN_AS, web::post().to(login_as_setting))
         .route(urls::COMPANY_USERS, web::get().to(users_page))
         .route(urls::COMPANY_INVITE, web::post().to(invite))
         .route(urls::COMPANY_USER_DEACTIVATE, web::post().to(deactivate))
@@ -57,6 +58,7 @@ pub struct CompanyView {
     pub phone: String,
     pub active: bool,
     pub joined: String,
+    pub members_login_as: bool,
 }
 
 impl From<&Partner> for CompanyView {
@@ -70,6 +72,7 @@ impl From<&Partner> for CompanyView {
             phone: p.phone.clone(),
             active: p.active,
             joined: fmt_date(&p.created_at),
+            members_login_as: p.members_login_as,
         }
     }
 }
@@ -580,4 +583,38 @@ async fn accept_invitation(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginAsParams {
+    /// "on" lets members Login As; anything else keeps it to admins.
+    members: String,
+}
+
+/// An admin lets the company's members use Login As too (or keeps it to admins).
+async fn login_as_setting(
+    session: Session,
+    state: web::Data<AppState>,
+    admin: PartnerAdmin,
+    form: CsrfForm<LoginAsParams>,
+) -> AppResult<HttpResponse> {
+    let on = form.0.members == "on";
+    crate::services::partners::set_members_login_as(
+        &state.core,
+        &admin.0.actor(),
+        admin.0.org_id(),
+        on,
+    )
+    .await?;
+    Ok(redirect_with(
+        &session,
+        urls::COMPANY,
+        "success",
+        if on {
+            "Members may now use Login As on customers in management mode."
+        } else {
+            "Only admins may use Login As."
+        },
+    ))
 }
