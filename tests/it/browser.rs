@@ -1106,3 +1106,96 @@ async fn an_invoice_link_is_copied_and_paid_signed_out_with_the_test_card_and_th
     p.quit().await;
     payer.quit().await;
 }
+
+#[tokio::test]
+async fn a_partner_logs_in_as_a_customer_user_sees_the_banner_everywhere_and_returns() {
+    use partner_portal::entities::{registrations, users};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    let Some(p) = Browser::start().await else {
+        return;
+    };
+    let s = crate::orders::shop().await;
+    let app = &s.app;
+    registrations::Entity::update_many()
+        .set(registrations::ActiveModel {
+            management_mode: Set(true),
+            ..Default::default()
+        })
+        .filter(registrations::Column::Id.eq(s.customer.parse::<uuid::Uuid>().unwrap()))
+        .exec(&app.core.db.write)
+        .await
+        .unwrap();
+    let ids = crate::orders::customer_users(app, s.account, &["Ann", "Cora"]).await;
+    // Cora is the account's admin and can sign in (the partner's password, for the test).
+    let hash = users::Entity::find()
+        .filter(users::Column::Email.eq("p@example.com"))
+        .one(&app.core.db.read)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    users::Entity::update_many()
+        .set(users::ActiveModel {
+            role: Set(partner_portal::domain::Role::Admin),
+            password_hash: Set(hash),
+            ..Default::default()
+        })
+        .filter(users::Column::Email.eq("cora@customer.example"))
+        .exec(&app.core.db.write)
+        .await
+        .unwrap();
+
+    // The partner opens the customer, its Users list, Ann's page, and signs in as her.
+    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    p.wait_for_text("Welcome").await;
+    p.goto(&app.url(&format!("/customers/{}", s.customer)))
+        .await;
+    p.driver
+        .find(By::LinkText("Ann"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    p.wait_for_path(&format!("/customers/{}/users/{}", s.customer, ids[0]))
+        .await;
+    p.click_button("Login As Ann").await;
+    p.wait_for_text("You are signed in as").await;
+    // The banner on every customer page.
+    for path in [
+        "/my/partner",
+        "/my/licenses",
+        "/my/invoices",
+        "/my/activity",
+    ] {
+        p.goto(&app.url(path)).await;
+        let text = p.wait_for_text("You are signed in as").await;
+        assert!(
+            text.contains("Ann (Acme)") && text.contains("on behalf of Reseller Co"),
+            "{path}: {text}"
+        );
+        assert!(text.contains("minutes left"), "{path}");
+    }
+    // A partner page: refused, saying why and how back.
+    p.goto(&app.url("/customers")).await;
+    p.wait_for_text("Not while you act as a customer").await;
+    // Return: back on the customer's page as the partner.
+    p.click_button("Return to Reseller Co").await;
+    p.wait_for_path(&format!("/customers/{}", s.customer)).await;
+    let text = p.wait_for_text("You are back as yourself").await;
+    assert!(!text.contains("You are signed in as"));
+
+    // The customer's admin was told, and sees the session in the account's activity.
+    app.smtp
+        .wait_for("cora@customer.example", "signed in as Ann")
+        .await;
+    p.driver.delete_all_cookies().await.unwrap();
+    p.sign_in(&app.url("/login"), "cora@customer.example", PASSWORD)
+        .await;
+    p.wait_for_path("/my/partner").await;
+    p.goto(&app.url("/my/activity")).await;
+    let text = p.wait_for_text("signed in as Ann").await;
+    assert!(text.contains("stopped acting as Ann"), "{text}");
+    p.quit().await;
+}
