@@ -292,3 +292,78 @@ async fn an_admin_lets_members_use_login_as() {
         .await
         .expect_text("on behalf of Reseller Co");
 }
+
+#[tokio::test]
+async fn a_login_as_started_on_one_instance_holds_and_ends_on_another() {
+    let s = shop().await;
+    let app = &s.app;
+    management_mode(&s, true).await;
+    let ids = customer_users(app, s.account, &["Ann"]).await;
+    // An invoice of the account, to open while acting.
+    crate::orders::order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "2")],
+    )
+    .await;
+    let other = spawn_app_with(Options {
+        smtp: Some(app.smtp.clone()),
+        database_url: Some(app.config.database_url.clone()),
+        dir: None,
+        vars: [("SESSION_SECRET", app_secret(app))].into_iter().collect(),
+    })
+    .await;
+    let ann = format!("/customers/{}/users/{}", s.customer, ids[0]);
+    s.partner
+        .post_form(&ann, &format!("{ann}/login-as"), &[])
+        .await
+        .expect_redirect("/my/partner");
+    let cookie = s.partner.session_cookie().unwrap();
+    // The same browser's next requests reach the other instance: still acting there.
+    let b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: String| {
+        b.get(other.url(&path))
+            .header("Cookie", format!("pp_session={cookie}"))
+            .send()
+    };
+    let page = get("/my/invoices".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("You are signed in as"), "{page}");
+    let invoice = page
+        .split("href=\"/invoices/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("an invoice link")
+        .to_string();
+    let page = get(format!("/invoices/{invoice}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("You are signed in as"), "the invoice page");
+    let denied = get("/customers".into()).await.unwrap();
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    // Returned on the first instance: the other no longer honours the cookie.
+    s.partner
+        .post_form("/my/partner", "/login-as/end", &[])
+        .await
+        .expect_redirect(&format!("/customers/{}", s.customer));
+    assert_eq!(
+        get("/my/partner".into()).await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    other.stop().await;
+}
+
+/// The first instance's session secret, so a second instance reads its cookies.
+fn app_secret(app: &TestApp) -> String {
+    String::from_utf8(app.config.session_secret.clone()).unwrap()
+}
