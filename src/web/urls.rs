@@ -125,6 +125,7 @@ pub const MY_PARTNER: &str = "/my/partner";
 pub const MY_PARTNER_END: &str = "/my/partner/end";
 pub const MY_LICENSES: &str = "/my/licenses";
 pub const MY_INVOICES: &str = "/my/invoices";
+pub const MY_OVERVIEW: &str = "/my";
 pub const MY_ACTIVITY: &str = "/my/activity";
 pub const MY_LICENSE_ASSIGN: &str = "/my/licenses/{id}/assign";
 pub const MY_LICENSE_UNASSIGN: &str = "/my/licenses/{id}/assign/{user}/remove";

@@ -1164,6 +1164,7 @@ async fn a_partner_logs_in_as_a_customer_user_sees_the_banner_everywhere_and_ret
     p.wait_for_text("You are signed in as").await;
     // The banner on every customer page.
     for path in [
+        "/my",
         "/my/partner",
         "/my/licenses",
         "/my/invoices",

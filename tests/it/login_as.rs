@@ -106,6 +106,12 @@ async fn a_partner_admin_acts_as_a_customer_user_within_bounds_and_comes_back() 
     c.get("/my/invoices")
         .await
         .expect_text("You are signed in as");
+    // The overview: licenses, open invoices, credit.
+    c.get("/my")
+        .await
+        .expect_text("You are signed in as")
+        .expect_text("Credit balance")
+        .expect_text("Nothing to pay");
     // The account's activity shows the session with both names.
     c.get("/my/activity")
         .await

@@ -1,4 +1,5 @@
-//! The customer's own invoices (`/my/invoices`: each open one with its payment link) and the
+//! The customer's overview (`/my`: its partner, licenses and trials with seats and end dates,
+//! open invoices with their payment links, credit balance), its own invoices (`/my/invoices`: each open one with its payment link) and the
 //! account's activity (`/my/activity`: what its partner did on its behalf, Login As sessions
 //! included, with both names), for every user of the account.
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,7 +16,8 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(urls::MY_INVOICES, web::get().to(invoice_list))
+    cfg.route(urls::MY_OVERVIEW, web::get().to(overview))
+        .route(urls::MY_INVOICES, web::get().to(invoice_list))
         .route(urls::MY_ACTIVITY, web::get().to(activity));
 }
 
@@ -102,5 +104,73 @@ async fn activity(
         ctx: Ctx::new(&req, Some(&customer.principal())),
         partner: live.map(|(_, p)| p.company_name).unwrap_or_default(),
         entries,
+    })
+}
+
+struct LicenseLine {
+    product: String,
+    trial: bool,
+    seats: String,
+    ends: String,
+}
+
+#[derive(Template)]
+#[template(path = "my/overview.html")]
+struct OverviewPage {
+    ctx: Ctx,
+    partner: String,
+    licenses: Vec<LicenseLine>,
+    open: Vec<InvoiceRow>,
+    credit: Vec<Money>,
+}
+
+async fn overview(
+    req: HttpRequest,
+    customer: CustomerUser,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let partner = regs::live_for_account(&state.core, customer.account_id)
+        .await?
+        .map(|(_, p)| p.company_name)
+        .unwrap_or_default();
+    let licenses = crate::services::orders::account_licenses(&state.core, customer.account_id)
+        .await?
+        .into_iter()
+        .map(|a| LicenseLine {
+            product: format!("{} ({})", a.license.product_name, a.license.sku),
+            trial: a.license.trial,
+            seats: format!("{} / {}", a.license.seats_assigned, a.license.seats),
+            ends: fmt_day(a.license.ends_on),
+        })
+        .collect();
+    let open = invoices::of_account(&state.core, customer.account_id)
+        .await?
+        .into_iter()
+        .filter(|(i, _)| i.status == "open")
+        .map(|(i, link)| InvoiceRow {
+            href: urls::invoice(i.id),
+            number: i.number,
+            issued: fmt_date(&i.issued_at),
+            due: fmt_day(i.due_on),
+            total: Money::new(
+                i.total_minor - i.credit_minor,
+                Currency::parse(&i.currency).unwrap_or(Currency::Usd),
+            ),
+            status: "Open",
+            tone: "warning",
+            link: link.map(|l| state.core.links.url(&l)).unwrap_or_default(),
+        })
+        .collect();
+    let credit = crate::services::accounts::balances(&state.core.db.read, customer.account_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.minor != 0)
+        .collect();
+    render(&OverviewPage {
+        ctx: Ctx::new(&req, Some(&customer.principal())),
+        partner,
+        licenses,
+        open,
+        credit,
     })
 }
