@@ -245,6 +245,18 @@ impl From<ImportError> for AppError {
     }
 }
 
+impl From<crate::services::account_users::AccountUserError> for AppError {
+    fn from(e: crate::services::account_users::AccountUserError) -> Self {
+        use crate::services::account_users::AccountUserError as E;
+        match e {
+            E::NotFound => Self::NotFound,
+            E::Link(p) => p.into(),
+            E::Fault(f) => f.into(),
+            e => Self::Conflict(sentence(e)),
+        }
+    }
+}
+
 impl From<PartnerError> for AppError {
     fn from(e: PartnerError) -> Self {
         match e {

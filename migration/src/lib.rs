@@ -17,6 +17,7 @@ mod m20261203_000013_orders;
 mod m20261203_000014_invoices;
 mod m20261203_000015_billing;
 mod m20261203_000016_login_as;
+mod m20261203_000017_account_users;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_invoices::Migration),
             Box::new(m20261203_000015_billing::Migration),
             Box::new(m20261203_000016_login_as::Migration),
+            Box::new(m20261203_000017_account_users::Migration),
         ]
     }
 }

@@ -14,6 +14,8 @@ pub struct Model {
     /// The record the link acts on (a registration for confirmation links).
     pub subject_id: Option<Uuid>,
     pub role: Option<String>,
+    /// The customer account an invitation is for.
+    pub account_id: Option<Uuid>,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -62,10 +62,11 @@ pub async fn list(core: &Core, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbErr>
 }
 
 /// What a customer's users see of what was done on their account's behalf (`/my/activity`):
-/// orders, licenses and seats, trials, invoices, payments and credits, and Login As sessions,
+/// orders, licenses and seats, trials, invoices, payments and credits, the account's users
+/// it invited, changed or removed, and Login As sessions,
 /// by the account's current partner (or the system, for its jobs), newest first. Nothing of
 /// another partner's, and no staff notes.
-pub const CUSTOMER_VISIBLE: [&str; 7] = [
+pub const CUSTOMER_VISIBLE: [&str; 8] = [
     "order.",
     "license.",
     "trial.",
@@ -73,6 +74,7 @@ pub const CUSTOMER_VISIBLE: [&str; 7] = [
     "credit.",
     "login_as.",
     "seat.",
+    "account_user.",
 ];
 
 pub async fn for_customer(

@@ -118,6 +118,7 @@ pub async fn request_password_reset(core: &Core, email: &Email) -> Result<(), su
                     user_id: Some(user.id),
                     partner_id: user.partner_id,
                     subject_id: None,
+                    account_id: None,
                     role: None,
                     ttl: core.links.reset_ttl,
                 },

@@ -282,11 +282,26 @@ fn who(e: &credit_ledger::Model, viewer: Option<Uuid>) -> String {
     }
 }
 
+/// Whose eyes a ledger is shown to.
+#[derive(Clone, Copy)]
+enum Viewer {
+    Staff,
+    Partner(Uuid),
+    /// The account's own users, with their current partner if any: they see neither staff's
+    /// nor another partner's notes.
+    Customer(Option<Uuid>),
+}
+
 async fn ledger_of(
     conn: &impl ConnectionTrait,
     account: &accounts::Model,
-    viewer: Option<Uuid>,
+    viewer: Viewer,
 ) -> Result<(Vec<Money>, Vec<LedgerLine>), CreditError> {
+    let (partner, own_notes_only) = match viewer {
+        Viewer::Staff => (None, false),
+        Viewer::Partner(p) => (Some(p), false),
+        Viewer::Customer(p) => (Some(p.unwrap_or_default()), true),
+    };
     let rows = credit_ledger::Entity::find()
         .filter(credit_ledger::Column::AccountId.eq(account.id))
         .order_by_asc(credit_ledger::Column::CreatedAt)
@@ -316,8 +331,15 @@ async fn ledger_of(
             kind: e.kind,
             amount: Money::new(e.amount_minor, e.currency),
             balance: *b,
-            note: e.note.clone(),
-            who: who(e, viewer),
+            note: if !own_notes_only
+                || e.created_by.is_none()
+                || (e.partner_id.is_some() && e.partner_id == partner)
+            {
+                e.note.clone()
+            } else {
+                String::new()
+            },
+            who: who(e, partner),
             invoice: e
                 .invoice_id
                 .map(|id| (id, numbers.get(&id).cloned().unwrap_or_default())),
@@ -341,11 +363,33 @@ pub async fn for_partner(
         .one(read)
         .await?
         .ok_or(CreditError::NotFound)?;
-    let (balances, lines) = ledger_of(read, &account, Some(partner.uuid())).await?;
+    let (balances, lines) = ledger_of(read, &account, Viewer::Partner(partner.uuid())).await?;
     Ok(Credits {
         account: account.id,
         customer: account.company_name,
         active: r.status == Status::Active,
+        balances,
+        lines,
+    })
+}
+
+/// An account's credits as its own users see them: its current partner's people by name,
+/// the provider and earlier partners without names or notes.
+pub async fn for_customer(
+    core: &Core,
+    account: crate::domain::AccountId,
+    partner: Option<PartnerId>,
+) -> Result<Credits, CreditError> {
+    let account = accounts::Entity::find_by_id(account.uuid())
+        .one(&core.db.read)
+        .await?
+        .ok_or(CreditError::NotFound)?;
+    let viewer = Viewer::Customer(partner.map(|p| p.uuid()));
+    let (balances, lines) = ledger_of(&core.db.read, &account, viewer).await?;
+    Ok(Credits {
+        account: account.id,
+        customer: account.company_name,
+        active: account.active,
         balances,
         lines,
     })
@@ -357,7 +401,7 @@ pub async fn for_staff(core: &Core, account: Uuid) -> Result<Credits, CreditErro
         .one(&core.db.read)
         .await?
         .ok_or(CreditError::NotFound)?;
-    let (balances, lines) = ledger_of(&core.db.read, &account, None).await?;
+    let (balances, lines) = ledger_of(&core.db.read, &account, Viewer::Staff).await?;
     Ok(Credits {
         account: account.id,
         customer: account.company_name,

@@ -37,6 +37,7 @@ macro_rules! faults_into {
 }
 pub(crate) use faults_into;
 
+pub mod account_users;
 pub mod accounts;
 pub mod api_apps;
 pub mod audit;

@@ -180,6 +180,7 @@ pub async fn invite(
             user_id: None,
             partner_id: Some(partner.id.uuid()),
             subject_id: None,
+            account_id: None,
             role: Some(role.as_str()),
             ttl,
         },

@@ -150,8 +150,9 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
     println!("  partner admin      blueharbor@demo.test   (Blue Harbor Agency)");
     println!("  suspended partner  suspended@demo.test    (cannot sign in)");
     println!(
-        "  customer user      customer@demo.test     (Active Customer Inc, partner Northwind)"
+        "  customer admin     customer@demo.test     (Active Customer Inc, partner Northwind)"
     );
+    println!("  customer member    colleague@demo.test    (Active Customer Inc)");
     println!("Accounts to try in \"Add a Customer account\": free1@demo.test .. free3@demo.test pass every");
     println!("rule; balance@, services@, discount@, poc@ and postpaid@demo.test each fail one.");
     Ok(())
@@ -595,6 +596,24 @@ async fn seed_customers(core: &Core) -> anyhow::Result<bool> {
                     UserKind::Customer,
                     None,
                     Role::Admin,
+                    &hash,
+                )
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        if *email == "customer@demo.test" {
+            // A colleague without admin rights: the account's Users page has someone to
+            // manage, and Login As someone to act as.
+            users::Entity::insert(users::ActiveModel {
+                account_id: Set(Some(a.id)),
+                ..user(
+                    now,
+                    "colleague@demo.test",
+                    "Cole Colleague",
+                    UserKind::Customer,
+                    None,
+                    Role::Member,
                     &hash,
                 )
             })

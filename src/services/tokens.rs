@@ -20,6 +20,8 @@ pub enum Purpose {
     Invitation,
     CustomerSignup,
     RegistrationConfirm,
+    /// To join a customer account as one of its users.
+    AccountInvitation,
 }
 
 impl Purpose {
@@ -30,6 +32,7 @@ impl Purpose {
             Self::Invitation => "invitation",
             Self::CustomerSignup => "customer_signup",
             Self::RegistrationConfirm => "registration_confirm",
+            Self::AccountInvitation => "account_invitation",
         }
     }
 }
@@ -53,6 +56,8 @@ pub struct NewToken<'a> {
     /// The record the link acts on; a new link for the same subject replaces the old one.
     pub subject_id: Option<Uuid>,
     pub role: Option<&'a str>,
+    /// The customer account an invitation is for.
+    pub account_id: Option<Uuid>,
     pub ttl: Duration,
     /// When it is issued (the services' clock).
     pub at: DateTime<Utc>,
@@ -92,6 +97,7 @@ pub fn first_link(t: NewToken<'_>) -> (String, email_tokens::ActiveModel) {
         partner_id: Set(t.partner_id),
         subject_id: Set(t.subject_id),
         role: Set(t.role.map(str::to_string)),
+        account_id: Set(t.account_id),
         expires_at: Set(now + t.ttl),
         used_at: Set(None),
         created_at: Set(now),

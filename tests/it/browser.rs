@@ -956,6 +956,51 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     b.click_button("Preview the price").await;
     b.wait_for_text("Before you place it").await;
     b.assert_fits_width().await;
+    // The customer's own pages, as the partner acting as its user (management mode).
+    {
+        use partner_portal::entities::registrations;
+        use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+        registrations::Entity::update_many()
+            .set(registrations::ActiveModel {
+                management_mode: Set(true),
+                ..Default::default()
+            })
+            .filter(registrations::Column::Id.eq(active.parse::<uuid::Uuid>().unwrap()))
+            .exec(&app.core.db.write)
+            .await
+            .unwrap();
+    }
+    let account =
+        partner_portal::services::accounts::find_by_email(&app.core.db.read, "active@x.example")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    let ann = crate::orders::customer_users(&app, account, &["Ann"]).await;
+    let ann_page = format!("/customers/{active}/users/{}", ann[0]);
+    let invite_page = format!("/customers/{active}/users/invite");
+    for path in [ann_page.as_str(), invite_page.as_str()] {
+        b.goto(&app.url(path)).await;
+        b.assert_fits_width().await;
+    }
+    b.goto(&app.url(&ann_page)).await;
+    b.click_button("Login As Ann").await;
+    b.wait_for_text("You are signed in as").await;
+    for path in [
+        "/my",
+        "/my/partner",
+        "/my/orders",
+        "/my/licenses",
+        "/my/invoices",
+        "/my/credits",
+        "/my/users",
+        "/my/activity",
+    ] {
+        b.goto(&app.url(path)).await;
+        b.assert_fits_width().await;
+    }
+    b.click_button("Return to Phone Partners Ltd").await;
+    b.wait_for_text("You are back as yourself").await;
 
     b.driver.delete_all_cookies().await.unwrap();
     b.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
@@ -1166,8 +1211,11 @@ async fn a_partner_logs_in_as_a_customer_user_sees_the_banner_everywhere_and_ret
     for path in [
         "/my",
         "/my/partner",
+        "/my/orders",
         "/my/licenses",
         "/my/invoices",
+        "/my/credits",
+        "/my/users",
         "/my/activity",
     ] {
         p.goto(&app.url(path)).await;

@@ -24,7 +24,7 @@ async fn audit_actions(s: &Shop) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn management_mode(s: &Shop, on: bool) {
+pub async fn management_mode(s: &Shop, on: bool) {
     registrations::Entity::update_many()
         .set(registrations::ActiveModel {
             management_mode: Set(on),
@@ -68,6 +68,13 @@ async fn a_partner_admin_acts_as_a_customer_user_within_bounds_and_comes_back() 
     let customer_page = format!("/customers/{}", s.customer);
     let ann = format!("{customer_page}/users/{}", ids[0]);
     let start = format!("{ann}/login-as");
+    // An order, so the account has an invoice and a license to show.
+    crate::orders::order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "2")],
+    )
+    .await;
 
     // Not in management mode: no button, and the POST is refused and audited.
     assert!(!c.get(&customer_page).await.body.contains("Login As"));
@@ -92,7 +99,8 @@ async fn a_partner_admin_acts_as_a_customer_user_within_bounds_and_comes_back() 
     let acting = c.session_cookie().unwrap();
     assert_ne!(before, acting, "a new session id");
 
-    // The banner on the customer's pages; partner, staff and security pages refused.
+    // The banner on every customer page, the invoice and its payment page included; partner,
+    // staff and security pages refused.
     c.get("/my/partner")
         .await
         .expect_text("You are signed in as")
@@ -100,23 +108,33 @@ async fn a_partner_admin_acts_as_a_customer_user_within_bounds_and_comes_back() 
         .expect_text("on behalf of Reseller Co")
         .expect_text("60 minutes left")
         .expect_text("Return to Reseller Co");
-    c.get("/my/licenses")
-        .await
-        .expect_text("You are signed in as");
-    c.get("/my/invoices")
-        .await
-        .expect_text("You are signed in as");
+    let invoices = c.get("/my/invoices").await;
+    let invoice = format!("/invoices/{}", invoices.id_after("/invoices/"));
+    let pay = format!("/pay/{}", invoices.id_after("/pay/"));
+    for path in [
+        "/my",
+        "/my/orders",
+        "/my/licenses",
+        "/my/invoices",
+        "/my/credits",
+        "/my/users",
+        "/my/activity",
+        invoice.as_str(),
+        pay.as_str(),
+    ] {
+        c.get(path)
+            .await
+            .expect_status(StatusCode::OK)
+            .expect_text("You are signed in as")
+            .expect_text("Return to Reseller Co");
+    }
     // The overview: licenses, open invoices, credit.
     c.get("/my")
         .await
-        .expect_text("You are signed in as")
         .expect_text("Credit balance")
-        .expect_text("Nothing to pay");
+        .expect_text("BK-100");
     // The account's activity shows the session with both names.
-    c.get("/my/activity")
-        .await
-        .expect_text("You are signed in as")
-        .expect_text("signed in as Ann");
+    c.get("/my/activity").await.expect_text("signed in as Ann");
     for path in [
         "/customers",
         "/apps",

@@ -1,5 +1,6 @@
 //! Integration tests: the real server, a real database and a real SMTP server on loopback,
 //! and a real headless browser for the main journeys.
+mod account_users;
 mod api;
 mod browser;
 mod catalog;

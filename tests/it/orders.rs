@@ -785,6 +785,7 @@ async fn the_customers_admin_gives_seats_on_its_own_pages_and_members_only_look(
             user_id: None,
             partner_id: None,
             subject_id: None,
+            account_id: None,
             role: None,
             ttl: chrono::Duration::hours(1),
         },

@@ -36,6 +36,7 @@ pub async fn quick_partner(app: &TestApp, email: &str, company: &str) -> Partner
             user_id: None,
             partner_id: None,
             subject_id: None,
+            account_id: None,
             role: None,
             ttl: chrono::Duration::hours(1),
         },

@@ -22,8 +22,8 @@ pub use place::{
     Quote,
 };
 pub use queries::{
-    account_licenses, customer_commerce, license, licenses_for, order, AccountLicense,
-    CustomerCommerce, LicenseDetail, OrderDetail, Seat,
+    account_licenses, account_orders, customer_commerce, license, licenses_for, order,
+    AccountLicense, CustomerCommerce, LicenseDetail, OrderDetail, Seat, ACCOUNT_ORDERS,
 };
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

@@ -255,6 +255,30 @@ async fn seats_of(
         .collect())
 }
 
+/// How many of an account's orders its own Orders page lists (newest first).
+pub const ACCOUNT_ORDERS: u64 = 200;
+
+/// A customer account's orders, whichever partner placed them, newest first: its own Orders
+/// page. The second value says there are more than listed.
+#[tracing::instrument(skip(core), level = "debug")]
+pub async fn account_orders(
+    core: &Core,
+    account: AccountId,
+) -> Result<(Vec<OrderView>, bool), OrderError> {
+    let conn = &core.db.read;
+    let mut rows = orders::Entity::find()
+        .filter(orders::Column::AccountId.eq(account.uuid()))
+        .order_by_desc(orders::Column::CreatedAt)
+        .order_by_desc(orders::Column::Number)
+        .limit(ACCOUNT_ORDERS + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > ACCOUNT_ORDERS;
+    rows.truncate(ACCOUNT_ORDERS as usize);
+    let p = products_of(conn, rows.iter().map(|o| o.product_id)).await?;
+    Ok((order_views(rows, &p), more))
+}
+
 /// One of an account's active licenses or trials, as its users see it.
 pub struct AccountLicense {
     pub license: LicenseView,

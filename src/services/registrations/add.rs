@@ -139,6 +139,7 @@ pub(super) fn confirm_link<'a>(
         user_id: None,
         partner_id: Some(reg.partner_id),
         subject_id: Some(reg.id),
+        account_id: None,
         role: None,
         ttl: core.links.confirm_ttl,
     }

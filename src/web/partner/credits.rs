@@ -55,14 +55,19 @@ struct Page {
     topup_errors: FieldErrors,
 }
 
+/// The badge colour of a ledger entry: money in, money out, expired.
+pub fn ledger_tone(l: &LedgerLine) -> &'static str {
+    match l.kind {
+        CreditKind::Grant | CreditKind::Topup => "success",
+        CreditKind::Expiry => "muted",
+        _ if l.amount.is_negative() => "warning",
+        _ => "info",
+    }
+}
+
 impl Page {
     fn tone(&self, l: &LedgerLine) -> &'static str {
-        match l.kind {
-            CreditKind::Grant | CreditKind::Topup => "success",
-            CreditKind::Expiry => "muted",
-            _ if l.amount.is_negative() => "warning",
-            _ => "info",
-        }
+        ledger_tone(l)
     }
 
     fn invoice_href(&self, id: &uuid::Uuid) -> String {

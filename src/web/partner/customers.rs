@@ -766,6 +766,9 @@ struct ShowPage {
     users: Vec<UserRow>,
     /// The Users list offers Login As.
     can_login_as: bool,
+    /// The partner manages the account: it invites, changes and removes its users.
+    can_manage_users: bool,
+    invitations: Vec<crate::web::customer::users::InvitationRow>,
     /// What the state machine allows the partner now.
     can_resend: bool,
     /// The registration ended without holding the account: the partner may ask again.
@@ -788,6 +791,19 @@ async fn show(
     let c = regs::customer(&state.core, user.org_id(), id).await?;
     let related = super::orders::related(&state, &user, id).await?;
     let (reg, account) = (c.registration, c.account);
+    let can_manage_users = reg.status == Status::Active && reg.management_mode;
+    let invitations = if can_manage_users {
+        crate::web::customer::users::rows(&state, account.id, None, |i| {
+            (
+                urls::customer_invitation_resend(id, i),
+                urls::customer_invitation_revoke(id, i),
+            )
+        })
+        .await?
+        .1
+    } else {
+        vec![]
+    };
     let credit = c
         .credit
         .iter()
@@ -828,6 +844,8 @@ async fn show(
         credit,
         timeline: crate::web::timeline(c.timeline),
         can_login_as: may_login_as(&user, reg.status, reg.management_mode),
+        can_manage_users,
+        invitations,
         users: c
             .users
             .into_iter()
@@ -964,6 +982,9 @@ struct UserPage {
     registration_id: RegistrationId,
     user_id: UserId,
     can_login_as: bool,
+    /// The partner manages the account: it may change the user's role or remove them.
+    can_manage: bool,
+    is_admin: bool,
     company: String,
     name: String,
     email: String,
@@ -985,6 +1006,8 @@ async fn user_page(
     render(&UserPage {
         ctx: Ctx::new(&req, Some(&user.principal())),
         can_login_as: u.active && may_login_as(&user, reg.status, reg.management_mode),
+        can_manage: reg.management_mode,
+        is_admin: u.role == crate::domain::Role::Admin,
         user_id: u.id,
         registration_id: reg.id,
         company: account.company_name,

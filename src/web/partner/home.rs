@@ -7,11 +7,8 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ask_first, confirmed,
-    ctx::Ctx,
-    fmt_date, fmt_datetime, parse_id,
-    public::auth::{link_problem, parse_new_password},
-    redirect_with, render, render_invalid, see_other, Confirmation, FieldErrors,
+    ask_first, confirmed, ctx::Ctx, fmt_date, fmt_datetime, parse_id, redirect_with, render,
+    render_invalid, see_other, Confirmation, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, MaybePrincipal, PartnerAdmin, PartnerUser, Principal},
@@ -43,9 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             urls::COMPANY_INVITATION_REVOKE,
             web::post().to(revoke_invitation),
-        )
-        .route(urls::INVITATION, web::get().to(invitation_page))
-        .route(urls::INVITATION, web::post().to(accept_invitation));
+        );
 }
 
 /// A partner org as its pages show it.
@@ -494,95 +489,6 @@ async fn reactivate(
     _f: CsrfForm<Empty>,
 ) -> AppResult<HttpResponse> {
     set_active(session, state, admin, id, true).await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct AcceptParams {
-    name: String,
-    password: String,
-    password_confirm: String,
-}
-
-#[derive(Template)]
-#[template(path = "home/invitation.html")]
-struct InvitationPage {
-    ctx: Ctx,
-    token: String,
-    invitation: svc::InvitationView,
-    name: String,
-    errors: FieldErrors,
-}
-
-const RETRY: (&str, &str) = (urls::LOGIN, "Go to sign-in");
-
-async fn invitation_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    match svc::invitation(&state.core, &token).await {
-        Ok(invitation) => render(&InvitationPage {
-            ctx: Ctx::new(&req, None),
-            token: token.into_inner(),
-            invitation,
-            name: String::new(),
-            errors: FieldErrors::default(),
-        }),
-        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn accept_invitation(
-    req: HttpRequest,
-    session: Session,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    form: CsrfForm<AcceptParams>,
-) -> AppResult<HttpResponse> {
-    let invitation = match svc::invitation(&state.core, &token).await {
-        Ok(i) => i,
-        Err(PartnerError::Link(p)) => return link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(e) => return Err(e.into()),
-    };
-    let p = form.0;
-    let mut errors = FieldErrors::default();
-    let name = errors.check("name", PlainName::parse(&p.name, "name"));
-    let pw = parse_new_password(
-        &mut errors,
-        &p.password,
-        &p.password_confirm,
-        Some(&invitation.email),
-    );
-    let (Some(name), Some(pw)) = (name, pw) else {
-        return render_invalid(&InvitationPage {
-            ctx: Ctx::new(&req, None),
-            token: token.into_inner(),
-            invitation,
-            name: p.name,
-            errors,
-        });
-    };
-    match svc::accept_invitation(&state.core, &token, name, &pw).await {
-        Ok(_) => Ok(redirect_with(
-            &session,
-            urls::LOGIN,
-            "success",
-            &format!(
-                "Welcome to {}. Sign in with your new password.",
-                invitation.company
-            ),
-        )),
-        Err(PartnerError::Link(p)) => link_problem(&req, p, RETRY.0, RETRY.1),
-        Err(PartnerError::EmailTaken) => Ok(redirect_with(
-            &session,
-            urls::LOGIN,
-            "info",
-            "This email address already has an account. Sign in instead.",
-        )),
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[derive(Deserialize, Default)]

@@ -1,6 +1,7 @@
 //! Pages for partner users: home and company, My Customers and each customer, API apps.
 pub mod apps;
 pub mod credits;
+pub mod customer_users;
 pub mod customers;
 pub mod home;
 pub mod login_as;
