@@ -257,6 +257,17 @@ impl From<crate::services::account_users::AccountUserError> for AppError {
     }
 }
 
+impl From<crate::services::revenue::RevenueError> for AppError {
+    fn from(e: crate::services::revenue::RevenueError) -> Self {
+        use crate::services::revenue::RevenueError as E;
+        match e {
+            E::NotFound => Self::NotFound,
+            E::Fault(f) => f.into(),
+            e => Self::Conflict(sentence(e)),
+        }
+    }
+}
+
 impl From<PartnerError> for AppError {
     fn from(e: PartnerError) -> Self {
         match e {

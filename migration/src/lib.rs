@@ -18,6 +18,7 @@ mod m20261203_000014_invoices;
 mod m20261203_000015_billing;
 mod m20261203_000016_login_as;
 mod m20261203_000017_account_users;
+mod m20261203_000018_commission;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_billing::Migration),
             Box::new(m20261203_000016_login_as::Migration),
             Box::new(m20261203_000017_account_users::Migration),
+            Box::new(m20261203_000018_commission::Migration),
         ]
     }
 }

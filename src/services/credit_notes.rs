@@ -167,8 +167,9 @@ pub async fn issue(
     })
     .exec_without_returning(&txn)
     .await?;
+    let line = Uuid::now_v7();
     invoice_lines::Entity::insert(invoice_lines::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(line),
         invoice_id: Set(id),
         position: Set(1),
         description: Set(format!("Credit for {}: {reason}", inv.number)),
@@ -183,6 +184,12 @@ pub async fn issue(
     })
     .exec_without_returning(&txn)
     .await?;
+    // The commission the invoice earned, reversed on what is credited.
+    let cn = rows::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(InvoiceError::NotFound)?;
+    super::commission::on_credit_note(&txn, &inv, &cn, line, now).await?;
     credit_ledger::Entity::insert(credits::row(
         now,
         credits::NewEntry {

@@ -464,7 +464,7 @@ pub async fn grant(
         return Err(CreditError::NotActive);
     }
     lock_account(&txn, r.account_id).await?;
-    credit_ledger::Entity::insert(row(
+    let entry = row(
         now,
         NewEntry {
             account: r.account_id,
@@ -477,9 +477,13 @@ pub async fn grant(
             expires_on,
             lot: None,
         },
-    ))
-    .exec_without_returning(&txn)
-    .await?;
+    );
+    let entry_id = entry.id.clone().unwrap();
+    credit_ledger::Entity::insert(entry)
+        .exec_without_returning(&txn)
+        .await?;
+    // The partner funds it: charged to its commission statement.
+    super::commission::on_grant(&txn, partner.uuid(), r.account_id, entry_id, amount, now).await?;
     audit::record(
         &txn,
         now,
@@ -791,6 +795,9 @@ pub async fn pay_invoice(
     )
     .await?;
     if settled {
+        let backend = txn.get_database_backend();
+        let earned = super::commission::on_paid(&txn, backend, &inv, now).await?;
+        super::commission::execute(&txn, earned).await?;
         invoices::queue_receipts(
             &txn,
             core,

@@ -146,9 +146,15 @@ async fn issue(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError
             rate_bp,
         },
     )?;
+    let issued = made.invoice.clone();
     invoices::Entity::insert(made.invoice)
         .exec_without_returning(&txn)
         .await?;
+    super::commission::execute(
+        &txn,
+        super::commission::on_issued_row(txn.get_database_backend(), &issued),
+    )
+    .await?;
     invoice_lines::Entity::insert(made.line)
         .exec_without_returning(&txn)
         .await?;
@@ -539,6 +545,8 @@ async fn pay_at_once(
     for m in receipts {
         statements.push(crate::entities::outbox::Entity::insert(outbox::pending(m)).build(backend));
     }
+    // The commission its lines earn and the month's figures, in the same batch.
+    statements.extend(super::commission::on_paid(read, backend, &inv, now).await?);
     match core.commit_all(statements).await {
         Ok(()) => Ok(Some(InvoiceStatus::Paid)),
         // Refused whole: the full path looks again with the writer held.
@@ -687,6 +695,8 @@ async fn write_payment(
         .exec_without_returning(&txn)
         .await?;
     }
+    let earned = super::commission::on_paid(&txn, txn.get_database_backend(), &inv, now).await?;
+    super::commission::execute(&txn, earned).await?;
     let total = Money::new(inv.total_minor, currency);
     queue_receipts(&txn, core, &inv, total, attempt.gateway, &attempt.payer).await?;
     core.commit(txn).await?;
@@ -886,6 +896,12 @@ pub(crate) async fn close_open(
     if moved.rows_affected != 1 {
         return Ok(false);
     }
+    // No longer outstanding.
+    super::commission::execute(
+        txn,
+        super::commission::on_closed(txn.get_database_backend(), inv),
+    )
+    .await?;
     if inv.credit_minor > 0 {
         crate::entities::credit_ledger::Entity::insert(super::credits::credit_returned(
             now, inv, actor,

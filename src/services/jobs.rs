@@ -47,6 +47,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = super::invoices::overdue_digest(&core).await {
             tracing::warn!(error = %e, "the overdue invoices digest failed");
         }
+        if let Err(e) = super::commission::close_months(&core).await {
+            tracing::warn!(error = %e, "closing the month's commission statements failed");
+        }
         if ticks.is_multiple_of(60) {
             if let Err(e) = session_store::purge_expired(&core.db.write).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");

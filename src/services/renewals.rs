@@ -316,9 +316,14 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
         orders::Entity::insert_many(order_rows)
             .exec_without_returning(&txn)
             .await?;
+        let invoiced = super::commission::issued_batch(
+            sea_orm::ConnectionTrait::get_database_backend(&txn),
+            &invoice_rows_,
+        );
         invoice_rows::Entity::insert_many(invoice_rows_)
             .exec_without_returning(&txn)
             .await?;
+        super::commission::execute(&txn, invoiced).await?;
         invoice_lines::Entity::insert_many(line_rows)
             .exec_without_returning(&txn)
             .await?;

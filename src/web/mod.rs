@@ -13,6 +13,7 @@ pub mod invoices;
 pub mod partner;
 pub mod price_list;
 pub mod public;
+pub mod revenue_chart;
 pub mod staff;
 pub mod urls;
 
@@ -49,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(invoices::routes)
         .configure(staff::tax::routes)
         .configure(staff::credits::routes)
+        .configure(staff::revenue::routes)
         .configure(staff::reminders::routes)
         .configure(partner::home::routes)
         // Before the customer's pages: `/customers/{id}/users/invite` is not a user's page.
@@ -67,6 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(partner::pricing::routes)
         .configure(partner::prices::routes)
         .configure(partner::credits::routes)
+        .configure(partner::revenue::routes)
         .configure(partner::login_as::routes)
         .configure(partner::orders::routes)
         .configure(staff::approvals::routes)

@@ -122,6 +122,9 @@ pub const INVOICE: &str = "/invoices/{id}";
 pub const INVOICE_LINK: &str = "/invoices/{id}/link";
 pub const INVOICE_SEND: &str = "/invoices/{id}/send";
 pub const INVOICE_CLOSE: &str = "/invoices/{id}/close";
+pub const REVENUE: &str = "/revenue";
+pub const REVENUE_EXPORT: &str = "/revenue/export.csv";
+pub const REVENUE_STATEMENT: &str = "/revenue/statements/{id}";
 pub const APPS: &str = "/apps";
 pub const APP: &str = "/apps/{id}";
 pub const APP_ROTATE: &str = "/apps/{id}/rotate";
@@ -179,6 +182,10 @@ pub const STAFF_TAX_RATES: &str = "/staff/tax-rates";
 pub const STAFF_INVOICES: &str = "/staff/invoices";
 pub const STAFF_INVOICES_EXPORT: &str = "/staff/invoices/export.csv";
 pub const PRICE_LIST: &str = "/price-lists";
+pub const STAFF_REVENUE: &str = "/staff/revenue";
+pub const STAFF_REVENUE_EXPORT: &str = "/staff/revenue/export.csv";
+pub const STAFF_REVENUE_ADVANCE: &str = "/staff/revenue/advance";
+pub const STAFF_REVENUE_STATEMENT: &str = "/staff/revenue/statements/{id}";
 
 built! {
     password_reset(token: as &str) = PASSWORD_RESET;
@@ -230,6 +237,8 @@ built! {
     invoice_link(id: as impl Display) = INVOICE_LINK;
     invoice_send(id: as impl Display) = INVOICE_SEND;
     invoice_close(id: as impl Display) = INVOICE_CLOSE;
+    revenue_statement(id: as impl Display) = REVENUE_STATEMENT;
+    staff_revenue_statement(id: as impl Display) = STAFF_REVENUE_STATEMENT;
     app(id: id AppId) = APP;
     app_rotate(id: id AppId) = APP_ROTATE;
     app_revoke(id: id AppId) = APP_REVOKE;

@@ -8,3 +8,4 @@ pub mod login_as;
 pub mod orders;
 pub mod prices;
 pub mod pricing;
+pub mod revenue;

@@ -7,5 +7,6 @@ pub mod credits;
 pub mod partners;
 pub mod pricing;
 pub mod reminders;
+pub mod revenue;
 pub mod tax;
 pub mod upload;

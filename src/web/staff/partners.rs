@@ -164,6 +164,19 @@ struct PartnerPage {
     users: Vec<UserRow>,
     customers: Vec<CustomerRow>,
     more_customers: bool,
+    /// The partner's latest commission statements.
+    statements: Vec<crate::services::revenue::StatementView>,
+    statements_href: String,
+}
+
+impl PartnerPage {
+    fn statement_href(&self, s: &crate::services::revenue::StatementView) -> String {
+        urls::staff_revenue_statement(s.id)
+    }
+
+    fn month(&self, s: &crate::services::revenue::StatementView) -> String {
+        crate::web::partner::revenue::month_name(&s.period)
+    }
 }
 
 async fn partner_page(
@@ -174,8 +187,11 @@ async fn partner_page(
 ) -> AppResult<HttpResponse> {
     let d = svc::partner_detail(&state.core, parse_id(&id)?).await?;
     let p = d.partner;
+    let statements = crate::services::revenue::statements_of(&state.core, p.id, 12).await?;
     render(&PartnerPage {
         ctx: Ctx::new(&req, Some(&staff.principal())),
+        statements,
+        statements_href: format!("{}?partner={}", urls::STAFF_REVENUE, p.id),
         contact: format!(
             "{}{}",
             p.contact_name,

@@ -1,0 +1,359 @@
+//! The partner's revenue (`/revenue`): this month so far and the last 12 months, per month and
+//! per customer (invoiced, paid, outstanding, commission), a chart of paid revenue and
+//! commission drawn on the server with the same figures in a table beside it, filters by
+//! customer, product and currency, the lines behind every figure as CSV, and the monthly
+//! commission statements with their status, each with its lines.
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::web::urls;
+use crate::web::{
+    ctx::Ctx, fmt_date, parse_id, partner::customers::csv_safe, query_string, render,
+    revenue_chart,
+};
+use crate::{
+    auth::PartnerUser,
+    domain::{Currency, Money},
+    error::AppResult,
+    services::{
+        catalog::{self, CatalogQuery},
+        commission::period_start,
+        revenue::{self as svc, Line, RevenueQuery, StatementView},
+    },
+    startup::AppState,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(urls::REVENUE, web::get().to(page))
+        .route(urls::REVENUE_EXPORT, web::get().to(export))
+        .route(urls::REVENUE_STATEMENT, web::get().to(statement));
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Params {
+    /// A registration id.
+    customer: String,
+    product: String,
+    currency: String,
+}
+
+impl Params {
+    fn query(&self) -> RevenueQuery {
+        RevenueQuery {
+            customer: self.customer.trim().parse().ok(),
+            product: self.product.trim().parse().ok(),
+            currency: Currency::parse(self.currency.trim()).ok(),
+        }
+    }
+
+    fn with(&self, key: &str, value: &str) -> String {
+        let mut v = vec![
+            ("customer", self.customer.as_str()),
+            ("product", self.product.as_str()),
+            ("currency", self.currency.as_str()),
+        ];
+        for p in v.iter_mut() {
+            if p.0 == key {
+                p.1 = value;
+            }
+        }
+        query_string(&v)
+    }
+}
+
+/// "December 2026".
+pub fn month_name(period: &str) -> String {
+    period_start(period)
+        .map(|d| d.format("%B %Y").to_string())
+        .unwrap_or_else(|| period.to_string())
+}
+
+struct MonthRow {
+    name: String,
+    invoiced: String,
+    outstanding: String,
+    paid: String,
+    commission: String,
+}
+
+struct CustomerRow {
+    company: String,
+    filter_href: String,
+    page_href: Option<String>,
+    invoiced: Money,
+    outstanding: Money,
+    paid: Money,
+    commission: Money,
+}
+
+#[derive(Template)]
+#[template(path = "revenue/partner.html")]
+struct Page {
+    ctx: Ctx,
+    currency: Currency,
+    currencies: Vec<Currency>,
+    products: Vec<(String, String)>,
+    params: Params,
+    customer_name: String,
+    clear_customer: String,
+    this_month: MonthRow,
+    months: Vec<MonthRow>,
+    chart: String,
+    customers: Vec<CustomerRow>,
+    by_product: bool,
+    empty: bool,
+    statements: Vec<StatementView>,
+    export: String,
+    year_paid: Money,
+    year_commission: Money,
+}
+
+impl Page {
+    fn statement_href(&self, s: &StatementView) -> String {
+        urls::revenue_statement(s.id)
+    }
+
+    fn month(&self, s: &StatementView) -> String {
+        month_name(&s.period)
+    }
+}
+
+async fn page(
+    req: HttpRequest,
+    user: PartnerUser,
+    state: web::Data<AppState>,
+    params: web::Query<Params>,
+) -> AppResult<HttpResponse> {
+    let params = params.into_inner();
+    let q = params.query();
+    let r = svc::for_partner(&state.core, user.org_id(), &q).await?;
+    let c = r.currency;
+    let m = |minor: i64| Money::new(minor, c);
+    let row = |(p, f): &(String, svc::MonthFigures)| MonthRow {
+        name: month_name(p),
+        invoiced: if r.by_product {
+            "—".into()
+        } else {
+            m(f.invoiced).to_string()
+        },
+        outstanding: if r.by_product {
+            "—".into()
+        } else {
+            m(f.outstanding).to_string()
+        },
+        paid: m(f.paid).to_string(),
+        commission: m(f.commission).to_string(),
+    };
+    let this_month = row(r.months.last().expect("12 months"));
+    let chart = revenue_chart::svg(
+        &r.months
+            .iter()
+            .map(|(p, f)| (p.clone(), f.paid, f.commission))
+            .collect::<Vec<_>>(),
+        c,
+    );
+    let year_paid = m(r.months.iter().map(|(_, f)| f.paid).sum());
+    let year_commission = m(r.months.iter().map(|(_, f)| f.commission).sum());
+    let empty = r
+        .months
+        .iter()
+        .all(|(_, f)| f.paid == 0 && f.invoiced == 0 && f.commission == 0);
+    let customer_name = r
+        .customers
+        .iter()
+        .find(|x| q.customer.is_some() && x.registration == q.customer)
+        .map(|x| x.company.clone())
+        .unwrap_or_default();
+    let customers = r
+        .customers
+        .iter()
+        .map(|x| CustomerRow {
+            company: x.company.clone(),
+            filter_href: format!(
+                "{}{}",
+                urls::REVENUE,
+                params.with(
+                    "customer",
+                    &x.registration.map(|r| r.to_string()).unwrap_or_default()
+                )
+            ),
+            page_href: x
+                .registration
+                .map(|r| urls::customer(crate::domain::RegistrationId(r))),
+            invoiced: m(x.figures.invoiced),
+            outstanding: m(x.figures.outstanding),
+            paid: m(x.figures.paid),
+            commission: m(x.figures.commission),
+        })
+        .collect();
+    let products = catalog::list(
+        &state.core,
+        &CatalogQuery {
+            sort: "sku".into(),
+            ..Default::default()
+        },
+    )
+    .await?
+    .into_iter()
+    .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.sku)))
+    .collect();
+    render(&Page {
+        ctx: Ctx::new(&req, Some(&user.principal())),
+        currency: c,
+        currencies: r.currencies.clone(),
+        products,
+        customer_name,
+        clear_customer: format!("{}{}", urls::REVENUE, params.with("customer", "")),
+        export: format!("{}{}", urls::REVENUE_EXPORT, params.with("", "")),
+        months: r.months.iter().rev().map(row).collect(),
+        this_month,
+        chart,
+        customers,
+        by_product: r.by_product,
+        empty,
+        statements: svc::statements_of(&state.core, user.org_id(), 24).await?,
+        params,
+        year_paid,
+        year_commission,
+    })
+}
+
+/// The lines as CSV, each amount in the currency's units ("12.50").
+pub fn lines_csv(lines: &[Line], name: &str) -> AppResult<HttpResponse> {
+    // Writing to memory cannot fail.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "month",
+        "kind",
+        "invoice",
+        "customer",
+        "product",
+        "description",
+        "base",
+        "rate_percent",
+        "amount",
+        "currency",
+        "recorded_at",
+    ]);
+    for l in lines {
+        let c = Currency::parse(&l.currency).unwrap_or(Currency::Usd);
+        let _ = w.write_record([
+            l.period.clone(),
+            l.kind.clone(),
+            l.invoice_number.clone().unwrap_or_default(),
+            csv_safe(&l.customer),
+            l.product_sku.clone().unwrap_or_default(),
+            csv_safe(&l.description),
+            Money::new(l.base, c).amount_text(),
+            format!("{}.{:02}", l.rate_bp / 100, l.rate_bp % 100),
+            Money::new(l.amount, c).amount_text(),
+            l.currency.clone(),
+            l.created_at.to_rfc3339(),
+        ]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
+}
+
+async fn export(
+    user: PartnerUser,
+    state: web::Data<AppState>,
+    params: web::Query<Params>,
+) -> AppResult<HttpResponse> {
+    let lines = svc::lines_for(&state.core, user.org_id(), &params.query()).await?;
+    lines_csv(&lines, "commission-lines.csv")
+}
+
+pub struct LineRow {
+    pub when: String,
+    pub kind: &'static str,
+    pub tone: &'static str,
+    pub invoice: Option<(String, String)>,
+    pub customer: String,
+    pub description: String,
+    pub base: Money,
+    pub rate: String,
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "revenue/statement.html")]
+pub struct StatementPage {
+    pub ctx: Ctx,
+    pub s: StatementView,
+    pub month: String,
+    pub lines: Vec<LineRow>,
+    pub export: String,
+    /// Where "back" leads: the partner's revenue page or staff's statements.
+    pub back: (String, &'static str),
+}
+
+/// The statement's lines as rows of a page.
+pub fn line_rows(lines: &[Line]) -> Vec<LineRow> {
+    use crate::services::commission::EntryKind;
+    lines
+        .iter()
+        .map(|l| {
+            let c = Currency::parse(&l.currency).unwrap_or(Currency::Usd);
+            let kind = EntryKind::from_db(&l.kind);
+            LineRow {
+                when: fmt_date(&l.created_at),
+                kind: kind.label(),
+                tone: match kind {
+                    EntryKind::Earned => "success",
+                    EntryKind::Reversed => "warning",
+                    EntryKind::Charged => "muted",
+                },
+                invoice: l
+                    .invoice_id
+                    .zip(l.invoice_number.clone())
+                    .map(|(id, n)| (urls::invoice(id), n)),
+                customer: l.customer.clone(),
+                description: l.description.clone(),
+                base: Money::new(l.base, c),
+                rate: crate::domain::CommissionRate::from_bp(l.rate_bp).to_string(),
+                amount: Money::new(kind.signed(l.amount), c).to_string(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Format {
+    pub format: String,
+}
+
+async fn statement(
+    req: HttpRequest,
+    user: PartnerUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    f: web::Query<Format>,
+) -> AppResult<HttpResponse> {
+    let id: uuid::Uuid = parse_id(&id)?;
+    let s = svc::statement_of(&state.core, user.org_id(), id).await?;
+    let lines = svc::statement_lines(&state.core, user.org_id(), id).await?;
+    if f.format == "csv" {
+        return lines_csv(
+            &lines,
+            &format!("commission-{}-{}.csv", s.period, s.currency),
+        );
+    }
+    render(&StatementPage {
+        ctx: Ctx::new(&req, Some(&user.principal())),
+        month: month_name(&s.period),
+        export: format!("{}?format=csv", urls::revenue_statement(s.id)),
+        lines: line_rows(&lines),
+        back: (urls::REVENUE.into(), "Revenue"),
+        s,
+    })
+}
