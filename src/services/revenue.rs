@@ -449,10 +449,7 @@ pub async fn statement_lines(
 }
 
 /// The entries behind a statement already read.
-pub async fn lines_of_statement(
-    core: &Core,
-    s: &StatementView,
-) -> Result<Vec<Line>, RevenueError> {
+pub async fn lines_of_statement(core: &Core, s: &StatementView) -> Result<Vec<Line>, RevenueError> {
     let partner = PartnerId(s.partner_id);
     let rows = entries::Entity::find()
         .filter(entries::Column::PartnerId.eq(partner.uuid()))

@@ -4,6 +4,7 @@ mod account_users;
 mod api;
 mod browser;
 mod catalog;
+mod commission;
 mod company;
 mod credits;
 mod customer_prices;

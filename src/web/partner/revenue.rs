@@ -9,8 +9,7 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ctx::Ctx, fmt_date, parse_id, partner::customers::csv_safe, query_string, render,
-    revenue_chart,
+    ctx::Ctx, fmt_date, parse_id, partner::customers::csv_safe, query_string, render, revenue_chart,
 };
 use crate::{
     auth::PartnerUser,

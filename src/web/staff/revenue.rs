@@ -49,8 +49,11 @@ impl Params {
     fn query(&self) -> StaffQuery {
         StaffQuery {
             period: (self.period.len() == 7).then(|| self.period.clone()),
-            status: matches!(self.status.as_str(), "open" | "closed" | "approved" | "paid")
-                .then(|| self.status.clone()),
+            status: matches!(
+                self.status.as_str(),
+                "open" | "closed" | "approved" | "paid"
+            )
+            .then(|| self.status.clone()),
             partner: self.partner.parse().ok(),
         }
     }
@@ -120,8 +123,16 @@ async fn export(
     let rows = svc::all_statements(&state.core, &params.query(), 100_000).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
-        "month", "partner", "currency", "opening", "earned", "reversed", "charged", "closing",
-        "status", "payout_reference",
+        "month",
+        "partner",
+        "currency",
+        "opening",
+        "earned",
+        "reversed",
+        "charged",
+        "closing",
+        "status",
+        "payout_reference",
     ]);
     for s in &rows {
         let m = |v: i64| s.money(v).amount_text();
@@ -197,9 +208,9 @@ async fn advance(
                 }
             ),
         )),
-        Err(e @ (RevenueError::NoneChosen | RevenueError::WrongStatus(_) | RevenueError::Reference)) => {
-            Ok(redirect_with(&session, &back, "error", &e.to_string()))
-        }
+        Err(
+            e @ (RevenueError::NoneChosen | RevenueError::WrongStatus(_) | RevenueError::Reference),
+        ) => Ok(redirect_with(&session, &back, "error", &e.to_string())),
         Err(e) => Err(e.into()),
     }
 }

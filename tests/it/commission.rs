@@ -1,0 +1,338 @@
+//! Commission and revenue (issue 16): a paid invoice earns its partner the registration's rate
+//! on each line, in the payment's transaction; a credit note reverses (half to even); granted
+//! promotional credit is charged; the month-end job closes statements (a debt carried), staff
+//! approve and record the payout, the partner sees it; nothing earns twice or on a
+//! registration that was not active on the invoice's date; another partner sees nothing.
+use partner_portal::{
+    entities::{commission_entries, commission_statements, invoices, registrations},
+    services::commission,
+};
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::{
+    helpers::*,
+    orders::{order, shop, Shop},
+};
+
+async fn newest_invoice(s: &Shop) -> invoices::Model {
+    invoices::Entity::find()
+        .filter(invoices::Column::AccountId.eq(s.account))
+        .filter(invoices::Column::Kind.ne("credit_note"))
+        .order_by_desc(invoices::Column::IssuedAt)
+        .one(&s.app.core.db.read)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Orders `seats` seats at $9.00 and pays the invoice by its link with the test card.
+async fn ordered_and_paid(s: &Shop, seats: &str) -> invoices::Model {
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", seats)],
+    )
+    .await;
+    let inv = newest_invoice(s).await;
+    let link = partner_portal::services::invoices::link(&s.app.core, &inv);
+    s.app
+        .client()
+        .post_form(&link, &link, &[("card", "approve")])
+        .await
+        .expect_text("Paid");
+    inv
+}
+
+async fn entries(s: &Shop) -> Vec<commission_entries::Model> {
+    commission_entries::Entity::find()
+        .order_by_asc(commission_entries::Column::CreatedAt)
+        .all(&s.app.core.db.read)
+        .await
+        .unwrap()
+}
+
+async fn statements(s: &Shop) -> Vec<commission_statements::Model> {
+    commission_statements::Entity::find()
+        .order_by_asc(commission_statements::Column::Period)
+        .all(&s.app.core.db.read)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_paid_invoice_earns_a_credit_note_reverses_a_grant_charges_and_the_month_closes() {
+    let s = shop().await;
+    let app = &s.app;
+    let c = &s.partner;
+    // Nothing yet: the page says what comes there.
+    c.get("/revenue")
+        .await
+        .expect_status(StatusCode::OK)
+        .expect_text("Nothing paid yet");
+
+    // 3 seats at $9.00: $27.00 paid, 10 % commission $2.70.
+    let inv = ordered_and_paid(&s, "3").await;
+    let e = entries(&s).await;
+    assert_eq!(e.len(), 1, "one line, one entry");
+    assert_eq!(
+        (
+            e[0].kind.as_str(),
+            e[0].base_minor,
+            e[0].rate_bp,
+            e[0].amount_minor
+        ),
+        ("earned", 2_700, 1_000, 270)
+    );
+    let page = c.get("/revenue").await;
+    page.expect_text("$27.00")
+        .expect_text("$2.70")
+        .expect_text("Acme")
+        .expect_text("Open");
+    // The chart: an SVG named as an image, with this month's bar; the table beside it.
+    assert!(page.body.contains("<svg role=\"img\""));
+    assert!(page
+        .body
+        .contains("aria-label=\"Paid revenue (bars) and commission (line)"));
+    assert!(page.body.contains("$27.00 paid, $2.70 commission"));
+    // The CSV has the line behind the figures.
+    let (status, _, csv) = c.get_bytes("/revenue/export.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(&inv.number) && l.contains(",27.00,10.00,2.70,USD,")),
+        "{csv}"
+    );
+
+    // A credit note of $0.15: 10 % is 1.5 cents, reversed as 2 (half to even).
+    let ip = format!("/invoices/{}", inv.id);
+    s.staff
+        .post_form(
+            &ip,
+            &format!("{ip}/credit-note"),
+            &[("amount", "0.15"), ("reason", "Goodwill")],
+        )
+        .await
+        .expect_redirect("/invoices/");
+    // Promotional credit of $5.00 the partner grants: charged to its statement.
+    let credits = format!("/customers/{}/credits", s.customer);
+    c.post_form(
+        &credits,
+        &format!("{credits}/grant"),
+        &[("amount", "5"), ("currency", "USD"), ("note", "Welcome")],
+    )
+    .await
+    .expect_redirect(&credits);
+    let e = entries(&s).await;
+    let kinds: Vec<(&str, i64)> = e
+        .iter()
+        .map(|e| (e.kind.as_str(), e.amount_minor))
+        .collect();
+    assert_eq!(kinds, [("earned", 270), ("reversed", 2), ("charged", 500)]);
+    let st = statements(&s).await;
+    assert_eq!(st.len(), 1);
+    assert_eq!(
+        (
+            st[0].earned_minor,
+            st[0].reversed_minor,
+            st[0].charged_minor,
+            st[0].status.as_str()
+        ),
+        (270, 2, 500, "open")
+    );
+    // Paid revenue less the credit note, commission less its reversal.
+    c.get("/revenue")
+        .await
+        .expect_text("$26.85")
+        .expect_text("$2.68");
+
+    // The month ends (and its grace passes): the statement closes with its debt, which opens
+    // the next month; running the job again changes nothing.
+    let period = st[0].period.clone();
+    let start = commission::period_start(&commission::next_period(&period)).unwrap();
+    let to = start.and_hms_opt(0, 10, 0).unwrap().and_utc();
+    app.clock.advance(to - app.core.now());
+    commission::close_months(&app.core).await.unwrap();
+    assert_eq!(commission::close_months(&app.core).await.unwrap(), 0);
+    let st = statements(&s).await;
+    assert_eq!(st.len(), 2);
+    assert_eq!(
+        (st[0].status.as_str(), st[0].closing_minor),
+        ("closed", 270 - 2 - 500)
+    );
+    assert_eq!(
+        (
+            st[1].period.as_str(),
+            st[1].opening_minor,
+            st[1].status.as_str()
+        ),
+        (commission::next_period(&period).as_str(), -232, "open")
+    );
+    // Late events go to the open month: a payment now counts in the new statement.
+    ordered_and_paid(&s, "1").await;
+    let st = statements(&s).await;
+    assert_eq!((st[0].earned_minor, st[1].earned_minor), (270, 90));
+
+    // Staff approve the closed statement, then record its payout; the partner sees it.
+    let closed = st[0].id.to_string();
+    let list = format!("/staff/revenue?period={period}");
+    s.staff
+        .get(&list)
+        .await
+        .expect_text("Reseller Co")
+        .expect_text("Closed");
+    // Paying out before approval is refused, and so is a payout without reference.
+    s.staff
+        .post_form(
+            &list,
+            "/staff/revenue/advance",
+            &[
+                ("statement", &closed),
+                ("action", "paid"),
+                ("reference", "T-1"),
+                ("back", &list),
+            ],
+        )
+        .await
+        .expect_redirect(&list);
+    s.staff
+        .get(&list)
+        .await
+        .expect_text("Only closed statements");
+    s.staff
+        .post_form(
+            &list,
+            "/staff/revenue/advance",
+            &[
+                ("statement", &closed),
+                ("action", "approve"),
+                ("back", &list),
+            ],
+        )
+        .await
+        .expect_redirect(&list);
+    s.staff
+        .get(&list)
+        .await
+        .expect_text("1 statement approved")
+        .expect_text("Approved");
+    s.staff
+        .post_form(
+            &list,
+            "/staff/revenue/advance",
+            &[
+                ("statement", &closed),
+                ("action", "paid"),
+                ("reference", " "),
+                ("back", &list),
+            ],
+        )
+        .await
+        .expect_redirect(&list);
+    s.staff.get(&list).await.expect_text("Enter the payout");
+    s.staff
+        .post_form(
+            &list,
+            "/staff/revenue/advance",
+            &[
+                ("statement", &closed),
+                ("action", "paid"),
+                ("reference", "WIRE-2027-001"),
+                ("back", &list),
+            ],
+        )
+        .await
+        .expect_redirect(&list);
+    c.get("/revenue")
+        .await
+        .expect_text("Paid out")
+        .expect_text("WIRE-2027-001");
+    // The statement's page lists its lines; its CSV too.
+    let statement = format!("/revenue/statements/{closed}");
+    c.get(&statement)
+        .await
+        .expect_text(&inv.number)
+        .expect_text("Reversed")
+        .expect_text("Charged")
+        .expect_text("-$2.32");
+    // Another partner: not found, and its own revenue is empty.
+    crate::registrations::quick_partner(app, "other@example.com", "Other Co").await;
+    let other = app.client();
+    other.sign_in("other@example.com", PASSWORD).await;
+    other
+        .get(&statement)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    let mine = other.get("/revenue").await;
+    mine.expect_text("Nothing paid yet");
+    assert!(!mine.body.contains("Acme"));
+    // Staff only: the partner cannot approve.
+    let token = c.get("/revenue").await.csrf();
+    c.post_raw(
+        "/staff/revenue/advance",
+        &[
+            ("csrf_token", &token),
+            ("statement", &closed),
+            ("action", "approve"),
+        ],
+    )
+    .await
+    .expect_status(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn nothing_earns_twice_nor_on_a_registration_not_active_on_the_invoices_date() {
+    let s = shop().await;
+    let app = &s.app;
+    let inv = ordered_and_paid(&s, "2").await;
+    // A second approval for it (another tab, another gateway answer): refused, still one entry.
+    use partner_portal::services::invoices::{record_payment, Attempt};
+    let again = record_payment(
+        &app.core,
+        inv.id,
+        Attempt {
+            gateway: "test",
+            reference: "a-second-answer".into(),
+            amount: partner_portal::domain::Money::new(
+                inv.total_minor,
+                partner_portal::domain::Currency::Usd,
+            ),
+            approved: true,
+            captured: false,
+            detail: None,
+            payer: "again@acme.example".into(),
+        },
+    )
+    .await;
+    assert!(again.is_err(), "{again:?}");
+    assert_eq!(entries(&s).await.len(), 1);
+
+    // An invoice issued after the relationship ended (as if a job issued it late): paid, it
+    // earns nothing.
+    order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "1")],
+    )
+    .await;
+    let late = newest_invoice(&s).await;
+    registrations::Entity::update_many()
+        .set(registrations::ActiveModel {
+            status: Set(partner_portal::domain::Status::Ended),
+            updated_at: Set(late.issued_at - chrono::Duration::minutes(1)),
+            ..Default::default()
+        })
+        .filter(registrations::Column::Id.eq(s.customer.parse::<uuid::Uuid>().unwrap()))
+        .exec(&app.core.db.write)
+        .await
+        .unwrap();
+    let link = partner_portal::services::invoices::link(&app.core, &late);
+    app.client()
+        .post_form(&link, &link, &[("card", "approve")])
+        .await
+        .expect_text("Paid");
+    let e = entries(&s).await;
+    assert_eq!(e.len(), 1, "the late invoice earned nothing: {e:?}");
+    assert_eq!(e[0].invoice_id, Some(inv.id));
+}
