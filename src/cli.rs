@@ -42,8 +42,9 @@ pub enum Command {
         partner_email: String,
         #[arg(long)]
         name: String,
-        /// `readwrite` (elements.customers.readwrite.all), `read`, or `orders` (readwrite plus
-        /// elements.orders.readwrite.all).
+        /// `readwrite` (elements.customers.readwrite.all), `read`, `orders` (readwrite plus
+        /// elements.orders.readwrite.all), `commission` (read plus
+        /// elements.commission.read.all) or `all`.
         #[arg(long, default_value = "readwrite")]
         access: String,
         /// Commission rate, in percent, for customers the app onboards.
@@ -129,7 +130,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             access,
             commission,
         } => {
-            use crate::services::api_apps::{self, SCOPE_ORDERS, SCOPE_READ, SCOPE_READWRITE};
+            use crate::services::api_apps::{
+                self, SCOPE_COMMISSION, SCOPE_ORDERS, SCOPE_READ, SCOPE_READWRITE,
+            };
             let name =
                 PlainName::parse(&name, "name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let commission = crate::domain::CommissionRate::parse(&commission)
@@ -138,7 +141,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "readwrite" => &[SCOPE_READWRITE],
                 "read" => &[SCOPE_READ],
                 "orders" => &[SCOPE_READWRITE, SCOPE_ORDERS],
-                _ => anyhow::bail!("--access must be readwrite, read or orders"),
+                "commission" => &[SCOPE_READ, SCOPE_COMMISSION],
+                "all" => &[SCOPE_READWRITE, SCOPE_ORDERS, SCOPE_COMMISSION],
+                _ => anyhow::bail!("--access must be readwrite, read, orders, commission or all"),
             };
             let core = Core::open(&config, Clock::system()).await?;
             let user = services::auth::find_user_by_email(&core.db.read, &partner_email)

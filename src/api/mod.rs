@@ -2,6 +2,7 @@
 //! onboarding endpoints and orders for customers, described by an OpenAPI 3.1 document generated from this code.
 //! Errors are RFC 9457 problem details; no input makes it answer 500.
 pub mod body;
+pub mod commission;
 pub mod customers;
 pub mod limiter;
 pub mod openapi;
@@ -35,6 +36,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             &format!("{}/{{id}}/licenses", customers::PATH),
             web::get().to(orders::licenses),
+        )
+        .route(commission::PATH, web::get().to(commission::statements))
+        .route(
+            &format!("{}/{{id}}/lines", commission::PATH),
+            web::get().to(commission::lines),
         );
 }
 

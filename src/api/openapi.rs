@@ -7,19 +7,19 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{customers, orders, problem, token};
+use super::{commission, customers, orders, problem, token};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Partner Portal API",
         version = "3.0.0",
-        description = "Onboard customers to your partner organisation and order products for them. Get a token from POST /oauth/token (client credentials), then call the customers endpoints with `Authorization: Bearer <token>`."
+        description = "Onboard customers to your partner organisation, order products for them and read your commission statements. Get a token from POST /oauth/token (client credentials), then call the customers endpoints with `Authorization: Bearer <token>`."
     ),
-    paths(token::token, customers::onboard, customers::list, customers::get, orders::place, orders::licenses),
-    components(schemas(problem::Problem, problem::FieldError, customers::OnboardResponse, customers::OnboardError5, customers::Registration, customers::RegistrationPage, token::TokenResponse, token::TokenError5, orders::OrderResponse, orders::Amount, orders::License, orders::LicenseList)),
+    paths(token::token, customers::onboard, customers::list, customers::get, orders::place, orders::licenses, commission::statements, commission::lines),
+    components(schemas(problem::Problem, problem::FieldError, customers::OnboardResponse, customers::OnboardError5, customers::Registration, customers::RegistrationPage, token::TokenResponse, token::TokenError5, orders::OrderResponse, orders::Amount, orders::License, orders::LicenseList, commission::StatementList, commission::LineList, crate::services::revenue::StatementView, crate::services::revenue::Line)),
     modifiers(&Security),
-    tags((name = "customers", description = "Customer onboarding"), (name = "orders", description = "Orders for customers, their licenses and trials"), (name = "auth", description = "OAuth 2.0 client credentials"))
+    tags((name = "customers", description = "Customer onboarding"), (name = "orders", description = "Orders for customers, their licenses and trials"), (name = "commission", description = "Monthly commission statements and their lines"), (name = "auth", description = "OAuth 2.0 client credentials"))
 )]
 pub struct ApiDoc;
 
@@ -51,6 +51,10 @@ impl Modify for Security {
                         (
                             "elements.orders.readwrite.all",
                             "Place orders for customers and read their licenses",
+                        ),
+                        (
+                            "elements.commission.read.all",
+                            "Read the partner's commission statements and their lines",
                         ),
                     ]),
                 ),

@@ -23,7 +23,9 @@ pub const SCOPE_READWRITE: &str = "elements.customers.readwrite.all";
 pub const SCOPE_READ: &str = "elements.customers.read.all";
 /// Place orders for the partner's customers and read their licenses.
 pub const SCOPE_ORDERS: &str = "elements.orders.readwrite.all";
-pub const ALL_SCOPES: [&str; 3] = [SCOPE_READWRITE, SCOPE_READ, SCOPE_ORDERS];
+/// Read the partner's commission statements and their lines.
+pub const SCOPE_COMMISSION: &str = "elements.commission.read.all";
+pub const ALL_SCOPES: [&str; 4] = [SCOPE_READWRITE, SCOPE_READ, SCOPE_ORDERS, SCOPE_COMMISSION];
 pub const TOKEN_TTL: Duration = Duration::hours(1);
 
 #[derive(Debug, thiserror::Error)]
@@ -304,6 +306,10 @@ impl ApiClient {
 
     pub fn can_order(&self) -> bool {
         self.scopes.iter().any(|s| s == SCOPE_ORDERS)
+    }
+
+    pub fn can_read_commission(&self) -> bool {
+        self.scopes.iter().any(|s| s == SCOPE_COMMISSION)
     }
 }
 

@@ -293,6 +293,7 @@ async fn top_customers(
 
 /// A statement as shown, with its closing computed while it is open.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct StatementView {
     pub id: Uuid,
     #[serde(skip)]
@@ -403,6 +404,7 @@ pub async fn statement_of(
 
 /// A line behind the figures: one commission entry, with its invoice, customer and product.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Line {
     pub id: Uuid,
     /// `earned`, `reversed` or `charged`.

@@ -336,3 +336,81 @@ async fn nothing_earns_twice_nor_on_a_registration_not_active_on_the_invoices_da
     assert_eq!(e.len(), 1, "the late invoice earned nothing: {e:?}");
     assert_eq!(e[0].invoice_id, Some(inv.id));
 }
+
+#[tokio::test]
+async fn the_api_lists_statements_and_their_lines_with_the_commission_scope_only() {
+    use partner_portal::{
+        domain::{CommissionRate, PlainName},
+        services::{
+            api_apps::{self, SCOPE_COMMISSION, SCOPE_READ},
+            audit::Actor,
+        },
+    };
+    let s = shop().await;
+    let app = &s.app;
+    let inv = ordered_and_paid(&s, "3").await;
+    let new_app = |scopes: &'static [&'static str]| async move {
+        let (a, secret) = api_apps::create(
+            &app.core,
+            &Actor::system("test"),
+            s.org.id,
+            PlainName::parse("Books", "n").unwrap(),
+            scopes,
+            CommissionRate::parse("10").unwrap(),
+        )
+        .await
+        .unwrap();
+        crate::api::Api {
+            app_id: a.id,
+            base: app.base.clone(),
+            http: reqwest::Client::new(),
+            client_id: a.client_id,
+            secret,
+        }
+    };
+    let path = "/partner/external/v3/general/commission/statements";
+    // Without the scope: 403 naming it.
+    let reader = new_app(&[SCOPE_READ]).await;
+    let token = reader.token().await;
+    let (status, problem) = reader.get(&token, path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert!(problem.to_string().contains("elements.commission.read.all"));
+    // With it: the open statement, then its line.
+    let books = new_app(&[SCOPE_READ, SCOPE_COMMISSION]).await;
+    let token = books.token().await;
+    let (status, list) = books.get(&token, path).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let st = &list["items"][0];
+    assert_eq!(st["status"], "open");
+    assert_eq!(st["currency"], "USD");
+    assert_eq!(st["earned"], 270);
+    assert_eq!(st["closing"], 270);
+    let id = st["id"].as_str().unwrap();
+    let (status, lines) = books.get(&token, &format!("{path}/{id}/lines")).await;
+    assert_eq!(status, StatusCode::OK, "{lines}");
+    assert_eq!(lines["items"][0]["invoiceNumber"], inv.number.as_str());
+    assert_eq!(lines["items"][0]["base"], 2_700);
+    assert_eq!(lines["items"][0]["rateBp"], 1_000);
+    assert_eq!(lines["items"][0]["amount"], 270);
+    // Another partner's app: not found; a malformed id too.
+    let other = crate::api::app_for(app, "o@example.com", &[SCOPE_COMMISSION]).await;
+    let other_token = other.token().await;
+    let (status, _) = other.get(&other_token, &format!("{path}/{id}/lines")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, list) = other.get(&other_token, path).await;
+    assert_eq!(
+        (status, list["items"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
+    let (status, _) = books.get(&token, &format!("{path}/not-an-id/lines")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The OpenAPI document names both paths and the scope.
+    let doc = reqwest::get(format!("{}/api/openapi.json", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(doc.contains("/partner/external/v3/general/commission/statements/{id}/lines"));
+    assert!(doc.contains("elements.commission.read.all"));
+}

@@ -16,7 +16,7 @@ use crate::{
     domain::{AppId, CommissionRate, PlainName},
     error::AppResult,
     services::{
-        api_apps::{self as svc, SCOPE_ORDERS, SCOPE_READ, SCOPE_READWRITE},
+        api_apps::{self as svc, SCOPE_COMMISSION, SCOPE_ORDERS, SCOPE_READ, SCOPE_READWRITE},
         views::ApiApp,
     },
     startup::AppState,
@@ -174,6 +174,8 @@ async fn create(
         "readwrite" => &[SCOPE_READWRITE],
         "read" => &[SCOPE_READ],
         "orders" => &[SCOPE_READWRITE, SCOPE_ORDERS],
+        "commission" => &[SCOPE_READ, SCOPE_COMMISSION],
+        "all" => &[SCOPE_READWRITE, SCOPE_ORDERS, SCOPE_COMMISSION],
         _ => {
             errors.add("access", "Choose what the app may do.");
             &[]
