@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod catalog;
 mod commission;
+mod commission_props;
 mod company;
 mod credits;
 mod customer_prices;
