@@ -1248,3 +1248,117 @@ async fn a_partner_logs_in_as_a_customer_user_sees_the_banner_everywhere_and_ret
     assert!(text.contains("stopped acting as Ann"), "{text}");
     p.quit().await;
 }
+
+#[tokio::test]
+async fn a_paid_order_shows_on_revenue_with_its_bar_and_line_and_staff_pay_the_statement_out() {
+    let Some(p) = Browser::start().await else {
+        return;
+    };
+    let payer = Browser::start().await.unwrap();
+    let staff = Browser::start().await.unwrap();
+    let s = crate::orders::shop().await;
+    let app = &s.app;
+    // The partner orders 3 seats at $9.00 for its customer (10 % commission).
+    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
+        .await;
+    p.wait_for_text("Welcome").await;
+    crate::orders::order(
+        &s.partner,
+        &s.customer,
+        &[("product", &s.product), ("quantity", "3")],
+    )
+    .await;
+    let inv = partner_portal::services::invoices::of_customer(
+        &app.core,
+        s.org.id,
+        s.customer.parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .next()
+    .expect("the order's invoice");
+    let (number, link) = (inv.0.number.clone(), inv.1.expect("open: a link"));
+    // The customer pays it with the test card, signed out.
+    payer.goto(&app.url(&link)).await;
+    payer.click_button("(approved)").await;
+    payer.wait_for_text("Paid").await;
+
+    // Revenue: the month's paid amount and commission, its bar in the chart, the CSV line.
+    p.goto(&app.url("/revenue")).await;
+    let text = p.wait_for_text("Paid this month").await;
+    assert!(text.contains("$27.00") && text.contains("$2.70"), "{text}");
+    let bars: i64 = serde_json::from_value(
+        p.driver
+            .execute(
+                "return Array.from(document.querySelectorAll('svg.chart rect'))\
+                 .filter(r => r.getAttribute('fill') === '#2563EB' && +r.getAttribute('height') > 0).length;",
+                Vec::new(),
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone(),
+    )
+    .unwrap();
+    assert_eq!(bars, 1, "one month with paid revenue: one bar");
+    let csv: String = serde_json::from_value(
+        p.driver
+            .execute(
+                "return fetch('/revenue/export.csv').then(r => r.text());",
+                Vec::new(),
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(&number) && l.contains(",2.70,USD,")),
+        "{csv}"
+    );
+
+    // The month ends: the job closes the statement.
+    let period = partner_portal::services::commission::period_of(app.core.now());
+    let next = partner_portal::services::commission::next_period(&period);
+    let to = partner_portal::services::commission::period_start(&next)
+        .unwrap()
+        .and_hms_opt(0, 10, 0)
+        .unwrap()
+        .and_utc();
+    app.clock.advance(to - app.core.now());
+    partner_portal::services::commission::close_months(&app.core)
+        .await
+        .unwrap();
+
+    // Staff approve it, then record its payout, in the browser.
+    staff
+        .sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
+        .await;
+    staff.wait_for_path("/staff").await;
+    staff
+        .goto(&app.url(&format!("/staff/revenue?period={period}")))
+        .await;
+    staff.wait_for_text("Reseller Co").await;
+    staff.set_checked("statement", true).await;
+    staff
+        .click_button("Approve the chosen closed statements")
+        .await;
+    staff.wait_for_text("1 statement approved").await;
+    staff.set_checked("statement", true).await;
+    staff.fill("reference", "WIRE-0001").await;
+    staff
+        .click_button("Mark the chosen approved statements paid out")
+        .await;
+    staff.wait_for_text("1 statement marked paid out").await;
+
+    // The partner sees it paid out.
+    p.goto(&app.url("/revenue")).await;
+    let text = p.wait_for_text("Paid out").await;
+    assert!(text.contains("WIRE-0001"), "{text}");
+    p.quit().await;
+    payer.quit().await;
+    staff.quit().await;
+}
