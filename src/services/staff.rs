@@ -190,6 +190,7 @@ pub async fn partner_detail(core: &Core, id: PartnerId) -> Result<PartnerDetail,
             offset: 0,
             limit: 50,
             after: None,
+            revenue: None,
         },
     )
     .await

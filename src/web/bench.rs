@@ -65,6 +65,7 @@ async fn first_page(state: &AppState, partner: PartnerId) -> AppResult<Vec<Custo
             offset: 0,
             limit: 50,
             after: None,
+            revenue: None,
         },
     )
     .await?;

@@ -84,7 +84,7 @@ pub fn svg(months: &[(String, i64, i64)], currency: Currency) -> String {
                 .label_style(("sans-serif", 13).into_font().color(&RGBColor(55, 65, 81)))
                 .axis_desc_style(("sans-serif", 13).into_font().color(&RGBColor(55, 65, 81)))
                 .max_light_lines(1)
-            .light_line_style(RGBColor(243, 244, 246))
+                .light_line_style(RGBColor(243, 244, 246))
                 .bold_line_style(RGBColor(209, 213, 219))
                 .draw();
             // Paid revenue: bars in the page's primary blue.

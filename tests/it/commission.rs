@@ -414,3 +414,18 @@ async fn the_api_lists_statements_and_their_lines_with_the_commission_scope_only
     assert!(doc.contains("/partner/external/v3/general/commission/statements/{id}/lines"));
     assert!(doc.contains("elements.commission.read.all"));
 }
+
+#[tokio::test]
+async fn my_customers_shows_and_sorts_by_the_revenue_of_12_months() {
+    let s = shop().await;
+    crate::customer_prices::active_customer(&s.app, &s.org, "b@beta.example", "Beta Ltd").await;
+    ordered_and_paid(&s, "3").await;
+    let page = s.partner.get("/customers").await;
+    page.expect_text("Revenue (12 months)")
+        .expect_text("$27.00");
+    let position = |body: &str, name: &str| body.find(name).unwrap_or_else(|| panic!("{name}"));
+    let desc = s.partner.get("/customers?sort=revenue&dir=desc").await;
+    assert!(position(&desc.body, "Acme") < position(&desc.body, "Beta Ltd"));
+    let asc = s.partner.get("/customers?sort=revenue&dir=asc").await;
+    assert!(position(&asc.body, "Beta Ltd") < position(&asc.body, "Acme"));
+}

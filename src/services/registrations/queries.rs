@@ -96,6 +96,8 @@ pub enum CustomerSort {
     Created,
     Usage,
     Expiry,
+    /// Paid revenue over the last 12 months (in the partner's main currency).
+    Revenue,
 }
 
 impl CustomerSort {
@@ -109,6 +111,7 @@ impl CustomerSort {
             "commission" => Self::Commission,
             "usage" => Self::Usage,
             "expiry" => Self::Expiry,
+            "revenue" => Self::Revenue,
             _ => Self::Created,
         }
     }
@@ -124,6 +127,7 @@ impl CustomerSort {
             Self::Created => "created",
             Self::Usage => "usage",
             Self::Expiry => "expiry",
+            Self::Revenue => "revenue",
         }
     }
 }
@@ -140,6 +144,8 @@ pub struct CustomerQuery {
     pub limit: u64,
     /// Keyset cursor for exports sorted by newest first: rows strictly after this one.
     pub after: Option<(DateTime<Utc>, RegistrationId)>,
+    /// For the revenue sort: the first month of the window ("2026-01") and the currency.
+    pub revenue: Option<(String, String)>,
 }
 
 fn account_join() -> RelationDef {
@@ -147,6 +153,29 @@ fn account_join() -> RelationDef {
         .from(registrations::Column::AccountId)
         .to(account::Column::Id)
         .into()
+}
+
+/// `(SELECT COALESCE(SUM(paid_minor), 0) FROM revenue_months WHERE partner_id = … AND
+/// account_id = registrations.account_id AND period >= … AND currency = …)`: a row's paid
+/// revenue over the window, one probe of the monthly rows' primary key.
+fn revenue_of_row(partner: PartnerId, first: &str, currency: &str) -> sea_orm::sea_query::Expr {
+    use crate::entities::revenue_months as rm;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement};
+    let sub = Query::select()
+        .expr(Func::coalesce([
+            Expr::col((rm::Entity, rm::Column::PaidMinor)).sum(),
+            Expr::val(0i64),
+        ]))
+        .from(rm::Entity)
+        .and_where(Expr::col((rm::Entity, rm::Column::PartnerId)).eq(partner.uuid()))
+        .and_where(
+            Expr::col((rm::Entity, rm::Column::AccountId))
+                .equals((registrations::Entity, registrations::Column::AccountId)),
+        )
+        .and_where(Expr::col((rm::Entity, rm::Column::Period)).gte(first))
+        .and_where(Expr::col((rm::Entity, rm::Column::Currency)).eq(currency))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(sub)))
 }
 
 /// A partner's registrations for My Customers. Fetches `limit + 1` rows so the caller knows
@@ -265,6 +294,13 @@ pub async fn list(
         // first, no expiry last) and no sort step runs.
         CustomerSort::Usage => query.order_by(registrations::Column::UsageBp, order.clone()),
         CustomerSort::Expiry => query.order_by(registrations::Column::NextExpiry, order.clone()),
+        // Each of the partner's customers: one probe of the monthly rows' primary key.
+        CustomerSort::Revenue => match &q.revenue {
+            Some((first, currency)) => {
+                query.order_by(revenue_of_row(partner_id, first, currency), order.clone())
+            }
+            None => query.order_by(registrations::Column::CreatedAt, order.clone()),
+        },
     };
     let rows = query
         .order_by(registrations::Column::Id, order)
