@@ -14,6 +14,10 @@
 #   PHASES=billing bash bench/run.sh   # issue 14: the renewal job over 100,000 licenses (twice),
 #                                      # the /pay page, and Stripe webhook intake with a third
 #                                      # duplicates (no double payment checked afterwards)
+#   PHASES=revenue bash bench/run.sh   # issue 16: 100,000 registrations of 10,000 partners, 2,000,000
+#                                      # paid invoice lines over 24 months: the month-end job
+#                                      # (twice), /revenue for the partner with 5,000 customers
+#                                      # against its My Customers, alternated rounds
 #   PHASES=pg bash bench/run.sh        # search at 1,000,000 registrations on PostgreSQL
 #                                      # (PG_REGISTRATIONS=N for another size;
 #                                      # BENCH_PG_URL=postgres://… reuses a seeded database)
@@ -473,6 +477,37 @@ EXPORT_NOTES+=("Webhooks: $paid invoices paid, $payments successful payments, $d
 [ "$doubles" = 0 ] || WARNINGS+=("$doubles invoices were paid twice")
 [ "$paid" = "$payments" ] || WARNINGS+=("paid invoices ($paid) and successful payments ($payments) differ")
 unset JOBS_EVERY_MS STRIPE_SECRET_KEY STRIPE_PUBLISHABLE_KEY STRIPE_WEBHOOK_SECRET STRIPE_API_BASE
+fi
+
+# ---------------------------------------------------------------- 3c. revenue (issue 16)
+if phase revenue; then
+use_db revenue
+rn="${REVENUE_REGISTRATIONS:-100000}"
+echo "=== Seeding $rn registrations of ${REVENUE_PARTNERS:-10000} partners, 20 paid lines each"
+t0="$(date +%s)"
+"$BIN" seed-revenue-bench --registrations "$rn" --partners "${REVENUE_PARTNERS:-10000}" --big 5000 | tail -2
+EXPORT_NOTES+=("Revenue data: $rn registrations, $((rn * 20)) paid lines, seeded in $(($(date +%s) - t0)) s")
+EXPORT_NOTES+=("Lines in the database: $(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM commission_entries")")
+# The month-end job, by hand, twice, before the server starts (its jobs run at start).
+for k in 1 2; do
+    EXPORT_NOTES+=("Month-end job, run $k: $("$BIN" close-months | tail -1)")
+done
+export JOBS_EVERY_MS=3600000
+start_server
+cookie="$(sign_in revenue@demo.test)"
+expect_200 /revenue "$cookie"
+expect_200 "/customers?sort=revenue&dir=desc" "$cookie"
+for r in $(seq 1 "$ROUNDS"); do
+    ROUND=$r bench "/revenue (5,000 customers)" /revenue 16 -H "Cookie: pp_session=$cookie"
+    ROUND=$r bench "My Customers (same partner)" /customers 16 -H "Cookie: pp_session=$cookie"
+    ROUND=$r bench "by revenue, 12 months" "/customers?sort=revenue&dir=desc" 16 -H "Cookie: pp_session=$cookie"
+done
+median_row "/revenue (5,000 customers)" 16
+median_row "My Customers (same partner)" 16
+median_row "by revenue, 12 months" 16
+p99_ratio "/revenue p99 / My Customers p99" "/revenue (5,000 customers) c16" "My Customers (same partner) c16"
+stop_server
+unset JOBS_EVERY_MS
 fi
 
 # ---------------------------------------------------------------- 4. search on PostgreSQL

@@ -70,6 +70,20 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         renewals: usize,
     },
+    /// Load-test data for the revenue benchmark: partners, registrations (BIG of them the
+    /// first partner's, revenue@demo.test) and 20 paid invoice lines each over 24 months.
+    #[command(hide = true)]
+    SeedRevenueBench {
+        #[arg(long, default_value_t = 100_000)]
+        registrations: usize,
+        #[arg(long, default_value_t = 10_000)]
+        partners: usize,
+        #[arg(long, default_value_t = 5_000)]
+        big: usize,
+    },
+    /// Closes the commission statements of months that are over, once, and prints how many
+    /// and how long it took.
+    CloseMonths,
     /// Issues the renewal invoices due now, once, and prints how many and how long it took.
     RenewalInvoices,
     /// Runs the licenses' job once (trial reminders, expiry, renewal) and prints what it did.
@@ -171,6 +185,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 renewals,
             };
             services::seed::seed_bench(&core, registrations, free_accounts, licenses).await?;
+        }
+        Command::SeedRevenueBench {
+            registrations,
+            partners,
+            big,
+        } => {
+            let core = Core::open(&config, Clock::system()).await?;
+            let started = std::time::Instant::now();
+            services::seed_revenue::seed(&core, registrations, partners.max(2), big).await?;
+            println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
+        }
+        Command::CloseMonths => {
+            let core = Core::open(&config, Clock::system()).await?;
+            let started = std::time::Instant::now();
+            let n = services::commission::close_months(&core).await?;
+            println!(
+                "commission statements: {n} closed in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::RenewalInvoices => {
             let core = Core::open(&config, Clock::system()).await?;

@@ -70,6 +70,7 @@ pub mod revenue;
 pub mod search;
 pub mod seed;
 pub mod seed_commerce;
+pub mod seed_revenue;
 pub mod signup;
 pub mod staff;
 pub mod tokens;

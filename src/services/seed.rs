@@ -158,7 +158,7 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn partner(
+pub(crate) fn partner(
     id: Uuid,
     company: &str,
     contact: &str,
@@ -179,7 +179,7 @@ fn partner(
     }
 }
 
-fn user(
+pub(crate) fn user(
     now: DateTime<Utc>,
     email: &str,
     name: &str,
@@ -348,7 +348,9 @@ async fn seed_orders(core: &Core) -> anyhow::Result<()> {
         let code = crate::domain::CountryCode::parse(country).expect("a country");
         super::invoices::set_tax_rate(core, &staff, &code, Some(bp)).await?;
     }
-    super::seed_commerce::demo_orders(core, partner.into(), &actor).await
+    super::seed_commerce::demo_orders(core, partner.into(), &actor).await?;
+    // A year of Northwind's revenue before this month: the chart, and statements in every state.
+    super::seed_revenue::demo_history(core, partner).await
 }
 
 /// Puts the demo catalog in place (once) and retires its last product.
@@ -626,7 +628,7 @@ async fn seed_customers(core: &Core) -> anyhow::Result<bool> {
 }
 
 /// A plain prepaid US account with nothing on it, as the bench data uses.
-fn bench_account(
+pub(crate) fn bench_account(
     id: Uuid,
     company_name: String,
     primary_email: String,
