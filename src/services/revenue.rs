@@ -77,6 +77,8 @@ pub struct Revenue {
     pub customers: Vec<CustomerFigures>,
     /// With a product filter, invoiced and outstanding are not known per product.
     pub by_product: bool,
+    /// The customer filtered on, by name.
+    pub customer: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -205,12 +207,20 @@ pub async fn for_partner(
     } else {
         top_customers(core, partner, &first, currency, account).await?
     };
+    let customer = match account {
+        Some(a) => accounts::Entity::find_by_id(a)
+            .one(read)
+            .await?
+            .map(|a| a.company_name),
+        None => None,
+    };
     Ok(Revenue {
         currency,
         currencies,
         months: months_out,
         customers,
         by_product,
+        customer,
     })
 }
 

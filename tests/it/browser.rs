@@ -934,6 +934,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         invoice_page.as_str(),
         "/invoices",
         active_credits.as_str(),
+        "/revenue",
     ] {
         b.goto(&app.url(path)).await;
         b.assert_fits_width().await;
@@ -1025,6 +1026,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/staff/invoices",
         "/staff/credits",
         "/staff/reminders",
+        "/staff/revenue",
         invoice_page.as_str(),
     ] {
         b.goto(&app.url(path)).await;

@@ -95,6 +95,15 @@ async fn a_paid_invoice_earns_a_credit_note_reverses_a_grant_charges_and_the_mon
         .body
         .contains("aria-label=\"Paid revenue (bars) and commission (line)"));
     assert!(page.body.contains("$27.00 paid, $2.70 commission"));
+    // One customer's figures, from its page's link.
+    let customer_page = c.get(&format!("/customers/{}", s.customer)).await;
+    let revenue_link = format!("/revenue?customer={}", s.customer);
+    assert!(customer_page.body.contains(&revenue_link));
+    c.get(&revenue_link)
+        .await
+        .expect_text("Showing one customer")
+        .expect_text("Acme")
+        .expect_text("$27.00");
     // The CSV has the line behind the figures.
     let (status, _, csv) = c.get_bytes("/revenue/export.csv").await;
     assert_eq!(status, StatusCode::OK);

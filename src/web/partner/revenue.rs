@@ -159,12 +159,7 @@ async fn page(
         .months
         .iter()
         .all(|(_, f)| f.paid == 0 && f.invoiced == 0 && f.commission == 0);
-    let customer_name = r
-        .customers
-        .iter()
-        .find(|x| q.customer.is_some() && x.registration == q.customer)
-        .map(|x| x.company.clone())
-        .unwrap_or_default();
+    let customer_name = r.customer.clone().unwrap_or_default();
     let customers = r
         .customers
         .iter()
