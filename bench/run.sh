@@ -500,10 +500,12 @@ expect_200 "/customers?sort=revenue&dir=desc" "$cookie"
 for r in $(seq 1 "$ROUNDS"); do
     ROUND=$r bench "/revenue (5,000 customers)" /revenue 16 -H "Cookie: pp_session=$cookie"
     ROUND=$r bench "My Customers (same partner)" /customers 16 -H "Cookie: pp_session=$cookie"
+    ROUND=$r bench "/revenue, customers 12 mo" "/revenue?window=12" 16 -H "Cookie: pp_session=$cookie"
     ROUND=$r bench "by revenue, 12 months" "/customers?sort=revenue&dir=desc" 16 -H "Cookie: pp_session=$cookie"
 done
 median_row "/revenue (5,000 customers)" 16
 median_row "My Customers (same partner)" 16
+median_row "/revenue, customers 12 mo" 16
 median_row "by revenue, 12 months" 16
 p99_ratio "/revenue p99 / My Customers p99" "/revenue (5,000 customers) c16" "My Customers (same partner) c16"
 stop_server

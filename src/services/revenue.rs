@@ -98,6 +98,9 @@ pub struct RevenueQuery {
     pub customer: Option<Uuid>,
     pub product: Option<Uuid>,
     pub currency: Option<Currency>,
+    /// The per-customer table over the last 12 months (otherwise this month so far: the
+    /// 12-month table sums every customer's twelve monthly rows, a heavier read).
+    pub customers_year: bool,
 }
 
 /// The account a registration filter stands for, the partner's own only.
@@ -205,7 +208,12 @@ pub async fn for_partner(
     let customers = if by_product {
         Vec::new()
     } else {
-        top_customers(core, partner, &first, currency, account).await?
+        let from = if q.customers_year {
+            first.clone()
+        } else {
+            periods[periods.len() - 1].clone()
+        };
+        top_customers(core, partner, &from, currency, account).await?
     };
     let customer = match account {
         Some(a) => accounts::Entity::find_by_id(a)

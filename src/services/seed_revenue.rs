@@ -127,7 +127,8 @@ pub async fn seed(
                 expires_at: Set(None),
                 confirmed_at: Set(Some(activated)),
                 activated_at: Set(Some(activated)),
-                created_at: Set(activated),
+                // A second apart, as registrations made one by one are.
+                created_at: Set(activated + Duration::seconds(r as i64)),
                 updated_at: Set(activated),
                 ..Default::default()
             });

@@ -95,6 +95,11 @@ async fn a_paid_invoice_earns_a_credit_note_reverses_a_grant_charges_and_the_mon
         .body
         .contains("aria-label=\"Paid revenue (bars) and commission (line)"));
     assert!(page.body.contains("$27.00 paid, $2.70 commission"));
+    // Per customer this month, or over 12 months.
+    c.get("/revenue?window=12")
+        .await
+        .expect_text("Per customer, 12 months")
+        .expect_text("Acme");
     // One customer's figures, from its page's link.
     let customer_page = c.get(&format!("/customers/{}", s.customer)).await;
     let revenue_link = format!("/revenue?customer={}", s.customer);

@@ -36,6 +36,8 @@ struct Params {
     customer: String,
     product: String,
     currency: String,
+    /// "12": the per-customer table over 12 months.
+    window: String,
 }
 
 impl Params {
@@ -44,6 +46,7 @@ impl Params {
             customer: self.customer.trim().parse().ok(),
             product: self.product.trim().parse().ok(),
             currency: Currency::parse(self.currency.trim()).ok(),
+            customers_year: self.window == "12",
         }
     }
 
@@ -52,6 +55,7 @@ impl Params {
             ("customer", self.customer.as_str()),
             ("product", self.product.as_str()),
             ("currency", self.currency.as_str()),
+            ("window", self.window.as_str()),
         ];
         for p in v.iter_mut() {
             if p.0 == key {
@@ -102,6 +106,9 @@ struct Page {
     chart: String,
     customers: Vec<CustomerRow>,
     by_product: bool,
+    customers_year: bool,
+    window_month_href: String,
+    window_year_href: String,
     empty: bool,
     statements: Vec<StatementView>,
     export: String,
@@ -206,6 +213,9 @@ async fn page(
         chart,
         customers,
         by_product: r.by_product,
+        customers_year: params.window == "12",
+        window_month_href: format!("{}{}", urls::REVENUE, params.with("window", "")),
+        window_year_href: format!("{}{}", urls::REVENUE, params.with("window", "12")),
         empty,
         statements: svc::statements_of(&state.core, user.org_id(), 24).await?,
         params,
