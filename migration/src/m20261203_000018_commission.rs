@@ -140,6 +140,13 @@ impl MigrationTrait for Migration {
                 .table("revenue_months")
                 .col("partner_id")
                 .col("period")
+                // Covering: a month's customers are summed from the index alone.
+                .col("currency")
+                .col("account_id")
+                .col("paid_minor")
+                .col("invoiced_minor")
+                .col("settled_minor")
+                .col("commission_minor")
                 .to_owned(),
         )
         .await?;
