@@ -150,6 +150,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // My Customers sorted by revenue: one covering probe per customer (without it SQLite
+        // answered each probe from the month index above, scanning the partner's rows).
+        m.create_index(
+            Index::create()
+                .name("idx_revenue_months_account")
+                .table("revenue_months")
+                .col("partner_id")
+                .col("account_id")
+                .col("period")
+                .col("currency")
+                .col("paid_minor")
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
