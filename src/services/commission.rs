@@ -423,46 +423,19 @@ pub async fn on_paid(
         }
     }
     let net = inv.subtotal_minor;
-    let issued = period_of(inv.issued_at);
-    if issued == period {
-        out.extend(revenue_upserts(
-            backend,
-            inv.partner_id,
-            inv.account_id,
-            &period,
-            &inv.currency,
-            RevenueDelta {
-                settled: net,
-                paid: net,
-                commission: earned,
-                ..Default::default()
-            },
-        ));
-    } else {
-        out.extend(revenue_upserts(
-            backend,
-            inv.partner_id,
-            inv.account_id,
-            &issued,
-            &inv.currency,
-            RevenueDelta {
-                settled: net,
-                ..Default::default()
-            },
-        ));
-        out.extend(revenue_upserts(
-            backend,
-            inv.partner_id,
-            inv.account_id,
-            &period,
-            &inv.currency,
-            RevenueDelta {
-                paid: net,
-                commission: earned,
-                ..Default::default()
-            },
-        ));
-    }
+    out.extend(on_settled(backend, inv));
+    out.extend(revenue_upserts(
+        backend,
+        inv.partner_id,
+        inv.account_id,
+        &period,
+        &inv.currency,
+        RevenueDelta {
+            paid: net,
+            commission: earned,
+            ..Default::default()
+        },
+    ));
     Ok(out)
 }
 
@@ -474,31 +447,14 @@ pub async fn execute(conn: &impl ConnectionTrait, statements: Vec<Statement>) ->
     Ok(())
 }
 
-/// An invoice issued: the month's invoiced (and so outstanding) figure.
-pub fn on_issued(backend: DbBackend, inv: &invoices::Model) -> Vec<Statement> {
-    if !is_revenue(&inv.kind) {
-        return Vec::new();
-    }
-    revenue_upserts(
-        backend,
-        inv.partner_id,
-        inv.account_id,
-        &period_of(inv.issued_at),
-        &inv.currency,
-        RevenueDelta {
-            invoiced: inv.subtotal_minor,
-            ..Default::default()
-        },
-    )
-}
-
-/// The same for an invoice row about to be inserted (the order's invoice).
+/// An invoice issued (the order's invoice, as its row is inserted): the month's invoiced,
+/// and so outstanding, figure.
 pub fn on_issued_row(backend: DbBackend, inv: &invoices::ActiveModel) -> Vec<Statement> {
     issued_batch(backend, std::slice::from_ref(inv))
 }
 
-/// An invoice voided or written off: no longer outstanding.
-pub fn on_closed(backend: DbBackend, inv: &invoices::Model) -> Vec<Statement> {
+/// An invoice paid, voided or written off: no longer outstanding in the month it was issued.
+pub fn on_settled(backend: DbBackend, inv: &invoices::Model) -> Vec<Statement> {
     if !is_revenue(&inv.kind) {
         return Vec::new();
     }

@@ -899,7 +899,7 @@ pub(crate) async fn close_open(
     // No longer outstanding.
     super::commission::execute(
         txn,
-        super::commission::on_closed(txn.get_database_backend(), inv),
+        super::commission::on_settled(txn.get_database_backend(), inv),
     )
     .await?;
     if inv.credit_minor > 0 {

@@ -728,11 +728,6 @@ pub async fn advance(
     Ok(rows.len())
 }
 
-/// The sum of a statement's figures: a check the property tests and the staff page use.
-pub fn balance(s: &StatementView) -> i64 {
-    s.opening + s.earned - s.reversed - s.charged
-}
-
 /// A partner's 12-month paid revenue per currency (its page's summary).
 pub async fn paid_12_months(core: &Core, partner: PartnerId) -> Result<Vec<Money>, DbErr> {
     let periods = last_periods(&period_of(core.now()), 12);
