@@ -26,6 +26,10 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print the configuration the server would run with (gateway, mail, database, public
+    /// URL), secrets masked; exits non-zero, naming the missing settings, where `serve` would
+    /// refuse to start.
+    Config,
     /// Create a provider staff user; the password is read from standard input.
     CreateStaff {
         #[arg(long)]
@@ -93,14 +97,31 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Config => {
+            config.check_mail()?;
+            for (name, value) in config.describe() {
+                println!("{name:>15}: {value}");
+            }
+        }
         Command::Serve => {
             let app = Application::build(config.clone()).await?;
             tracing::info!(
                 "Partner Portal listening on {} (public URL {}), database {}",
                 app.port(),
                 config.public_url,
-                redact(&config.database_url)
+                crate::config::mask_url(&config.database_url)
             );
+            if let crate::config::Payments::Test { explicit } = config.payments {
+                tracing::warn!(
+                    "payments use the TEST gateway ({}): test cards only, no real money is \
+                     taken, and every pay page says this is a test installation",
+                    if explicit {
+                        "PAYMENTS=test"
+                    } else {
+                        "development server default"
+                    }
+                );
+            }
             if config.dev_mail() {
                 tracing::info!(
                     "no SMTP_URL: emails are written to {} and listed at {}/dev/mail",
@@ -228,11 +249,4 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
-        _ => url.to_string(),
-    }
 }

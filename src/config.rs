@@ -55,9 +55,32 @@ pub struct Config {
     /// Partner API rate limit per app: average requests a second, and the burst allowed.
     pub api_rate_per_second: f64,
     pub api_rate_burst: f64,
-    /// The Stripe gateway, when `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY` and
-    /// `STRIPE_WEBHOOK_SECRET` are all set; otherwise payments use the test gateway.
-    pub stripe: Option<crate::payments::StripeSettings>,
+    /// Where invoices are paid (`PAYMENTS`): chosen explicitly, or the test gateway on a
+    /// development server only. See [`Payments`].
+    pub payments: Payments,
+}
+
+/// The payment gateway the server runs with.
+#[derive(Clone, Debug)]
+pub enum Payments {
+    /// Stripe, with its three keys (`PAYMENTS=stripe`, or the keys set and `PAYMENTS` unset).
+    Stripe(crate::payments::StripeSettings),
+    /// The test cards: nothing real is charged. `explicit` when `PAYMENTS=test` asked for it
+    /// (allowed anywhere, loudly); otherwise it is the development server's default.
+    Test { explicit: bool },
+}
+
+impl Payments {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Stripe(_) => "stripe",
+            Self::Test { .. } => "test",
+        }
+    }
+
+    pub fn is_test(&self) -> bool {
+        matches!(self, Self::Test { .. })
+    }
 }
 
 fn env_num<T: std::str::FromStr>(
@@ -97,7 +120,7 @@ impl Config {
             None => load_or_create_secret(&data_dir.join("session_secret"))?,
         };
         let default_db = format!("sqlite://{}/portal.db?mode=rwc", data_dir.display());
-        Ok(Self {
+        Self {
             database_url: env("DATABASE_URL").unwrap_or(default_db),
             bind,
             public_url,
@@ -141,9 +164,103 @@ impl Config {
             sqlite_mmap_bytes: env_num::<u64>(&env, "SQLITE_MMAP_MB", 256)? * 1024 * 1024,
             api_rate_per_second: env_num(&env, "API_RATE_PER_SECOND", 50.0)?,
             api_rate_burst: env_num(&env, "API_RATE_BURST", 100.0)?,
-            stripe: stripe_settings(&env)?,
+            payments: Payments::Test { explicit: false },
             data_dir,
-        })
+        }
+        .with_payments(&env)
+    }
+
+    /// Chooses the gateway, failing closed: `PAYMENTS=stripe` needs Stripe's three keys;
+    /// `PAYMENTS=test` is honoured anywhere (and logged as a warning at start); unset, Stripe's
+    /// keys choose Stripe, and without them only a development server (loopback bind, no https
+    /// `PUBLIC_URL`) falls back to the test gateway. Anything else refuses to start.
+    fn with_payments(mut self, env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let stripe = stripe_settings(env)?;
+        let choice = env("PAYMENTS").map(|v| v.trim().to_ascii_lowercase());
+        self.payments = match (choice.as_deref(), stripe) {
+            (Some("stripe"), Some(s)) => Payments::Stripe(s),
+            (Some("stripe"), None) => anyhow::bail!(
+                "PAYMENTS=stripe needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and \
+                 STRIPE_WEBHOOK_SECRET"
+            ),
+            (Some("test"), Some(_)) => anyhow::bail!(
+                "PAYMENTS=test, but Stripe keys are set: unset them, or choose PAYMENTS=stripe"
+            ),
+            (Some("test"), None) => Payments::Test { explicit: true },
+            (Some(other), _) => {
+                anyhow::bail!("PAYMENTS must be stripe or test, got {other:?}")
+            }
+            (None, Some(s)) => Payments::Stripe(s),
+            (None, None) if self.development_server() => Payments::Test { explicit: false },
+            (None, None) => anyhow::bail!(
+                "No payment gateway is configured, and this is not a development server \
+                 (PUBLIC_URL {} / BIND {}): it would take test-card \"payments\" for real \
+                 invoices. Set PAYMENTS=stripe with STRIPE_SECRET_KEY, \
+                 STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET, or PAYMENTS=test to run a \
+                 test installation on purpose.",
+                self.public_url,
+                self.bind
+            ),
+        };
+        Ok(self)
+    }
+
+    /// A development server: it listens on a loopback address only and its public URL is not
+    /// https. Conveniences that would expose mail or money run only here unless asked for.
+    pub fn development_server(&self) -> bool {
+        self.binds_loopback_only() && !self.secure_cookies()
+    }
+
+    /// The settings the server would run with, one `name: value` line each, secrets masked
+    /// (`partner-portal config`).
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let payments = match &self.payments {
+            Payments::Stripe(s) => format!(
+                "stripe (API {}, secret key {}, publishable key {}, webhook secret {})",
+                s.api_base,
+                mask(&s.secret_key),
+                mask(&s.publishable_key),
+                mask(&s.webhook_secret)
+            ),
+            Payments::Test { explicit: true } => {
+                "test (PAYMENTS=test: test cards only, no real money; every pay page says so)"
+                    .into()
+            }
+            Payments::Test { explicit: false } => {
+                "test (development server default: test cards only, no real money)".into()
+            }
+        };
+        let mail = match (&self.smtp_url, self.mail_files) {
+            (Some(url), _) => format!("smtp {}", mask_url(url)),
+            (None, true) => format!("files in {} (MAIL_FILES=1)", self.mail_dir().display()),
+            (None, false) => format!(
+                "files in {}{}",
+                self.mail_dir().display(),
+                if self.dev_mail() {
+                    ", listed at /dev/mail"
+                } else {
+                    ""
+                }
+            ),
+        };
+        vec![
+            ("public URL", self.public_url.clone()),
+            ("bind", self.bind.clone()),
+            (
+                "server",
+                if self.development_server() {
+                    "development (loopback, not https)".into()
+                } else {
+                    "production".into()
+                },
+            ),
+            ("database", mask_url(&self.database_url)),
+            ("payments", payments),
+            ("mail", mail),
+            ("mail from", self.mail_from.clone()),
+            ("session secret", mask(&String::from_utf8_lossy(&self.session_secret))),
+            ("data folder", self.data_dir.display().to_string()),
+        ]
     }
 
     pub fn mail_dir(&self) -> PathBuf {
@@ -227,6 +344,26 @@ fn stripe_settings(
             "Stripe needs all of STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and \
              STRIPE_WEBHOOK_SECRET (or none of them, for the test gateway)"
         ),
+    }
+}
+
+/// A secret shown as its first four characters and its length.
+fn mask(secret: &str) -> String {
+    let head: String = secret.chars().take(4).collect();
+    format!("{head}… ({} characters)", secret.chars().count())
+}
+
+/// A URL with the password of its user part masked: `postgres://app:••••@db/portal`.
+pub fn mask_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{scheme}://{name}:••••@{host}"),
+            None => format!("{scheme}://{user}@{host}"),
+        },
+        None => url.to_string(),
     }
 }
 

@@ -1,14 +1,53 @@
 //! Invoices: their states, their numbers, and the tax on a line. An open invoice can be paid,
 //! voided by staff (with a reason) or written off as uncollectible; a paid, void or
 //! uncollectible invoice never changes again (corrections are credit notes).
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
 use super::{money::MoneyError, Invalid, Money};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored as its text; a value the code does not know is an error when read, never a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum InvoiceStatus {
+    #[sea_orm(string_value = "open")]
     Open,
+    #[sea_orm(string_value = "paid")]
     Paid,
+    #[sea_orm(string_value = "void")]
     Void,
+    #[sea_orm(string_value = "uncollectible")]
     Uncollectible,
+}
+
+/// What an invoice bills: an order, a renewal, a credit top-up, or (negative) a credit note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum InvoiceKind {
+    #[sea_orm(string_value = "order")]
+    Order,
+    #[sea_orm(string_value = "renewal")]
+    Renewal,
+    #[sea_orm(string_value = "top_up")]
+    TopUp,
+    #[sea_orm(string_value = "credit_note")]
+    CreditNote,
+}
+
+impl InvoiceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Order => "order",
+            Self::Renewal => "renewal",
+            Self::TopUp => "top_up",
+            Self::CreditNote => "credit_note",
+        }
+    }
+
+    /// An invoice for something sold (an order or a renewal): it earns commission, counts
+    /// as revenue and can be credited back.
+    pub fn is_billable(self) -> bool {
+        matches!(self, Self::Order | Self::Renewal)
+    }
 }
 
 impl InvoiceStatus {
@@ -21,13 +60,11 @@ impl InvoiceStatus {
         }
     }
 
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "uncollectible" => Self::Uncollectible,
-            _ => Self::Open,
-        }
+    /// Reads a status from a filter or a form; an unknown one is `None`, never a default.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Open, Self::Paid, Self::Void, Self::Uncollectible]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -55,11 +92,50 @@ impl InvoiceStatus {
 
 /// How a document is labelled in lists, with its badge's tone: a credit note is settled the
 /// moment it is issued, so it shows as what it is rather than "Paid".
-pub fn list_label(kind: &str, status: InvoiceStatus) -> (&'static str, &'static str) {
-    if kind == "credit_note" {
+pub fn list_label(kind: InvoiceKind, status: InvoiceStatus) -> (&'static str, &'static str) {
+    if kind == InvoiceKind::CreditNote {
         ("Credit note", "info")
     } else {
         (status.label(), status.tone())
+    }
+}
+
+/// The figures an invoice list sums, each over one column of the rows it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ListSum {
+    /// Open invoices: what is left to pay, credit taken off.
+    Due,
+    /// Paid invoices: their totals.
+    Paid,
+    /// Credit notes: what they gave back.
+    Credited,
+    /// Void invoices: their totals (never owed).
+    Void,
+    /// Written-off invoices: their totals.
+    Uncollectible,
+}
+
+impl ListSum {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Due => "Open, left to pay",
+            Self::Paid => "Paid",
+            Self::Credited => "Credited",
+            Self::Void => "Void",
+            Self::Uncollectible => "Uncollectible",
+        }
+    }
+
+    /// Which figure a group of invoices (same status and kind) adds to, and how much, from
+    /// the sums of their totals and of the credit paid towards them.
+    pub fn of(status: InvoiceStatus, kind: InvoiceKind, total: i64, credit: i64) -> (Self, i64) {
+        match (status, kind) {
+            (_, InvoiceKind::CreditNote) => (Self::Credited, -total),
+            (InvoiceStatus::Open, _) => (Self::Due, total - credit),
+            (InvoiceStatus::Paid, _) => (Self::Paid, total),
+            (InvoiceStatus::Void, _) => (Self::Void, total),
+            (InvoiceStatus::Uncollectible, _) => (Self::Uncollectible, total),
+        }
     }
 }
 

@@ -12,11 +12,13 @@ pub mod mail;
 pub mod money;
 pub mod order;
 pub mod password;
+pub mod payment;
 pub mod pricing;
 pub mod product;
 pub mod profile;
 pub mod registration;
 pub mod role;
+pub mod settlement;
 
 pub use account::{AccountSource, BillingMode, CustomerType};
 pub use commission::CommissionRate;

@@ -181,40 +181,62 @@ impl Money {
         Ok(total)
     }
 
-    /// Parses what people type: "250", "250.5", "1,250.00" (as many decimals as the currency
-    /// has, or fewer), with an optional leading minus.
+    /// The one parser for an amount a person types (prices, credits, top-ups, paying from
+    /// credit): digits with a point before the decimals ("1234.56"), optionally grouped by
+    /// commas between thousands ("1,234.56"), an optional leading minus, at most as many
+    /// decimals as the currency has. A comma anywhere else ("0,50", "4,5", "1,00") is a
+    /// decimal comma in many countries: refused with the expected form, never guessed.
     pub fn parse(raw: &str, currency: Currency) -> Result<Money, Invalid> {
         let decimals = currency.decimals();
-        let s = raw.trim().replace(',', "");
-        let bad = || {
-            Invalid::new(if decimals == 0 {
-                format!("Enter a whole amount of {currency}, like 250.")
-            } else {
-                "Enter an amount like 250 or 250.00.".to_string()
-            })
+        let example = if decimals == 0 {
+            "1,250 or 1250".to_string()
+        } else {
+            "1,250.50 or 1250.50".to_string()
         };
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(Invalid::new(format!("Enter an amount, like {example}.")));
+        }
         let (neg, s) = match s.strip_prefix('-') {
-            Some(rest) => (true, rest.to_string()),
+            Some(rest) => (true, rest),
             None => (false, s),
         };
-        let (w, f) = s.split_once('.').unwrap_or((&s, ""));
-        if w.is_empty()
-            || f.len() > decimals as usize
-            || (s.contains('.') && f.is_empty())
-            || !w.chars().all(|c| c.is_ascii_digit())
-            || !f.chars().all(|c| c.is_ascii_digit())
-            || w.len() > 12
-        {
-            return Err(bad());
+        let (whole, frac) = match s.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (s, None),
+        };
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if frac.is_some_and(|f| f.contains(',')) || (whole.contains(',') && !grouped(whole)) {
+            return Err(Invalid::new(format!(
+                "\"{}\" is not clear: write decimals with a point and use commas only \
+                 between thousands, like {example}.",
+                raw.trim()
+            )));
+        }
+        let whole = whole.replace(',', "");
+        if !digits(&whole) || frac.is_some_and(|f| !digits(f)) {
+            return Err(Invalid::new(format!("Enter an amount, like {example}.")));
+        }
+        let frac = frac.unwrap_or("");
+        if frac.len() > decimals as usize {
+            return Err(Invalid::new(if decimals == 0 {
+                format!("{currency} has no decimals: enter a whole amount, like {example}.")
+            } else {
+                format!("{currency} has at most {decimals} decimals, like {example}.")
+            }));
+        }
+        let too_large = || Invalid::new("The amount is too large.");
+        if whole.len() > 12 {
+            return Err(too_large());
         }
         let unit = 10i64.pow(decimals);
-        let whole = w.parse::<i64>().map_err(|_| bad())?;
+        let whole = whole.parse::<i64>().map_err(|_| too_large())?;
         let frac = if decimals == 0 {
             0
         } else {
-            format!("{f:0<width$}", width = decimals as usize)
+            format!("{frac:0<width$}", width = decimals as usize)
                 .parse::<i64>()
-                .map_err(|_| bad())?
+                .map_err(|_| too_large())?
         };
         let v = whole * unit + frac;
         Ok(Self::new(if neg { -v } else { v }, currency))
@@ -227,6 +249,16 @@ impl Money {
             Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
         }
     }
+}
+
+/// Digits grouped by commas between thousands: "1,234", "12,345,678" (one to three digits,
+/// then groups of exactly three).
+fn grouped(whole: &str) -> bool {
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `n / d` rounded to the nearest integer, ties to the even one (banker's rounding).
@@ -331,11 +363,57 @@ mod tests {
         assert_eq!(Money::parse("1,250.5", Eur).unwrap(), m(125_050, Eur));
         assert_eq!(Money::parse("-3.50", Gbp).unwrap(), m(-350, Gbp));
         assert_eq!(Money::parse("25000", Vnd).unwrap(), m(25_000, Vnd));
-        for bad in ["1.234", "abc", "", "1.", "-", "1e3"] {
+        for bad in ["1.234", "abc", "", "1.", "-", "1e3", ".5", "1 000", "--1", "+1"] {
             assert!(Money::parse(bad, Usd).is_err(), "{bad}");
         }
         assert!(Money::parse("10.5", Vnd).is_err(), "VND has no minor unit");
         assert!(Money::parse("1000000000000", Usd).is_err(), "too large");
+    }
+
+    /// The table of what people type: accepted with the amount it means, or refused with a
+    /// message that shows the expected form.
+    #[test]
+    fn typed_amounts_are_read_one_way_and_ambiguous_commas_are_refused() {
+        let accepted = [
+            ("1,234.56", Usd, 123_456),
+            ("1234.56", Usd, 123_456),
+            ("0.50", Eur, 50),
+            ("0.5", Eur, 50),
+            ("4.5", Eur, 450),
+            ("12,345,678.90", Gbp, 1_234_567_890),
+            ("1,000", Usd, 100_000),
+            ("1,000", Jpy, 1000),
+            ("290,000", Vnd, 290_000),
+            ("  42 ", Usd, 4200),
+            ("-1,250.00", Usd, -125_000),
+            ("0", Usd, 0),
+        ];
+        for (raw, c, minor) in accepted {
+            assert_eq!(Money::parse(raw, c), Ok(m(minor, c)), "{raw} in {c}");
+        }
+        let ambiguous = [
+            ("0,50", Usd),
+            ("4,5", Eur),
+            ("1,5", Usd),
+            ("1,00", Usd),
+            ("1,2345", Usd),
+            (",500", Usd),
+            ("1,", Usd),
+            ("1234,567", Usd),
+            ("1.234,56", Eur),
+            ("0,5", Jpy),
+        ];
+        for (raw, c) in ambiguous {
+            let e = Money::parse(raw, c).expect_err(raw);
+            assert!(e.0.contains("with a point"), "{raw}: {}", e.0);
+            assert!(e.0.contains("1,250"), "{raw} shows the form: {}", e.0);
+        }
+        let e = Money::parse("4.505", Eur).unwrap_err();
+        assert_eq!(e.0, "EUR has at most 2 decimals, like 1,250.50 or 1250.50.");
+        let e = Money::parse("10.5", Vnd).unwrap_err();
+        assert!(e.0.starts_with("VND has no decimals"), "{}", e.0);
+        let e = Money::parse("", Usd).unwrap_err();
+        assert!(e.0.starts_with("Enter an amount"), "{}", e.0);
     }
 
     #[test]

@@ -188,7 +188,7 @@ email!(TrialEnding, "emails/trial_ending.txt", "emails/trial_ending.html",
 // A paid invoice's receipt, to the payer, the customer and the partner's users.
 email!(Receipt, "emails/receipt.txt", "emails/receipt.html",
     subject = |m| format!("Receipt for {}: {} paid", m.number, m.total),
-    { number: String, seller: String, customer: String, total: String, paid_at: String, gateway: String });
+    { number: String, seller: String, customer: String, total: String, paid_at: String, test: bool, via: String });
 
 // An open invoice's payment link, sent by the partner.
 email!(InvoiceLink, "emails/invoice_link.txt", "emails/invoice_link.html",

@@ -1,5 +1,10 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{
+    invoice::{InvoiceKind, InvoiceStatus},
+    Currency,
+};
+
 /// A bill from the provider to a customer, with the partner as seller of record.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invoices")]
@@ -14,14 +19,12 @@ pub struct Model {
     pub registration_id: Uuid,
     pub account_id: Uuid,
     pub order_id: Option<Uuid>,
-    /// `order`, `renewal`, `top_up` or `credit_note`.
-    pub kind: String,
-    pub currency: String,
+    pub kind: InvoiceKind,
+    pub currency: Currency,
     pub subtotal_minor: i64,
     pub tax_minor: i64,
     pub total_minor: i64,
-    /// `domain::invoice::InvoiceStatus`.
-    pub status: String,
+    pub status: InvoiceStatus,
     pub issued_at: DateTimeUtc,
     pub due_on: Date,
     pub paid_at: Option<DateTimeUtc>,

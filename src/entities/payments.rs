@@ -1,5 +1,10 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{
+    payment::{PaymentGateway, PaymentOutcome},
+    Currency,
+};
+
 /// One payment attempt's outcome. At most one succeeds per invoice, and a gateway's reference
 /// is recorded once (both unique indexes).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,13 +13,11 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub invoice_id: Uuid,
-    /// `test`, `stripe` or `credit`.
-    pub gateway: String,
+    pub gateway: PaymentGateway,
     pub reference: String,
     pub amount_minor: i64,
-    pub currency: String,
-    /// `succeeded`, `declined` or `mismatch`.
-    pub outcome: String,
+    pub currency: Currency,
+    pub outcome: PaymentOutcome,
     pub payer: String,
     pub detail: Option<String>,
     pub created_at: DateTimeUtc,

@@ -7,6 +7,7 @@ use super::views::User;
 use crate::entities::audit_events;
 
 /// Who acted: a signed-in user, or the system / an anonymous visitor.
+#[derive(Clone, Debug)]
 pub struct Actor {
     pub user_id: Option<Uuid>,
     pub label: String,

@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use super::Core;
 use crate::{
-    domain::{Currency, Money, Status},
+    domain::{invoice::InvoiceKind, Money, Status},
     entities::{
         commission_entries as entries, commission_statements as statements, invoice_lines,
         invoices, registrations, revenue_months as months,
@@ -209,11 +209,11 @@ pub fn issued_batch(backend: DbBackend, invs: &[invoices::ActiveModel]) -> Vec<S
             inv.currency.try_as_ref(),
             inv.subtotal_minor.try_as_ref(),
         ) {
-            if is_revenue(kind) {
+            if is_revenue(*kind) {
                 let period = period_of(*at);
                 for acc in [*a, TOTAL] {
                     *sums
-                        .entry((*p, acc, period.clone(), c.clone()))
+                        .entry((*p, acc, period.clone(), c.code().to_string()))
                         .or_default() += *net;
                 }
             }
@@ -348,8 +348,8 @@ fn entry_row(e: NewEntry<'_>, now: DateTime<Utc>) -> entries::ActiveModel {
 }
 
 /// The kinds of invoice that count as revenue (a top-up buys credit; a credit note corrects).
-pub fn is_revenue(kind: &str) -> bool {
-    kind != "top_up" && kind != "credit_note"
+pub fn is_revenue(kind: InvoiceKind) -> bool {
+    kind.is_billable()
 }
 
 /// What marking `inv` paid at `now` writes besides the payment itself: the commission its
@@ -362,7 +362,7 @@ pub async fn on_paid(
     inv: &invoices::Model,
     now: DateTime<Utc>,
 ) -> Result<Vec<Statement>, DbErr> {
-    if !is_revenue(&inv.kind) {
+    if !is_revenue(inv.kind) {
         return Ok(Vec::new());
     }
     let period = period_of(now);
@@ -378,7 +378,7 @@ pub async fn on_paid(
         .as_ref()
         .filter(|r| active_on(r, inv.issued_at))
         .map(|r| r.commission_bp);
-    let currency = Currency::parse(&inv.currency).unwrap_or(Currency::Usd);
+    let currency = inv.currency;
     let mut out = Vec::new();
     let mut earned = 0i64;
     if let Some(rate) = rate {
@@ -401,7 +401,7 @@ pub async fn on_paid(
                         rate_bp: rate,
                         base: l.amount_minor,
                         amount,
-                        currency: &inv.currency,
+                        currency: inv.currency.code(),
                         period: &period,
                         description: format!("{}: {}", inv.number, l.description),
                     },
@@ -415,7 +415,7 @@ pub async fn on_paid(
                 backend,
                 inv.partner_id,
                 &period,
-                &inv.currency,
+                inv.currency.code(),
                 EntryKind::Earned,
                 earned,
                 now,
@@ -429,7 +429,7 @@ pub async fn on_paid(
         inv.partner_id,
         inv.account_id,
         &period,
-        &inv.currency,
+        inv.currency.code(),
         RevenueDelta {
             paid: net,
             commission: earned,
@@ -453,9 +453,20 @@ pub fn on_issued_row(backend: DbBackend, inv: &invoices::ActiveModel) -> Vec<Sta
     issued_batch(backend, std::slice::from_ref(inv))
 }
 
-/// An invoice paid, voided or written off: no longer outstanding in the month it was issued.
-pub fn on_settled(backend: DbBackend, inv: &invoices::Model) -> Vec<Statement> {
-    if !is_revenue(&inv.kind) {
+/// The net (tax excluded) part of `credit` paid towards `inv`, in the invoice's proportion,
+/// half to even: what paying from credit takes off the month's outstanding figure.
+fn net_of_credit(inv: &invoices::Model, credit: i64) -> i64 {
+    if inv.total_minor <= 0 || credit <= 0 {
+        return 0;
+    }
+    Money::new(inv.subtotal_minor, inv.currency)
+        .part(credit, inv.total_minor)
+        .map_or(0, |m| m.minor)
+}
+
+/// The month's figures of the month `inv` was issued in, changed by `d`.
+fn in_issue_month(backend: DbBackend, inv: &invoices::Model, d: RevenueDelta) -> Vec<Statement> {
+    if !is_revenue(inv.kind) {
         return Vec::new();
     }
     revenue_upserts(
@@ -463,9 +474,48 @@ pub fn on_settled(backend: DbBackend, inv: &invoices::Model) -> Vec<Statement> {
         inv.partner_id,
         inv.account_id,
         &period_of(inv.issued_at),
-        &inv.currency,
+        inv.currency.code(),
+        d,
+    )
+}
+
+/// An invoice paid or written off (`inv` as it was while open): what was still outstanding
+/// of it (its net less the part credit paid already) is no longer.
+pub fn on_settled(backend: DbBackend, inv: &invoices::Model) -> Vec<Statement> {
+    in_issue_month(
+        backend,
+        inv,
         RevenueDelta {
-            settled: inv.subtotal_minor,
+            settled: inv.subtotal_minor - net_of_credit(inv, inv.credit_minor),
+            ..Default::default()
+        },
+    )
+}
+
+/// An invoice voided (`inv` as it was while open): it was never really invoiced, so it
+/// leaves the month's invoiced figure, and what credit had settled of it is undone (the
+/// credit goes back to the customer).
+pub fn on_voided(backend: DbBackend, inv: &invoices::Model) -> Vec<Statement> {
+    in_issue_month(
+        backend,
+        inv,
+        RevenueDelta {
+            invoiced: -inv.subtotal_minor,
+            settled: -net_of_credit(inv, inv.credit_minor),
+            ..Default::default()
+        },
+    )
+}
+
+/// `amount` of credit paid towards an open invoice (`inv` as it was before): its net part is
+/// no longer outstanding.
+pub fn on_credit_applied(backend: DbBackend, inv: &invoices::Model, amount: i64) -> Vec<Statement> {
+    in_issue_month(
+        backend,
+        inv,
+        RevenueDelta {
+            settled: net_of_credit(inv, inv.credit_minor + amount)
+                - net_of_credit(inv, inv.credit_minor),
             ..Default::default()
         },
     )
@@ -491,7 +541,7 @@ pub async fn on_credit_note(
     let mut reversed = 0;
     let mut out = Vec::new();
     if let Some(e) = earned {
-        let currency = Currency::parse(&cn.currency).unwrap_or(Currency::Usd);
+        let currency = cn.currency;
         reversed = Money::new(net, currency)
             .share_bp(e.rate_bp)
             .map_or(0, |m| m.minor);
@@ -508,7 +558,7 @@ pub async fn on_credit_note(
                     rate_bp: e.rate_bp,
                     base: net,
                     amount: reversed,
-                    currency: &cn.currency,
+                    currency: cn.currency.code(),
                     period: &period,
                     description: format!("{}: credit for {}", cn.number, original.number),
                 },
@@ -520,19 +570,19 @@ pub async fn on_credit_note(
             backend,
             cn.partner_id,
             &period,
-            &cn.currency,
+            cn.currency.code(),
             EntryKind::Reversed,
             reversed,
             now,
         ));
     }
-    if is_revenue(&original.kind) {
+    if is_revenue(original.kind) {
         out.extend(revenue_upserts(
             backend,
             cn.partner_id,
             cn.account_id,
             &period,
-            &cn.currency,
+            cn.currency.code(),
             RevenueDelta {
                 paid: -net,
                 commission: -reversed,

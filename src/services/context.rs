@@ -11,7 +11,11 @@ use sea_orm::{DatabaseTransaction, DbErr, Statement};
 use tokio::sync::Notify;
 
 use super::clock::Clock;
-use crate::{auth::password::Hasher, config::Config, db::Db};
+use crate::{
+    auth::password::Hasher,
+    config::{Config, Payments},
+    db::Db,
+};
 
 pub struct Core {
     pub db: Db,
@@ -25,7 +29,7 @@ pub struct Core {
     pub beats: Beats,
     /// Order numbers reserved for this instance.
     pub order_numbers: super::counters::Block,
-    /// Where invoices are paid: Stripe when configured, else the test gateway.
+    /// Where invoices are paid: the gateway `PAYMENTS` chose (see `config::Payments`).
     pub gateway: Arc<dyn crate::payments::Gateway>,
 }
 
@@ -125,9 +129,9 @@ impl Core {
             mail_wake: Arc::new(Notify::new()),
             beats: Beats::default(),
             order_numbers: super::counters::Block::new("orders", 20),
-            gateway: match &config.stripe {
-                Some(s) => Arc::new(crate::payments::Stripe::new(s.clone())),
-                None => Arc::new(crate::payments::TestGateway),
+            gateway: match &config.payments {
+                Payments::Stripe(s) => Arc::new(crate::payments::Stripe::new(s.clone())),
+                Payments::Test { .. } => Arc::new(crate::payments::TestGateway),
             },
         }
     }

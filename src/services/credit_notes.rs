@@ -5,7 +5,8 @@
 //! invoice never add up to more than it.
 use chrono::Datelike;
 use sea_orm::{
-    sea_query::LockType, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::LockType, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -19,8 +20,9 @@ use crate::{
     auth::tokens::{hash_token, random_token},
     domain::{
         credit::CreditKind,
-        invoice::{credit_note_counter, credit_note_number, credit_tax, InvoiceStatus},
-        Currency, Money,
+        invoice::{credit_note_counter, credit_note_number, credit_tax, InvoiceKind, InvoiceStatus},
+        settlement::{settle, Decision, InvoiceState, Refusal, Request},
+        Money,
     },
     entities::{credit_ledger, invoice_lines, invoices as rows},
 };
@@ -53,12 +55,21 @@ pub async fn creditable(core: &Core, invoice: Uuid) -> Result<Option<Money>, Cre
         .one(&core.db.read)
         .await?
         .ok_or(InvoiceError::NotFound)?;
-    if inv.status != "paid" || inv.kind == "credit_note" || inv.kind == "top_up" {
-        return Ok(None);
-    }
-    let credited = credited(&core.db.read, inv.id).await?;
-    let currency = Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?;
-    Ok(Some(Money::new(inv.total_minor - credited, currency)))
+    let state = state_with_credited(&core.db.read, &inv).await?;
+    let left = state.creditable();
+    Ok((left.minor > 0).then_some(left))
+}
+
+/// The invoice's state for the settlement rule, with what its credit notes gave back.
+async fn state_with_credited(
+    conn: &impl ConnectionTrait,
+    inv: &rows::Model,
+) -> Result<InvoiceState, CreditNoteError> {
+    let credited = credited(conn, inv.id).await?;
+    Ok(InvoiceState {
+        credited: Money::new(credited, inv.currency),
+        ..super::invoices::settlement::state_of(inv)
+    })
 }
 
 /// The credit notes of an invoice: (id, number, amount credited).
@@ -71,10 +82,7 @@ pub async fn of_invoice(
         .all(&core.db.read)
         .await?
         .into_iter()
-        .filter_map(|n| {
-            let c = Currency::parse(&n.currency).ok()?;
-            Some((n.id, n.number, Money::new(-n.total_minor, c)))
-        })
+        .map(|n| (n.id, n.number, Money::new(-n.total_minor, n.currency)))
         .collect())
 }
 
@@ -113,17 +121,18 @@ pub async fn issue(
         .one(&txn)
         .await?
         .ok_or(InvoiceError::NotFound)?;
-    if inv.kind == "top_up" {
-        return Err(CreditNoteError::TopUp);
+    // The settlement rule decides, on the invoice as locked.
+    let state = state_with_credited(&txn, &inv).await?;
+    let left = state.creditable();
+    match settle(&state, Request::CreditNote { amount: gross }) {
+        Decision::Credited { .. } => {}
+        Decision::Refused(Refusal::TopUpCreditNote) => return Err(CreditNoteError::TopUp),
+        Decision::Refused(Refusal::MoreThanCreditable { left }) => {
+            return Err(CreditNoteError::Amount(left))
+        }
+        _ => return Err(CreditNoteError::NotPaid),
     }
-    if inv.status != InvoiceStatus::Paid.as_str() || inv.kind == "credit_note" {
-        return Err(CreditNoteError::NotPaid);
-    }
-    let currency = Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?;
-    let left = Money::new(inv.total_minor - credited(&txn, inv.id).await?, currency);
-    if gross.currency != currency || gross.minor <= 0 || gross.minor > left.minor {
-        return Err(CreditNoteError::Amount(left));
-    }
+    let currency = inv.currency;
     let tax = credit_tax(
         gross,
         Money::new(inv.total_minor, currency),
@@ -144,13 +153,13 @@ pub async fn issue(
         registration_id: Set(inv.registration_id),
         account_id: Set(inv.account_id),
         order_id: Set(None),
-        kind: Set("credit_note".into()),
-        currency: Set(inv.currency.clone()),
+        kind: Set(InvoiceKind::CreditNote),
+        currency: Set(inv.currency),
         subtotal_minor: Set(-net),
         tax_minor: Set(-tax.minor),
         total_minor: Set(-gross.minor),
         // Settled at once: the amount is on the customer's balance.
-        status: Set(InvoiceStatus::Paid.as_str().into()),
+        status: Set(InvoiceStatus::Paid),
         issued_at: Set(now),
         due_on: Set(now.date_naive()),
         paid_at: Set(Some(now)),

@@ -7,7 +7,7 @@
 //! grants may expire, and the job writes the expiry of what is left of them, once.
 use chrono::NaiveDate;
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, LockType},
+    sea_query::LockType,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -23,11 +23,12 @@ use crate::{
     auth::tokens::hash_token,
     domain::{
         credit::{expiring, CreditKind, Entry},
-        invoice::{invoice_number, InvoiceStatus},
+        invoice::{invoice_number, InvoiceKind, InvoiceStatus},
+        settlement::{Decision, Refusal},
         Currency, Money, PartnerId, RegistrationId, Status,
     },
     entities::{
-        accounts, credit_ledger, invoice_lines, invoices as invoice_rows, partners, payments,
+        accounts, credit_ledger, invoice_lines, invoices as invoice_rows, partners,
         registrations,
     },
 };
@@ -555,12 +556,12 @@ pub async fn sell_topup(
         registration_id: Set(r.id),
         account_id: Set(r.account_id),
         order_id: Set(None),
-        kind: Set("top_up".into()),
-        currency: Set(amount.currency.code().into()),
+        kind: Set(InvoiceKind::TopUp),
+        currency: Set(amount.currency),
         subtotal_minor: Set(amount.minor),
         tax_minor: Set(0),
         total_minor: Set(amount.minor),
-        status: Set(InvoiceStatus::Open.as_str().into()),
+        status: Set(InvoiceStatus::Open),
         issued_at: Set(now),
         due_on: Set(now.date_naive() + core.rules.invoice_due),
         paid_at: Set(None),
@@ -613,9 +614,9 @@ pub(crate) fn topup_paid(
     now: chrono::DateTime<chrono::Utc>,
     inv: &invoice_rows::Model,
     payer: &str,
-) -> Result<credit_ledger::ActiveModel, InvoiceError> {
-    let currency = Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?;
-    Ok(row(
+) -> credit_ledger::ActiveModel {
+    let currency = inv.currency;
+    row(
         now,
         NewEntry {
             account: inv.account_id,
@@ -628,7 +629,7 @@ pub(crate) fn topup_paid(
             expires_on: None,
             lot: None,
         },
-    ))
+    )
 }
 
 /// The entry that gives back the credit applied to an invoice closed without payment.
@@ -636,9 +637,9 @@ pub(crate) fn credit_returned(
     now: chrono::DateTime<chrono::Utc>,
     inv: &invoice_rows::Model,
     actor: &Actor,
-) -> Result<credit_ledger::ActiveModel, InvoiceError> {
-    let currency = Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?;
-    Ok(row(
+) -> credit_ledger::ActiveModel {
+    let currency = inv.currency;
+    row(
         now,
         NewEntry {
             account: inv.account_id,
@@ -654,12 +655,13 @@ pub(crate) fn credit_returned(
             expires_on: None,
             lot: None,
         },
-    ))
+    )
 }
 
-/// Pays an open invoice wholly or partly from the customer's credit in its currency: never
-/// more than is left to pay, nor than the balance. When nothing is left to pay the invoice is
-/// paid (receipts go out in the same transaction). `who` is the payer as recorded.
+/// Pays an open invoice wholly or partly from the customer's credit in its currency, through
+/// the settlement executor: never more than is left to pay, nor than the balance. When
+/// nothing is left to pay the invoice is paid (receipts go out in the same transaction).
+/// `who` is the payer as recorded. Answers the invoice's status after.
 #[tracing::instrument(skip(core, who))]
 pub async fn pay_invoice(
     core: &Core,
@@ -667,153 +669,34 @@ pub async fn pay_invoice(
     invoice: Uuid,
     amount: Money,
 ) -> Result<InvoiceStatus, CreditError> {
-    let now = core.now();
-    let txn = core.db.begin().await?;
-    let inv = invoice_rows::Entity::find_by_id(invoice)
-        .one(&txn)
-        .await?
-        .ok_or(CreditError::NotFound)?;
-    lock_account(&txn, inv.account_id).await?;
-    // Read again under the lock: a payment may have landed meanwhile.
-    let inv = invoice_rows::Entity::find_by_id(invoice)
-        .one(&txn)
-        .await?
-        .ok_or(CreditError::NotFound)?;
-    let status = InvoiceStatus::from_db(&inv.status);
-    if status != InvoiceStatus::Open {
-        return Err(InvoiceError::Closed(status).into());
-    }
-    if inv.kind == "top_up" {
-        return Err(CreditError::field(
-            "amount",
-            "A top-up is bought with money, not with credit.",
-        ));
-    }
-    let currency = Currency::parse(&inv.currency).map_err(|_| CreditError::NotFound)?;
-    if amount.currency != currency {
-        return Err(CreditError::field(
-            "amount",
-            format!(
-                "This invoice is in {}: pay it with {} credit.",
-                currency.code(),
-                currency.code()
-            ),
-        ));
-    }
     within_limit(amount)?;
-    let left = Money::new(inv.total_minor - inv.credit_minor, currency);
-    if amount.minor > left.minor {
-        return Err(CreditError::field(
-            "amount",
-            format!("Only {left} is left to pay."),
-        ));
+    let ask = invoices::Ask::Credit { amount };
+    match invoices::settlement::apply(core, invoice, ask, who).await? {
+        invoices::Settled::Decided(Decision::Paid { .. }) => Ok(InvoiceStatus::Paid),
+        invoices::Settled::Decided(Decision::PartlyPaid { .. }) => Ok(InvoiceStatus::Open),
+        invoices::Settled::Decided(Decision::Refused(why)) => Err(match why {
+            Refusal::MoreThanBalance { balance } => CreditError::Insufficient { balance },
+            Refusal::NotOpen(_) => InvoiceError::Refused(why).into(),
+            why => CreditError::field("amount", why.to_string()),
+        }),
+        other => Err(Fault::Db(sea_orm::DbErr::Custom(format!(
+            "paying from credit gave {other:?}"
+        )))
+        .into()),
     }
-    let (balance, _) = settle_expiries(&txn, now, inv.account_id, currency).await?;
-    if amount.minor > balance.minor {
-        // The expiries just written stay: they are due whatever happens to this payment.
-        core.commit(txn).await?;
-        return Err(CreditError::Insufficient { balance });
-    }
-    let entry_id = Uuid::now_v7();
-    let mut entry = row(
-        now,
-        NewEntry {
-            account: inv.account_id,
-            kind: CreditKind::Spend,
-            amount: Money::new(-amount.minor, currency),
-            note: format!("Paid towards {}", inv.number),
-            actor: who,
-            partner: Some(inv.partner_id),
-            invoice: Some(inv.id),
-            expires_on: None,
-            lot: None,
-        },
-    );
-    entry.id = Set(entry_id);
-    credit_ledger::Entity::insert(entry)
-        .exec_without_returning(&txn)
-        .await?;
-    let settled = amount.minor == left.minor;
-    let moved = invoice_rows::Entity::update_many()
-        .col_expr(
-            invoice_rows::Column::CreditMinor,
-            Expr::col(invoice_rows::Column::CreditMinor).add(amount.minor),
-        )
-        .col_expr(
-            invoice_rows::Column::Status,
-            Expr::value(if settled { "paid" } else { "open" }),
-        )
-        .col_expr(
-            invoice_rows::Column::PaidAt,
-            Expr::value(settled.then_some(now)),
-        )
-        .filter(invoice_rows::Column::Id.eq(inv.id))
-        .filter(invoice_rows::Column::Status.eq("open"))
-        .filter(invoice_rows::Column::CreditMinor.eq(inv.credit_minor))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(InvoiceError::Closed(status).into());
-    }
-    payments::Entity::insert(payments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        invoice_id: Set(inv.id),
-        gateway: Set("credit".into()),
-        reference: Set(format!("credit:{entry_id}")),
-        amount_minor: Set(amount.minor),
-        currency: Set(currency.code().into()),
-        outcome: Set(if settled { "succeeded" } else { "applied" }.into()),
-        payer: Set(who.label.clone()),
-        detail: Set(None),
-        created_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    let about = About::registration(inv.partner_id, inv.account_id, inv.id);
-    audit::record(
-        &txn,
-        now,
-        who,
-        if settled {
-            "invoice.paid"
-        } else {
-            "invoice.credit_applied"
-        },
-        about,
-        &format!(
-            "{}: {amount} paid from credit{}",
-            inv.number,
-            if settled {
-                " (paid in full)".to_string()
-            } else {
-                format!(
-                    ", {} left to pay",
-                    Money::new(left.minor - amount.minor, currency)
-                )
-            }
-        ),
-    )
-    .await?;
-    if settled {
-        let backend = txn.get_database_backend();
-        let earned = super::commission::on_paid(&txn, backend, &inv, now).await?;
-        super::commission::execute(&txn, earned).await?;
-        invoices::queue_receipts(
-            &txn,
-            core,
-            &inv,
-            Money::new(inv.total_minor, currency),
-            "credit",
-            &who.label,
-        )
-        .await?;
-    }
-    core.commit(txn).await?;
-    Ok(if settled {
-        InvoiceStatus::Paid
-    } else {
-        InvoiceStatus::Open
-    })
+}
+
+/// The account's balance in `currency` inside the caller's transaction, after locking the
+/// account's row and writing the expiry of lots past their day (the settlement executor's
+/// view of what credit can pay).
+pub(crate) async fn balance_locked(
+    txn: &DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    account: Uuid,
+    currency: Currency,
+) -> Result<Money, CreditError> {
+    lock_account(txn, account).await?;
+    Ok(settle_expiries(txn, now, account, currency).await?.0)
 }
 
 /// Staff's entry on an account's ledger (any kind); refused when it would take the balance

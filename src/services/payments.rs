@@ -1,15 +1,21 @@
 //! Paying an invoice through the configured gateway (issue 14): the pay page's attempt, the
 //! browser's return from the bank's authentication, and the gateway's webhook. All three record
-//! the gateway's answer through `invoices::record_payment`, keyed by the gateway's reference,
-//! so whichever arrives first pays the invoice and the others change nothing.
+//! the gateway's answer through the settlement executor (`invoices::settlement`), keyed by the
+//! gateway's reference, so whichever arrives first pays the invoice and the others change
+//! nothing.
 use uuid::Uuid;
 
 use super::{
-    invoices::{self, Attempt, InvoiceError},
+    audit::Actor,
+    invoices::{
+        self,
+        settlement::{self, Ask, CardAnswer, Settled},
+        InvoiceError,
+    },
     Core,
 };
 use crate::{
-    domain::invoice::InvoiceStatus,
+    domain::{invoice::InvoiceStatus, payment::PaymentGateway, settlement::Decision},
     payments::{Charge, Event, Method, Outcome, WebhookError},
 };
 
@@ -28,7 +34,7 @@ pub enum Paying {
 
 /// Pays the invoice a payment link opens: asks the gateway, then records its answer. A
 /// declined card is recorded and answered as `InvoiceError::Declined`; an invoice no longer
-/// open as `Closed`. `attempt` identifies the submit: the same value twice (a double click)
+/// open as `Refused`. `attempt` identifies the submit: the same value twice (a double click)
 /// is one charge at the gateway.
 #[tracing::instrument(skip(core, token, method, payer))]
 pub async fn pay(
@@ -40,7 +46,9 @@ pub async fn pay(
 ) -> Result<Paying, InvoiceError> {
     let v = invoices::by_token(core, token).await?;
     if v.status != InvoiceStatus::Open {
-        return Err(InvoiceError::Closed(v.status));
+        return Err(InvoiceError::Refused(
+            crate::domain::settlement::Refusal::NotOpen(v.status),
+        ));
     }
     let gateway = core.gateway.clone();
     let charge = Charge {
@@ -77,65 +85,64 @@ pub async fn returned(
     settle(core, v.invoice.id, outcome, payer).await
 }
 
+/// The gateway this server charges through, as payments record it.
+fn gateway_of(core: &Core) -> PaymentGateway {
+    match core.gateway.name() {
+        "stripe" => PaymentGateway::Stripe,
+        _ => PaymentGateway::Test,
+    }
+}
+
 async fn settle(
     core: &Core,
     invoice: Uuid,
     outcome: Outcome,
     payer: &str,
 ) -> Result<Paying, InvoiceError> {
-    let gateway = core.gateway.name();
     let payer = if payer.is_empty() {
         "pay link".to_string()
     } else {
         payer.to_string()
     };
-    match outcome {
-        Outcome::Paid { reference, amount } => {
-            let status = invoices::record_payment(
-                core,
-                invoice,
-                Attempt {
-                    gateway,
-                    reference,
-                    amount,
-                    approved: true,
-                    // A real gateway has taken the money by now: an attempt on an invoice
-                    // paid meanwhile is kept, flagged for a refund.
-                    captured: gateway != "test",
-                    detail: None,
-                    payer,
-                },
-            )
-            .await?;
-            debug_assert_eq!(status, InvoiceStatus::Paid);
-            Ok(Paying::Paid)
-        }
+    let (reference, amount, approved, detail) = match outcome {
+        Outcome::Paid { reference, amount } => (reference, amount, true, None),
         Outcome::Declined { reference, reason } => {
             let due = invoices::amount_due(core, invoice).await?;
-            invoices::record_payment(
-                core,
-                invoice,
-                Attempt {
-                    gateway,
-                    reference,
-                    amount: due,
-                    approved: false,
-                    captured: false,
-                    detail: Some(reason),
-                    payer,
-                },
-            )
-            .await
-            .map(|_| Paying::Pending)
+            (reference, due, false, Some(reason))
         }
         Outcome::NeedsAction {
             reference,
             client_secret,
-        } => Ok(Paying::Action {
-            reference,
-            client_secret,
-        }),
-        Outcome::Pending { .. } => Ok(Paying::Pending),
+        } => {
+            return Ok(Paying::Action {
+                reference,
+                client_secret,
+            })
+        }
+        Outcome::Pending { .. } => return Ok(Paying::Pending),
+    };
+    let answer = CardAnswer {
+        gateway: gateway_of(core),
+        reference,
+        amount,
+        approved,
+        detail: detail.clone(),
+        payer: payer.clone(),
+    };
+    let actor = Actor::system(&format!("payer {payer}"));
+    match settlement::apply(core, invoice, Ask::Card(answer), &actor).await? {
+        Settled::Decided(Decision::Paid { .. }) | Settled::Again(InvoiceStatus::Paid) => {
+            Ok(Paying::Paid)
+        }
+        Settled::Decided(Decision::Declined) => Err(InvoiceError::Declined(
+            detail.unwrap_or_else(|| "the card was declined.".into()),
+        )),
+        Settled::Decided(Decision::Mismatch { .. }) => Err(InvoiceError::Mismatch),
+        Settled::Decided(Decision::Refused(why)) => Err(InvoiceError::Refused(why)),
+        Settled::Again(_) => Ok(Paying::Pending),
+        Settled::Decided(d) => Err(InvoiceError::Fault(crate::services::Fault::Db(
+            sea_orm::DbErr::Custom(format!("a card answer was decided as {d:?}")),
+        ))),
     }
 }
 
@@ -171,20 +178,20 @@ pub async fn webhook(
     else {
         return Ok(Ok(Delivery::Ignored));
     };
-    let attempt = Attempt {
-        gateway: core.gateway.name(),
+    let answer = CardAnswer {
+        gateway: gateway_of(core),
         reference,
         amount,
         approved: true,
-        captured: true,
         detail: None,
         payer: payer.unwrap_or_else(|| format!("{} webhook", core.gateway.name())),
     };
-    match invoices::record_payment(core, invoice, attempt).await {
-        Ok(InvoiceStatus::Paid) => Ok(Ok(Delivery::Applied)),
-        Ok(_) | Err(InvoiceError::NotFound | InvoiceError::Closed(_) | InvoiceError::Mismatch) => {
-            Ok(Ok(Delivery::Ignored))
-        }
+    let actor = Actor::system(&format!("payer {}", answer.payer));
+    match settlement::apply(core, invoice, Ask::Card(answer), &actor).await {
+        Ok(Settled::Decided(Decision::Paid { .. })) => Ok(Ok(Delivery::Applied)),
+        // Not ours, the same event again, money kept for a refund (recorded and flagged),
+        // or nothing to apply: understood, without effect on the invoice.
+        Ok(_) | Err(InvoiceError::NotFound) => Ok(Ok(Delivery::Ignored)),
         Err(e) => Err(e),
     }
 }

@@ -16,7 +16,6 @@ use super::{
     invoices, Core, Fault,
 };
 use crate::{
-    domain::{Currency, Money},
     email::{messages, outbox},
     entities::{accounts, invoice_reminders, invoices as invoice_rows, reminder_days},
 };
@@ -193,12 +192,11 @@ async fn send_batch(
         if claimed != 1 {
             continue;
         }
-        let currency = Currency::parse(&inv.currency).unwrap_or(Currency::Usd);
         let msg = messages::PaymentReminder {
             number: inv.number.clone(),
             seller: inv.seller.clone(),
             customer: inv.customer_name.clone(),
-            total: Money::new(inv.total_minor - inv.credit_minor, currency).to_string(),
+            total: invoices::settlement::state_of(inv).due().to_string(),
             due: inv.due_on.format("%-d %b %Y").to_string(),
             when: when(day),
             link: core.links.url(&invoices::link(core, inv)),

@@ -252,11 +252,14 @@ async fn demo_credits(
     nora: &Actor,
 ) -> anyhow::Result<()> {
     use crate::{
-        domain::{Currency, Money},
+        domain::{
+            invoice::{InvoiceKind, InvoiceStatus},
+            Currency, Money,
+        },
         entities::invoices,
         services::{
             credit_notes, credits,
-            invoices::{self as inv, Attempt},
+            invoices::{self as inv, Ask, CardAnswer},
         },
     };
     let usd = |minor| Money::new(minor, Currency::Usd);
@@ -272,20 +275,15 @@ async fn demo_credits(
     )
     .await?;
     let topup = credits::sell_topup(core, nora, partner, reg, usd(20_000)).await?;
-    inv::record_payment(
-        core,
-        topup,
-        Attempt {
-            gateway: "test",
-            reference: "test_demo_topup".into(),
-            amount: usd(20_000),
-            approved: true,
-            captured: false,
-            detail: None,
-            payer: "customer@demo.test".into(),
-        },
-    )
-    .await?;
+    let answer = CardAnswer {
+        gateway: crate::domain::payment::PaymentGateway::Test,
+        reference: "test_demo_topup".into(),
+        amount: usd(20_000),
+        approved: true,
+        detail: None,
+        payer: "customer@demo.test".into(),
+    };
+    inv::settlement::apply(core, topup, Ask::Card(answer), &Actor::system("payer")).await?;
     let of_customer = invoices::Entity::find()
         .filter(invoices::Column::RegistrationId.eq(reg.uuid()))
         .order_by_asc(invoices::Column::Seq)
@@ -294,23 +292,24 @@ async fn demo_credits(
     // The seat change's open invoice: $20.00 of it paid from credit.
     if let Some(open) = of_customer
         .iter()
-        .find(|i| i.status == "open" && i.currency == "USD" && i.kind == "order")
+        .find(|i| {
+            i.status == InvoiceStatus::Open
+                && i.currency == Currency::Usd
+                && i.kind == InvoiceKind::Order
+        })
     {
         credits::pay_invoice(core, nora, open.id, usd(2_000.min(open.total_minor))).await?;
     }
     // Staff credit part of the paid backup invoice for an outage.
     if let Some(paid) = of_customer
         .iter()
-        .find(|i| i.status == "paid" && i.kind == "order")
+        .find(|i| i.status == InvoiceStatus::Paid && i.kind == InvoiceKind::Order)
     {
         credit_notes::issue(
             core,
             &Actor::system("Stella Staff <staff@demo.test>"),
             paid.id,
-            Money::new(
-                1_000.min(paid.total_minor),
-                Currency::parse(&paid.currency)?,
-            ),
+            Money::new(1_000.min(paid.total_minor), paid.currency),
             "Two days of backup outage (demo)",
         )
         .await?;
@@ -322,38 +321,32 @@ async fn demo_credits(
 /// migration's voided by staff, the rest open with their links.
 async fn demo_invoices(core: &Core) -> anyhow::Result<()> {
     use crate::{
-        domain::invoice::InvoiceStatus,
+        domain::{payment::PaymentGateway, settlement::Closing},
         entities::invoices,
-        services::invoices::{self as inv, Attempt},
+        services::invoices::{self as inv, Ask, CardAnswer},
     };
     let all = invoices::Entity::find()
         .order_by_asc(invoices::Column::Seq)
         .all(&core.db.read)
         .await?;
-    let currency = |i: &invoices::Model| crate::domain::Currency::parse(&i.currency);
     if let Some(first) = all.first() {
-        let amount = crate::domain::Money::new(first.total_minor, currency(first)?);
-        inv::record_payment(
-            core,
-            first.id,
-            Attempt {
-                gateway: "test",
-                reference: format!("test_demo_{}", first.seq),
-                amount,
-                approved: true,
-                captured: false,
-                detail: None,
-                payer: "customer@demo.test".into(),
-            },
-        )
-        .await?;
+        let answer = CardAnswer {
+            gateway: PaymentGateway::Test,
+            reference: format!("test_demo_{}", first.seq),
+            amount: crate::domain::Money::new(first.total_minor, first.currency),
+            approved: true,
+            detail: None,
+            payer: "customer@demo.test".into(),
+        };
+        let payer = Actor::system("payer customer@demo.test");
+        inv::settlement::apply(core, first.id, Ask::Card(answer), &payer).await?;
     }
     if let Some(second) = all.get(1) {
         inv::close(
             core,
             &Actor::system("Stella Staff <staff@demo.test>"),
             second.id,
-            InvoiceStatus::Void,
+            Closing::Void,
             "Issued twice by mistake (demo)",
         )
         .await?;

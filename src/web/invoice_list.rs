@@ -40,12 +40,7 @@ const PER_PAGE: u64 = 50;
 impl Params {
     fn query(&self, page: u64, limit: u64) -> InvoiceQuery {
         InvoiceQuery {
-            status: match self.status.as_str() {
-                "open" | "paid" | "void" | "uncollectible" => {
-                    Some(InvoiceStatus::from_db(&self.status))
-                }
-                _ => None,
-            },
+            status: InvoiceStatus::parse(&self.status),
             customer: self.customer.chars().take(200).collect(),
             month: chrono::NaiveDate::parse_from_str(
                 &format!("{}-01", self.month.trim()),
@@ -75,6 +70,8 @@ struct Row {
     issued: String,
     due: String,
     total: Money,
+    /// What is left to pay, while open.
+    left: Option<Money>,
     status: &'static str,
     tone: &'static str,
 }
@@ -139,7 +136,7 @@ async fn list(
             .rows
             .into_iter()
             .map(|r| {
-                let (status, tone) = list_label(&r.invoice.kind, r.status);
+                let (status, tone) = list_label(r.invoice.kind, r.status);
                 Row {
                     href: urls::invoice(r.invoice.id),
                     number: r.invoice.number,
@@ -148,6 +145,7 @@ async fn list(
                     issued: fmt_date(&r.invoice.issued_at),
                     due: fmt_day(r.invoice.due_on),
                     total: r.total,
+                    left: (r.status == InvoiceStatus::Open).then_some(r.due),
                     status,
                     tone,
                 }
@@ -197,14 +195,26 @@ async fn export(
     let l = svc::list(&state.core, partner, &p.query(1, 100_000)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
-        "Number", "Partner", "Customer", "Issued", "Due", "Status", "Currency", "Subtotal", "Tax",
+        "Number",
+        "Kind",
+        "Partner",
+        "Customer",
+        "Issued",
+        "Due date",
+        "Status",
+        "Currency",
+        "Subtotal",
+        "Tax",
         "Total",
+        "Paid from credit",
+        "Left to pay",
     ]);
     for r in l.rows {
         let c = r.total.currency;
         let i = r.invoice;
         let _ = w.write_record([
             i.number,
+            i.kind.as_str().to_string(),
             csv_safe(&r.partner),
             csv_safe(&i.customer_name),
             i.issued_at.format("%Y-%m-%d").to_string(),
@@ -214,6 +224,8 @@ async fn export(
             Money::new(i.subtotal_minor, c).amount_text(),
             Money::new(i.tax_minor, c).amount_text(),
             Money::new(i.total_minor, c).amount_text(),
+            Money::new(i.credit_minor, c).amount_text(),
+            r.due.amount_text(),
         ]);
     }
     Ok(HttpResponse::Ok()

@@ -1,5 +1,6 @@
 //! An invoice as both its pages show it (the partner's `/invoices/{id}` and the payment link):
 //! who bills whom, the dates, the lines, the totals and the receipt.
+use crate::domain::invoice::InvoiceKind;
 use crate::web::{fmt_datetime, fmt_day};
 use crate::{
     domain::{invoice::InvoiceStatus, Money},
@@ -39,7 +40,7 @@ impl From<&PayView> for InvoiceBody {
     fn from(v: &PayView) -> Self {
         let currency = v.total.currency;
         Self {
-            kind: if v.invoice.kind == "credit_note" {
+            kind: if v.invoice.kind == InvoiceKind::CreditNote {
                 "Credit note"
             } else {
                 "Invoice"

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::invoice::InvoiceKind;
 use crate::web::urls;
 use crate::web::{
     ask_first, confirmed, ctx::Ctx, invoice_view::InvoiceBody, parse_id, redirect_with, render,
@@ -14,7 +15,8 @@ use crate::web::{
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser, Principal, StaffUser},
-    domain::{invoice::InvoiceStatus, Email},
+    domain::{
+        settlement::Closing,invoice::InvoiceStatus, Email},
     error::AppResult,
     services::{
         credit_notes, credits,
@@ -75,20 +77,19 @@ struct PaymentLine {
 
 impl PaymentLine {
     fn from(p: &crate::entities::payments::Model) -> Option<Self> {
-        let currency = crate::domain::Currency::parse(&p.currency).ok()?;
-        let (outcome, tone) = match p.outcome.as_str() {
-            "succeeded" => ("Paid", "success"),
-            "applied" => ("Part paid", "info"),
-            "declined" => ("Declined", "muted"),
-            _ => ("Check and refund", "danger"),
+        use crate::domain::payment::{PaymentGateway, PaymentOutcome};
+        let currency = p.currency;
+        let (outcome, tone) = match p.outcome {
+            PaymentOutcome::Succeeded => ("Paid", "success"),
+            PaymentOutcome::Applied => ("Part paid", "info"),
+            PaymentOutcome::Declined => ("Declined", "muted"),
+            PaymentOutcome::Mismatch => ("Check and refund", "danger"),
         };
         Some(Self {
             at: crate::web::fmt_datetime(&p.created_at),
-            how: match p.gateway.as_str() {
-                "credit" => "Credit".into(),
-                "stripe" => format!("Card (Stripe {})", p.reference),
-                "test" => "Test card".into(),
-                g => g.to_string(),
+            how: match p.gateway {
+                PaymentGateway::Stripe => format!("Card (Stripe {})", p.reference),
+                g => g.label().to_string(),
             },
             amount: crate::domain::Money::new(p.amount_minor, currency),
             outcome,
@@ -118,7 +119,7 @@ async fn page(
     let v = viewer(&who);
     let d = svc::detail(&state.core, v, id).await?;
     let reg = crate::domain::RegistrationId(d.view.invoice.registration_id);
-    let open = d.view.status == InvoiceStatus::Open && d.view.invoice.kind != "top_up";
+    let open = d.view.status == InvoiceStatus::Open && d.view.invoice.kind != InvoiceKind::TopUp;
     let credit_available = if open && matches!(v, Viewer::Partner(_)) {
         let b =
             credits::balance(&state.core, d.view.invoice.account_id, d.view.due.currency).await?;
@@ -304,7 +305,7 @@ fn back_with(
             "success",
             &message,
         )),
-        Err(e @ (InvoiceError::Closed(_) | InvoiceError::Reason)) => Ok(redirect_with(
+        Err(e @ (InvoiceError::Refused(_) | InvoiceError::Reason)) => Ok(redirect_with(
             session,
             &urls::invoice(id),
             "error",
@@ -378,11 +379,12 @@ async fn close(
     form: CsrfForm<ActionParams>,
 ) -> AppResult<HttpResponse> {
     let id: uuid::Uuid = parse_id(&id)?;
-    let to = if form.0.to_status == "uncollectible" {
-        InvoiceStatus::Uncollectible
+    let how = if form.0.to_status == "uncollectible" {
+        Closing::Uncollectible
     } else {
-        InvoiceStatus::Void
+        Closing::Void
     };
+    let to = how.status();
     let d = svc::detail(&state.core, Viewer::Staff, id).await?;
     if !confirmed(&form.0.confirmed) && !form.0.reason.trim().is_empty() {
         return ask_first(
@@ -405,7 +407,7 @@ async fn close(
             },
         );
     }
-    let done = svc::close(&state.core, &staff.actor(), id, to, &form.0.reason)
+    let done = svc::close(&state.core, &staff.actor(), id, how, &form.0.reason)
         .await
         .map(|()| {
             format!(

@@ -301,25 +301,23 @@ async fn nothing_earns_twice_nor_on_a_registration_not_active_on_the_invoices_da
     let app = &s.app;
     let inv = ordered_and_paid(&s, "2").await;
     // A second approval for it (another tab, another gateway answer): refused, still one entry.
-    use partner_portal::services::invoices::{record_payment, Attempt};
-    let again = record_payment(
-        &app.core,
-        inv.id,
-        Attempt {
-            gateway: "test",
-            reference: "a-second-answer".into(),
-            amount: partner_portal::domain::Money::new(
-                inv.total_minor,
-                partner_portal::domain::Currency::Usd,
-            ),
-            approved: true,
-            captured: false,
-            detail: None,
-            payer: "again@acme.example".into(),
+    use partner_portal::{
+        domain::{
+            invoice::InvoiceStatus,
+            settlement::{Decision, Refusal},
         },
-    )
-    .await;
-    assert!(again.is_err(), "{again:?}");
+        services::invoices::Settled,
+    };
+    let amount = partner_portal::domain::Money::new(
+        inv.total_minor,
+        partner_portal::domain::Currency::Usd,
+    );
+    let again =
+        test_card_answer(&app.core, inv.id, "a-second-answer", amount, "again@acme.example").await;
+    assert_eq!(
+        again.unwrap(),
+        Settled::Decided(Decision::Refused(Refusal::NotOpen(InvoiceStatus::Paid)))
+    );
     assert_eq!(entries(&s).await.len(), 1);
 
     // An invoice issued after the relationship ended (as if a job issued it late): paid, it

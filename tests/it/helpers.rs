@@ -695,3 +695,30 @@ impl Client {
         Self::page(res).await
     }
 }
+
+/// A test card's approval of `amount` for the invoice, through the settlement executor (what
+/// the pay page does after the gateway answers), with the gateway's `reference`.
+pub async fn test_card_answer(
+    core: &Core,
+    invoice: uuid::Uuid,
+    reference: impl Into<String>,
+    amount: partner_portal::domain::Money,
+    payer: &str,
+) -> Result<
+    partner_portal::services::invoices::Settled,
+    partner_portal::services::invoices::InvoiceError,
+> {
+    use partner_portal::{
+        domain::payment::PaymentGateway,
+        services::invoices::{settlement, Ask, CardAnswer},
+    };
+    let answer = CardAnswer {
+        gateway: PaymentGateway::Test,
+        reference: reference.into(),
+        amount,
+        approved: true,
+        detail: None,
+        payer: payer.into(),
+    };
+    settlement::apply(core, invoice, Ask::Card(answer), &Actor::system(payer)).await
+}

@@ -75,7 +75,7 @@ async fn an_order_issues_an_invoice_whose_link_pays_it_once() {
         .expect_text("$90.00")
         .expect_text("$17.10")
         .expect_text("$107.10")
-        .expect_text("Test mode");
+        .expect_text("Test installation");
     assert_eq!(page.headers["cache-control"], "no-store");
     let token = page.csrf();
     assert_eq!(page.headers["referrer-policy"], "no-referrer");
@@ -157,17 +157,17 @@ async fn an_order_issues_an_invoice_whose_link_pays_it_once() {
     none.expect_text("No invoice matches");
     let csv = s.partner.get("/invoices/export.csv?status=paid").await;
     assert!(
-        csv.body.starts_with("Number,Partner,Customer"),
+        csv.body.starts_with("Number,Kind,Partner,Customer"),
         "{}",
         csv.body
     );
     assert!(
-        csv.body.contains(&format!("{number},,Acme,")),
+        csv.body.contains(&format!("{number},order,,Acme,")),
         "{}",
         csv.body
     );
     assert!(
-        csv.body.contains(",paid,USD,90.00,17.10,107.10"),
+        csv.body.contains(",paid,USD,90.00,17.10,107.10,0.00,0.00"),
         "{}",
         csv.body
     );
@@ -376,7 +376,7 @@ async fn cancelling_an_order_voids_its_open_invoice_and_a_paid_one_stops_the_can
     s.partner
         .get(&second)
         .await
-        .expect_text("is paid: ask the provider for a refund")
+        .expect_text("is paid: the provider can credit it back")
         .expect_text("Placed");
 }
 

@@ -20,6 +20,7 @@ mod pricing;
 mod registrations;
 mod renewals;
 mod search;
+mod settlement_races;
 mod security;
 mod signup;
 mod staff;

@@ -54,7 +54,7 @@ async fn renewals_during(s: &Shop, step: impl std::future::Future<Output = ()>) 
         invoices_of(s)
             .await
             .iter()
-            .filter(|i| i.kind == "renewal")
+            .filter(|i| i.kind.as_str() == "renewal")
             .count()
     };
     let before = count().await;
@@ -123,7 +123,7 @@ async fn renewals_are_invoiced_once_before_the_term_ends_and_added_seats_pay_by_
     let all = invoices_of(&s).await;
     assert_eq!(all.len(), 3, "one renewal invoice");
     let renewal = &all[2];
-    assert_eq!(renewal.kind, "renewal");
+    assert_eq!(renewal.kind.as_str(), "renewal");
     assert_eq!(renewal.total_minor, 13_500);
     assert_eq!(renewal.number, format!("INV-{y}-000003"));
     c.get(&format!("/invoices/{}", renewal.id))
@@ -143,7 +143,7 @@ async fn renewals_are_invoiced_once_before_the_term_ends_and_added_seats_pay_by_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(renewal_order.kind, "renewal");
+    assert_eq!(renewal_order.kind.as_str(), "renewal");
     let op = format!("/orders/{}", renewal_order.id);
     c.get(&op)
         .await
@@ -175,7 +175,7 @@ async fn renewals_are_invoiced_once_before_the_term_ends_and_added_seats_pay_by_
         .await
         .expect_redirect(&lp);
     let all = invoices_of(&s).await;
-    assert_eq!(all[4].status, "void");
+    assert_eq!(all[4].status.as_str(), "void");
     assert!(all[4]
         .close_reason
         .as_deref()
@@ -228,7 +228,7 @@ async fn two_instances_running_the_renewal_job_at_once_issue_each_invoice_once()
     let issued: usize = [a, b, c2, d2].into_iter().map(Result::unwrap).sum();
     assert_eq!(issued, 6);
     let all = invoices_of(&s).await;
-    assert_eq!(all.iter().filter(|i| i.kind == "renewal").count(), 6);
+    assert_eq!(all.iter().filter(|i| i.kind.as_str() == "renewal").count(), 6);
     // Numbers without gaps or repeats: 1 to 12.
     let seqs: Vec<i64> = all.iter().map(|i| i.seq).collect();
     assert_eq!(seqs, (1..=12).collect::<Vec<i64>>());

@@ -437,32 +437,45 @@ async fn withdraw_renewal(
         .filter(invoices::Column::OrderId.is_in(ids.clone()))
         .all(txn)
         .await?;
-    if let Some(paid) = bills.iter().find(|i| i.status == "paid") {
-        return Err(OrderError::field(
+    use crate::domain::{
+        invoice::InvoiceStatus,
+        settlement::{Closing, Decision, Refusal},
+    };
+    use crate::services::invoices::{settlement, InvoiceError, Settled};
+    let reason = "Auto-renew was turned off before the term started";
+    let paid_already = |number: &str| {
+        OrderError::field(
             "auto_renew",
             format!(
-                "The next term, from {}, is paid already ({}): the license renews. Staff can \
-                 credit it back with a credit note.",
+                "The next term, from {}, is paid already ({number}): the license renews. Staff \
+                 can credit it back with a credit note.",
                 l.ends_on.format("%-d %b %Y"),
-                paid.number
             ),
-        ));
-    }
-    let reason = "Auto-renew was turned off before the term started";
-    for i in bills.iter().filter(|i| i.status == "open") {
-        crate::services::invoices::close_open(
-            txn,
-            now,
-            &Actor::system("system"),
-            i,
-            crate::domain::invoice::InvoiceStatus::Void,
-            reason,
         )
-        .await
-        .map_err(|e| match e {
-            crate::services::invoices::InvoiceError::Fault(f) => OrderError::Fault(f),
-            e => OrderError::field("auto_renew", crate::error::sentence(e)),
-        })?;
+    };
+    if let Some(paid) = bills.iter().find(|i| i.status == InvoiceStatus::Paid) {
+        return Err(paid_already(&paid.number));
+    }
+    // Each open one is voided through the settlement executor (its row locked): a payment
+    // that lands first keeps the term, and this change is refused.
+    for i in bills.iter().filter(|i| i.status == InvoiceStatus::Open) {
+        let ask = settlement::Ask::Close {
+            how: Closing::Void,
+            reason: reason.to_string(),
+        };
+        let done = settlement::apply_in(txn, now, i.id, &ask, &Actor::system("system"))
+            .await
+            .map_err(|e| match e {
+                InvoiceError::Fault(f) => OrderError::Fault(f),
+                e => OrderError::field("auto_renew", crate::error::sentence(e)),
+            })?;
+        match done {
+            Settled::Decided(Decision::Closed { .. })
+            | Settled::Decided(Decision::Refused(Refusal::NotOpen(
+                InvoiceStatus::Void | InvoiceStatus::Uncollectible,
+            ))) => {}
+            _ => return Err(paid_already(&i.number)),
+        }
     }
     orders::Entity::update_many()
         .col_expr(orders::Column::Status, Expr::value("cancelled"))

@@ -728,35 +728,43 @@ pub async fn cancel_order(
         Some(_) => {}
     }
     let now = core.now();
-    // Its invoice: a paid one needs a refund (credit notes come with invoicing's next step),
-    // an open one is voided with the order.
+    // Its invoice is voided with it, through the settlement executor, which locks the
+    // invoice's row: a payment racing this cancellation either lands first (and the order
+    // stays, paid) or finds the invoice void and takes nothing.
     let invoice = crate::entities::invoices::Entity::find()
         .filter(crate::entities::invoices::Column::OrderId.eq(o.id))
         .one(&txn)
         .await?;
     if let Some(inv) = &invoice {
-        let status = InvoiceStatus::from_db(&inv.status);
-        if status == InvoiceStatus::Paid {
-            return Err(OrderError::NotCancellable(format!(
-                "Its invoice {} is paid: ask the provider for a refund instead.",
-                inv.number
-            )));
-        }
-        if status == InvoiceStatus::Open {
-            let reason = format!("order {} was cancelled", order::order_number(o.number));
-            crate::services::invoices::close_open(
-                &txn,
-                now,
-                actor,
-                inv,
-                InvoiceStatus::Void,
-                &reason,
-            )
+        use crate::domain::settlement::{Closing, Decision, Refusal};
+        use crate::services::invoices::{settlement, InvoiceError, Settled};
+        let ask = settlement::Ask::Close {
+            how: Closing::Void,
+            reason: format!("order {} was cancelled", order::order_number(o.number)),
+        };
+        let done = settlement::apply_in(&txn, now, inv.id, &ask, actor)
             .await
             .map_err(|e| match e {
-                crate::services::invoices::InvoiceError::Fault(f) => OrderError::Fault(f),
+                InvoiceError::Fault(f) => OrderError::Fault(f),
                 e => OrderError::NotCancellable(crate::error::sentence(e)),
             })?;
+        match done {
+            Settled::Decided(Decision::Closed { .. }) => {}
+            Settled::Decided(Decision::Refused(Refusal::NotOpen(InvoiceStatus::Paid))) => {
+                return Err(OrderError::NotCancellable(format!(
+                    "Its invoice {} is paid: the provider can credit it back with a credit \
+                     note instead.",
+                    inv.number
+                )))
+            }
+            // Voided or written off already: nothing is due on it.
+            Settled::Decided(Decision::Refused(Refusal::NotOpen(_))) => {}
+            other => {
+                return Err(OrderError::NotCancellable(format!(
+                    "Its invoice {} could not be voided ({other:?}).",
+                    inv.number
+                )))
+            }
         }
     }
     let done = orders::Entity::update_many()

@@ -2,6 +2,7 @@
 //! open invoices with their payment links, credit balance), its own invoices (`/my/invoices`: each open one with its payment link) and the
 //! account's activity (`/my/activity`: what its partner did on its behalf, Login As sessions
 //! included, with both names), for every user of the account.
+use crate::domain::invoice::InvoiceStatus;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -9,7 +10,7 @@ use crate::web::urls;
 use crate::web::{ctx::Ctx, fmt_date, fmt_datetime, fmt_day, render};
 use crate::{
     auth::CustomerUser,
-    domain::{invoice::list_label, Currency, Money},
+    domain::{invoice::list_label, Money},
     error::AppResult,
     services::{audit_log, invoices, registrations as regs, views::AuditEntry},
     startup::AppState,
@@ -48,9 +49,8 @@ async fn invoice_list(
         .await?
         .into_iter()
         .map(|(i, link)| {
-            let (status, tone) = list_label(
-                &i.kind,
-                crate::domain::invoice::InvoiceStatus::from_db(&i.status),
+            let (status, tone) = list_label(i.kind,
+                i.status,
             );
             InvoiceRow {
                 href: urls::invoice(i.id),
@@ -59,7 +59,7 @@ async fn invoice_list(
                 due: fmt_day(i.due_on),
                 total: Money::new(
                     i.total_minor,
-                    Currency::parse(&i.currency).unwrap_or(Currency::Usd),
+                    i.currency,
                 ),
                 status,
                 tone,
@@ -146,7 +146,7 @@ async fn overview(
     let open = invoices::of_account(&state.core, customer.account_id)
         .await?
         .into_iter()
-        .filter(|(i, _)| i.status == "open")
+        .filter(|(i, _)| i.status == InvoiceStatus::Open)
         .map(|(i, link)| InvoiceRow {
             href: urls::invoice(i.id),
             number: i.number,
@@ -154,7 +154,7 @@ async fn overview(
             due: fmt_day(i.due_on),
             total: Money::new(
                 i.total_minor - i.credit_minor,
-                Currency::parse(&i.currency).unwrap_or(Currency::Usd),
+                i.currency,
             ),
             status: "Open",
             tone: "warning",

@@ -159,17 +159,17 @@ pub async fn related(
         .await?
         .into_iter()
         .map(|(i, link)| {
-            let status = crate::domain::invoice::InvoiceStatus::from_db(&i.status);
+            let status = i.status;
             let currency =
-                crate::domain::Currency::parse(&i.currency).unwrap_or(crate::domain::Currency::Usd);
+                i.currency;
             InvoiceRow {
                 href: urls::invoice(i.id),
                 number: i.number,
                 issued: fmt_date(&i.issued_at),
                 due: fmt_day(i.due_on),
                 total: Money::new(i.total_minor, currency),
-                status: crate::domain::invoice::list_label(&i.kind, status).0,
-                tone: crate::domain::invoice::list_label(&i.kind, status).1,
+                status: crate::domain::invoice::list_label(i.kind, status).0,
+                tone: crate::domain::invoice::list_label(i.kind, status).1,
                 link: link.map(|l| state.core.links.url(&l)).unwrap_or_default(),
             }
         })

@@ -12,6 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::domain::invoice::InvoiceKind;
 use crate::web::urls;
 use crate::web::{ctx::Ctx, invoice_view::InvoiceBody, render_status};
 use crate::{
@@ -55,6 +56,8 @@ struct PayPage {
     credit_amount: String,
     credit_message: String,
     pdf: String,
+    /// The test gateway runs: the page says no real money is taken, whatever the status.
+    test_installation: bool,
 }
 
 struct Elements {
@@ -71,7 +74,7 @@ struct InvalidPage {
 }
 
 async fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> AppResult<PayPage> {
-    let credit_available = if v.status == InvoiceStatus::Open && v.invoice.kind != "top_up" {
+    let credit_available = if v.status == InvoiceStatus::Open && v.invoice.kind != InvoiceKind::TopUp {
         let b = credits::balance(&state.core, v.invoice.account_id, v.due.currency).await?;
         (b.minor > 0).then_some(b)
     } else {
@@ -106,6 +109,7 @@ async fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> 
         credit_amount,
         credit_message: String::new(),
         pdf: urls::pay_pdf(token),
+        test_installation: state.config.payments.is_test(),
     })
 }
 
@@ -213,7 +217,7 @@ async fn pay(
         Ok(_) => respond(&state, StatusCode::OK, &page),
         Err(
             e @ (InvoiceError::Declined(_)
-            | InvoiceError::Closed(_)
+            | InvoiceError::Refused(_)
             | InvoiceError::Mismatch
             | InvoiceError::Gateway(_)),
         ) => {
@@ -246,7 +250,7 @@ fn answer(outcome: Result<Paying, InvoiceError>) -> AppResult<HttpResponse> {
         Err(e @ InvoiceError::Declined(_)) => {
             json!({"status": "declined", "message": crate::error::sentence(e)})
         }
-        Err(e @ (InvoiceError::Closed(_) | InvoiceError::Mismatch | InvoiceError::Gateway(_))) => {
+        Err(e @ (InvoiceError::Refused(_) | InvoiceError::Mismatch | InvoiceError::Gateway(_))) => {
             json!({"status": "refused", "message": crate::error::sentence(e)})
         }
         Err(InvoiceError::NotFound) => {

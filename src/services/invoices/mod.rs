@@ -9,19 +9,24 @@ use chrono::{Datelike, Duration};
 use hmac::{Hmac, Mac};
 use sea_orm::{
     sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QueryTrait,
+    QueryFilter, QueryOrder,
 };
 use sha2::Sha256;
 use uuid::Uuid;
+
+pub mod settlement;
 
 use super::{
     audit::{self, About, Actor},
     counters, Core, Fault,
 };
+pub use settlement::{Ask, CardAnswer, Settled};
 use crate::{
     auth::tokens::hash_token,
     domain::{
-        invoice::{counter_name, invoice_number, line_tax, InvoiceStatus},
+        invoice::{counter_name, invoice_number, line_tax, InvoiceKind, InvoiceStatus, ListSum},
+        payment::PaymentOutcome,
+        settlement::{Closing, Decision, Refusal},
         order::{order_number, OrderKind, Term},
         product::quantity_of,
         Currency, Money, OrderId,
@@ -37,9 +42,10 @@ use crate::{
 pub enum InvoiceError {
     #[error("not found")]
     NotFound,
-    /// The invoice is paid, void or uncollectible: nothing more can be paid or changed.
-    #[error("This invoice is {} and can no longer be paid.", .0.label().to_lowercase())]
-    Closed(InvoiceStatus),
+    /// The settlement refused the request (the invoice is no longer open, the amount is not
+    /// what is due, …): nothing was recorded.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// The payment was declined by the gateway; the invoice stays open.
     #[error("The payment was declined: {0} Nothing was charged; try another card.")]
     Declined(String),
@@ -240,16 +246,15 @@ pub(crate) fn order_invoice(core: &Core, i: Issue<'_>) -> Result<Made, InvoiceEr
         account_id: Set(o.account_id),
         order_id: Set(Some(o.id)),
         kind: Set(if kind == OrderKind::Renewal {
-            "renewal"
+            InvoiceKind::Renewal
         } else {
-            "order"
-        }
-        .into()),
-        currency: Set(o.currency.clone()),
+            InvoiceKind::Order
+        }),
+        currency: Set(currency_of(&o.currency)?),
         subtotal_minor: Set(amount.minor),
         tax_minor: Set(tax.minor),
         total_minor: Set(amount.minor + tax.minor),
-        status: Set(InvoiceStatus::Open.as_str().into()),
+        status: Set(InvoiceStatus::Open),
         issued_at: Set(now),
         due_on: Set(now.date_naive() + core.rules.invoice_due),
         paid_at: Set(None),
@@ -396,381 +401,31 @@ async fn view(
         .await?;
     let receipt = payments::Entity::find()
         .filter(payments::Column::InvoiceId.eq(invoice.id))
-        .filter(payments::Column::Outcome.eq("succeeded"))
+        .filter(payments::Column::Outcome.eq(PaymentOutcome::Succeeded))
         .one(conn)
         .await?;
-    let currency = Currency::parse(&invoice.currency).map_err(|_| InvoiceError::NotFound)?;
+    let currency = invoice.currency;
+    let state = settlement::state_of(&invoice);
     Ok(PayView {
-        status: InvoiceStatus::from_db(&invoice.status),
+        status: invoice.status,
         total: Money::new(invoice.total_minor, currency),
         tax: Money::new(invoice.tax_minor, currency),
         subtotal: Money::new(invoice.subtotal_minor, currency),
         credit: Money::new(invoice.credit_minor, currency),
-        due: Money::new(invoice.total_minor - invoice.credit_minor, currency),
+        due: state.due(),
         receipt,
         lines,
         invoice,
     })
 }
 
-/// A gateway's answer to one payment attempt.
-pub struct Attempt {
-    pub gateway: &'static str,
-    /// The gateway's id for the attempt: recorded once.
-    pub reference: String,
-    pub amount: Money,
-    pub approved: bool,
-    /// The money was taken before we were told (a card gateway's webhook): an attempt on an
-    /// invoice already paid is then kept for a refund. The test gateway takes nothing.
-    pub captured: bool,
-    /// Why it was declined.
-    pub detail: Option<String>,
-    /// Who paid (an email given on the pay page, or the gateway's).
-    pub payer: String,
-}
-
-/// Records a gateway's answer for the invoice: a declined attempt is kept and leaves the
-/// invoice open; an approved one whose amount and currency match marks it paid, once, and
-/// queues the receipts (to the payer and the partner's users) in the same transaction. A
-/// reference seen before changes nothing; a second success for the invoice is refused by the
-/// database. An amount that does not match is kept as `mismatch`, flagged in the audit log and
-/// never marks the invoice paid.
-#[tracing::instrument(skip(core, attempt))]
-pub async fn record_payment(
-    core: &Core,
-    invoice: Uuid,
-    attempt: Attempt,
-) -> Result<InvoiceStatus, InvoiceError> {
-    if attempt.approved {
-        if let Some(status) = pay_at_once(core, invoice, &attempt).await? {
-            return Ok(status);
-        }
-    }
-    match write_payment(core, invoice, attempt).await {
-        // Another attempt won the race (the same reference recorded, or another success for
-        // the invoice): the database refused this one; the invoice is as the winner left it.
-        Err(InvoiceError::Fault(Fault::Db(e)))
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            let now = invoices::Entity::find_by_id(invoice)
-                .one(&core.db.write)
-                .await?
-                .ok_or(InvoiceError::NotFound)?;
-            Err(InvoiceError::Closed(InvoiceStatus::from_db(&now.status)))
-        }
-        other => other,
-    }
-}
-
-/// The common case, written without holding the writer while reading: an approved payment of
-/// exactly what an open invoice asks, or the same answer again. Everything is read first (the
-/// read pool), then one batch (a group commit on SQLite) writes the payment, the invoice's
-/// move to paid, the audit event and the receipts, guarded so that it fails whole unless the
-/// invoice is still open with the credit read; a unique index refuses a second success or a
-/// reference seen meanwhile. `None` hands the attempt to the full path, which takes the
-/// writer and sorts out every other case (a race lost, a mismatch, a closed invoice).
-async fn pay_at_once(
-    core: &Core,
-    invoice: Uuid,
-    attempt: &Attempt,
-) -> Result<Option<InvoiceStatus>, InvoiceError> {
-    let read = &core.db.read;
-    let seen = payments::Entity::find()
-        .filter(payments::Column::Gateway.eq(attempt.gateway))
-        .filter(payments::Column::Reference.eq(&attempt.reference))
-        .one(read)
-        .await?;
-    let inv = invoices::Entity::find_by_id(invoice)
-        .one(read)
-        .await?
-        .ok_or(InvoiceError::NotFound)?;
-    if seen.is_some() {
-        // The same answer again (a replayed webhook, a reload): nothing changes.
-        return Ok(Some(InvoiceStatus::from_db(&inv.status)));
-    }
-    let currency = currency_of(&inv.currency)?;
-    let due = Money::new(inv.total_minor - inv.credit_minor, currency);
-    if inv.status != InvoiceStatus::Open.as_str() || attempt.amount != due {
-        return Ok(None);
-    }
-    let now = core.now();
-    let total = Money::new(inv.total_minor, currency);
-    let receipts =
-        receipt_messages(read, &inv, total, attempt.gateway, &attempt.payer, now).await?;
-    let backend = core.db.backend();
-    let still_open = sea_orm::sea_query::Query::select()
-        .expr(sea_orm::sea_query::Expr::val(1))
-        .from(invoices::Entity)
-        .and_where(invoices::Column::Id.eq(inv.id))
-        .and_where(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
-        .and_where(invoices::Column::CreditMinor.eq(inv.credit_minor))
-        .to_owned();
-    let mut statements = vec![
-        crate::db::guard(backend, still_open),
-        invoices::Entity::update_many()
-            .col_expr(
-                invoices::Column::Status,
-                sea_orm::sea_query::Expr::value(InvoiceStatus::Paid.as_str()),
-            )
-            .col_expr(
-                invoices::Column::PaidAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(invoices::Column::Id.eq(inv.id))
-            .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
-            .build(backend),
-        payments::Entity::insert(payment_row(&inv, attempt, "succeeded", now)).build(backend),
-        crate::entities::audit_events::Entity::insert(audit::event(
-            now,
-            &Actor::system(&format!("payer {}", attempt.payer)),
-            "invoice.paid",
-            About::registration(inv.partner_id, inv.account_id, inv.id),
-            &format!("{} paid: {} by {}", inv.number, due, attempt.gateway),
-        ))
-        .build(backend),
-    ];
-    if inv.kind == "top_up" {
-        statements.push(
-            crate::entities::credit_ledger::Entity::insert(super::credits::topup_paid(
-                now,
-                &inv,
-                &attempt.payer,
-            )?)
-            .build(backend),
-        );
-    }
-    for m in receipts {
-        statements.push(crate::entities::outbox::Entity::insert(outbox::pending(m)).build(backend));
-    }
-    // The commission its lines earn and the month's figures, in the same batch.
-    statements.extend(super::commission::on_paid(read, backend, &inv, now).await?);
-    match core.commit_all(statements).await {
-        Ok(()) => Ok(Some(InvoiceStatus::Paid)),
-        // Refused whole: the full path looks again with the writer held.
-        Err(_) => Ok(None),
-    }
-}
-
-/// A payment's row.
-fn payment_row(
-    inv: &invoices::Model,
-    attempt: &Attempt,
-    outcome: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> payments::ActiveModel {
-    payments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        invoice_id: Set(inv.id),
-        gateway: Set(attempt.gateway.into()),
-        reference: Set(attempt.reference.clone()),
-        amount_minor: Set(attempt.amount.minor),
-        currency: Set(attempt.amount.currency.code().into()),
-        outcome: Set(outcome.into()),
-        payer: Set(attempt.payer.clone()),
-        detail: Set(attempt.detail.clone()),
-        created_at: Set(now),
-    }
-}
-
-async fn write_payment(
-    core: &Core,
-    invoice: Uuid,
-    attempt: Attempt,
-) -> Result<InvoiceStatus, InvoiceError> {
-    let now = core.now();
-    let txn = core.db.begin().await?;
-    let inv = invoices::Entity::find_by_id(invoice)
-        .one(&txn)
-        .await?
-        .ok_or(InvoiceError::NotFound)?;
-    // What is left to pay once credit applied to it is taken off.
-    let currency = currency_of(&inv.currency)?;
-    let due = Money::new(inv.total_minor - inv.credit_minor, currency);
-    let seen = payments::Entity::find()
-        .filter(payments::Column::Gateway.eq(attempt.gateway))
-        .filter(payments::Column::Reference.eq(&attempt.reference))
-        .one(&txn)
-        .await?;
-    if seen.is_some() {
-        // The same answer again (a replayed webhook, a reload): nothing changes.
-        return Ok(InvoiceStatus::from_db(&inv.status));
-    }
-    let status = InvoiceStatus::from_db(&inv.status);
-    if status != InvoiceStatus::Open && !attempt.captured {
-        // Nothing was taken (the test gateway only approves): nothing to record.
-        return Err(InvoiceError::Closed(status));
-    }
-    let outcome = if !attempt.approved {
-        "declined"
-    } else if attempt.amount != due {
-        "mismatch"
-    } else if status != InvoiceStatus::Open {
-        // Paid twice at the gateway (two tabs): kept for a refund, the invoice unchanged.
-        "mismatch"
-    } else {
-        "succeeded"
-    };
-    payments::Entity::insert(payment_row(&inv, &attempt, outcome, now))
-        .exec_without_returning(&txn)
-        .await?;
-    let about = About::registration(inv.partner_id, inv.account_id, inv.id);
-    let payer = Actor::system(&format!("payer {}", attempt.payer));
-    match outcome {
-        "declined" => {
-            audit::record(
-                &txn,
-                now,
-                &payer,
-                "invoice.payment_declined",
-                about,
-                &format!(
-                    "{} by {}: {}",
-                    inv.number,
-                    attempt.gateway,
-                    attempt.detail.clone().unwrap_or_default()
-                ),
-            )
-            .await?;
-            core.commit(txn).await?;
-            return Err(InvoiceError::Declined(
-                attempt
-                    .detail
-                    .unwrap_or_else(|| "the card was declined.".into()),
-            ));
-        }
-        "mismatch" => {
-            audit::record(
-                &txn,
-                now,
-                &payer,
-                "invoice.payment_mismatch",
-                about,
-                &format!(
-                    "{}: {} {} received for {} due ({}); not marked paid, check and refund",
-                    inv.number,
-                    attempt.gateway,
-                    attempt.amount,
-                    due,
-                    status.label().to_lowercase()
-                ),
-            )
-            .await?;
-            core.commit(txn).await?;
-            return Err(InvoiceError::Mismatch);
-        }
-        _ => {}
-    }
-    // Open → paid, naming the status it expects: a concurrent payment loses here.
-    let moved = invoices::Entity::update_many()
-        .set(invoices::ActiveModel {
-            status: Set(InvoiceStatus::Paid.as_str().into()),
-            paid_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .filter(invoices::Column::Id.eq(inv.id))
-        .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(InvoiceError::Closed(status));
-    }
-    audit::record(
-        &txn,
-        now,
-        &payer,
-        "invoice.paid",
-        about,
-        &format!("{} paid: {} by {}", inv.number, due, attempt.gateway),
-    )
-    .await?;
-    if inv.kind == "top_up" {
-        crate::entities::credit_ledger::Entity::insert(super::credits::topup_paid(
-            now,
-            &inv,
-            &attempt.payer,
-        )?)
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    let earned = super::commission::on_paid(&txn, txn.get_database_backend(), &inv, now).await?;
-    super::commission::execute(&txn, earned).await?;
-    let total = Money::new(inv.total_minor, currency);
-    queue_receipts(&txn, core, &inv, total, attempt.gateway, &attempt.payer).await?;
-    core.commit(txn).await?;
-    Ok(InvoiceStatus::Paid)
-}
-
-/// Queues the receipts of a paid invoice inside the payment's transaction.
-pub(crate) async fn queue_receipts(
-    txn: &sea_orm::DatabaseTransaction,
-    core: &Core,
-    inv: &invoices::Model,
-    total: Money,
-    gateway: &str,
-    payer: &str,
-) -> Result<(), InvoiceError> {
-    for m in receipt_messages(txn, inv, total, gateway, payer, core.now()).await? {
-        outbox::enqueue(txn, m).await?;
-    }
-    Ok(())
-}
-
-/// The receipts of a paid invoice: to the partner's users, the customer, and the payer when
-/// an email was given.
-async fn receipt_messages(
-    conn: &impl ConnectionTrait,
-    inv: &invoices::Model,
-    total: Money,
-    gateway: &str,
-    payer: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<crate::email::EmailMessage>, InvoiceError> {
-    let receipt = messages::Receipt {
-        number: inv.number.clone(),
-        seller: inv.seller.clone(),
-        customer: inv.customer_name.clone(),
-        total: total.to_string(),
-        paid_at: now.format("%-d %b %Y, %H:%M UTC").to_string(),
-        gateway: gateway.into(),
-    };
-    let mut to: Vec<String> = users::Entity::find()
-        .filter(users::Column::PartnerId.eq(inv.partner_id))
-        .filter(users::Column::Active.eq(true))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| u.email)
-        .collect();
-    if payer.contains('@') {
-        to.push(payer.to_string());
-    }
-    if let Some(a) = accounts::Entity::find_by_id(inv.account_id)
-        .one(conn)
-        .await?
-    {
-        to.push(a.primary_email);
-    }
-    to.sort();
-    to.dedup();
-    Ok(to
-        .iter()
-        .map(|addr| receipt.render(addr))
-        .collect::<Result<_, _>>()?)
-}
-
-/// What is left to pay of an invoice: its total less the credit applied to it.
+/// What is left to pay of an invoice: its total less the credit applied to it, while open.
 pub async fn amount_due(core: &Core, invoice: Uuid) -> Result<Money, InvoiceError> {
     let inv = invoices::Entity::find_by_id(invoice)
         .one(&core.db.write)
         .await?
         .ok_or(InvoiceError::NotFound)?;
-    Ok(Money::new(
-        inv.total_minor - inv.credit_minor,
-        Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?,
-    ))
+    Ok(settlement::state_of(&inv).due())
 }
 
 /// The path of an invoice's payment link (while it is open, for its partner).
@@ -830,7 +485,7 @@ pub async fn detail(core: &Core, viewer: Viewer, id: Uuid) -> Result<InvoiceDeta
         .into_iter()
         .map(super::views::AuditEntry::from)
         .collect();
-    let link = (inv.status == InvoiceStatus::Open.as_str()).then(|| link(core, &inv));
+    let link = (inv.status == InvoiceStatus::Open).then(|| link(core, &inv));
     let payments = payments::Entity::find()
         .filter(payments::Column::InvoiceId.eq(inv.id))
         .order_by_asc(payments::Column::CreatedAt)
@@ -850,75 +505,23 @@ pub async fn close(
     core: &Core,
     actor: &Actor,
     id: Uuid,
-    to: InvoiceStatus,
+    how: Closing,
     reason: &str,
 ) -> Result<(), InvoiceError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(InvoiceError::Reason);
     }
-    let now = core.now();
-    let txn = core.db.begin().await?;
-    let inv = visible(&txn, Viewer::Staff, id).await?;
-    let from = InvoiceStatus::from_db(&inv.status);
-    if !from.can_become(to) || to == InvoiceStatus::Paid {
-        return Err(InvoiceError::Closed(from));
+    visible(&core.db.read, Viewer::Staff, id).await?;
+    let ask = settlement::Ask::Close {
+        how,
+        reason: reason.to_string(),
+    };
+    match settlement::apply(core, id, ask, actor).await? {
+        Settled::Decided(Decision::Closed { .. }) => Ok(()),
+        Settled::Decided(Decision::Refused(why)) => Err(InvoiceError::Refused(why)),
+        other => Err(Fault::Db(sea_orm::DbErr::Custom(format!("closing gave {other:?}"))).into()),
     }
-    if !close_open(&txn, now, actor, &inv, to, reason).await? {
-        return Err(InvoiceError::Closed(from));
-    }
-    core.commit(txn).await?;
-    Ok(())
-}
-
-/// Closes an open invoice without payment (void or uncollectible) inside the caller's
-/// transaction: the status update names `open`, credit already applied to it goes back to the
-/// customer's balance, and the audit log says why. False when it was no longer open.
-pub(crate) async fn close_open(
-    txn: &sea_orm::DatabaseTransaction,
-    now: chrono::DateTime<chrono::Utc>,
-    actor: &Actor,
-    inv: &invoices::Model,
-    to: InvoiceStatus,
-    reason: &str,
-) -> Result<bool, InvoiceError> {
-    let moved = invoices::Entity::update_many()
-        .set(invoices::ActiveModel {
-            status: Set(to.as_str().into()),
-            closed_at: Set(Some(now)),
-            close_reason: Set(Some(reason.to_string())),
-            ..Default::default()
-        })
-        .filter(invoices::Column::Id.eq(inv.id))
-        .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
-        .exec(txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Ok(false);
-    }
-    // No longer outstanding.
-    super::commission::execute(
-        txn,
-        super::commission::on_settled(txn.get_database_backend(), inv),
-    )
-    .await?;
-    if inv.credit_minor > 0 {
-        crate::entities::credit_ledger::Entity::insert(super::credits::credit_returned(
-            now, inv, actor,
-        )?)
-        .exec_without_returning(txn)
-        .await?;
-    }
-    audit::record(
-        txn,
-        now,
-        actor,
-        &format!("invoice.{}", to.as_str()),
-        About::registration(inv.partner_id, inv.account_id, inv.id),
-        &format!("{} {}: {reason}", inv.number, to.label().to_lowercase()),
-    )
-    .await?;
-    Ok(true)
 }
 
 /// Emails an open invoice's payment link (to the customer's primary address, or `to`).
@@ -932,9 +535,9 @@ pub async fn send_link(
 ) -> Result<String, InvoiceError> {
     let txn = core.db.begin().await?;
     let inv = visible(&txn, Viewer::Partner(partner), id).await?;
-    let status = InvoiceStatus::from_db(&inv.status);
+    let status = inv.status;
     if status != InvoiceStatus::Open {
-        return Err(InvoiceError::Closed(status));
+        return Err(Refusal::NotOpen(status).into());
     }
     let address = match to {
         Some(e) => e.as_str().to_string(),
@@ -946,7 +549,7 @@ pub async fn send_link(
                 .primary_email
         }
     };
-    let currency = Currency::parse(&inv.currency).map_err(|_| InvoiceError::NotFound)?;
+    let currency = inv.currency;
     let msg = messages::InvoiceLink {
         number: inv.number.clone(),
         seller: inv.seller.clone(),
@@ -1037,7 +640,7 @@ pub async fn of_customer(
         .await?
         .into_iter()
         .map(|i| {
-            let l = (i.status == InvoiceStatus::Open.as_str()).then(|| link(core, &i));
+            let l = (i.status == InvoiceStatus::Open).then(|| link(core, &i));
             (i, l)
         })
         .collect())
@@ -1055,7 +658,7 @@ pub async fn of_account(
         .await?
         .into_iter()
         .map(|i| {
-            let l = (i.status == InvoiceStatus::Open.as_str()).then(|| link(core, &i));
+            let l = (i.status == InvoiceStatus::Open).then(|| link(core, &i));
             (i, l)
         })
         .collect())
@@ -1075,9 +678,9 @@ pub async fn replace_link(
         .one(&txn)
         .await?
         .ok_or(InvoiceError::NotFound)?;
-    let status = InvoiceStatus::from_db(&inv.status);
+    let status = inv.status;
     if status != InvoiceStatus::Open {
-        return Err(InvoiceError::Closed(status));
+        return Err(Refusal::NotOpen(status).into());
     }
     let version = inv.link_version + 1;
     invoices::Entity::update_many()
@@ -1126,6 +729,8 @@ pub struct InvoiceQuery {
 pub struct ListedInvoice {
     pub invoice: invoices::Model,
     pub total: Money,
+    /// What is left to pay (open invoices; zero otherwise).
+    pub due: Money,
     pub status: InvoiceStatus,
     /// The partner's name (staff's list).
     pub partner: String,
@@ -1136,7 +741,7 @@ pub struct ListedInvoice {
 pub struct InvoiceList {
     pub rows: Vec<ListedInvoice>,
     pub has_more: bool,
-    pub sums: Vec<(InvoiceStatus, Money)>,
+    pub sums: Vec<(ListSum, Money)>,
 }
 
 #[tracing::instrument(skip(core), level = "debug")]
@@ -1182,21 +787,28 @@ pub async fn list(
         .await?;
     let has_more = rows.len() as u64 > q.limit;
     rows.truncate(q.limit as usize);
-    let sums: Vec<(String, String, Option<i64>)> = invoices::Entity::find()
-        .select_only()
-        .column(invoices::Column::Status)
-        .column(invoices::Column::Currency)
-        // PostgreSQL sums BIGINT as NUMERIC: cast back.
-        .column_as(
-            sea_orm::sea_query::Expr::cust("CAST(SUM(total_minor) AS BIGINT)"),
-            "sum",
-        )
-        .filter(cond)
-        .group_by(invoices::Column::Status)
-        .group_by(invoices::Column::Currency)
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let sums: Vec<(InvoiceStatus, InvoiceKind, Currency, Option<i64>, Option<i64>)> =
+        invoices::Entity::find()
+            .select_only()
+            .column(invoices::Column::Status)
+            .column(invoices::Column::Kind)
+            .column(invoices::Column::Currency)
+            // PostgreSQL sums BIGINT as NUMERIC: cast back.
+            .column_as(
+                sea_orm::sea_query::Expr::cust("CAST(SUM(total_minor) AS BIGINT)"),
+                "total",
+            )
+            .column_as(
+                sea_orm::sea_query::Expr::cust("CAST(SUM(credit_minor) AS BIGINT)"),
+                "credit",
+            )
+            .filter(cond)
+            .group_by(invoices::Column::Status)
+            .group_by(invoices::Column::Kind)
+            .group_by(invoices::Column::Currency)
+            .into_tuple()
+            .all(conn)
+            .await?;
     let mut names = std::collections::HashMap::new();
     if partner.is_none() {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.partner_id).collect();
@@ -1210,27 +822,26 @@ pub async fn list(
     }
     let rows = rows
         .into_iter()
-        .filter_map(|i| {
-            let currency = Currency::parse(&i.currency).ok()?;
-            Some(ListedInvoice {
-                total: Money::new(i.total_minor, currency),
-                status: InvoiceStatus::from_db(&i.status),
-                partner: names.get(&i.partner_id).cloned().unwrap_or_default(),
-                invoice: i,
-            })
+        .map(|i| ListedInvoice {
+            total: Money::new(i.total_minor, i.currency),
+            due: settlement::state_of(&i).due(),
+            status: i.status,
+            partner: names.get(&i.partner_id).cloned().unwrap_or_default(),
+            invoice: i,
         })
         .collect();
-    let mut sums: Vec<(InvoiceStatus, Money)> = sums
+    // Each figure is the sum of one column of the rows it stands for: open invoices' left to
+    // pay, the others' totals, credit notes apart (as the amount they gave back).
+    let mut folded: std::collections::BTreeMap<(ListSum, Currency), i64> = Default::default();
+    for (status, kind, currency, total, credit) in sums {
+        let (total, credit) = (total.unwrap_or(0), credit.unwrap_or(0));
+        let (what, amount) = ListSum::of(status, kind, total, credit);
+        *folded.entry((what, currency)).or_default() += amount;
+    }
+    let sums = folded
         .into_iter()
-        .filter_map(|(status, currency, sum)| {
-            let c = Currency::parse(&currency).ok()?;
-            Some((
-                InvoiceStatus::from_db(&status),
-                Money::new(sum.unwrap_or(0), c),
-            ))
-        })
+        .map(|((what, c), minor)| (what, Money::new(minor, c)))
         .collect();
-    sums.sort_by_key(|(s, m)| (s.as_str(), m.currency.code()));
     Ok(InvoiceList {
         rows,
         has_more,
@@ -1257,7 +868,7 @@ pub async fn overdue_digest(core: &Core) -> Result<usize, InvoiceError> {
         return Ok(0);
     }
     let overdue = invoices::Entity::find()
-        .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .filter(invoices::Column::Status.eq(InvoiceStatus::Open))
         .filter(invoices::Column::DueOn.lt(today))
         .order_by_asc(invoices::Column::DueOn)
         .all(&core.db.read)
@@ -1280,9 +891,8 @@ pub async fn overdue_digest(core: &Core) -> Result<usize, InvoiceError> {
             .iter()
             .take(20)
             .map(|i| {
-                let total = Currency::parse(&i.currency)
-                    .map(|c| Money::new(i.total_minor, c).to_string())
-                    .unwrap_or_default();
+                // What is still due, credit taken off.
+                let total = settlement::state_of(i).due().to_string();
                 let days = (today - i.due_on).num_days();
                 format!(
                     "{} to {}: {total}, due {} ({days} day{} ago)",
