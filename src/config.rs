@@ -258,7 +258,10 @@ impl Config {
             ("payments", payments),
             ("mail", mail),
             ("mail from", self.mail_from.clone()),
-            ("session secret", mask(&String::from_utf8_lossy(&self.session_secret))),
+            (
+                "session secret",
+                mask(&String::from_utf8_lossy(&self.session_secret)),
+            ),
             ("data folder", self.data_dir.display().to_string()),
         ]
     }

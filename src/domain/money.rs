@@ -363,7 +363,9 @@ mod tests {
         assert_eq!(Money::parse("1,250.5", Eur).unwrap(), m(125_050, Eur));
         assert_eq!(Money::parse("-3.50", Gbp).unwrap(), m(-350, Gbp));
         assert_eq!(Money::parse("25000", Vnd).unwrap(), m(25_000, Vnd));
-        for bad in ["1.234", "abc", "", "1.", "-", "1e3", ".5", "1 000", "--1", "+1"] {
+        for bad in [
+            "1.234", "abc", "", "1.", "-", "1e3", ".5", "1 000", "--1", "+1",
+        ] {
             assert!(Money::parse(bad, Usd).is_err(), "{bad}");
         }
         assert!(Money::parse("10.5", Vnd).is_err(), "VND has no minor unit");

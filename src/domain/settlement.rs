@@ -32,7 +32,10 @@ impl InvoiceState {
     /// nothing once it is paid, void or written off.
     pub fn due(&self) -> Money {
         if self.status == InvoiceStatus::Open {
-            Money::new(self.total.minor - self.from_credit.minor, self.total.currency)
+            Money::new(
+                self.total.minor - self.from_credit.minor,
+                self.total.currency,
+            )
         } else {
             Money::zero(self.total.currency)
         }
@@ -478,7 +481,10 @@ mod tests {
             };
             for second in asks {
                 assert!(
-                    matches!(settle(&after, second), Decision::Refused(Refusal::NotOpen(_))),
+                    matches!(
+                        settle(&after, second),
+                        Decision::Refused(Refusal::NotOpen(_))
+                    ),
                     "{first:?} then {second:?}"
                 );
             }

@@ -5,8 +5,8 @@
 //! invoice never add up to more than it.
 use chrono::Datelike;
 use sea_orm::{
-    sea_query::LockType, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QuerySelect,
+    sea_query::LockType, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -20,7 +20,9 @@ use crate::{
     auth::tokens::{hash_token, random_token},
     domain::{
         credit::CreditKind,
-        invoice::{credit_note_counter, credit_note_number, credit_tax, InvoiceKind, InvoiceStatus},
+        invoice::{
+            credit_note_counter, credit_note_number, credit_tax, InvoiceKind, InvoiceStatus,
+        },
         settlement::{settle, Decision, InvoiceState, Refusal, Request},
         Money,
     },

@@ -7,10 +7,8 @@
 //! grants may expire, and the job writes the expiry of what is left of them, once.
 use chrono::NaiveDate;
 use sea_orm::{
-    sea_query::LockType,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    sea_query::LockType, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -28,8 +26,7 @@ use crate::{
         Currency, Money, PartnerId, RegistrationId, Status,
     },
     entities::{
-        accounts, credit_ledger, invoice_lines, invoices as invoice_rows, partners,
-        registrations,
+        accounts, credit_ledger, invoice_lines, invoices as invoice_rows, partners, registrations,
     },
 };
 

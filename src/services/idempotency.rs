@@ -1,13 +1,21 @@
 //! Idempotency keys for API writes: the first answer to a (app, key) is kept and replayed for
 //! a repeat with the same body; a different body is refused; a repeat while the first is
-//! still running is told so.
+//! still running is told so. A key lives 24 hours (then it is forgotten, and the clean-up job
+//! deletes it). A request that never finished (its instance crashed) holds its key for
+//! `LEASE` at most: a retry after that takes the key over and runs.
 use super::Core;
 use crate::domain::AppId;
 use sea_orm::{
-    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, Condition, DbErr, EntityTrait,
+    QueryFilter,
 };
 
 use crate::entities::idempotency_keys as keys;
+
+/// How long a key is kept after its first request.
+pub const TTL: chrono::Duration = chrono::Duration::hours(24);
+/// How long a request still running holds its key against a retry.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 
 pub enum Begin {
     /// First time: go ahead, then `finish`.
@@ -28,6 +36,35 @@ pub async fn begin(
     request_hash: &str,
 ) -> Result<Begin, DbErr> {
     let app_id = app_id.uuid();
+    let now = core.now();
+    // A key past its life, or a request that stopped without an answer (its instance died):
+    // taken over by this request, as if new. Naming the row's state and time makes one of
+    // two racing retries win.
+    let taken = keys::Entity::update_many()
+        .set(keys::ActiveModel {
+            request_hash: Set(request_hash.to_string()),
+            state: Set("in_progress".into()),
+            response_status: Set(None),
+            response_body: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .filter(keys::Column::AppId.eq(app_id))
+        .filter(keys::Column::Key.eq(key))
+        .filter(
+            Condition::any()
+                .add(keys::Column::CreatedAt.lt(now - TTL))
+                .add(
+                    Condition::all()
+                        .add(keys::Column::State.eq("in_progress"))
+                        .add(keys::Column::CreatedAt.lt(now - LEASE)),
+                ),
+        )
+        .exec(&core.db.write)
+        .await?;
+    if taken.rows_affected == 1 {
+        return Ok(Begin::Proceed);
+    }
     let inserted = keys::Entity::insert(keys::ActiveModel {
         app_id: Set(app_id),
         key: Set(key.to_string()),
@@ -35,7 +72,7 @@ pub async fn begin(
         state: Set("in_progress".into()),
         response_status: Set(None),
         response_body: Set(None),
-        created_at: Set(core.now()),
+        created_at: Set(now),
     })
     .on_conflict(
         OnConflict::columns([keys::Column::AppId, keys::Column::Key])
@@ -94,4 +131,14 @@ pub async fn abandon(core: &Core, app_id: AppId, key: &str) -> Result<(), DbErr>
         .exec(&core.db.write)
         .await?;
     Ok(())
+}
+
+/// Deletes the keys past their life (the jobs loop runs it); returns how many.
+#[tracing::instrument(skip_all, level = "debug")]
+pub async fn forget_expired(core: &Core) -> Result<u64, DbErr> {
+    Ok(keys::Entity::delete_many()
+        .filter(keys::Column::CreatedAt.lt(core.now() - TTL))
+        .exec(&core.db.write)
+        .await?
+        .rows_affected)
 }

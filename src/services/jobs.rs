@@ -54,6 +54,9 @@ pub async fn run(core: Arc<Core>, every: Duration) {
             if let Err(e) = session_store::purge_expired(&core.db.write).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }
+            if let Err(e) = super::idempotency::forget_expired(&core).await {
+                tracing::warn!(error = %e, "forgetting expired idempotency keys failed");
+            }
         }
         ticks += 1;
         core.beats

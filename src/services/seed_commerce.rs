@@ -290,14 +290,11 @@ async fn demo_credits(
         .all(&core.db.read)
         .await?;
     // The seat change's open invoice: $20.00 of it paid from credit.
-    if let Some(open) = of_customer
-        .iter()
-        .find(|i| {
-            i.status == InvoiceStatus::Open
-                && i.currency == Currency::Usd
-                && i.kind == InvoiceKind::Order
-        })
-    {
+    if let Some(open) = of_customer.iter().find(|i| {
+        i.status == InvoiceStatus::Open
+            && i.currency == Currency::Usd
+            && i.kind == InvoiceKind::Order
+    }) {
         credits::pay_invoice(core, nora, open.id, usd(2_000.min(open.total_minor))).await?;
     }
     // Staff credit part of the paid backup invoice for an outage.

@@ -52,6 +52,8 @@ pub struct InvoicePdf {
     /// When `Some`, a "Paid from credit" row with this amount is printed.
     pub credit: Option<String>,
     pub total: String,
+    /// When `Some` (an open invoice), a bold "Amount due" row closes the totals.
+    pub amount_due: Option<String>,
     /// Free text under the totals (payment note or link); may be empty.
     pub note: String,
 }
@@ -501,6 +503,7 @@ struct Clean {
     tax: String,
     credit: Option<String>,
     total: String,
+    amount_due: Option<String>,
     note: String,
 }
 
@@ -530,6 +533,7 @@ impl Clean {
             tax: one(&doc.tax),
             credit: doc.credit.as_deref().map(one),
             total: one(&doc.total),
+            amount_due: doc.amount_due.as_deref().map(one),
             note: f.clean(&doc.note, true),
         }
     }
@@ -787,6 +791,9 @@ impl<'a> Layout<'a> {
                 credit.clone(),
             ));
         }
+        if let Some(due) = &doc.amount_due {
+            rows.push((GRAND_TOTAL, "Amount due", due.clone()));
+        }
         let height = 14.0 + 16.0 * rows.len() as f32 + 6.0 + 8.0;
         if self.y + height > CONTENT_BOTTOM {
             self.new_page(false);
@@ -1040,6 +1047,7 @@ mod tests {
             tax: "€0.00".into(),
             credit: None,
             total: "€1,234.50".into(),
+            amount_due: Some("€1,234.50".into()),
             note: "Reverse charge: VAT to be accounted for by the recipient. Pay at \
                    https://pay.example.com/i/INV-2026-000123"
                 .into(),

@@ -32,6 +32,11 @@ pub struct InvoiceBody {
     /// Paid from credit so far, and what is left to pay.
     pub credit: Money,
     pub left: Money,
+    /// The credit row to print: credit that paid (part of) an open or paid invoice; a closed
+    /// one gave its credit back.
+    pub credit_row: Option<Money>,
+    /// The amount-due row to print: while open, what is left to pay.
+    pub due_row: Option<Money>,
     /// A paid invoice's receipt: how much, when, by whom.
     pub paid: String,
 }
@@ -67,6 +72,10 @@ impl From<&PayView> for InvoiceBody {
             total: v.total,
             credit: v.credit,
             left: v.due,
+            credit_row: (!v.credit.is_zero()
+                && matches!(v.status, InvoiceStatus::Open | InvoiceStatus::Paid))
+            .then_some(v.credit),
+            due_row: (v.status == InvoiceStatus::Open).then_some(v.due),
             paid: v
                 .receipt
                 .as_ref()
@@ -97,8 +106,8 @@ pub async fn pdf_response(v: &PayView) -> crate::error::AppResult<actix_web::Htt
         ),
         InvoiceStatus::Paid => format!("Paid: {}.", body.paid),
         InvoiceStatus::Open => format!(
-            "Due {}. Pay with the payment link your seller sent you, or ask {} for it.",
-            body.due, body.seller
+            "{} due by {}. Pay with the payment link your seller sent you, or ask {} for it.",
+            body.left, body.due, body.seller
         ),
         s => format!(
             "{}{}",
@@ -133,7 +142,8 @@ pub async fn pdf_response(v: &PayView) -> crate::error::AppResult<actix_web::Htt
             .collect(),
         subtotal: body.subtotal.to_string(),
         tax: body.tax.to_string(),
-        credit: (!body.credit.is_zero()).then(|| body.credit.to_string()),
+        credit: body.credit_row.map(|m| m.to_string()),
+        amount_due: body.due_row.map(|m| m.to_string()),
         total: body.total.to_string(),
         note,
     };

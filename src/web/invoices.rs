@@ -15,8 +15,7 @@ use crate::web::{
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser, Principal, StaffUser},
-    domain::{
-        settlement::Closing,invoice::InvoiceStatus, Email},
+    domain::{invoice::InvoiceStatus, settlement::Closing, Email},
     error::AppResult,
     services::{
         credit_notes, credits,

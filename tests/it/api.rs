@@ -615,11 +615,32 @@ async fn an_idempotency_key_replays_refuses_another_body_and_reports_in_progress
         .bearer_auth(&token)
         .header("content-type", "application/json")
         .header("Idempotency-Key", "key-2")
-        .body(body)
+        .body(body.clone())
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // The instance running it died: a minute later the retry takes the key over and runs.
+    account(&app, "busy@x.example", "Busy Ltd").await;
+    app.clock
+        .advance(partner_portal::services::idempotency::LEASE);
+    let (s, v) = api
+        .post_with(&token, &link_body("busy@x.example"), Some("key-2"))
+        .await;
+    assert_eq!((s, &v["status"]), (StatusCode::OK, &json!(1)), "{v}");
+
+    // After a day a key is forgotten: the clean-up deletes it, and it may be used anew.
+    app.clock
+        .advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
+    let gone = partner_portal::services::idempotency::forget_expired(&app.core)
+        .await
+        .unwrap();
+    assert_eq!(gone, 2, "key-1 and key-2");
+    let (s, v) = api
+        .post_with(&token, &link_body("other@x.example"), Some("key-1"))
+        .await;
+    assert_ne!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 }
 
 #[tokio::test]

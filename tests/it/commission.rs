@@ -308,12 +308,16 @@ async fn nothing_earns_twice_nor_on_a_registration_not_active_on_the_invoices_da
         },
         services::invoices::Settled,
     };
-    let amount = partner_portal::domain::Money::new(
-        inv.total_minor,
-        partner_portal::domain::Currency::Usd,
-    );
-    let again =
-        test_card_answer(&app.core, inv.id, "a-second-answer", amount, "again@acme.example").await;
+    let amount =
+        partner_portal::domain::Money::new(inv.total_minor, partner_portal::domain::Currency::Usd);
+    let again = test_card_answer(
+        &app.core,
+        inv.id,
+        "a-second-answer",
+        amount,
+        "again@acme.example",
+    )
+    .await;
     assert_eq!(
         again.unwrap(),
         Settled::Decided(Decision::Refused(Refusal::NotOpen(InvoiceStatus::Paid)))

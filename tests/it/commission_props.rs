@@ -7,9 +7,13 @@
 use std::collections::{HashMap, HashSet};
 
 use partner_portal::{
-    domain::{Currency, Money, Status},
+    domain::{
+        invoice::{InvoiceKind, InvoiceStatus},
+        payment::{PaymentGateway, PaymentOutcome},
+        Currency, Money, Status,
+    },
     entities::{
-        commission_entries as entries, commission_statements as statements, invoices,
+        commission_entries as entries, commission_statements as statements, invoices, payments,
         registrations, revenue_months,
     },
     services::{
@@ -36,6 +40,13 @@ enum Op {
     /// A credit note of this many cents on a paid invoice.
     Credit(usize, i64),
     Grant(i64),
+    /// Pay this many cents of an open invoice from credit (more than is due or than the
+    /// balance is refused: fine).
+    PayCredit(usize, i64),
+    /// Staff void an open invoice.
+    Void(usize),
+    /// The partner cancels the order of an open invoice.
+    Cancel(usize),
     End,
     MonthEnd,
 }
@@ -46,7 +57,10 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0usize..8).prop_map(Op::Pay),
         1 => (0usize..8).prop_map(Op::PayTwice),
         2 => (0usize..8, 1i64..600).prop_map(|(i, c)| Op::Credit(i, c)),
-        1 => (1i64..900).prop_map(Op::Grant),
+        2 => (1i64..900).prop_map(Op::Grant),
+        2 => (0usize..8, 1i64..900).prop_map(|(i, c)| Op::PayCredit(i, c)),
+        1 => (0usize..8).prop_map(Op::Void),
+        1 => (0usize..8).prop_map(Op::Cancel),
         1 => Just(Op::End),
         2 => Just(Op::MonthEnd),
     ]
@@ -65,6 +79,15 @@ async fn all_invoices(s: &Shop) -> Vec<invoices::Model> {
 async fn pay(s: &Shop, inv: &invoices::Model, reference: String) {
     let due = Money::new(inv.total_minor - inv.credit_minor, Currency::Usd);
     let _ = test_card_answer(&s.app.core, inv.id, reference, due, "ap@acme.example").await;
+}
+
+async fn pick_open(s: &Shop, i: usize) -> Option<invoices::Model> {
+    let open: Vec<_> = all_invoices(s)
+        .await
+        .into_iter()
+        .filter(|i| i.status == InvoiceStatus::Open)
+        .collect();
+    open.get(i % open.len().max(1)).cloned()
 }
 
 async fn apply(s: &Shop, op: &Op, step: usize) {
@@ -133,6 +156,37 @@ async fn apply(s: &Shop, op: &Op, step: usize) {
                 None,
             )
             .await;
+        }
+        Op::PayCredit(i, cents) => {
+            if let Some(inv) = pick_open(s, *i).await {
+                let _ =
+                    credits::pay_invoice(core, &actor, inv.id, Money::new(*cents, Currency::Usd))
+                        .await;
+            }
+        }
+        Op::Void(i) => {
+            if let Some(inv) = pick_open(s, *i).await {
+                let _ = partner_portal::services::invoices::close(
+                    core,
+                    &actor,
+                    inv.id,
+                    partner_portal::domain::settlement::Closing::Void,
+                    "proptest",
+                )
+                .await;
+            }
+        }
+        Op::Cancel(i) => {
+            if let Some(order) = pick_open(s, *i).await.and_then(|inv| inv.order_id) {
+                let _ = orders::cancel_order(
+                    core,
+                    &actor,
+                    s.org.id,
+                    partner_portal::domain::OrderId(order),
+                    "proptest",
+                )
+                .await;
+            }
         }
         Op::End => {
             registrations::Entity::update_many()
@@ -241,7 +295,10 @@ async fn check(s: &Shop) -> Result<(), TestCaseError> {
         prop_assert_eq!(e.amount_minor, expect);
     }
     for inv in invs.values() {
-        if inv.status.as_str() == "paid" && inv.kind.as_str() != "credit_note" && inv.kind.as_str() != "top_up" {
+        if inv.status.as_str() == "paid"
+            && inv.kind.as_str() != "credit_note"
+            && inv.kind.as_str() != "top_up"
+        {
             let earned = es
                 .iter()
                 .filter(|e| e.kind.as_str() == "earned" && e.invoice_id == Some(inv.id))
@@ -262,6 +319,86 @@ async fn check(s: &Shop) -> Result<(), TestCaseError> {
         .map(|e| EntryKind::from_db(&e.kind).signed(e.amount_minor))
         .sum();
     prop_assert_eq!(rolled, net);
+    check_figures(s, &invs, &months).await
+}
+
+/// Every invoice's total is accounted for: paid by card + paid from credit + still due +
+/// voided or written off; and the revenue page's figures are sums over the invoices behind
+/// them (net of tax: invoiced leaves out void invoices, outstanding is the net part of what
+/// is still due after credit).
+async fn check_figures(
+    s: &Shop,
+    invs: &HashMap<uuid::Uuid, invoices::Model>,
+    months: &[revenue_months::Model],
+) -> Result<(), TestCaseError> {
+    let read = &s.app.core.db.read;
+    let pays = payments::Entity::find().all(read).await.unwrap();
+    let mut invoiced = 0i64;
+    let mut outstanding = 0i64;
+    for inv in invs.values().filter(|i| i.kind != InvoiceKind::CreditNote) {
+        let mine = pays.iter().filter(|p| p.invoice_id == inv.id);
+        let (mut card, mut credit) = (0i64, 0i64);
+        for p in mine {
+            match (p.gateway, p.outcome) {
+                (PaymentGateway::Credit, PaymentOutcome::Succeeded | PaymentOutcome::Applied) => {
+                    credit += p.amount_minor
+                }
+                (_, PaymentOutcome::Succeeded) => card += p.amount_minor,
+                _ => {}
+            }
+        }
+        prop_assert_eq!(credit, inv.credit_minor, "{}: credit paid", inv.number);
+        let due = partner_portal::services::invoices::settlement::state_of(inv)
+            .due()
+            .minor;
+        let (closed, returned) = match inv.status {
+            InvoiceStatus::Void | InvoiceStatus::Uncollectible => (inv.total_minor, credit),
+            _ => (0, 0),
+        };
+        prop_assert_eq!(
+            inv.total_minor,
+            card + (credit - returned) + due + closed,
+            "{} ({:?}): total = card + credit + due + closed",
+            inv.number,
+            inv.status
+        );
+        if inv.status == InvoiceStatus::Paid {
+            prop_assert_eq!(due, 0);
+            prop_assert_eq!(
+                card + credit,
+                inv.total_minor,
+                "{} paid in full",
+                inv.number
+            );
+        }
+        if inv.kind.is_billable() {
+            if inv.status != InvoiceStatus::Void {
+                invoiced += inv.subtotal_minor;
+            }
+            if inv.status == InvoiceStatus::Open {
+                let net_of_credit = Money::new(inv.subtotal_minor, Currency::Usd)
+                    .part(inv.credit_minor, inv.total_minor)
+                    .unwrap()
+                    .minor;
+                outstanding += inv.subtotal_minor - net_of_credit;
+            }
+        }
+    }
+    let rolled_invoiced: i64 = months.iter().map(|m| m.invoiced_minor).sum();
+    let rolled_outstanding: i64 = months
+        .iter()
+        .map(|m| m.invoiced_minor - m.settled_minor)
+        .sum();
+    prop_assert_eq!(
+        rolled_invoiced,
+        invoiced,
+        "invoiced leaves out void invoices"
+    );
+    prop_assert_eq!(
+        rolled_outstanding,
+        outstanding,
+        "outstanding is what is due after credit"
+    );
     Ok(())
 }
 

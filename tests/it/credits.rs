@@ -189,7 +189,7 @@ async fn credit_is_granted_and_sold_pays_invoices_in_part_or_whole_and_grants_ex
     c.get(&ip)
         .await
         .expect_text("Paid from credit")
-        .expect_text("Left to pay");
+        .expect_text("Amount due");
     // The payment link asks for the rest; more credit than is left is refused.
     let link = partner_portal::services::invoices::link(&app.core, &after);
     let pay_page = payer.get(&link).await;

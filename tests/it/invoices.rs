@@ -480,6 +480,8 @@ async fn an_invoice_downloads_as_a_pdf_for_those_who_may_see_it() {
                     "{text}"
                 );
                 assert!(text.contains("$27.00"), "{text}");
+                // Open: the amount due closes the totals and leads the note.
+                assert!(text.contains("Amount due"), "{text}");
             }
             None if std::env::var_os("INVOICE_PDF_REQUIRE_POPPLER").is_some() => {
                 panic!("pdftotext is required (apt-get install poppler-utils)")

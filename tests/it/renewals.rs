@@ -228,7 +228,10 @@ async fn two_instances_running_the_renewal_job_at_once_issue_each_invoice_once()
     let issued: usize = [a, b, c2, d2].into_iter().map(Result::unwrap).sum();
     assert_eq!(issued, 6);
     let all = invoices_of(&s).await;
-    assert_eq!(all.iter().filter(|i| i.kind.as_str() == "renewal").count(), 6);
+    assert_eq!(
+        all.iter().filter(|i| i.kind.as_str() == "renewal").count(),
+        6
+    );
     // Numbers without gaps or repeats: 1 to 12.
     let seqs: Vec<i64> = all.iter().map(|i| i.seq).collect();
     assert_eq!(seqs, (1..=12).collect::<Vec<i64>>());

@@ -88,12 +88,12 @@ async fn act(
             Ok(other) => panic!("credit left it {other:?}"),
             Err(e) => Told::Refused(e.to_string()),
         },
-        Act::Cancel => match orders::cancel_order(core, &actor, s.org.id, OrderId(order), "race")
-            .await
-        {
-            Ok(()) => Told::Won,
-            Err(e) => Told::Refused(e.to_string()),
-        },
+        Act::Cancel => {
+            match orders::cancel_order(core, &actor, s.org.id, OrderId(order), "race").await {
+                Ok(()) => Told::Won,
+                Err(e) => Told::Refused(e.to_string()),
+            }
+        }
         Act::Void => match inv::close(core, &actor, invoice, Closing::Void, "race").await {
             Ok(()) => Told::Won,
             Err(e) => Told::Refused(e.to_string()),
@@ -166,7 +166,11 @@ async fn of_two_actions_racing_on_one_invoice_exactly_one_settles_it_at_every_ti
             for (k, &offset) in offsets_us.iter().enumerate() {
                 for swap in [false, true] {
                     n += 1;
-                    let (x, y) = if swap { (second, first) } else { (first, second) };
+                    let (x, y) = if swap {
+                        (second, first)
+                    } else {
+                        (first, second)
+                    };
                     let (invoice, order, due) = open_invoice(&s).await;
                     let before = credits::balance(&s.app.core, s.account, Currency::Usd)
                         .await
@@ -177,13 +181,10 @@ async fn of_two_actions_racing_on_one_invoice_exactly_one_settles_it_at_every_ti
                     } else {
                         (&b.core, &s.app.core)
                     };
-                    let (tx, ty) = tokio::join!(
-                        act(cx, &s, x, invoice, order, due, n),
-                        async {
-                            tokio::time::sleep(Duration::from_micros(offset)).await;
-                            act(cy, &s, y, invoice, order, due, n).await
-                        }
-                    );
+                    let (tx, ty) = tokio::join!(act(cx, &s, x, invoice, order, due, n), async {
+                        tokio::time::sleep(Duration::from_micros(offset)).await;
+                        act(cy, &s, y, invoice, order, due, n).await
+                    });
                     let case = format!("{x:?} then {y:?} after {offset} µs: {tx:?} / {ty:?}");
 
                     let row = invoices::Entity::find_by_id(invoice)
@@ -254,11 +255,7 @@ async fn of_two_actions_racing_on_one_invoice_exactly_one_settles_it_at_every_ti
                             if x == Act::Cancel || y == Act::Cancel {
                                 let cancel_won = (x == Act::Cancel && tx == Told::Won)
                                     || (y == Act::Cancel && ty == Told::Won);
-                                assert_eq!(
-                                    order_row.status == "cancelled",
-                                    cancel_won,
-                                    "{case}"
-                                );
+                                assert_eq!(order_row.status == "cancelled", cancel_won, "{case}");
                             }
                         }
                         other => panic!("{case}: the invoice is {other:?}"),

@@ -275,7 +275,10 @@ async fn a_card_paid_through_stripe_is_recorded_once_by_the_charge_and_the_webho
             .await;
     }
     let rows = payments_of(app, invoice).await;
-    let success: Vec<_> = rows.iter().filter(|p| p.outcome.as_str() == "succeeded").collect();
+    let success: Vec<_> = rows
+        .iter()
+        .filter(|p| p.outcome.as_str() == "succeeded")
+        .collect();
     assert_eq!(success.len(), 1);
     assert_eq!(success[0].gateway.as_str(), "stripe");
     let pi = success[0].reference.clone();
@@ -308,7 +311,9 @@ async fn a_card_paid_through_stripe_is_recorded_once_by_the_charge_and_the_webho
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let rows = payments_of(app, invoice).await;
     assert_eq!(
-        rows.iter().filter(|p| p.outcome.as_str() == "succeeded").count(),
+        rows.iter()
+            .filter(|p| p.outcome.as_str() == "succeeded")
+            .count(),
         1,
         "{rows:?}"
     );
@@ -389,7 +394,12 @@ async fn the_webhook_alone_pays_when_the_portal_never_heard_the_charges_answer()
         .find(|p| p.reference == wrong_id)
         .expect("recorded");
     assert_eq!(flagged.outcome.as_str(), "mismatch");
-    assert_eq!(rows.iter().filter(|p| p.outcome.as_str() == "succeeded").count(), 1);
+    assert_eq!(
+        rows.iter()
+            .filter(|p| p.outcome.as_str() == "succeeded")
+            .count(),
+        1
+    );
     s.staff.get("/staff/audit").await.expect_text("refund");
 }
 

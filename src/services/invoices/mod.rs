@@ -20,15 +20,14 @@ use super::{
     audit::{self, About, Actor},
     counters, Core, Fault,
 };
-pub use settlement::{Ask, CardAnswer, Settled};
 use crate::{
     auth::tokens::hash_token,
     domain::{
         invoice::{counter_name, invoice_number, line_tax, InvoiceKind, InvoiceStatus, ListSum},
-        payment::PaymentOutcome,
-        settlement::{Closing, Decision, Refusal},
         order::{order_number, OrderKind, Term},
+        payment::PaymentOutcome,
         product::quantity_of,
+        settlement::{Closing, Decision, Refusal},
         Currency, Money, OrderId,
     },
     email::{messages, outbox},
@@ -37,6 +36,7 @@ use crate::{
         products, tax_rates, users,
     },
 };
+pub use settlement::{Ask, CardAnswer, Settled};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvoiceError {
@@ -787,28 +787,33 @@ pub async fn list(
         .await?;
     let has_more = rows.len() as u64 > q.limit;
     rows.truncate(q.limit as usize);
-    let sums: Vec<(InvoiceStatus, InvoiceKind, Currency, Option<i64>, Option<i64>)> =
-        invoices::Entity::find()
-            .select_only()
-            .column(invoices::Column::Status)
-            .column(invoices::Column::Kind)
-            .column(invoices::Column::Currency)
-            // PostgreSQL sums BIGINT as NUMERIC: cast back.
-            .column_as(
-                sea_orm::sea_query::Expr::cust("CAST(SUM(total_minor) AS BIGINT)"),
-                "total",
-            )
-            .column_as(
-                sea_orm::sea_query::Expr::cust("CAST(SUM(credit_minor) AS BIGINT)"),
-                "credit",
-            )
-            .filter(cond)
-            .group_by(invoices::Column::Status)
-            .group_by(invoices::Column::Kind)
-            .group_by(invoices::Column::Currency)
-            .into_tuple()
-            .all(conn)
-            .await?;
+    let sums: Vec<(
+        InvoiceStatus,
+        InvoiceKind,
+        Currency,
+        Option<i64>,
+        Option<i64>,
+    )> = invoices::Entity::find()
+        .select_only()
+        .column(invoices::Column::Status)
+        .column(invoices::Column::Kind)
+        .column(invoices::Column::Currency)
+        // PostgreSQL sums BIGINT as NUMERIC: cast back.
+        .column_as(
+            sea_orm::sea_query::Expr::cust("CAST(SUM(total_minor) AS BIGINT)"),
+            "total",
+        )
+        .column_as(
+            sea_orm::sea_query::Expr::cust("CAST(SUM(credit_minor) AS BIGINT)"),
+            "credit",
+        )
+        .filter(cond)
+        .group_by(invoices::Column::Status)
+        .group_by(invoices::Column::Kind)
+        .group_by(invoices::Column::Currency)
+        .into_tuple()
+        .all(conn)
+        .await?;
     let mut names = std::collections::HashMap::new();
     if partner.is_none() {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.partner_id).collect();

@@ -59,9 +59,14 @@ pub struct CardAnswer {
 pub enum Ask {
     Card(CardAnswer),
     /// Pay this much from the customer's credit in the invoice's currency.
-    Credit { amount: Money },
+    Credit {
+        amount: Money,
+    },
     /// Close without payment, with the reason the audit log and the invoice keep.
-    Close { how: Closing, reason: String },
+    Close {
+        how: Closing,
+        reason: String,
+    },
 }
 
 /// What the executor did.
@@ -152,7 +157,16 @@ pub async fn apply_in(
         Ask::Close { how, .. } => Request::Close(*how),
     };
     let decision = settle(&state_of(&inv), request);
-    let writes = plan(txn, txn.get_database_backend(), &inv, ask, decision, actor, now).await?;
+    let writes = plan(
+        txn,
+        txn.get_database_backend(),
+        &inv,
+        ask,
+        decision,
+        actor,
+        now,
+    )
+    .await?;
     crate::db::execute_all(txn, writes).await?;
     Ok(Settled::Decided(decision))
 }
@@ -199,7 +213,16 @@ async fn card_at_once(
         return Ok(None);
     }
     let ask = Ask::Card(answer.clone());
-    let writes = plan(read, core.db.backend(), &inv, &ask, decision, actor, core.now()).await?;
+    let writes = plan(
+        read,
+        core.db.backend(),
+        &inv,
+        &ask,
+        decision,
+        actor,
+        core.now(),
+    )
+    .await?;
     match core.commit_all(writes).await {
         Ok(()) => Ok(Some(Settled::Decided(decision))),
         // Refused whole (the invoice moved, or the reference was recorded meanwhile): the
@@ -288,7 +311,10 @@ async fn plan(
                 },
             ));
             if inv.kind == InvoiceKind::TopUp {
-                out.push(credit_ledger::Entity::insert(credits::topup_paid(now, inv, &payer)).build(backend));
+                out.push(
+                    credit_ledger::Entity::insert(credits::topup_paid(now, inv, &payer))
+                        .build(backend),
+                );
             }
             out.extend(commission::on_paid(conn, backend, inv, now).await?);
             let total = Money::new(inv.total_minor, inv.currency);

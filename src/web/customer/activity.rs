@@ -49,18 +49,13 @@ async fn invoice_list(
         .await?
         .into_iter()
         .map(|(i, link)| {
-            let (status, tone) = list_label(i.kind,
-                i.status,
-            );
+            let (status, tone) = list_label(i.kind, i.status);
             InvoiceRow {
                 href: urls::invoice(i.id),
                 number: i.number,
                 issued: fmt_date(&i.issued_at),
                 due: fmt_day(i.due_on),
-                total: Money::new(
-                    i.total_minor,
-                    i.currency,
-                ),
+                total: Money::new(i.total_minor, i.currency),
                 status,
                 tone,
                 link: link.map(|l| state.core.links.url(&l)).unwrap_or_default(),
@@ -152,10 +147,7 @@ async fn overview(
             number: i.number,
             issued: fmt_date(&i.issued_at),
             due: fmt_day(i.due_on),
-            total: Money::new(
-                i.total_minor - i.credit_minor,
-                i.currency,
-            ),
+            total: Money::new(i.total_minor - i.credit_minor, i.currency),
             status: "Open",
             tone: "warning",
             link: link.map(|l| state.core.links.url(&l)).unwrap_or_default(),

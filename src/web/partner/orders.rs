@@ -160,8 +160,7 @@ pub async fn related(
         .into_iter()
         .map(|(i, link)| {
             let status = i.status;
-            let currency =
-                i.currency;
+            let currency = i.currency;
             InvoiceRow {
                 href: urls::invoice(i.id),
                 number: i.number,

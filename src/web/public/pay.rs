@@ -74,12 +74,13 @@ struct InvalidPage {
 }
 
 async fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> AppResult<PayPage> {
-    let credit_available = if v.status == InvoiceStatus::Open && v.invoice.kind != InvoiceKind::TopUp {
-        let b = credits::balance(&state.core, v.invoice.account_id, v.due.currency).await?;
-        (b.minor > 0).then_some(b)
-    } else {
-        None
-    };
+    let credit_available =
+        if v.status == InvoiceStatus::Open && v.invoice.kind != InvoiceKind::TopUp {
+            let b = credits::balance(&state.core, v.invoice.account_id, v.due.currency).await?;
+            (b.minor > 0).then_some(b)
+        } else {
+            None
+        };
     let credit_amount = credit_available
         .map(|b| std::cmp::min(b.minor, v.due.minor))
         .map(|m| Money::new(m, v.due.currency).amount_text())
