@@ -744,6 +744,15 @@ pub struct InvoiceList {
     pub sums: Vec<(ListSum, Money)>,
 }
 
+/// One group of a list's sums: status, kind, currency, the sums of totals and of credit.
+type SumRow = (
+    InvoiceStatus,
+    InvoiceKind,
+    Currency,
+    Option<i64>,
+    Option<i64>,
+);
+
 #[tracing::instrument(skip(core), level = "debug")]
 pub async fn list(
     core: &Core,
@@ -787,13 +796,7 @@ pub async fn list(
         .await?;
     let has_more = rows.len() as u64 > q.limit;
     rows.truncate(q.limit as usize);
-    let sums: Vec<(
-        InvoiceStatus,
-        InvoiceKind,
-        Currency,
-        Option<i64>,
-        Option<i64>,
-    )> = invoices::Entity::find()
+    let sums: Vec<SumRow> = invoices::Entity::find()
         .select_only()
         .column(invoices::Column::Status)
         .column(invoices::Column::Kind)
