@@ -1035,7 +1035,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     // The payment link, signed out.
     b.driver.delete_all_cookies().await.unwrap();
     b.goto(&app.url(&pay_link)).await;
-    b.wait_for_text("Test mode").await;
+    b.wait_for_text("Test installation").await;
     b.wait_for_text("of credit").await;
     b.assert_fits_width().await;
     b.quit().await;
@@ -1105,7 +1105,7 @@ async fn an_invoice_link_is_copied_and_paid_signed_out_with_the_test_card_and_th
     // A signed-out browser opens it: the declining card leaves it open with a message, the
     // approving one pays it.
     payer.goto(&link).await;
-    payer.wait_for_text("Test mode").await;
+    payer.wait_for_text("Test installation").await;
     payer.fill("email", "ap@acme.example").await;
     payer.click_button("(declined)").await;
     payer.wait_for_text("The payment was declined").await;

@@ -515,7 +515,12 @@ async fn pages_carry_the_security_headers_and_cookies_are_http_only() {
 
 #[tokio::test]
 async fn cookies_are_secure_when_the_public_url_is_https() {
-    let app = spawn_app_with(Options::default().var("PUBLIC_URL", "https://portal.example")).await;
+    let app = spawn_app_with(
+        Options::default()
+            .var("PUBLIC_URL", "https://portal.example")
+            .var("PAYMENTS", "test"),
+    )
+    .await;
     let page = app.client().get("/login").await;
     let cookie = page
         .headers
@@ -684,6 +689,8 @@ async fn a_public_https_portal_without_smtp_refuses_to_start_unless_files_are_as
             "BIND" => Some("127.0.0.1:0".into()),
             "PUBLIC_URL" => Some("https://portal.example.com".into()),
             "MAIL_FILES" => Some(files.into()),
+            // A public portal needs its gateway named; the mail rule is what is tested here.
+            "PAYMENTS" => Some("test".into()),
             _ => None,
         }
     };
@@ -706,6 +713,7 @@ async fn the_file_mailbox_is_not_served_on_a_public_portal_even_to_a_new_visitor
         Options::default()
             .var("SMTP_URL", "")
             .var("MAIL_FILES", "1")
+            .var("PAYMENTS", "test")
             .var("PUBLIC_URL", "https://portal.example.com"),
     )
     .await;
@@ -727,6 +735,7 @@ fn the_file_mailbox_is_for_loopback_development_servers_only() {
             "DATA_DIR" => Some(dir.clone()),
             "BIND" => Some(bind.into()),
             "PUBLIC_URL" => Some(public.into()),
+            "PAYMENTS" => Some("test".into()),
             _ => None,
         })
         .unwrap()

@@ -232,7 +232,7 @@ async fn a_card_paid_through_stripe_is_recorded_once_by_the_charge_and_the_webho
         .to_str()
         .unwrap()
         .contains(&ls.base));
-    assert!(!page.body.contains("Test mode"));
+    assert!(!page.body.contains("Test installation"));
     let token = page.csrf();
     let token = token.as_str();
 
