@@ -243,7 +243,7 @@ async fn onboard_inner(
 }
 
 /// The request's Idempotency-Key, if it sent one (1 to 255 visible characters).
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     match req.headers().get(IDEMPOTENCY_HEADER) {
         None => Ok(None),
         Some(v) => v

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::{
     body::{read_json, FieldRead, Fields},
     client,
-    customers::{idempotent, IdempotentAnswer},
+    customers::{idempotency_key, idempotent, IdempotentAnswer},
     finish,
     problem::{ApiError, FieldError},
 };
@@ -182,6 +182,9 @@ pub async fn place(
         order_access(&client)?;
         let reg: RegistrationId = id.parse().map_err(|_| ApiError::not_found())?;
         let (raw, map) = read_json(&req, payload).await?;
+        // The key is also kept on the order, in the order's own transaction: a retry after a
+        // crash that lost the stored answer finds that order and answers it again.
+        let order_key = idempotency_key(&req)?.map(|k| format!("api:{}:{k}", client.app.id));
         idempotent(&req, &state, &client, &raw, || async {
             let mut f = Fields::new(&map);
             let input = read_order(&mut f);
@@ -197,7 +200,7 @@ pub async fn place(
                 reg,
                 &input,
                 Placement {
-                    key: None,
+                    key: order_key,
                     via: "api",
                 },
                 None,

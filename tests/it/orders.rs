@@ -683,6 +683,32 @@ async fn the_api_places_orders_once_per_key_names_bad_fields_and_lists_licenses(
     assert_eq!(again, StatusCode::CREATED);
     assert_eq!(replay["id"], placed["id"]);
     assert_eq!(app.count("orders").await, 1);
+    // The instance died after the order committed and before its answer was kept: the key's
+    // row is still "in progress". A retry after the lease finds the order the key is kept on
+    // (written in the order's own transaction) and answers it again: still one order.
+    {
+        use partner_portal::entities::idempotency_keys as keys;
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        keys::Entity::update_many()
+            .set(keys::ActiveModel {
+                state: Set("in_progress".into()),
+                response_status: Set(None),
+                response_body: Set(None),
+                ..Default::default()
+            })
+            .exec(&app.core.db.write)
+            .await
+            .unwrap();
+    }
+    app.clock
+        .advance(partner_portal::services::idempotency::LEASE + chrono::Duration::seconds(1));
+    let (after_crash, answer) = api
+        .post_to(&token, &orders_path, &body, Some("order-1"))
+        .await;
+    assert_eq!(after_crash, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["id"], placed["id"]);
+    assert_eq!(answer["number"], "ORD-000001");
+    assert_eq!(app.count("orders").await, 1);
 
     // Bad fields are named as the contract spells them; nothing is written.
     for (bad, field) in [

@@ -356,52 +356,46 @@ async fn plan(
             ));
             out.extend(commission::on_credit_applied(backend, inv, amount.minor));
         }
-        (Decision::Declined, Ask::Card(a)) => {
+        (d @ (Decision::Declined | Decision::Mismatch { .. }), Ask::Card(a)) => {
+            // An attempt that does not pay: kept (declined, or money to refund) and audited.
+            let (outcome, action, detail) = match d {
+                Decision::Mismatch { due } => (
+                    PaymentOutcome::Mismatch,
+                    "invoice.payment_mismatch",
+                    format!(
+                        "{}: {} {} received for {due} due ({}); not marked paid, check and refund",
+                        inv.number,
+                        a.gateway.as_str(),
+                        a.amount,
+                        inv.status.label().to_lowercase()
+                    ),
+                ),
+                _ => (
+                    PaymentOutcome::Declined,
+                    "invoice.payment_declined",
+                    format!(
+                        "{} by {}: {}",
+                        inv.number,
+                        a.gateway.as_str(),
+                        a.detail.clone().unwrap_or_default()
+                    ),
+                ),
+            };
             out.push(payment_row(
                 backend,
                 inv,
                 a.gateway,
                 a.reference.clone(),
                 a.amount,
-                PaymentOutcome::Declined,
+                outcome,
                 a.payer.clone(),
                 a.detail.clone(),
                 now,
             ));
             out.push(audit(
                 &Actor::system(&format!("payer {}", a.payer)),
-                "invoice.payment_declined",
-                format!(
-                    "{} by {}: {}",
-                    inv.number,
-                    a.gateway.as_str(),
-                    a.detail.clone().unwrap_or_default()
-                ),
-            ));
-        }
-        (Decision::Mismatch { due }, Ask::Card(a)) => {
-            out.push(payment_row(
-                backend,
-                inv,
-                a.gateway,
-                a.reference.clone(),
-                a.amount,
-                PaymentOutcome::Mismatch,
-                a.payer.clone(),
-                a.detail.clone(),
-                now,
-            ));
-            out.push(audit(
-                &Actor::system(&format!("payer {}", a.payer)),
-                "invoice.payment_mismatch",
-                format!(
-                    "{}: {} {} received for {} due ({}); not marked paid, check and refund",
-                    inv.number,
-                    a.gateway.as_str(),
-                    a.amount,
-                    due,
-                    inv.status.label().to_lowercase()
-                ),
+                action,
+                detail,
             ));
         }
         (Decision::Closed { to, returned }, Ask::Close { reason, .. }) => {
