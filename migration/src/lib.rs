@@ -19,6 +19,7 @@ mod m20261203_000015_billing;
 mod m20261203_000016_login_as;
 mod m20261203_000017_account_users;
 mod m20261203_000018_commission;
+mod m20261207_000019_revenue_figures;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_login_as::Migration),
             Box::new(m20261203_000017_account_users::Migration),
             Box::new(m20261203_000018_commission::Migration),
+            Box::new(m20261207_000019_revenue_figures::Migration),
         ]
     }
 }
