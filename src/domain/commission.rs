@@ -1,5 +1,7 @@
 //! Commission rates in basis points (1 % = 100 bp), parsed from what people type ("12.5",
 //! "12.5%") and shown as they expect ("12.5%").
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
 use super::Invalid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -67,6 +69,100 @@ impl std::fmt::Display for CommissionRate {
             r if r % 10 == 0 => write!(f, "{w}.{}%", r / 10),
             r => write!(f, "{w}.{r:02}%"),
         }
+    }
+}
+
+/// What a commission entry records. Stored as text; an unknown value is an error when read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum EntryKind {
+    #[sea_orm(string_value = "earned")]
+    Earned,
+    #[sea_orm(string_value = "reversed")]
+    Reversed,
+    #[sea_orm(string_value = "charged")]
+    Charged,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Earned => "earned",
+            Self::Reversed => "reversed",
+            Self::Charged => "charged",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Earned => "Earned",
+            Self::Reversed => "Reversed",
+            Self::Charged => "Charged",
+        }
+    }
+
+    /// The entry's effect on the partner's balance.
+    pub fn signed(self, amount: i64) -> i64 {
+        match self {
+            Self::Earned => amount,
+            Self::Reversed | Self::Charged => -amount,
+        }
+    }
+}
+
+/// A monthly statement: open while the month runs, closed by the month-end job, approved by
+/// staff, paid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum StatementStatus {
+    #[sea_orm(string_value = "open")]
+    Open,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "paid")]
+    Paid,
+}
+
+impl StatementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Approved => "approved",
+            Self::Paid => "paid",
+        }
+    }
+
+    /// Reads a status from a filter; an unknown one is `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Open, Self::Closed, Self::Approved, Self::Paid]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Open",
+            Self::Closed => "Closed",
+            Self::Approved => "Approved",
+            Self::Paid => "Paid out",
+        }
+    }
+
+    pub fn tone(self) -> &'static str {
+        match self {
+            Self::Open => "info",
+            Self::Closed => "warning",
+            Self::Approved => "success",
+            Self::Paid => "muted",
+        }
+    }
+
+    /// Staff can act on it: approve a closed one, record the payout of an approved one.
+    pub fn staff_can_act(self) -> bool {
+        matches!(self, Self::Closed | Self::Approved)
     }
 }
 

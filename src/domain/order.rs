@@ -1,16 +1,23 @@
 //! Orders, licenses and trials: terms and their end dates, the states a license goes through,
 //! what an order charges, Usage and the order number as people read it.
 use chrono::{Duration, Months, NaiveDate};
+use sea_orm::{DeriveActiveEnum, EnumIter};
 
 use super::{product::ProductKind, Invalid, Money};
 
-/// How long one paid term lasts, or a trial's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How long one paid term lasts, or a trial's. Stored as text; a value the code does not
+/// know is an error when read, never a default (so are the other enums here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Term {
+    #[sea_orm(string_value = "monthly")]
     Monthly,
+    #[sea_orm(string_value = "yearly")]
     Yearly,
     /// A one-off purchase: no license, no term.
+    #[sea_orm(string_value = "one_off")]
     OneOff,
+    #[sea_orm(string_value = "trial")]
     Trial,
 }
 
@@ -21,15 +28,6 @@ impl Term {
             Self::Yearly => "yearly",
             Self::OneOff => "one_off",
             Self::Trial => "trial",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "monthly" => Self::Monthly,
-            "yearly" => Self::Yearly,
-            "trial" => Self::Trial,
-            _ => Self::OneOff,
         }
     }
 
@@ -94,16 +92,47 @@ impl Term {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum OrderKind {
     /// A product bought: a license when it is a subscription.
+    #[sea_orm(string_value = "new")]
     New,
     /// A license's seats changed.
+    #[sea_orm(string_value = "seats")]
     Seats,
     /// A trial turned into a paid license.
+    #[sea_orm(string_value = "conversion")]
     Conversion,
     /// The next term of an auto-renewing license, billed before it starts.
+    #[sea_orm(string_value = "renewal")]
     Renewal,
+}
+
+/// An order stands (placed) until it is cancelled in its grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum OrderStatus {
+    #[sea_orm(string_value = "placed")]
+    Placed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Placed => "placed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Placed => "Placed",
+            Self::Cancelled => "Cancelled",
+        }
+    }
 }
 
 impl OrderKind {
@@ -113,15 +142,6 @@ impl OrderKind {
             Self::Seats => "seats",
             Self::Conversion => "conversion",
             Self::Renewal => "renewal",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "seats" => Self::Seats,
-            "conversion" => Self::Conversion,
-            "renewal" => Self::Renewal,
-            _ => Self::New,
         }
     }
 
@@ -135,14 +155,19 @@ impl OrderKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum LicenseStatus {
+    #[sea_orm(string_value = "active")]
     Active,
     /// Its order was cancelled in the grace period.
+    #[sea_orm(string_value = "cancelled")]
     Cancelled,
     /// Its term ended without renewal (or the trial ran out).
+    #[sea_orm(string_value = "expired")]
     Expired,
     /// A trial that became a paid license.
+    #[sea_orm(string_value = "converted")]
     Converted,
 }
 
@@ -153,15 +178,6 @@ impl LicenseStatus {
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
             Self::Converted => "converted",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "active" => Self::Active,
-            "cancelled" => Self::Cancelled,
-            "converted" => Self::Converted,
-            _ => Self::Expired,
         }
     }
 

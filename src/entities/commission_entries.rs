@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{commission::EntryKind, Currency};
+
 /// What a paid invoice line earned its partner, what a credit note reversed, or what
 /// promotional credit the partner granted was charged to it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,12 +17,12 @@ pub struct Model {
     pub source_id: Uuid,
     pub product_id: Option<Uuid>,
     /// `earned`, `reversed` or `charged`.
-    pub kind: String,
+    pub kind: EntryKind,
     pub rate_bp: i32,
     pub base_minor: i64,
     /// Always positive: the kind says which way it counts.
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     /// The statement month, "2026-12".
     pub period: String,
     pub description: String,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{commission::StatementStatus, Currency};
+
 /// A partner's commission for one month in one currency: open while the month runs, closed by
 /// the month-end job, approved by staff, paid out.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,15 +11,14 @@ pub struct Model {
     pub id: Uuid,
     pub partner_id: Uuid,
     pub period: String,
-    pub currency: String,
+    pub currency: Currency,
     pub opening_minor: i64,
     pub earned_minor: i64,
     pub reversed_minor: i64,
     pub charged_minor: i64,
     /// Set when it closes.
     pub closing_minor: i64,
-    /// `open`, `closed`, `approved` or `paid`.
-    pub status: String,
+    pub status: StatementStatus,
     pub payout_reference: Option<String>,
     pub closed_at: Option<DateTimeUtc>,
     pub approved_at: Option<DateTimeUtc>,

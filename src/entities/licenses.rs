@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::order::{LicenseStatus, Term};
+
 /// A product a customer holds for a term: bought through an order, or a free trial.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "licenses")]
@@ -17,12 +19,12 @@ pub struct Model {
     /// The currency its orders are priced in (none for a trial).
     pub currency: Option<String>,
     /// `monthly`, `yearly` or `trial` (`domain::order::Term`).
-    pub term: String,
+    pub term: Term,
     pub starts_on: Date,
     pub ends_on: Date,
     pub auto_renew: bool,
     /// `domain::order::LicenseStatus`.
-    pub status: String,
+    pub status: LicenseStatus,
     /// Trial reminders sent: 0 none, 7 the week's, 1 the last day's.
     pub reminded: i32,
     /// The end of the last term invoiced (the renewal job bills the next one before it).

@@ -1,5 +1,10 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{
+    order::{OrderKind, OrderStatus, Term},
+    Currency,
+};
+
 /// What a partner bought for a customer, with the prices of that moment (an invoice copies
 /// them; later price changes never touch them).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +18,7 @@ pub struct Model {
     pub registration_id: Uuid,
     pub account_id: Uuid,
     /// `new`, `seats` or `conversion` (`domain::order::OrderKind`).
-    pub kind: String,
+    pub kind: OrderKind,
     pub product_id: Uuid,
     /// The license it made or changed (subscriptions).
     pub license_id: Option<Uuid>,
@@ -21,11 +26,11 @@ pub struct Model {
     pub quantity: i32,
     pub previous_quantity: Option<i32>,
     /// `monthly`, `yearly` or `one_off`.
-    pub term: String,
+    pub term: Term,
     pub starts_on: Date,
     /// The end of the period it bills (a term, or the rest of one for added seats).
     pub ends_on: Option<Date>,
-    pub currency: String,
+    pub currency: Currency,
     pub list_minor: i64,
     pub cost_minor: i64,
     pub price_minor: i64,
@@ -33,7 +38,7 @@ pub struct Model {
     pub total_minor: i64,
     pub cost_total_minor: i64,
     /// `placed` or `cancelled`.
-    pub status: String,
+    pub status: OrderStatus,
     pub placed_by: Option<Uuid>,
     pub placed_by_label: String,
     /// `web` or `api`.

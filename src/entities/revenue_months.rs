@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Currency;
+
 /// A partner's revenue from one customer account (or, for the nil account, from all of them)
 /// in one month and currency, kept in step by the transactions that change it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +14,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub period: String,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub currency: String,
+    pub currency: Currency,
     pub invoiced_minor: i64,
     pub settled_minor: i64,
     pub paid_minor: i64,

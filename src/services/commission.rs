@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use super::Core;
 use crate::{
-    domain::{invoice::InvoiceKind, Money, Status},
+    domain::{commission::StatementStatus, invoice::InvoiceKind, Currency, Money, Status},
     entities::{
         commission_entries as entries, commission_statements as statements, invoice_lines,
         invoices, registrations, revenue_months as months,
@@ -77,46 +77,7 @@ pub fn last_periods(period: &str, n: usize) -> Vec<String> {
 }
 
 /// Which way an entry counts on a statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    Earned,
-    Reversed,
-    Charged,
-}
-
-impl EntryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Earned => "earned",
-            Self::Reversed => "reversed",
-            Self::Charged => "charged",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "reversed" => Self::Reversed,
-            "charged" => Self::Charged,
-            _ => Self::Earned,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Earned => "Earned",
-            Self::Reversed => "Reversed",
-            Self::Charged => "Charged",
-        }
-    }
-
-    /// The entry's effect on the partner's balance.
-    pub fn signed(self, amount: i64) -> i64 {
-        match self {
-            Self::Earned => amount,
-            Self::Reversed | Self::Charged => -amount,
-        }
-    }
-}
+pub use crate::domain::commission::EntryKind;
 
 /// A change to one month's revenue figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,14 +92,14 @@ fn month_row(
     partner: Uuid,
     account: Uuid,
     period: &str,
-    currency: &str,
+    currency: Currency,
     d: RevenueDelta,
 ) -> months::ActiveModel {
     months::ActiveModel {
         partner_id: Set(partner),
         account_id: Set(account),
         period: Set(period.to_string()),
-        currency: Set(currency.to_string()),
+        currency: Set(currency),
         invoiced_minor: Set(d.invoiced),
         settled_minor: Set(d.settled),
         paid_minor: Set(d.paid),
@@ -183,14 +144,17 @@ pub fn revenue_upserts(
     partner: Uuid,
     account: Uuid,
     period: &str,
-    currency: &str,
+    currency: Currency,
     d: RevenueDelta,
 ) -> Vec<Statement> {
     vec![add_to_months(
         backend,
+        // The total row first, as every other writer of these rows orders them (issuing sums
+        // them in key order, where the nil id comes first): two transactions touching the same
+        // account's month then lock in one order and cannot deadlock.
         vec![
-            month_row(partner, account, period, currency, d),
             month_row(partner, TOTAL, period, currency, d),
+            month_row(partner, account, period, currency, d),
         ],
     )]
 }
@@ -198,7 +162,7 @@ pub fn revenue_upserts(
 /// The invoiced figures of a batch of invoices issued together (the renewal job's), summed
 /// per key first: one statement per 500 keys.
 pub fn issued_batch(backend: DbBackend, invs: &[invoices::ActiveModel]) -> Vec<Statement> {
-    let mut sums: std::collections::BTreeMap<(Uuid, Uuid, String, String), i64> =
+    let mut sums: std::collections::BTreeMap<(Uuid, Uuid, String, Currency), i64> =
         Default::default();
     for inv in invs {
         if let (Some(kind), Some(p), Some(a), Some(at), Some(c), Some(net)) = (
@@ -212,9 +176,7 @@ pub fn issued_batch(backend: DbBackend, invs: &[invoices::ActiveModel]) -> Vec<S
             if is_revenue(*kind) {
                 let period = period_of(*at);
                 for acc in [*a, TOTAL] {
-                    *sums
-                        .entry((*p, acc, period.clone(), c.code().to_string()))
-                        .or_default() += *net;
+                    *sums.entry((*p, acc, period.clone(), *c)).or_default() += *net;
                 }
             }
         }
@@ -226,7 +188,7 @@ pub fn issued_batch(backend: DbBackend, invs: &[invoices::ActiveModel]) -> Vec<S
                 p,
                 a,
                 &period,
-                &c,
+                c,
                 RevenueDelta {
                     invoiced: net,
                     ..Default::default()
@@ -244,7 +206,7 @@ fn statement_upsert(
     backend: DbBackend,
     partner: Uuid,
     period: &str,
-    currency: &str,
+    currency: Currency,
     kind: EntryKind,
     amount: i64,
     now: DateTime<Utc>,
@@ -261,13 +223,13 @@ fn statement_upsert(
         id: Set(Uuid::now_v7()),
         partner_id: Set(partner),
         period: Set(period.to_string()),
-        currency: Set(currency.to_string()),
+        currency: Set(currency),
         opening_minor: Set(0),
         earned_minor: Set(earned),
         reversed_minor: Set(reversed),
         charged_minor: Set(charged),
         closing_minor: Set(0),
-        status: Set("open".into()),
+        status: Set(StatementStatus::Open),
         payout_reference: Set(None),
         closed_at: Set(None),
         approved_at: Set(None),
@@ -322,7 +284,7 @@ struct NewEntry<'a> {
     rate_bp: i32,
     base: i64,
     amount: i64,
-    currency: &'a str,
+    currency: Currency,
     period: &'a str,
     description: String,
 }
@@ -336,11 +298,11 @@ fn entry_row(e: NewEntry<'_>, now: DateTime<Utc>) -> entries::ActiveModel {
         invoice_id: Set(e.invoice),
         source_id: Set(e.source),
         product_id: Set(e.product),
-        kind: Set(e.kind.as_str().into()),
+        kind: Set(e.kind),
         rate_bp: Set(e.rate_bp),
         base_minor: Set(e.base),
         amount_minor: Set(e.amount),
-        currency: Set(e.currency.to_string()),
+        currency: Set(e.currency),
         period: Set(e.period.to_string()),
         description: Set(e.description),
         created_at: Set(now),
@@ -401,7 +363,7 @@ pub async fn on_paid(
                         rate_bp: rate,
                         base: l.amount_minor,
                         amount,
-                        currency: inv.currency.code(),
+                        currency: inv.currency,
                         period: &period,
                         description: format!("{}: {}", inv.number, l.description),
                     },
@@ -415,7 +377,7 @@ pub async fn on_paid(
                 backend,
                 inv.partner_id,
                 &period,
-                inv.currency.code(),
+                inv.currency,
                 EntryKind::Earned,
                 earned,
                 now,
@@ -429,7 +391,7 @@ pub async fn on_paid(
         inv.partner_id,
         inv.account_id,
         &period,
-        inv.currency.code(),
+        inv.currency,
         RevenueDelta {
             paid: net,
             commission: earned,
@@ -474,7 +436,7 @@ fn in_issue_month(backend: DbBackend, inv: &invoices::Model, d: RevenueDelta) ->
         inv.partner_id,
         inv.account_id,
         &period_of(inv.issued_at),
-        inv.currency.code(),
+        inv.currency,
         d,
     )
 }
@@ -558,7 +520,7 @@ pub async fn on_credit_note(
                     rate_bp: e.rate_bp,
                     base: net,
                     amount: reversed,
-                    currency: cn.currency.code(),
+                    currency: cn.currency,
                     period: &period,
                     description: format!("{}: credit for {}", cn.number, original.number),
                 },
@@ -570,7 +532,7 @@ pub async fn on_credit_note(
             backend,
             cn.partner_id,
             &period,
-            cn.currency.code(),
+            cn.currency,
             EntryKind::Reversed,
             reversed,
             now,
@@ -582,7 +544,7 @@ pub async fn on_credit_note(
             cn.partner_id,
             cn.account_id,
             &period,
-            cn.currency.code(),
+            cn.currency,
             RevenueDelta {
                 paid: -net,
                 commission: -reversed,
@@ -604,7 +566,7 @@ pub async fn on_grant(
 ) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let period = period_of(now);
-    let currency = amount.currency.code();
+    let currency = amount.currency;
     execute(
         conn,
         vec![
@@ -666,7 +628,10 @@ pub async fn close_months(core: &Core) -> Result<usize, DbErr> {
     for period in due {
         let txn = core.db.begin().await?;
         let moved = statements::Entity::update_many()
-            .col_expr(statements::Column::Status, Expr::value("closed"))
+            .col_expr(
+                statements::Column::Status,
+                Expr::value(StatementStatus::Closed),
+            )
             .col_expr(statements::Column::ClosedAt, Expr::value(now))
             .col_expr(
                 statements::Column::ClosingMinor,
@@ -698,7 +663,7 @@ pub async fn close_months(core: &Core) -> Result<usize, DbErr> {
                 reversed_minor: Set(0),
                 charged_minor: Set(0),
                 closing_minor: Set(0),
-                status: Set("open".into()),
+                status: Set(StatementStatus::Open),
                 payout_reference: Set(None),
                 closed_at: Set(None),
                 approved_at: Set(None),

@@ -668,7 +668,15 @@ pub async fn pay_invoice(
 ) -> Result<InvoiceStatus, CreditError> {
     within_limit(amount)?;
     let ask = invoices::Ask::Credit { amount };
-    match invoices::settlement::apply(core, invoice, ask, who).await? {
+    let done = invoices::settlement::apply(core, invoice, ask, who)
+        .await
+        .map_err(|e| match e {
+            // A fault stays a fault (a 500 page, logged), never a message next to a field.
+            InvoiceError::Fault(f) => CreditError::Fault(f),
+            InvoiceError::NotFound => CreditError::NotFound,
+            e => CreditError::Invoice(e),
+        })?;
+    match done {
         invoices::Settled::Decided(Decision::Paid { .. }) => Ok(InvoiceStatus::Paid),
         invoices::Settled::Decided(Decision::PartlyPaid { .. }) => Ok(InvoiceStatus::Open),
         invoices::Settled::Decided(Decision::Refused(why)) => Err(match why {

@@ -5,6 +5,7 @@
 //! a second instance, issues nothing more: licenses are claimed in batches (rows locked and
 //! skipped by other instances on PostgreSQL; SQLite has one writer), the order's key is unique
 //! per license and term, and numbers are taken inside the batch's transaction (no gaps).
+use crate::domain::order::OrderStatus;
 use std::collections::HashMap;
 
 use chrono::Datelike;
@@ -150,7 +151,7 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
     let bills: Vec<Bill> = due
         .iter()
         .map(|l| {
-            let term = Term::from_db(&l.term);
+            let term = l.term;
             let start = l.billed_until;
             let end = term.end(start, 0);
             let priced = (|| {
@@ -218,7 +219,7 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
             partner_id: l.partner_id,
             registration_id: l.registration_id,
             account_id: l.account_id,
-            kind: OrderKind::Renewal.as_str().into(),
+            kind: OrderKind::Renewal,
             product_id: l.product_id,
             license_id: Some(l.id),
             quantity: l.seats,
@@ -226,7 +227,7 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
             term: l.term.clone(),
             starts_on: b.start,
             ends_on: Some(b.end),
-            currency: price.currency.code().into(),
+            currency: price.currency,
             list_minor: list.minor,
             cost_minor: cost.minor,
             price_minor: price.minor,
@@ -237,7 +238,7 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
             cost_total_minor: charge(cost, seats, periods)
                 .map_err(|_| InvoiceError::NotFound)?
                 .minor,
-            status: "placed".into(),
+            status: OrderStatus::Placed,
             placed_by: None,
             placed_by_label: "Renewal (automatic)".into(),
             via: "job".into(),

@@ -17,7 +17,7 @@ use super::{
     Core,
 };
 use crate::{
-    domain::{Currency, Money, PartnerId},
+    domain::{commission::StatementStatus, Currency, Money, PartnerId},
     entities::{
         accounts, commission_entries as entries, commission_statements as statements, invoices,
         partners, products, registrations, revenue_months as months,
@@ -134,23 +134,20 @@ pub async fn for_partner(
         .filter(months::Column::Period.gte(first.as_str()))
         .all(read)
         .await?;
-    let mut currencies: Vec<Currency> = totals
-        .iter()
-        .filter_map(|r| Currency::parse(&r.currency).ok())
-        .collect();
+    let mut currencies: Vec<Currency> = totals.iter().map(|r| r.currency).collect();
     currencies.sort_by_key(|c| c.code());
     currencies.dedup();
     let currency = q
         .currency
         .or_else(|| {
             // The currency it was paid most in.
-            let mut paid: HashMap<&str, i64> = HashMap::new();
+            let mut paid: HashMap<Currency, i64> = HashMap::new();
             for r in &totals {
-                *paid.entry(r.currency.as_str()).or_default() += r.paid_minor;
+                *paid.entry(r.currency).or_default() += r.paid_minor;
             }
             paid.into_iter()
-                .max_by_key(|(c, p)| (*p, *c))
-                .and_then(|(c, _)| Currency::parse(c).ok())
+                .max_by_key(|(c, p)| (*p, c.code()))
+                .map(|(c, _)| c)
         })
         .unwrap_or(Currency::Usd);
     let mut by_month: HashMap<String, MonthFigures> = HashMap::new();
@@ -169,7 +166,7 @@ pub async fn for_partner(
             let f = by_month
                 .entry(e.period.clone())
                 .or_insert(MonthFigures::ZERO);
-            match EntryKind::from_db(&e.kind) {
+            match e.kind {
                 EntryKind::Earned => {
                     f.paid += e.base_minor;
                     f.commission += e.amount_minor;
@@ -329,6 +326,9 @@ pub struct StatementView {
     pub closing: i64,
     /// `open`, `closed`, `approved` or `paid`.
     pub status: String,
+    /// The same, typed: what the pages decide from.
+    #[serde(skip)]
+    pub state: StatementStatus,
     pub payout_reference: Option<String>,
     pub closed_at: Option<DateTime<Utc>>,
     pub approved_at: Option<DateTime<Utc>>,
@@ -337,7 +337,7 @@ pub struct StatementView {
 
 impl StatementView {
     fn from_row(s: statements::Model, partner: String) -> Self {
-        let closing = if s.status == "open" {
+        let closing = if s.status == StatementStatus::Open {
             s.opening_minor + s.earned_minor - s.reversed_minor - s.charged_minor
         } else {
             s.closing_minor
@@ -347,13 +347,14 @@ impl StatementView {
             partner_id: s.partner_id,
             partner,
             period: s.period,
-            currency: s.currency,
+            currency: s.currency.code().to_string(),
             opening: s.opening_minor,
             earned: s.earned_minor,
             reversed: s.reversed_minor,
             charged: s.charged_minor,
             closing,
-            status: s.status,
+            status: s.status.as_str().to_string(),
+            state: s.status,
             payout_reference: s.payout_reference,
             closed_at: s.closed_at,
             approved_at: s.approved_at,
@@ -369,22 +370,16 @@ impl StatementView {
     }
 
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "open" => "Open",
-            "closed" => "Closed",
-            "approved" => "Approved",
-            "paid" => "Paid out",
-            _ => "Unknown",
-        }
+        self.state.label()
     }
 
     pub fn tone(&self) -> &'static str {
-        match self.status.as_str() {
-            "open" => "info",
-            "closed" => "warning",
-            "approved" => "success",
-            _ => "muted",
-        }
+        self.state.tone()
+    }
+
+    /// Staff can select it for approval or payout.
+    pub fn selectable(&self) -> bool {
+        self.state.staff_can_act()
     }
 }
 
@@ -427,6 +422,12 @@ pub struct Line {
     pub id: Uuid,
     /// `earned`, `reversed` or `charged`.
     pub kind: String,
+    /// The same, typed, for the pages.
+    #[serde(skip)]
+    pub entry: EntryKind,
+    /// The currency, typed, for the pages.
+    #[serde(skip)]
+    pub in_currency: Currency,
     pub period: String,
     pub invoice_id: Option<Uuid>,
     pub invoice_number: Option<String>,
@@ -554,7 +555,9 @@ async fn lines_of(core: &Core, rows: Vec<entries::Model>) -> Result<Vec<Line>, R
         .into_iter()
         .map(|r| Line {
             id: r.id,
-            kind: r.kind,
+            kind: r.kind.as_str().to_string(),
+            entry: r.kind,
+            in_currency: r.currency,
             period: r.period,
             invoice_number: r.invoice_id.and_then(|i| numbers.get(&i).cloned()),
             invoice_id: r.invoice_id,
@@ -565,7 +568,7 @@ async fn lines_of(core: &Core, rows: Vec<entries::Model>) -> Result<Vec<Line>, R
             base: r.base_minor,
             rate_bp: r.rate_bp,
             amount: r.amount_minor,
-            currency: r.currency,
+            currency: r.currency.code().to_string(),
             created_at: r.created_at,
         })
         .collect())
@@ -576,7 +579,7 @@ async fn lines_of(core: &Core, rows: Vec<entries::Model>) -> Result<Vec<Line>, R
 #[derive(Debug, Clone, Default)]
 pub struct StaffQuery {
     pub period: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<StatementStatus>,
     pub partner: Option<Uuid>,
 }
 
@@ -657,9 +660,9 @@ pub async fn advance(
         None => None,
     };
     let (from, to) = if reference.is_some() {
-        ("approved", "paid")
+        (StatementStatus::Approved, StatementStatus::Paid)
     } else {
-        ("closed", "approved")
+        (StatementStatus::Closed, StatementStatus::Approved)
     };
     let now = core.now();
     let txn = core.db.begin().await?;
@@ -673,7 +676,8 @@ pub async fn advance(
     if let Some(bad) = rows.iter().find(|r| r.status != from) {
         return Err(RevenueError::WrongStatus(format!(
             "{} is {}",
-            bad.period, bad.status
+            bad.period,
+            bad.status.label().to_lowercase()
         )));
     }
     let mut update = statements::Entity::update_many()
@@ -713,10 +717,7 @@ pub async fn advance(
                 "{} {}: {}{}",
                 r.period,
                 r.currency,
-                Money::new(
-                    r.closing_minor,
-                    Currency::parse(&r.currency).unwrap_or(Currency::Usd)
-                ),
+                Money::new(r.closing_minor, r.currency),
                 reference
                     .as_ref()
                     .map_or(String::new(), |x| format!(", payout {x}"))
@@ -737,14 +738,11 @@ pub async fn paid_12_months(core: &Core, partner: PartnerId) -> Result<Vec<Money
         .filter(months::Column::Period.gte(periods[0].as_str()))
         .all(&core.db.read)
         .await?;
-    let mut sums: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut sums: std::collections::BTreeMap<Currency, i64> = Default::default();
     for r in rows {
         *sums.entry(r.currency).or_default() += r.paid_minor;
     }
-    Ok(sums
-        .into_iter()
-        .filter_map(|(c, m)| Currency::parse(&c).ok().map(|c| Money::new(m, c)))
-        .collect())
+    Ok(sums.into_iter().map(|(c, m)| Money::new(m, c)).collect())
 }
 
 /// The currency a partner was paid most in over the last 12 months (USD when none).

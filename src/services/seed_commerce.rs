@@ -100,13 +100,11 @@ pub async fn bench_licenses(core: &Core, partner: Uuid, what: BenchLicenses) -> 
         seats: Set(1),
         seats_assigned: Set(0),
         currency: Set((!trial).then(|| "USD".to_string())),
-        term: Set(if trial { Term::Trial } else { Term::Monthly }
-            .as_str()
-            .into()),
+        term: Set(if trial { Term::Trial } else { Term::Monthly }),
         starts_on: Set(today),
         ends_on: Set(today),
         auto_renew: Set(!trial),
-        status: Set(LicenseStatus::Active.as_str().into()),
+        status: Set(LicenseStatus::Active),
         reminded: Set(0),
         billed_until: Set(today),
         created_at: Set(now),

@@ -5,6 +5,7 @@
 //! commission entry; the monthly revenue rows those payments keep; and per partner a statement
 //! per month with activity: paid out up to two months ago, open for last month (for the
 //! month-end job to close) and this month.
+use crate::domain::commission::StatementStatus;
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -227,13 +228,17 @@ pub async fn seed(
                 id: Set(Uuid::now_v7()),
                 partner_id: Set(*p),
                 period: Set(periods[*m].clone()),
-                currency: Set("USD".into()),
+                currency: Set(crate::domain::Currency::Usd),
                 opening_minor: Set(0),
                 earned_minor: Set(*e),
                 reversed_minor: Set(0),
                 charged_minor: Set(0),
                 closing_minor: Set(if open { 0 } else { *e }),
-                status: Set(if open { "open" } else { "paid" }.into()),
+                status: Set(if open {
+                    StatementStatus::Open
+                } else {
+                    StatementStatus::Paid
+                }),
                 payout_reference: Set((!open).then(|| format!("BENCH-{}", periods[*m]))),
                 closed_at: Set((!open).then(Utc::now)),
                 approved_at: Set((!open).then(Utc::now)),
@@ -257,14 +262,14 @@ pub async fn seed(
             id: Set(Uuid::now_v7()),
             partner_id: Set(*p),
             period: Set(periods[last - 1].clone()),
-            currency: Set("USD".into()),
+            currency: Set(crate::domain::Currency::Usd),
             opening_minor: Set(0),
             earned_minor: Set(0),
             reversed_minor: Set(0),
             // Some owe: promotional credit charged, carried into this month when it closes.
             charged_minor: Set(500),
             closing_minor: Set(0),
-            status: Set("open".into()),
+            status: Set(StatementStatus::Open),
             payout_reference: Set(None),
             closed_at: Set(None),
             approved_at: Set(None),
@@ -348,11 +353,11 @@ pub fn paid_invoice(p: PaidInvoice<'_>) -> Written {
             invoice_id: Set(Some(inv)),
             source_id: Set(line),
             product_id: Set(None),
-            kind: Set("earned".into()),
+            kind: Set(crate::domain::commission::EntryKind::Earned),
             rate_bp: Set(p.rate),
             base_minor: Set(amount),
             amount_minor: Set(share),
-            currency: Set("USD".into()),
+            currency: Set(crate::domain::Currency::Usd),
             period: Set(p.period.to_string()),
             description: Set(format!("{}: {description}", p.number)),
             created_at: Set(p.at),
@@ -400,7 +405,7 @@ fn month_row(
         partner_id: Set(partner),
         account_id: Set(account),
         period: Set(period.to_string()),
-        currency: Set("USD".into()),
+        currency: Set(crate::domain::Currency::Usd),
         invoiced_minor: Set(paid),
         settled_minor: Set(paid),
         paid_minor: Set(paid),
@@ -487,9 +492,9 @@ pub async fn demo_history(core: &Core, partner: Uuid) -> anyhow::Result<()> {
     for (m, e) in earned {
         let age = past.len() - m;
         let status = match age {
-            1 => "closed",
-            2 => "approved",
-            _ => "paid",
+            1 => StatementStatus::Closed,
+            2 => StatementStatus::Approved,
+            _ => StatementStatus::Paid,
         };
         let closed_at = (period_start(&periods[m + 1]).unwrap_or(NaiveDate::MIN))
             .and_hms_opt(0, 10, 0)
@@ -499,19 +504,19 @@ pub async fn demo_history(core: &Core, partner: Uuid) -> anyhow::Result<()> {
             id: Set(Uuid::now_v7()),
             partner_id: Set(partner),
             period: Set(periods[m].clone()),
-            currency: Set("USD".into()),
+            currency: Set(crate::domain::Currency::Usd),
             opening_minor: Set(0),
             earned_minor: Set(e),
             reversed_minor: Set(0),
             charged_minor: Set(0),
             closing_minor: Set(e),
-            status: Set(status.into()),
-            payout_reference: Set((status == "paid").then(|| format!("NW-PAYOUT-{}", periods[m]))),
+            status: Set(status),
+            payout_reference: Set((status == StatementStatus::Paid).then(|| format!("NW-PAYOUT-{}", periods[m]))),
             closed_at: Set(Some(closed_at)),
-            approved_at: Set((status != "closed").then_some(closed_at + Duration::days(3))),
-            approved_by: Set((status != "closed").then(|| "Stella Staff <staff@demo.test>".into())),
-            paid_at: Set((status == "paid").then_some(closed_at + Duration::days(5))),
-            paid_by: Set((status == "paid").then(|| "Stella Staff <staff@demo.test>".into())),
+            approved_at: Set((status != StatementStatus::Closed).then_some(closed_at + Duration::days(3))),
+            approved_by: Set((status != StatementStatus::Closed).then(|| "Stella Staff <staff@demo.test>".into())),
+            paid_at: Set((status == StatementStatus::Paid).then_some(closed_at + Duration::days(5))),
+            paid_by: Set((status == StatementStatus::Paid).then(|| "Stella Staff <staff@demo.test>".into())),
             created_at: Set(now),
         })
         .exec_without_returning(&txn)

@@ -1,6 +1,7 @@
 //! What services hand to the faces: the records as typed values (typed ids, enums, money,
 //! rates), built from the stored rows here and nowhere else. Handlers and templates never see
 //! an entity model, and what a record allows comes from the domain, not from string checks.
+use crate::domain::order::OrderStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -462,18 +463,15 @@ pub struct OrderView {
 impl OrderView {
     /// `None` when the product row is missing (never: orders keep their product).
     pub fn from_row(o: crate::entities::orders::Model, p: &products::Model) -> Option<Self> {
-        use crate::domain::{
-            order::{order_number, OrderKind, Term},
-            Currency,
-        };
-        let currency = Currency::parse(&o.currency).ok()?;
+        use crate::domain::order::order_number;
+        let currency = o.currency;
         let m = |minor| Money::new(minor, currency);
         let count = |n: i32| u32::try_from(n).unwrap_or(0);
         Some(Self {
             id: o.id.into(),
             number: order_number(o.number),
             registration_id: o.registration_id.into(),
-            kind: OrderKind::from_db(&o.kind),
+            kind: o.kind,
             product_id: o.product_id.into(),
             sku: p.sku.clone(),
             product_name: p.name.clone(),
@@ -482,7 +480,7 @@ impl OrderView {
             quantity: count(o.quantity),
             previous_quantity: o.previous_quantity.map(count),
             billed: count(o.billed_quantity),
-            term: Term::from_db(&o.term),
+            term: o.term,
             starts_on: o.starts_on,
             list: m(o.list_minor),
             cost: m(o.cost_minor),
@@ -490,7 +488,7 @@ impl OrderView {
             total: m(o.total_minor),
             cost_total: m(o.cost_total_minor),
             margin: m(o.total_minor - o.cost_total_minor),
-            cancelled: o.status == "cancelled",
+            cancelled: o.status == OrderStatus::Cancelled,
             placed_by: o.placed_by_label,
             via: o.via,
             created_at: o.created_at,
@@ -524,10 +522,7 @@ pub struct LicenseView {
 
 impl LicenseView {
     pub fn from_row(l: crate::entities::licenses::Model, p: &products::Model) -> Self {
-        use crate::domain::{
-            order::{LicenseStatus, Term},
-            Currency,
-        };
+        use crate::domain::Currency;
         Self {
             id: l.id.into(),
             registration_id: l.registration_id.into(),
@@ -540,11 +535,11 @@ impl LicenseView {
             seats: u32::try_from(l.seats).unwrap_or(0),
             seats_assigned: u32::try_from(l.seats_assigned).unwrap_or(0),
             currency: l.currency.as_deref().and_then(|c| Currency::parse(c).ok()),
-            term: Term::from_db(&l.term),
+            term: l.term,
             starts_on: l.starts_on,
             ends_on: l.ends_on,
             auto_renew: l.auto_renew,
-            status: LicenseStatus::from_db(&l.status),
+            status: l.status,
             created_at: l.created_at,
         }
     }

@@ -18,7 +18,7 @@ use partner_portal::{
     },
     services::{
         audit::Actor,
-        commission::{self, EntryKind, TOTAL},
+        commission::{self, TOTAL},
         credit_notes, credits,
         orders::{self, OrderInput, Placement},
     },
@@ -271,10 +271,7 @@ async fn check(s: &Shop) -> Result<(), TestCaseError> {
         .iter()
         .map(|s| s.earned_minor - s.reversed_minor - s.charged_minor)
         .sum();
-    let from_entries: i64 = es
-        .iter()
-        .map(|e| EntryKind::from_db(&e.kind).signed(e.amount_minor))
-        .sum();
+    let from_entries: i64 = es.iter().map(|e| e.kind.signed(e.amount_minor)).sum();
     prop_assert_eq!(from_statements, from_entries);
     // No line earns twice; every earned line is of a paid invoice issued while the
     // registration was active; every such paid invoice earned once per line.
@@ -316,7 +313,7 @@ async fn check(s: &Shop) -> Result<(), TestCaseError> {
     let net: i64 = es
         .iter()
         .filter(|e| e.kind.as_str() != "charged")
-        .map(|e| EntryKind::from_db(&e.kind).signed(e.amount_minor))
+        .map(|e| e.kind.signed(e.amount_minor))
         .sum();
     prop_assert_eq!(rolled, net);
     check_figures(s, &invs, &months).await

@@ -238,7 +238,7 @@ async fn of_two_actions_racing_on_one_invoice_exactly_one_settles_it_at_every_ti
                     match row.status {
                         InvoiceStatus::Paid => {
                             assert_eq!(succeeded.len(), 1, "{case}");
-                            assert_eq!(order_row.status, "placed", "{case}");
+                            assert_eq!(order_row.status.as_str(), "placed", "{case}");
                             assert!(earned >= 1, "{case}: a paid invoice earns");
                             let by_credit = succeeded[0].gateway == PaymentGateway::Credit;
                             assert_eq!(
@@ -255,7 +255,11 @@ async fn of_two_actions_racing_on_one_invoice_exactly_one_settles_it_at_every_ti
                             if x == Act::Cancel || y == Act::Cancel {
                                 let cancel_won = (x == Act::Cancel && tx == Told::Won)
                                     || (y == Act::Cancel && ty == Told::Won);
-                                assert_eq!(order_row.status == "cancelled", cancel_won, "{case}");
+                                assert_eq!(
+                                    order_row.status.as_str() == "cancelled",
+                                    cancel_won,
+                                    "{case}"
+                                );
                             }
                         }
                         other => panic!("{case}: the invoice is {other:?}"),

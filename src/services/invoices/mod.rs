@@ -5,6 +5,7 @@
 //! stored only as its hash; replacing the link changes the token and the old one stops working.
 //! A payment lands at most once per invoice: a unique (gateway, reference), a unique successful
 //! payment per invoice, and a status update that names the status it expects.
+use crate::domain::order::OrderStatus;
 use chrono::{Datelike, Duration};
 use hmac::{Hmac, Mac};
 use sea_orm::{
@@ -24,7 +25,7 @@ use crate::{
     auth::tokens::hash_token,
     domain::{
         invoice::{counter_name, invoice_number, line_tax, InvoiceKind, InvoiceStatus, ListSum},
-        order::{order_number, OrderKind, Term},
+        order::{order_number, OrderKind},
         payment::PaymentOutcome,
         product::quantity_of,
         settlement::{Closing, Decision, Refusal},
@@ -116,7 +117,7 @@ async fn issue(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError
     {
         return Ok(Some(existing.id));
     }
-    if o.status != "placed" || o.total_minor <= 0 {
+    if o.status != OrderStatus::Placed || o.total_minor <= 0 {
         return Ok(None);
     }
     let account = accounts::Entity::find_by_id(o.account_id)
@@ -177,10 +178,6 @@ async fn issue(core: &Core, order: OrderId) -> Result<Option<Uuid>, InvoiceError
     Ok(Some(id))
 }
 
-fn currency_of(code: &str) -> Result<Currency, InvoiceError> {
-    Currency::parse(code).map_err(|_| InvoiceError::NotFound)
-}
-
 /// What an invoice for an order is made of.
 pub(crate) struct Issue<'a> {
     pub id: Uuid,
@@ -205,12 +202,12 @@ pub(crate) struct Made {
 /// and total; tax by the customer's country's rate, half to even. Due `invoice_due` later.
 pub(crate) fn order_invoice(core: &Core, i: Issue<'_>) -> Result<Made, InvoiceError> {
     let o = i.order;
-    let currency = currency_of(&o.currency)?;
+    let currency = o.currency;
     let amount = Money::new(o.total_minor, currency);
     let tax = line_tax(amount, i.rate_bp).map_err(|_| InvoiceError::NotFound)?;
     let now = core.now();
-    let term = Term::from_db(&o.term);
-    let kind = OrderKind::from_db(&o.kind);
+    let term = o.term;
+    let kind = o.kind;
     let mut description = format!(
         "{} ({}), {}",
         i.product.name,
@@ -250,7 +247,7 @@ pub(crate) fn order_invoice(core: &Core, i: Issue<'_>) -> Result<Made, InvoiceEr
         } else {
             InvoiceKind::Order
         }),
-        currency: Set(currency_of(&o.currency)?),
+        currency: Set(o.currency),
         subtotal_minor: Set(amount.minor),
         tax_minor: Set(tax.minor),
         total_minor: Set(amount.minor + tax.minor),

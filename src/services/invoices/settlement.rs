@@ -98,7 +98,8 @@ pub async fn apply(
             core.commit(txn).await?;
             Ok(done)
         }
-        // The same reference recorded meanwhile by another instance: the answer is in.
+        // A card answer whose reference another instance recorded meanwhile: the answer is
+        // in. Anything else refused by a unique index is an error, not "seen before".
         Err(InvoiceError::Fault(Fault::Db(e)))
             if matches!(
                 e.sql_err(),
@@ -106,11 +107,16 @@ pub async fn apply(
             ) =>
         {
             drop(txn);
-            let now = invoices::Entity::find_by_id(invoice)
-                .one(&core.db.write)
-                .await?
-                .ok_or(InvoiceError::NotFound)?;
-            Ok(Settled::Again(now.status))
+            match &ask {
+                Ask::Card(a) if seen(&core.db.write, a).await? => {
+                    let now = invoices::Entity::find_by_id(invoice)
+                        .one(&core.db.write)
+                        .await?
+                        .ok_or(InvoiceError::NotFound)?;
+                    Ok(Settled::Again(now.status))
+                }
+                _ => Err(Fault::Db(e).into()),
+            }
         }
         Err(e) => Err(e),
     }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{licenses::refresh_usage, OrderError};
 use crate::{
-    domain::order::{LicenseStatus, Term},
+    domain::order::LicenseStatus,
     email::{messages, outbox},
     entities::{accounts, audit_events, licenses, products, users},
     services::{
@@ -88,7 +88,7 @@ async fn expire_batch(
     }
     licenses::Entity::update_many()
         .set(licenses::ActiveModel {
-            status: Set(LicenseStatus::Expired.as_str().into()),
+            status: Set(LicenseStatus::Expired),
             updated_at: Set(now),
             ..Default::default()
         })
@@ -149,7 +149,7 @@ async fn renew_batch(core: &Core) -> Result<Option<usize>, OrderError> {
     let system = Actor::system("system");
     let mut regs = Vec::new();
     for l in &due {
-        let term = Term::from_db(&l.term);
+        let term = l.term;
         let (mut start, mut end) = (l.starts_on, l.ends_on);
         while end <= today {
             start = end;

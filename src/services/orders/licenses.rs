@@ -131,11 +131,11 @@ pub async fn start_trial(
         seats: Set(seats as i32),
         seats_assigned: Set(0),
         currency: Set(None),
-        term: Set(Term::Trial.as_str().into()),
+        term: Set(Term::Trial),
         starts_on: Set(today),
         ends_on: Set(ends_on),
         auto_renew: Set(false),
-        status: Set(LicenseStatus::Active.as_str().into()),
+        status: Set(LicenseStatus::Active),
         reminded: Set(0),
         billed_until: Set(ends_on),
         created_at: Set(now),
@@ -237,10 +237,8 @@ async fn active_license(
     if let Holder::Partner(p) = holder {
         active_registration(conn, p, l.registration_id.into()).await?;
     }
-    if l.status != LicenseStatus::Active.as_str() {
-        return Err(OrderError::Closed(
-            LicenseStatus::from_db(&l.status).label().to_lowercase(),
-        ));
+    if l.status != LicenseStatus::Active {
+        return Err(OrderError::Closed(l.status.label().to_lowercase()));
     }
     Ok(l)
 }
@@ -425,6 +423,7 @@ async fn withdraw_renewal(
     l: &licenses::Model,
 ) -> Result<(), OrderError> {
     use crate::entities::{invoices, orders};
+    use sea_orm::QueryOrder;
     let renewals = orders::Entity::find()
         .filter(orders::Column::LicenseId.eq(l.id))
         .filter(orders::Column::Kind.eq(crate::domain::order::OrderKind::Renewal.as_str()))
@@ -433,8 +432,10 @@ async fn withdraw_renewal(
         .all(txn)
         .await?;
     let ids: Vec<Uuid> = renewals.iter().map(|o| o.id).collect();
+    // In id order: two changes of one license lock its invoices in the same order.
     let bills = invoices::Entity::find()
         .filter(invoices::Column::OrderId.is_in(ids.clone()))
+        .order_by_asc(invoices::Column::Id)
         .all(txn)
         .await?;
     use crate::domain::{

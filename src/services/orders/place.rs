@@ -1,5 +1,6 @@
 //! Quoting and placing an order, cancelling it in its grace period, and seat changes (which
 //! are orders too).
+use crate::domain::order::OrderStatus;
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
     sea_query::{Expr, OnConflict, Query},
@@ -223,9 +224,7 @@ async fn placed_before(
             order: o.id.into(),
             number: order::order_number(o.number),
             license: o.license_id.map(Into::into),
-            total: Currency::parse(&o.currency)
-                .map(|c| Money::new(o.total_minor, c))
-                .unwrap_or(Money::zero(Currency::Usd)),
+            total: Money::new(o.total_minor, o.currency),
             replayed: true,
         }))
 }
@@ -266,22 +265,22 @@ fn order_row(
         partner_id: Set(r.reg.partner_id),
         registration_id: Set(r.reg.id),
         account_id: Set(r.reg.account_id),
-        kind: Set(r.kind.as_str().into()),
+        kind: Set(r.kind),
         product_id: Set(r.product.uuid()),
         license_id: Set(r.license),
         quantity: Set(n(r.quantity)),
         previous_quantity: Set(r.previous.map(n)),
-        term: Set(r.term.as_str().into()),
+        term: Set(r.term),
         starts_on: Set(r.starts_on),
         ends_on: Set(r.ends_on),
-        currency: Set(r.price.currency.code().into()),
+        currency: Set(r.price.currency),
         list_minor: Set(r.list.minor),
         cost_minor: Set(r.cost.minor),
         price_minor: Set(r.price.minor),
         billed_quantity: Set(n(r.billed)),
         total_minor: Set(r.total.minor),
         cost_total_minor: Set(r.cost_total.minor),
-        status: Set("placed".into()),
+        status: Set(OrderStatus::Placed),
         placed_by: Set(actor.user_id),
         placed_by_label: Set(actor.label.clone()),
         via: Set(placement.via.into()),
@@ -460,11 +459,11 @@ pub async fn place(
             seats: Set(q.quantity as i32),
             seats_assigned: Set(0),
             currency: Set(Some(q.price.currency.code().into())),
-            term: Set(q.term.as_str().into()),
+            term: Set(q.term),
             starts_on: Set(q.starts_on),
             ends_on: Set(ends_on),
             auto_renew: Set(q.auto_renew),
-            status: Set(LicenseStatus::Active.as_str().into()),
+            status: Set(LicenseStatus::Active),
             reminded: Set(0),
             billed_until: Set(ends_on),
             created_at: Set(now),
@@ -604,10 +603,8 @@ async fn convertible(
             "A trial converts into an order of its own product.",
         ));
     }
-    if t.status == LicenseStatus::Converted.as_str()
-        || t.status == LicenseStatus::Cancelled.as_str()
-    {
-        return Err(OrderError::Closed(t.status));
+    if t.status == LicenseStatus::Converted || t.status == LicenseStatus::Cancelled {
+        return Err(OrderError::Closed(t.status.label().to_lowercase()));
     }
     if q.quantity < t.seats_assigned as u32 {
         return Err(OrderError::field(
@@ -631,7 +628,7 @@ async fn write_conversion(
     let txn = core.db.begin().await?;
     let claimed = licenses::Entity::update_many()
         .set(licenses::ActiveModel {
-            status: Set(LicenseStatus::Converted.as_str().into()),
+            status: Set(LicenseStatus::Converted),
             seats_assigned: Set(0),
             updated_at: Set(core.now()),
             ..Default::default()
@@ -677,12 +674,7 @@ async fn not_placed(
 /// The last day an order can be cancelled: the grace period counts from its start (or from
 /// the day it was placed, when that is later).
 pub fn cancellable_until(o: &orders::Model, grace: Duration) -> Option<NaiveDate> {
-    if o.status != "placed"
-        || matches!(
-            OrderKind::from_db(&o.kind),
-            OrderKind::Seats | OrderKind::Renewal
-        )
-    {
+    if o.status != OrderStatus::Placed || matches!(o.kind, OrderKind::Seats | OrderKind::Renewal) {
         return None;
     }
     let base = Ord::max(o.starts_on, o.created_at.date_naive());
@@ -710,7 +702,7 @@ pub async fn cancel_order(
         .ok_or(OrderError::NotFound)?;
     let today = core.now().date_naive();
     match cancellable_until(&o, core.rules.order_grace) {
-        None if o.status != "placed" => {
+        None if o.status != OrderStatus::Placed => {
             return Err(OrderError::NotCancellable(
                 "This order is cancelled already.".into(),
             ))
@@ -769,7 +761,7 @@ pub async fn cancel_order(
     }
     let done = orders::Entity::update_many()
         .set(orders::ActiveModel {
-            status: Set("cancelled".into()),
+            status: Set(OrderStatus::Cancelled),
             cancelled_at: Set(Some(now)),
             cancel_reason: Set((!reason.is_empty()).then(|| reason.to_string())),
             ..Default::default()
@@ -786,7 +778,7 @@ pub async fn cancel_order(
     if let Some(license) = o.license_id {
         licenses::Entity::update_many()
             .set(licenses::ActiveModel {
-                status: Set(LicenseStatus::Cancelled.as_str().into()),
+                status: Set(LicenseStatus::Cancelled),
                 auto_renew: Set(false),
                 updated_at: Set(now),
                 ..Default::default()
@@ -834,7 +826,7 @@ pub async fn cancel_order(
                 &product.sku,
             ),
             term: "cancelled before its grace period ended; nothing is charged".into(),
-            total: Money::zero(Currency::parse(&o.currency).unwrap_or(Currency::Usd)).to_string(),
+            total: Money::zero(o.currency).to_string(),
             placed_by: actor.label.clone(),
             link: String::new(),
         },
@@ -866,8 +858,8 @@ pub async fn change_seats(
         .one(&core.db.read)
         .await?
         .ok_or(OrderError::NotFound)?;
-    if l.status != LicenseStatus::Active.as_str() {
-        return Err(OrderError::Closed(l.status));
+    if l.status != LicenseStatus::Active {
+        return Err(OrderError::Closed(l.status.label().to_lowercase()));
     }
     if l.trial {
         return Err(OrderError::field(
@@ -927,7 +919,7 @@ pub async fn change_seats(
                 format!("{} has no {currency} price any more.", p.sku),
             )
         })?;
-    let term = Term::from_db(&l.term);
+    let term = l.term;
     let periods = term.periods(p.kind);
     let billed = seats.saturating_sub(old);
     // Seats added mid-term pay for the days left of it (by day, half to even); when the next

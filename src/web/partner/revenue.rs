@@ -306,8 +306,8 @@ pub fn line_rows(lines: &[Line]) -> Vec<LineRow> {
     lines
         .iter()
         .map(|l| {
-            let c = Currency::parse(&l.currency).unwrap_or(Currency::Usd);
-            let kind = EntryKind::from_db(&l.kind);
+            let c = l.in_currency;
+            let kind = l.entry;
             LineRow {
                 when: fmt_date(&l.created_at),
                 kind: kind.label(),

@@ -49,11 +49,7 @@ impl Params {
     fn query(&self) -> StaffQuery {
         StaffQuery {
             period: (self.period.len() == 7).then(|| self.period.clone()),
-            status: matches!(
-                self.status.as_str(),
-                "open" | "closed" | "approved" | "paid"
-            )
-            .then(|| self.status.clone()),
+            status: crate::domain::commission::StatementStatus::parse(&self.status),
             partner: self.partner.parse().ok(),
         }
     }
