@@ -45,16 +45,16 @@ pub async fn pay(
     attempt: &str,
 ) -> Result<Paying, InvoiceError> {
     let v = invoices::by_token(core, token).await?;
-    if v.status != InvoiceStatus::Open {
+    if v.invoice.status != InvoiceStatus::Open {
         return Err(InvoiceError::Refused(
-            crate::domain::settlement::Refusal::NotOpen(v.status),
+            crate::domain::settlement::Refusal::NotOpen(v.invoice.status),
         ));
     }
     let gateway = core.gateway.clone();
     let charge = Charge {
         invoice: v.invoice.id,
         number: v.invoice.number.clone(),
-        amount: v.due,
+        amount: v.invoice.due,
         method,
         idempotency_key: idempotency_key(v.invoice.id, attempt),
     };
@@ -76,7 +76,7 @@ pub async fn returned(
         // Another invoice's attempt: nothing to do with this link.
         return Err(InvoiceError::NotFound);
     }
-    if v.status == InvoiceStatus::Paid && matches!(outcome, Outcome::Paid { .. }) {
+    if v.invoice.status == InvoiceStatus::Paid && matches!(outcome, Outcome::Paid { .. }) {
         // The webhook was first: already recorded (or recorded now, as a second payment
         // to refund, if it was another attempt).
         settle(core, v.invoice.id, outcome, payer).await.ok();

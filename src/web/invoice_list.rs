@@ -136,7 +136,8 @@ async fn list(
             .rows
             .into_iter()
             .map(|r| {
-                let (status, tone) = list_label(r.invoice.kind, r.status);
+                let (status, tone) = list_label(r.invoice.kind, r.invoice.status);
+                let left = r.invoice.due_row();
                 Row {
                     href: urls::invoice(r.invoice.id),
                     number: r.invoice.number,
@@ -144,8 +145,8 @@ async fn list(
                     partner: r.partner,
                     issued: fmt_date(&r.invoice.issued_at),
                     due: fmt_day(r.invoice.due_on),
-                    total: r.total,
-                    left: (r.status == InvoiceStatus::Open).then_some(r.due),
+                    total: r.invoice.total,
+                    left,
                     status,
                     tone,
                 }
@@ -210,7 +211,6 @@ async fn export(
         "Left to pay",
     ]);
     for r in l.rows {
-        let c = r.total.currency;
         let i = r.invoice;
         let _ = w.write_record([
             i.number,
@@ -219,13 +219,13 @@ async fn export(
             csv_safe(&i.customer_name),
             i.issued_at.format("%Y-%m-%d").to_string(),
             i.due_on.to_string(),
-            r.status.as_str().to_string(),
-            c.code().to_string(),
-            Money::new(i.subtotal_minor, c).amount_text(),
-            Money::new(i.tax_minor, c).amount_text(),
-            Money::new(i.total_minor, c).amount_text(),
-            Money::new(i.credit_minor, c).amount_text(),
-            r.due.amount_text(),
+            i.status.as_str().to_string(),
+            i.total.currency.code().to_string(),
+            i.subtotal.amount_text(),
+            i.tax.amount_text(),
+            i.total.amount_text(),
+            i.from_credit.amount_text(),
+            i.due.amount_text(),
         ]);
     }
     Ok(HttpResponse::Ok()

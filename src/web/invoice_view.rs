@@ -1,19 +1,10 @@
 //! An invoice as both its pages show it (the partner's `/invoices/{id}` and the payment link):
 //! who bills whom, the dates, the lines, the totals and the receipt.
-use crate::domain::invoice::InvoiceKind;
 use crate::web::{fmt_datetime, fmt_day};
 use crate::{
     domain::{invoice::InvoiceStatus, Money},
-    services::invoices::PayView,
+    services::invoices::{LineView, PayView},
 };
-
-pub struct Line {
-    pub description: String,
-    pub quantity: i32,
-    pub unit: Money,
-    pub amount: Money,
-    pub tax: Money,
-}
 
 /// Rendered by `partials/invoice_body.html`.
 pub struct InvoiceBody {
@@ -25,7 +16,7 @@ pub struct InvoiceBody {
     pub issued: String,
     pub due: String,
     pub status: InvoiceStatus,
-    pub lines: Vec<Line>,
+    pub lines: Vec<LineView>,
     pub subtotal: Money,
     pub tax: Money,
     pub total: Money,
@@ -37,56 +28,42 @@ pub struct InvoiceBody {
     pub credit_row: Option<Money>,
     /// The amount-due row to print: while open, what is left to pay.
     pub due_row: Option<Money>,
+    /// What its state allows: paying it (the pay page's forms, the link), closing it (staff).
+    pub can_pay: bool,
+    pub can_close: bool,
     /// A paid invoice's receipt: how much, when, by whom.
     pub paid: String,
 }
 
 impl From<&PayView> for InvoiceBody {
     fn from(v: &PayView) -> Self {
-        let currency = v.total.currency;
+        let i = &v.invoice;
         Self {
-            kind: if v.invoice.kind == InvoiceKind::CreditNote {
+            kind: if i.is_credit_note() {
                 "Credit note"
             } else {
                 "Invoice"
             },
-            number: v.invoice.number.clone(),
-            seller: v.invoice.seller.clone(),
-            customer: v.invoice.customer_name.clone(),
-            issued: fmt_datetime(&v.invoice.issued_at),
-            due: fmt_day(v.invoice.due_on),
-            status: v.status,
-            lines: v
-                .lines
-                .iter()
-                .map(|l| Line {
-                    description: l.description.clone(),
-                    quantity: l.quantity,
-                    unit: Money::new(l.unit_minor, currency),
-                    amount: Money::new(l.amount_minor, currency),
-                    tax: Money::new(l.tax_minor, currency),
-                })
-                .collect(),
-            subtotal: v.subtotal,
-            tax: v.tax,
-            total: v.total,
-            credit: v.credit,
-            left: v.due,
-            credit_row: (!v.credit.is_zero()
-                && matches!(v.status, InvoiceStatus::Open | InvoiceStatus::Paid))
-            .then_some(v.credit),
-            due_row: (v.status == InvoiceStatus::Open).then_some(v.due),
+            number: i.number.clone(),
+            seller: i.seller.clone(),
+            customer: i.customer_name.clone(),
+            issued: fmt_datetime(&i.issued_at),
+            due: fmt_day(i.due_on),
+            status: i.status,
+            lines: v.lines.clone(),
+            subtotal: i.subtotal,
+            tax: i.tax,
+            total: i.total,
+            credit: i.from_credit,
+            left: i.due,
+            credit_row: i.credit_row(),
+            due_row: i.due_row(),
+            can_pay: i.can_pay(),
+            can_close: i.can_close(),
             paid: v
                 .receipt
                 .as_ref()
-                .map(|p| {
-                    format!(
-                        "{} on {} by {}",
-                        v.total,
-                        fmt_datetime(&p.created_at),
-                        p.payer
-                    )
-                })
+                .map(|p| format!("{} on {} by {}", i.total, fmt_datetime(&p.at), p.payer))
                 .unwrap_or_default(),
         }
     }

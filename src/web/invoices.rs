@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::invoice::InvoiceKind;
 use crate::web::urls;
 use crate::web::{
     ask_first, confirmed, ctx::Ctx, invoice_view::InvoiceBody, parse_id, redirect_with, render,
@@ -75,9 +74,8 @@ struct PaymentLine {
 }
 
 impl PaymentLine {
-    fn from(p: &crate::entities::payments::Model) -> Option<Self> {
+    fn from(p: &crate::services::invoices::PaymentView) -> Option<Self> {
         use crate::domain::payment::{PaymentGateway, PaymentOutcome};
-        let currency = p.currency;
         let (outcome, tone) = match p.outcome {
             PaymentOutcome::Succeeded => ("Paid", "success"),
             PaymentOutcome::Applied => ("Part paid", "info"),
@@ -85,12 +83,12 @@ impl PaymentLine {
             PaymentOutcome::Mismatch => ("Check and refund", "danger"),
         };
         Some(Self {
-            at: crate::web::fmt_datetime(&p.created_at),
+            at: crate::web::fmt_datetime(&p.at),
             how: match p.gateway {
                 PaymentGateway::Stripe => format!("Card (Stripe {})", p.reference),
                 g => g.label().to_string(),
             },
-            amount: crate::domain::Money::new(p.amount_minor, currency),
+            amount: p.amount,
             outcome,
             tone,
             payer: p.payer.clone(),
@@ -118,16 +116,22 @@ async fn page(
     let v = viewer(&who);
     let d = svc::detail(&state.core, v, id).await?;
     let reg = crate::domain::RegistrationId(d.view.invoice.registration_id);
-    let open = d.view.status == InvoiceStatus::Open && d.view.invoice.kind != InvoiceKind::TopUp;
+    let open = d.view.invoice.can_pay_from_credit();
     let credit_available = if open && matches!(v, Viewer::Partner(_)) {
-        let b =
-            credits::balance(&state.core, d.view.invoice.account_id, d.view.due.currency).await?;
+        let b = credits::balance(
+            &state.core,
+            d.view.invoice.account_id,
+            d.view.invoice.due.currency,
+        )
+        .await?;
         (b.minor > 0).then_some(b)
     } else {
         None
     };
     let credit_amount = credit_available
-        .map(|b| crate::domain::Money::new(std::cmp::min(b.minor, d.view.due.minor), b.currency))
+        .map(|b| {
+            crate::domain::Money::new(std::cmp::min(b.minor, d.view.invoice.due.minor), b.currency)
+        })
         .map(|m| m.amount_text())
         .unwrap_or_default();
     let creditable = match v {
@@ -197,7 +201,7 @@ async fn credit_note(
 ) -> AppResult<HttpResponse> {
     let id: uuid::Uuid = parse_id(&id)?;
     let d = svc::detail(&state.core, Viewer::Staff, id).await?;
-    let currency = d.view.total.currency;
+    let currency = d.view.invoice.total.currency;
     let amount = match crate::domain::Money::parse(&form.0.amount, currency) {
         Ok(a) => a,
         Err(e) => {
@@ -253,7 +257,7 @@ async fn pay_from_credit(
 ) -> AppResult<HttpResponse> {
     let id: uuid::Uuid = parse_id(&id)?;
     let d = svc::detail(&state.core, Viewer::Partner(user.org_id()), id).await?;
-    let currency = d.view.due.currency;
+    let currency = d.view.invoice.due.currency;
     let result = async {
         let amount = credits::parse_amount(&form.0.amount, currency.code())?;
         let status = credits::pay_invoice(&state.core, &user.actor(), id, amount).await?;

@@ -16,6 +16,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 pub mod settlement;
+pub mod view;
 
 use super::{
     audit::{self, About, Actor},
@@ -38,6 +39,7 @@ use crate::{
     },
 };
 pub use settlement::{Ask, CardAnswer, Settled};
+pub use view::{InvoiceView, LineView, PaymentView};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvoiceError {
@@ -361,17 +363,10 @@ pub async fn issue_missing(core: &Core) -> Result<usize, InvoiceError> {
 
 /// What the payment page shows: who bills whom, the lines, the total, the due date.
 pub struct PayView {
-    pub invoice: invoices::Model,
-    pub lines: Vec<invoice_lines::Model>,
-    pub status: InvoiceStatus,
-    pub total: Money,
-    pub tax: Money,
-    pub subtotal: Money,
-    /// Paid from credit so far, and what is left to pay.
-    pub credit: Money,
-    pub due: Money,
+    pub invoice: InvoiceView,
+    pub lines: Vec<LineView>,
     /// The successful payment, once paid (the receipt).
-    pub receipt: Option<payments::Model>,
+    pub receipt: Option<PaymentView>,
 }
 
 /// The invoice a payment link opens; a guessed, altered or replaced token finds nothing.
@@ -401,18 +396,10 @@ async fn view(
         .filter(payments::Column::Outcome.eq(PaymentOutcome::Succeeded))
         .one(conn)
         .await?;
-    let currency = invoice.currency;
-    let state = settlement::state_of(&invoice);
     Ok(PayView {
-        status: invoice.status,
-        total: Money::new(invoice.total_minor, currency),
-        tax: Money::new(invoice.tax_minor, currency),
-        subtotal: Money::new(invoice.subtotal_minor, currency),
-        credit: Money::new(invoice.credit_minor, currency),
-        due: state.due(),
-        receipt,
-        lines,
-        invoice,
+        receipt: receipt.map(PaymentView::from),
+        lines: lines.iter().map(|l| LineView::of(l, &invoice)).collect(),
+        invoice: InvoiceView::of(&invoice),
     })
 }
 
@@ -451,7 +438,7 @@ pub struct InvoiceDetail {
     pub history: Vec<super::views::AuditEntry>,
     /// Every payment attempt, oldest first: succeeded, declined, applied from credit, and
     /// money that did not match (to check and refund).
-    pub payments: Vec<payments::Model>,
+    pub payments: Vec<PaymentView>,
 }
 
 async fn visible(
@@ -487,7 +474,10 @@ pub async fn detail(core: &Core, viewer: Viewer, id: Uuid) -> Result<InvoiceDeta
         .filter(payments::Column::InvoiceId.eq(inv.id))
         .order_by_asc(payments::Column::CreatedAt)
         .all(conn)
-        .await?;
+        .await?
+        .into_iter()
+        .map(PaymentView::from)
+        .collect();
     Ok(InvoiceDetail {
         view: view(conn, inv).await?,
         link,
@@ -628,7 +618,7 @@ pub async fn of_customer(
     core: &Core,
     partner: crate::domain::PartnerId,
     reg: crate::domain::RegistrationId,
-) -> Result<Vec<(invoices::Model, Option<String>)>, InvoiceError> {
+) -> Result<Vec<(InvoiceView, Option<String>)>, InvoiceError> {
     Ok(invoices::Entity::find()
         .filter(invoices::Column::PartnerId.eq(partner.uuid()))
         .filter(invoices::Column::RegistrationId.eq(reg.uuid()))
@@ -638,7 +628,7 @@ pub async fn of_customer(
         .into_iter()
         .map(|i| {
             let l = (i.status == InvoiceStatus::Open).then(|| link(core, &i));
-            (i, l)
+            (InvoiceView::of(&i), l)
         })
         .collect())
 }
@@ -647,7 +637,7 @@ pub async fn of_customer(
 pub async fn of_account(
     core: &Core,
     account: crate::domain::AccountId,
-) -> Result<Vec<(invoices::Model, Option<String>)>, InvoiceError> {
+) -> Result<Vec<(InvoiceView, Option<String>)>, InvoiceError> {
     Ok(invoices::Entity::find()
         .filter(invoices::Column::AccountId.eq(account.uuid()))
         .order_by_desc(invoices::Column::IssuedAt)
@@ -656,7 +646,7 @@ pub async fn of_account(
         .into_iter()
         .map(|i| {
             let l = (i.status == InvoiceStatus::Open).then(|| link(core, &i));
-            (i, l)
+            (InvoiceView::of(&i), l)
         })
         .collect())
 }
@@ -724,11 +714,7 @@ pub struct InvoiceQuery {
 
 /// One line of an invoice list.
 pub struct ListedInvoice {
-    pub invoice: invoices::Model,
-    pub total: Money,
-    /// What is left to pay (open invoices; zero otherwise).
-    pub due: Money,
-    pub status: InvoiceStatus,
+    pub invoice: InvoiceView,
     /// The partner's name (staff's list).
     pub partner: String,
 }
@@ -828,11 +814,8 @@ pub async fn list(
     let rows = rows
         .into_iter()
         .map(|i| ListedInvoice {
-            total: Money::new(i.total_minor, i.currency),
-            due: settlement::state_of(&i).due(),
-            status: i.status,
             partner: names.get(&i.partner_id).cloned().unwrap_or_default(),
-            invoice: i,
+            invoice: InvoiceView::of(&i),
         })
         .collect();
     // Each figure is the sum of one column of the rows it stands for: open invoices' left to

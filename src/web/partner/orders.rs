@@ -160,13 +160,12 @@ pub async fn related(
         .into_iter()
         .map(|(i, link)| {
             let status = i.status;
-            let currency = i.currency;
             InvoiceRow {
                 href: urls::invoice(i.id),
                 number: i.number,
                 issued: fmt_date(&i.issued_at),
                 due: fmt_day(i.due_on),
-                total: Money::new(i.total_minor, currency),
+                total: i.total,
                 status: crate::domain::invoice::list_label(i.kind, status).0,
                 tone: crate::domain::invoice::list_label(i.kind, status).1,
                 link: link.map(|l| state.core.links.url(&l)).unwrap_or_default(),

@@ -12,7 +12,6 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::domain::invoice::InvoiceKind;
 use crate::web::urls;
 use crate::web::{ctx::Ctx, invoice_view::InvoiceBody, render_status};
 use crate::{
@@ -74,16 +73,15 @@ struct InvalidPage {
 }
 
 async fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> AppResult<PayPage> {
-    let credit_available =
-        if v.status == InvoiceStatus::Open && v.invoice.kind != InvoiceKind::TopUp {
-            let b = credits::balance(&state.core, v.invoice.account_id, v.due.currency).await?;
-            (b.minor > 0).then_some(b)
-        } else {
-            None
-        };
+    let credit_available = if v.invoice.can_pay_from_credit() {
+        let b = credits::balance(&state.core, v.invoice.account_id, v.invoice.due.currency).await?;
+        (b.minor > 0).then_some(b)
+    } else {
+        None
+    };
     let credit_amount = credit_available
-        .map(|b| std::cmp::min(b.minor, v.due.minor))
-        .map(|m| Money::new(m, v.due.currency).amount_text())
+        .map(|b| std::cmp::min(b.minor, v.invoice.due.minor))
+        .map(|m| Money::new(m, v.invoice.due.currency).amount_text())
         .unwrap_or_default();
     let elements = match state.core.gateway.form() {
         PayForm::TestCards => None,
@@ -362,7 +360,7 @@ async fn pay_from_credit(
         Err(e) => return Err(e.into()),
     };
     let invoice = v.invoice.id;
-    let currency = v.due.currency;
+    let currency = v.invoice.due.currency;
     let result = async {
         let amount = credits::parse_amount(&form.0.amount, currency.code())?;
         credits::pay_invoice(&state.core, &Actor::system("pay link"), invoice, amount).await
