@@ -657,7 +657,7 @@ pub async fn close_months(core: &Core) -> Result<usize, DbErr> {
                 id: Set(Uuid::now_v7()),
                 partner_id: Set(d.partner_id),
                 period: Set(next.clone()),
-                currency: Set(d.currency.clone()),
+                currency: Set(d.currency),
                 opening_minor: Set(d.closing_minor),
                 earned_minor: Set(0),
                 reversed_minor: Set(0),

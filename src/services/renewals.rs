@@ -224,7 +224,7 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
             license_id: Some(l.id),
             quantity: l.seats,
             previous_quantity: None,
-            term: l.term.clone(),
+            term: l.term,
             starts_on: b.start,
             ends_on: Some(b.end),
             currency: price.currency,
