@@ -8,13 +8,13 @@
 #   BENCH_BIN=path/to/partner-portal bash bench/run.sh   # skip the build, use that binary
 #   PHASES="customers api" REGISTRATIONS=10000 bash bench/run.sh   # only some phases
 #   ROUNDS=5 PHASES=customers bash bench/run.sh   # My Customers vs bare: 5 alternated runs each
-#   PHASES=orders bash bench/run.sh    # issue 13: Usage / Coming Expiry sorts at 100,000
+#   PHASES=orders bash bench/run.sh    # Usage / Coming Expiry sorts at 100,000
 #                                      # registrations and 300,000 licenses, the orders API,
 #                                      # the trial expiry job over 100,000 due trials
-#   PHASES=billing bash bench/run.sh   # issue 14: the renewal job over 100,000 licenses (twice),
+#   PHASES=billing bash bench/run.sh   # the renewal job over 100,000 licenses (twice),
 #                                      # the /pay page, and Stripe webhook intake with a third
 #                                      # duplicates (no double payment checked afterwards)
-#   PHASES=revenue bash bench/run.sh   # issue 16: 100,000 registrations of 10,000 partners, 2,000,000
+#   PHASES=revenue bash bench/run.sh   # 100,000 registrations of 10,000 partners, 2,000,000
 #                                      # paid invoice lines over 24 months: the month-end job
 #                                      # (twice), /revenue for the partner with 5,000 customers
 #                                      # against its My Customers, alternated rounds

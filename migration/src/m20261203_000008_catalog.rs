@@ -1,4 +1,4 @@
-//! The catalog (issue 13): products, and a list price per product and currency.
+//! The catalog: products, and a list price per product and currency.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

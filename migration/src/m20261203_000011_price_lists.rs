@@ -1,4 +1,4 @@
-//! Price lists (issue 13): the discount off list price staff give each partner, overall and
+//! Price lists: the discount off list price staff give each partner, overall and
 //! per product where it differs. The partner's cost is derived from them, never stored.
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -1,4 +1,4 @@
-//! Customer prices (issue 13): the discount off list price a partner gives one customer,
+//! Customer prices: the discount off list price a partner gives one customer,
 //! overall (the nil product id) or per product; never below the partner's own cost.
 use sea_orm_migration::{prelude::*, schema::*};
 

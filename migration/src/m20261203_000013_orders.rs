@@ -1,4 +1,4 @@
-//! Orders, licenses and trials (issue 13). An order records what a partner bought for a
+//! Orders, licenses and trials. An order records what a partner bought for a
 //! customer with the prices of that moment; a subscription's order makes a license; a trial is
 //! a license with `trial` set. My Customers reads each registration's Usage and Coming Expiry
 //! Date from columns kept in step with its licenses, so sorting by them is an index scan.

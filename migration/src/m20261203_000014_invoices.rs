@@ -1,4 +1,4 @@
-//! Invoices (issue 14): issued for paid orders (and, later, renewals and top-ups), numbered
+//! Invoices: issued for paid orders (and, later, renewals and top-ups), numbered
 //! without gaps per year inside their own transaction, with lines copied from the order, tax by
 //! the customer's country, a payment link whose token is stored hashed, and payments that can
 //! land once per invoice and once per (gateway, reference).

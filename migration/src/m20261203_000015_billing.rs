@@ -1,4 +1,4 @@
-//! Billing beyond the first invoice (issue 14): renewal invoices (a license remembers how far
+//! Billing beyond the first invoice: renewal invoices (a license remembers how far
 //! it is billed), seat changes billed for a period, credit applied to invoices, credit notes,
 //! a credit ledger with expiring grants, and customer payment reminders on staff's schedule.
 use sea_orm_migration::{prelude::*, schema::*};

@@ -1,4 +1,4 @@
-//! Login As (issue 15): whether a partner's members (not only its admins) may sign in as its
+//! Login As: whether a partner's members (not only its admins) may sign in as its
 //! customers' users, an admin's choice in the company's settings.
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -1,4 +1,4 @@
-//! The customer's own side (issue 15): an invitation to join a customer account names the
+//! The customer's own side: an invitation to join a customer account names the
 //! account it is for, and the account's orders, licenses and invoices are read by account.
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -1,4 +1,4 @@
-//! Commission and revenue (issue 16): what each paid invoice line earns its partner (and what
+//! Commission and revenue: what each paid invoice line earns its partner (and what
 //! credit notes reverse and promotional credit charges), monthly statements per partner and
 //! currency, and monthly revenue totals per partner and customer kept in step by the same
 //! transactions, so the revenue page reads a handful of rows.

@@ -1,5 +1,6 @@
-//! Payment gateways behind one trait (issue 14). `test` (the default, no keys) approves or
-//! declines by the test card chosen on the pay page and works without JavaScript; `stripe`
+//! Payment gateways behind one trait. `test` (chosen by `PAYMENTS=test`, or a development
+//! server's default) approves or declines by the test card chosen on the pay page and works
+//! without JavaScript; `stripe`
 //! (when its three keys are set) charges a card entered in Stripe.js Elements, so card numbers
 //! never reach this server, and confirms payments by its signed webhook. The services record
 //! what a gateway answers; a gateway never touches the database.

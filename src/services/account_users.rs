@@ -1,4 +1,4 @@
-//! A customer account's own users (issue 15): its admins invite people by a single-use email
+//! A customer account's own users: its admins invite people by a single-use email
 //! link, change their roles and remove them; its partner does the same from the customer's page
 //! while it manages the account (management mode). Who may act is the web layer's question;
 //! every function here keeps to the one account it is given.

@@ -1,4 +1,4 @@
-//! Commission and revenue (issue 16). What changes money writes, in its own transaction:
+//! Commission and revenue. What changes money writes, in its own transaction:
 //!
 //! - an invoice paid: each line earns `rate × net amount` of the registration that was active
 //!   on the invoice's date (half to even per line), written as entries, added to the partner's

@@ -1,4 +1,4 @@
-//! Credit notes (issue 14): a paid invoice never changes; staff correct it with a credit note,
+//! Credit notes: a paid invoice never changes; staff correct it with a credit note,
 //! a document of its own (`CN-2026-000004`, a series without gaps per year) for part or all
 //! of what was paid, tax in the invoice's proportion. The amount goes to the customer's credit
 //! balance in the same transaction, where it pays later invoices. The credit notes of one

@@ -1,4 +1,4 @@
-//! Login As (issue 15): a partner user signs in as one of its customer's users, on an active
+//! Login As: a partner user signs in as one of its customer's users, on an active
 //! registration in management mode, for at most `LOGIN_AS_MINUTES` (60). Partner admins may;
 //! members only when an admin allowed it. The start, the end and every refusal are audited
 //! with both names, and the customer's admins are emailed each time. The web layer keeps the

@@ -1,4 +1,4 @@
-//! Paying an invoice through the configured gateway (issue 14): the pay page's attempt, the
+//! Paying an invoice through the configured gateway: the pay page's attempt, the
 //! browser's return from the bank's authentication, and the gateway's webhook. All three record
 //! the gateway's answer through the settlement executor (`invoices::settlement`), keyed by the
 //! gateway's reference, so whichever arrives first pays the invoice and the others change

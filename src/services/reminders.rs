@@ -1,4 +1,4 @@
-//! Payment reminders to customers (issue 14): on staff's schedule of days relative to the due
+//! Payment reminders to customers: on staff's schedule of days relative to the due
 //! date (by default 3 days before, and 1 and 7 days after), the customer's primary address is
 //! sent the open invoice's payment link. Each (invoice, day) is sent once: its row is inserted
 //! with the email, in one transaction, and a second instance's insert does nothing. A day the

@@ -1,4 +1,4 @@
-//! Renewal invoices (issue 14): `RENEWAL_INVOICE_DAYS` before an auto-renewing license's
+//! Renewal invoices: `RENEWAL_INVOICE_DAYS` before an auto-renewing license's
 //! billed term ends, the job places a renewal order for the next term, at the customer's price
 //! of the day for the license's seats, and issues its invoice with a payment link emailed to
 //! the customer. A license remembers how far it is billed (`billed_until`), so a second run, or

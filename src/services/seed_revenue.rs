@@ -1,4 +1,4 @@
-//! Load-test data for the revenue benchmark (issue 16, `bench/run.sh` phase `revenue`):
+//! Load-test data for the revenue benchmark (`bench/run.sh` phase `revenue`):
 //! `partners` partners holding `registrations` active registrations, the first partner
 //! ("Revenue Bench", `revenue@demo.test`) with `big` of them; every registration has 20 paid
 //! invoice lines (5 invoices of 4 lines) spread over the last 24 months, each with its

@@ -1,4 +1,4 @@
-//! A customer account's own users (issue 15): the partner that manages the account invites
+//! A customer account's own users: the partner that manages the account invites
 //! from the customer's page; the invited admin joins by a single-use link and manages the
 //! account's users at `/my/users` (invite, make admin, remove with the seats taken back,
 //! restore); a member only reads; the account always keeps an admin; another partner, or a

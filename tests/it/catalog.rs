@@ -1,4 +1,4 @@
-//! The catalog (issue 13): staff add, edit, retire and import products with a list price per
+//! The catalog: staff add, edit, retire and import products with a list price per
 //! currency; bad input is named per field and writes nothing; partners cannot open it.
 use reqwest::StatusCode;
 

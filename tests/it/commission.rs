@@ -1,4 +1,4 @@
-//! Commission and revenue (issue 16): a paid invoice earns its partner the registration's rate
+//! Commission and revenue: a paid invoice earns its partner the registration's rate
 //! on each line, in the payment's transaction; a credit note reverses (half to even); granted
 //! promotional credit is charged; the month-end job closes statements (a debt carried), staff
 //! approve and record the payout, the partner sees it; nothing earns twice or on a

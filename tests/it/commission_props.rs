@@ -1,4 +1,4 @@
-//! Property tests of commission (issue 16) over random sequences of orders, payments (some
+//! Property tests of commission over random sequences of orders, payments (some
 //! answered twice), credit notes, promotional grants, the end of the relationship and month
 //! ends, each run against a real server and database (SQLite, or PostgreSQL with
 //! `TEST_DATABASE=postgres`): every statement's closing is opening + earned − reversed −

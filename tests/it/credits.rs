@@ -1,4 +1,4 @@
-//! Customer credits (issue 14): the partner grants promotional credit and sells top-ups; credit
+//! Customer credits: the partner grants promotional credit and sells top-ups; credit
 //! pays invoices wholly or partly, from the invoice page or the payment link; the balance never
 //! goes below zero, even under concurrent payments; grants expire once, by the job; another
 //! partner sees none of it.

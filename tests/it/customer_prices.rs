@@ -1,4 +1,4 @@
-//! Customer prices (issue 13): the partner gives one customer a discount off list price,
+//! Customer prices: the partner gives one customer a discount off list price,
 //! overall or per product, never below its own cost; the page shows price and margin.
 use partner_portal::services::{audit::Actor, registrations as regs};
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! Invoices (issue 14): a paid order issues an invoice, numbered without gaps per year, with
+//! Invoices: a paid order issues an invoice, numbered without gaps per year, with
 //! tax by the customer's country; its payment link pays it once, whatever happens; a replaced
 //! or altered link opens nothing.
 use partner_portal::entities::payments;

@@ -1,4 +1,4 @@
-//! Login As (issue 15): a partner admin signs in as a customer user of an active registration
+//! Login As: a partner admin signs in as a customer user of an active registration
 //! in management mode; every page shows the banner; partner, staff, API app and password pages
 //! and Login As itself answer 403; the customer's admins are emailed; Return and the end time
 //! bring the partner user back under a new session id, and a replayed cookie revives nothing.

@@ -1,4 +1,4 @@
-//! Orders on behalf of a customer (issue 13): the preview shows price, total and margin; one
+//! Orders on behalf of a customer: the preview shows price, total and margin; one
 //! POST places one order however often it is sent; a subscription makes a license whose seats
 //! go to the customer's users; Usage and Coming Expiry Date follow in My Customers; orders are
 //! cancelled only in their grace period; trials are one per product, remind, expire by

@@ -1,4 +1,4 @@
-//! Price lists (issue 13): staff give a partner a discount off list price, overall and per
+//! Price lists: staff give a partner a discount off list price, overall and per
 //! product; the partner sees its cost beside the list price; other partners see theirs.
 use reqwest::StatusCode;
 

@@ -1,4 +1,4 @@
-//! Renewal invoices and prorated seats (issue 14): the clock is moved to a known 1 March so a
+//! Renewal invoices and prorated seats: the clock is moved to a known 1 March so a
 //! monthly term is 31 days, then through the term: seats added mid-term pay by day, the renewal
 //! is invoiced 14 days before the term ends, once, however often and wherever the job runs.
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};

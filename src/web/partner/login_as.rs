@@ -1,4 +1,4 @@
-//! Login As (issue 15): a partner user starts acting as a customer user (a POST from the
+//! Login As: a partner user starts acting as a customer user (a POST from the
 //! customer's Users list or a user's page; never a link), and returns. The session gets a new
 //! id both ways; while it lasts every page shows the banner (`ctx.rs`), partner, staff and
 //! security pages answer 403, and at its end time the next request brings the partner user
