@@ -241,7 +241,7 @@ bench "partner home" / "$CONNECTIONS" -H "Cookie: pp_session=$PARTNER_COOKIE"
 stop_server
 fi
 
-# search_rounds LABEL COOKIE: search (issue 12) with a word that matches nothing and with part
+# search_rounds LABEL COOKIE: search with a word that matches nothing and with part
 # of a company name, beside the plain page, alternated ROUNDS times; the summary gives medians
 # and the p99 ratios. Target: p99 within 2x the plain page's and never above 30 ms, at 16
 # connections.
@@ -426,7 +426,7 @@ stop_server
 unset JOBS_EVERY_MS
 fi
 
-# ---------------------------------------------------------------- 3b. billing (issue 14)
+# ---------------------------------------------------------------- 3b. billing
 if phase billing; then
 use_db billing
 n="${BILLING_REGISTRATIONS:-20000}"
@@ -479,7 +479,7 @@ EXPORT_NOTES+=("Webhooks: $paid invoices paid, $payments successful payments, $d
 unset JOBS_EVERY_MS STRIPE_SECRET_KEY STRIPE_PUBLISHABLE_KEY STRIPE_WEBHOOK_SECRET STRIPE_API_BASE
 fi
 
-# ---------------------------------------------------------------- 3c. revenue (issue 16)
+# ---------------------------------------------------------------- 3c. revenue
 if phase revenue; then
 use_db revenue
 rn="${REVENUE_REGISTRATIONS:-100000}"
