@@ -252,6 +252,7 @@ impl From<crate::services::account_users::AccountUserError> for AppError {
             E::NotFound => Self::NotFound,
             E::Link(p) => p.into(),
             E::Fault(f) => f.into(),
+            e @ E::InviterGone => Self::Gone(sentence(e)),
             e => Self::Conflict(sentence(e)),
         }
     }

@@ -183,6 +183,12 @@ impl CustomerUser {
     pub fn principal(&self) -> Principal {
         self.principal.clone()
     }
+
+    /// An admin of the account, signed in as themselves (not a partner acting as them):
+    /// decisions that are the customer's own, such as ending the relationship.
+    pub fn is_own_admin(&self) -> bool {
+        matches!(self.principal, Principal::Customer { .. }) && self.user().is_admin()
+    }
 }
 
 impl FromRequest for CustomerUser {

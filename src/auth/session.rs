@@ -29,6 +29,10 @@ pub struct SignedIn {
     pub partner: Option<Partner>,
     #[serde(default)]
     pub acting: Option<ActingAsUser>,
+    /// While acting: the ground of the Login As that stopped holding, read fresh on this
+    /// request (the request is not served; the Login As ends).
+    #[serde(default)]
+    pub lapse: Option<crate::domain::login_as::Lapse>,
 }
 
 /// What a Login As session holds besides its partner user (who stays `uid`, so revoking the

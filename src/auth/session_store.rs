@@ -23,7 +23,8 @@ use super::{
 };
 use crate::{
     db::Db,
-    entities::{partners, sessions, users},
+    domain::login_as,
+    entities::{partners, registrations, sessions, users},
 };
 
 type State = HashMap<String, String>;
@@ -89,24 +90,50 @@ impl SessionStore for DbSessionStore {
         state.remove(PRINCIPAL);
         if let Some(user) = user {
             // Login As: the customer user acted as, read too (the session holds only ids).
+            // Its grounds are read fresh on every request: the registration (still active,
+            // in management mode), the partner (not suspended, members still allowed) and
+            // both users.
+            let mut lapse = None;
             let acting = match state
                 .get(ACTING)
                 .and_then(|v| serde_json::from_str::<Acting>(v).ok())
             {
-                Some(acting) => users::Entity::find_by_id(acting.user)
-                    .one(&self.db.read)
-                    .await
-                    .map_err(|e| LoadError::Other(e.into()))?
-                    .map(|customer| ActingAsUser {
+                Some(acting) => {
+                    let (customer, reg) = tokio::try_join!(
+                        users::Entity::find_by_id(acting.user).one(&self.db.read),
+                        registrations::Entity::find_by_id(acting.registration)
+                            .filter(registrations::Column::AccountId.eq(acting.account))
+                            .one(&self.db.read),
+                    )
+                    .map_err(|e| LoadError::Other(e.into()))?;
+                    let reg = reg.filter(|r| Some(r.partner_id) == user.partner_id);
+                    lapse = login_as::lapse(&login_as::Grounds {
+                        by_active: user.active,
+                        by_admin: user.role == crate::domain::Role::Admin,
+                        partner_active: partner.as_ref().is_some_and(|p| p.active),
+                        members_allowed: partner.as_ref().is_some_and(|p| p.members_login_as),
+                        registration_active: reg
+                            .as_ref()
+                            .is_some_and(|r| r.status == crate::domain::Status::Active),
+                        management_mode: reg.as_ref().is_some_and(|r| r.management_mode),
+                        target_active: customer.as_ref().is_some_and(|c| {
+                            c.active
+                                && c.kind == crate::domain::UserKind::Customer
+                                && c.account_id == Some(acting.account)
+                        }),
+                    });
+                    customer.map(|customer| ActingAsUser {
                         customer: customer.into(),
                         acting,
-                    }),
+                    })
+                }
                 None => None,
             };
             let principal = SignedIn {
                 user: user.into(),
                 partner: partner.map(Into::into),
                 acting,
+                lapse,
             };
             let json = serde_json::to_string(&principal)
                 .map_err(|e| LoadError::Deserialization(e.into()))?;

@@ -8,6 +8,7 @@ pub mod eligibility;
 pub mod email;
 pub mod ids;
 pub mod invoice;
+pub mod login_as;
 pub mod mail;
 pub mod money;
 pub mod order;

@@ -21,9 +21,11 @@ use super::{
 };
 use crate::{
     auth::session_store::revoke_user_sessions,
-    domain::{AccountId, Email, NewPassword, PartnerRole, PlainName, Role, UserId, UserKind},
+    domain::{
+        AccountId, Email, NewPassword, PartnerRole, PlainName, Role, Status, UserId, UserKind,
+    },
     email::{messages, outbox},
-    entities::{accounts, email_tokens, license_seats, licenses, users},
+    entities::{accounts, email_tokens, license_seats, licenses, registrations, users},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,9 @@ pub enum AccountUserError {
     SelfRemoval,
     #[error("The account needs at least one active admin: make someone else admin first.")]
     LastAdmin,
+    /// The invitation came from a partner that no longer manages the account.
+    #[error("This invitation came from a partner that no longer manages the account. Ask the account's admins for a new one.")]
+    InviterGone,
     #[error(transparent)]
     Fault(#[from] super::Fault),
 }
@@ -133,7 +138,8 @@ pub async fn invite(
             purpose: Purpose::AccountInvitation,
             email: email.as_str(),
             user_id: None,
-            partner_id: None,
+            // Who sent it: a partner's invitation lives only as long as its relationship.
+            partner_id: by.partner,
             subject_id: None,
             account_id: Some(acc.id),
             role: Some(role.as_str()),
@@ -226,9 +232,86 @@ pub struct InvitationView {
     pub role: String,
 }
 
+/// The pending invitations `partner` sent into `account`, revoked (when the relationship
+/// ends, in its transaction). Returns how many.
+pub(crate) async fn revoke_sent_by(
+    conn: &impl ConnectionTrait,
+    account: Uuid,
+    partner: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    Ok(email_tokens::Entity::update_many()
+        .col_expr(email_tokens::Column::UsedAt, Expr::value(now))
+        .filter(email_tokens::Column::Purpose.eq(Purpose::AccountInvitation.as_str()))
+        .filter(email_tokens::Column::AccountId.eq(account))
+        .filter(email_tokens::Column::PartnerId.eq(partner))
+        .filter(email_tokens::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// The active users of `account` who joined by an invitation `partner` sent, as (id, "Name
+/// <email>", role): what the customer may want to remove when the relationship ends.
+pub async fn added_by(
+    core: &Core,
+    account: AccountId,
+    partner: Uuid,
+) -> Result<Vec<(UserId, String, Role)>, AccountUserError> {
+    let conn = &core.db.read;
+    let emails: Vec<String> = email_tokens::Entity::find()
+        .filter(email_tokens::Column::Purpose.eq(Purpose::AccountInvitation.as_str()))
+        .filter(email_tokens::Column::AccountId.eq(account.uuid()))
+        .filter(email_tokens::Column::PartnerId.eq(partner))
+        .filter(email_tokens::Column::UsedAt.is_not_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.email)
+        .collect();
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::AccountId.eq(account.uuid()))
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Email.is_in(emails))
+        .order_by_asc(users::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (UserId(u.id), format!("{} <{}>", u.name, u.email), u.role))
+        .collect())
+}
+
+/// A partner's invitation holds only while that partner still manages the account (an active
+/// registration in management mode): checked again when it is opened and accepted.
+async fn inviter_still_manages(
+    conn: &impl ConnectionTrait,
+    link: &email_tokens::Model,
+) -> Result<(), AccountUserError> {
+    let (Some(partner), Some(account)) = (link.partner_id, link.account_id) else {
+        return Ok(());
+    };
+    let live = registrations::Entity::find()
+        .filter(registrations::Column::PartnerId.eq(partner))
+        .filter(registrations::Column::AccountId.eq(account))
+        .filter(registrations::Column::Status.eq(Status::Active))
+        .filter(registrations::Column::ManagementMode.eq(true))
+        .count(conn)
+        .await?
+        > 0;
+    if live {
+        Ok(())
+    } else {
+        Err(AccountUserError::InviterGone)
+    }
+}
+
 pub async fn invitation(core: &Core, token: &str) -> Result<InvitationView, AccountUserError> {
     let conn = &core.db.read;
     let link = tokens::find_usable(conn, Purpose::AccountInvitation, token, core.now()).await??;
+    inviter_still_manages(conn, &link).await?;
     let account = accounts::Entity::find_by_id(link.account_id.ok_or(LinkProblem::Unknown)?)
         .one(conn)
         .await?
@@ -251,6 +334,7 @@ pub async fn accept(
     let hash = core.hasher.hash(password.expose()).await?;
     let txn = core.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::AccountInvitation, token, core.now()).await??;
+    inviter_still_manages(&txn, &link).await?;
     if !tokens::consume(&txn, link.id, core.now()).await? {
         return Err(LinkProblem::Used.into());
     }

@@ -12,7 +12,10 @@ use super::{
     Core, Fault,
 };
 use crate::{
-    domain::{PartnerId, RegistrationId, Role, Status, UserId, UserKind},
+    domain::{
+        login_as::{lapse, Grounds, Lapse},
+        PartnerId, RegistrationId, Role, Status, UserId, UserKind,
+    },
     email::{messages, outbox},
     entities::{accounts, partners, registrations, users},
     services::views::User,
@@ -70,23 +73,17 @@ pub async fn start(
         .one(&txn)
         .await?
         .ok_or(LoginAsError::NotFound)?;
-    let refusal = if !p.active {
-        Some("Your company is suspended: Login As is not available.".to_string())
-    } else if r.status != Status::Active {
-        Some("Login As works only for an active customer.".into())
-    } else if !r.management_mode {
-        Some(
-            "This customer is not in management mode: Login As is not available. Management \
-             mode is set when the customer is registered."
-                .into(),
-        )
-    } else if by.role != Role::Admin && !p.members_login_as {
-        Some("Only your company's admins may use Login As (an admin can allow members in the company's settings).".into())
-    } else if target.kind != UserKind::Customer || !target.active {
-        Some("This user is not active: Login As is not available.".into())
-    } else {
-        None
-    };
+    // The same rule every request of the Login As is held to while it runs.
+    let refusal = lapse(&Grounds {
+        by_active: by.active,
+        by_admin: by.role == Role::Admin,
+        partner_active: p.active,
+        members_allowed: p.members_login_as,
+        registration_active: r.status == Status::Active,
+        management_mode: r.management_mode,
+        target_active: target.kind == UserKind::Customer && target.active,
+    })
+    .map(|l| l.refusal().to_string());
     let about = About::registration(r.partner_id, r.account_id, r.id);
     let whom = format!("{} <{}>", target.name, target.email);
     if let Some(reason) = refusal {
@@ -150,16 +147,27 @@ pub async fn start(
     })
 }
 
-/// Ends a Login As (the partner user returned, or its time ran out): audited with both names.
+/// Why a Login As ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndCause {
+    /// The partner user chose Return.
+    Returned,
+    /// Its time ran out.
+    Expired,
+    /// A ground it stood on stopped holding.
+    Lapsed(Lapse),
+}
+
+/// Ends a Login As: audited with both names (`whom` as the audit log names people) and why.
 #[tracing::instrument(skip(core, by, whom))]
 pub async fn end(
     core: &Core,
     by: &User,
-    whom: &User,
+    whom: &str,
     partner: PartnerId,
     account: Uuid,
     registration: Uuid,
-    expired: bool,
+    cause: EndCause,
 ) -> Result<(), LoginAsError> {
     audit::record(
         &core.db.write,
@@ -168,10 +176,13 @@ pub async fn end(
         "login_as.ended",
         About::registration(partner.uuid(), account, registration),
         &format!(
-            "{} stopped acting as {}{}",
+            "{} stopped acting as {whom}{}",
             by.label(),
-            whom.label(),
-            if expired { " (its time ran out)" } else { "" }
+            match cause {
+                EndCause::Returned => String::new(),
+                EndCause::Expired => " (its time ran out)".into(),
+                EndCause::Lapsed(l) => format!(" (ended: {})", l.ended()),
+            }
         ),
     )
     .await?;

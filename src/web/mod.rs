@@ -175,11 +175,21 @@ pub struct Confirmation {
     pub fields: Vec<(&'static str, String)>,
 }
 
+/// Checkboxes the confirmation offers with the action (each sends `name=value` when ticked).
+pub struct Choices {
+    pub legend: String,
+    pub hint: String,
+    pub name: &'static str,
+    /// (value, label), all ticked at first.
+    pub options: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "confirm_action.html")]
 struct ConfirmPage<'a> {
     ctx: ctx::Ctx,
     c: &'a Confirmation,
+    choices: Option<&'a Choices>,
 }
 
 /// `confirmed=yes` came with the form: the person saw what will happen and went on.
@@ -196,6 +206,21 @@ pub fn ask_first(
     render(&ConfirmPage {
         ctx: ctx::Ctx::new(req, Some(who)),
         c,
+        choices: None,
+    })
+}
+
+/// The same page, offering `choices` to do in the same step.
+pub fn ask_first_with(
+    req: &HttpRequest,
+    who: &crate::auth::Principal,
+    c: &Confirmation,
+    choices: &Choices,
+) -> AppResult<HttpResponse> {
+    render(&ConfirmPage {
+        ctx: ctx::Ctx::new(req, Some(who)),
+        c,
+        choices: (!choices.options.is_empty()).then_some(choices),
     })
 }
 

@@ -204,7 +204,7 @@ async fn a_partner_admin_acts_as_a_customer_user_within_bounds_and_comes_back() 
 }
 
 /// A member of the partner of `admin` (same password), signed in.
-async fn member_of(app: &TestApp, admin: &str, email: &str) -> Client {
+pub async fn member_of(app: &TestApp, admin: &str, email: &str) -> Client {
     let a = users::Entity::find()
         .filter(users::Column::Email.eq(admin))
         .one(&app.core.db.read)

@@ -20,6 +20,7 @@ mod outbox;
 mod pricing;
 mod registrations;
 mod renewals;
+mod rights;
 mod search;
 mod security;
 mod settlement_races;

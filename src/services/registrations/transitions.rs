@@ -282,6 +282,23 @@ pub async fn end(
         _ => return Err(RegError::NotFound),
     };
     let reg = apply(&txn, now, &reg, event, actor, Some(reason)).await?;
+    // The invitations the partner sent into the account end with the relationship.
+    let revoked =
+        crate::services::account_users::revoke_sent_by(&txn, reg.account_id, reg.partner_id, now)
+            .await?;
+    if revoked > 0 {
+        crate::services::audit::record(
+            &txn,
+            now,
+            actor,
+            "account_user.invitations_revoked",
+            crate::services::audit::About::registration(reg.partner_id, reg.account_id, reg.id),
+            &format!(
+                "{revoked} pending invitation(s) from the partner revoked: the relationship ended"
+            ),
+        )
+        .await?;
+    }
     let (partner, account) = names(&txn, &reg).await?;
     let parties = Parties::of(&reg, &partner, &account, reason);
     parties.tell_partner(&txn, core, News::Ended).await?;

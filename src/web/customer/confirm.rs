@@ -8,21 +8,22 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ask_first, confirmed,
+    ask_first_with, confirmed,
     ctx::Ctx,
     fmt_date,
     public::auth::{link_problem, parse_new_password},
-    redirect_with, render, render_invalid, render_status, Confirmation, FieldErrors,
+    redirect_with, render, render_invalid, render_status, Choices, Confirmation, FieldErrors,
 };
 use crate::{
     auth::{csrf::CsrfForm, CustomerUser},
     domain::{
         countries,
         registration::{Event, Status},
-        CountryCode, Phone, PlainName,
+        CountryCode, Phone, PlainName, UserId,
     },
     error::{AppError, AppResult},
     services::{
+        account_users,
         customer_signup::{self, Details},
         registrations::{self as regs, ConfirmationView, Ender, RegError},
         signup::{self, SignupError, SignupKind},
@@ -227,6 +228,8 @@ struct PartnerInfo {
     management_mode: bool,
     /// The customer may end the relationship now (the state machine's answer).
     can_end: bool,
+    /// It could end, by an admin of the account (the hint for everyone else).
+    endable: bool,
 }
 
 async fn my_partner(
@@ -244,7 +247,8 @@ async fn my_partner(
             .to_string(),
         role: reg.partner_role,
         status: reg.status,
-        can_end: reg.status.allows(Event::CustomerEnds),
+        can_end: reg.status.allows(Event::CustomerEnds) && customer.is_own_admin(),
+        endable: reg.status.allows(Event::CustomerEnds),
         since: fmt_date(reg.activated_at.as_ref().unwrap_or(&reg.created_at)),
         management_mode: reg.management_mode,
     });
@@ -254,21 +258,25 @@ async fn my_partner(
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct EndParams {
-    reason: String,
-    /// `yes` once the confirmation page was seen.
-    confirmed: String,
-}
-
 async fn my_partner_end(
     req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     customer: CustomerUser,
-    form: CsrfForm<EndParams>,
+    form: CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
+    // Only the account's own admins end it: not a member, not a partner acting as an admin.
+    if !customer.is_own_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let value = |k: &str| {
+        form.0
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let reason = value("reason");
     let Some((reg, partner)) = regs::live_for_account(&state.core, customer.account_id).await?
     else {
         return Ok(redirect_with(
@@ -278,31 +286,76 @@ async fn my_partner_end(
             "Your account has no partner.",
         ));
     };
-    if !confirmed(&form.0.confirmed) {
-        return ask_first(
+    let added =
+        account_users::added_by(&state.core, customer.account_id, partner.id.uuid()).await?;
+    if !confirmed(&value("confirmed")) {
+        return ask_first_with(
             &req,
             &customer.principal(),
             &Confirmation {
                 title: format!("End the relationship with {}?", partner.company_name),
                 explanation: format!(
                     "{} stops being your partner at once and no longer sees your account. \
-                     Your former partner and the provider are told. A partner can only become \
-                     yours again through a new request that you confirm.",
+                     The invitations it sent that nobody accepted yet stop working. Your former \
+                     partner and the provider are told. A partner can only become yours again \
+                     through a new request that you confirm.",
                     partner.company_name
                 ),
                 button: "End the relationship".into(),
                 action: urls::MY_PARTNER_END.into(),
                 back: urls::MY_PARTNER.into(),
-                fields: vec![("reason", form.0.reason.clone())],
+                fields: vec![("reason", reason)],
+            },
+            &Choices {
+                legend: format!("Users {} added to your account", partner.company_name),
+                hint: "Ticked users are removed in the same step: signed out everywhere, \
+                       their seats taken back. You can restore them later."
+                    .into(),
+                name: "remove",
+                options: added
+                    .iter()
+                    .map(|(id, label, role)| {
+                        (id.to_string(), format!("{label} ({})", role.label()))
+                    })
+                    .collect(),
             },
         );
     }
     let by = Ender::Customer(customer.account_id);
-    match regs::end(&state.core, &customer.actor(), by, reg.id, &form.0.reason).await {
-        Ok(_) => Ok(redirect_with(&session, urls::MY_PARTNER, "success", "The relationship has ended. Your former partner and the provider have been told.")),
-        Err(RegError::NotAllowed(_)) => Ok(redirect_with(&session, urls::MY_PARTNER, "error", "Only an active relationship can be ended; a pending request can be declined from its email.")),
-        Err(e) => Err(e.into()),
+    match regs::end(&state.core, &customer.actor(), by, reg.id, &reason).await {
+        Ok(_) => {}
+        Err(RegError::NotAllowed(_)) => return Ok(redirect_with(&session, urls::MY_PARTNER, "error", "Only an active relationship can be ended; a pending request can be declined from its email.")),
+        Err(e) => return Err(e.into()),
     }
+    // The users it added that the admin ticked, removed in the same step.
+    let chosen: Vec<UserId> = form
+        .0
+        .iter()
+        .filter(|(n, _)| n == "remove")
+        .filter_map(|(_, v)| v.parse().ok())
+        .filter(|id| added.iter().any(|(a, ..)| a == id))
+        .collect();
+    let me = account_users::By {
+        actor: customer.actor(),
+        partner: None,
+        name: customer.user().name.clone(),
+    };
+    for id in &chosen {
+        account_users::set_active(&state.core, &me, customer.account_id, *id, false).await?;
+    }
+    let removed = match chosen.len() {
+        0 => String::new(),
+        1 => " The user it added was removed.".into(),
+        n => format!(" The {n} users it added were removed."),
+    };
+    Ok(redirect_with(
+        &session,
+        urls::MY_PARTNER,
+        "success",
+        &format!(
+            "The relationship has ended. Your former partner and the provider have been told.{removed}"
+        ),
+    ))
 }
 
 // ------------------------------------------------------------------ customer self-signup

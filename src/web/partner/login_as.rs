@@ -20,7 +20,7 @@ use crate::{
     },
     domain::{RegistrationId, UserId},
     error::{AppError, AppResult},
-    services::impersonation::{self as svc, LoginAsError},
+    services::impersonation::{self as svc, EndCause, LoginAsError},
     startup::AppState,
 };
 
@@ -87,7 +87,7 @@ async fn end(
             .insert_header((actix_web::http::header::LOCATION, "/"))
             .finish());
     };
-    finish(&session, &state, &a, false).await?;
+    finish(&session, &state, &a, EndCause::Returned).await?;
     Ok(redirect_with(
         &session,
         &urls::customer(a.registration),
@@ -100,28 +100,44 @@ async fn finish(
     session: &Session,
     state: &AppState,
     a: &crate::auth::principal::ActingAs,
-    expired: bool,
+    cause: EndCause,
 ) -> AppResult<()> {
-    svc::end(
-        &state.core,
+    let (account, registration) = (a.account.uuid(), a.registration.uuid());
+    end_audited(
+        state,
         &a.by,
-        &a.customer,
+        &a.customer.label(),
         a.partner.id,
-        a.account.uuid(),
-        a.registration.uuid(),
-        expired,
+        (account, registration),
+        cause,
     )
-    .await
-    .map_err(|e| match e {
-        LoginAsError::Fault(f) => AppError::from(f),
-        _ => AppError::NotFound,
-    })?;
+    .await?;
     sess::stop_acting(session, a.by.id.uuid());
     Ok(())
 }
 
-/// Ends a Login As whose time has run out, on the first request after it: the partner user's
-/// own session comes back (a new id), with a message, on the customer's page.
+async fn end_audited(
+    state: &AppState,
+    by: &crate::services::views::User,
+    whom: &str,
+    partner: crate::domain::PartnerId,
+    (account, registration): (uuid::Uuid, uuid::Uuid),
+    cause: EndCause,
+) -> AppResult<()> {
+    svc::end(&state.core, by, whom, partner, account, registration, cause)
+        .await
+        .map_err(|e| match e {
+            LoginAsError::Fault(f) => AppError::from(f),
+            _ => AppError::NotFound,
+        })
+}
+
+/// Holds a running Login As to its grounds on every request, before anything is served: when
+/// its time has run out, or one of its grounds stopped holding (the relationship ended or left
+/// management mode, the partner was suspended, a user was deactivated, the members'
+/// permission was withdrawn), the request is not served. The Login As ends (audited, with
+/// why), the partner user's own session comes back under a new id on the customer's page with
+/// a message (or, when the partner user may no longer sign in at all, the session ends).
 pub fn expiry<S>(
     req: ServiceRequest,
     srv: &S,
@@ -136,40 +152,80 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
 {
     let session = req.get_session();
-    let ended = match (
+    let (Some(acting), Some(state)) = (
         sess::acting(&session),
-        req.app_data::<web::Data<AppState>>(),
-    ) {
-        (Some(acting), Some(state)) if acting.until <= state.core.now() => {
-            Some((state.clone(), acting))
-        }
-        _ => None,
-    };
-    let Some((state, acting)) = ended else {
+        req.app_data::<web::Data<AppState>>().cloned(),
+    ) else {
         return futures_util::future::Either::Left(srv.call(req));
     };
+    let signed = sess::signed_in(&session);
+    let lapse = signed.as_ref().and_then(|s| s.lapse);
+    if lapse.is_none() && acting.until > state.core.now() {
+        return futures_util::future::Either::Left(srv.call(req));
+    }
     let http = req.request().clone();
     futures_util::future::Either::Right(Box::pin(async move {
-        let principal = sess::signed_in(&session).and_then(Principal::from_signed_in);
         let back = urls::customer(RegistrationId(acting.registration));
-        match principal {
-            Some(Principal::ActingAs(a)) => {
-                finish(&session, &state, &a, true).await?;
-                sess::flash(
-                    &session,
-                    "info",
-                    format!(
-                        "Your Login As session as {} ended at {}: you are back as yourself.",
-                        a.customer.name,
-                        acting.until.format("%H:%M UTC")
-                    ),
-                );
+        let to = match signed {
+            Some(s) => {
+                let name = s
+                    .acting
+                    .as_ref()
+                    .map_or_else(|| acting.company.clone(), |a| a.customer.name.clone());
+                let whom = s
+                    .acting
+                    .as_ref()
+                    .map_or_else(|| acting.company.clone(), |a| a.customer.label());
+                let cause = lapse.map_or(EndCause::Expired, EndCause::Lapsed);
+                if let Some(p) = &s.partner {
+                    let ids = (acting.account, acting.registration);
+                    end_audited(&state, &s.user, &whom, p.id, ids, cause).await?;
+                }
+                match lapse {
+                    Some(l) if l.signs_out() => {
+                        sess::sign_out(&session);
+                        sess::flash(
+                            &session,
+                            "error",
+                            format!("Your Login As session as {name} ended: {}.", l.ended()),
+                        );
+                        urls::LOGIN.to_string()
+                    }
+                    Some(l) => {
+                        sess::stop_acting(&session, s.user.id.uuid());
+                        sess::flash(
+                            &session,
+                            "error",
+                            format!(
+                                "Your Login As session as {name} ended: {}. Nothing more was \
+                                 done as them; you are back as yourself.",
+                                l.ended()
+                            ),
+                        );
+                        back
+                    }
+                    None => {
+                        sess::stop_acting(&session, s.user.id.uuid());
+                        sess::flash(
+                            &session,
+                            "info",
+                            format!(
+                                "Your Login As session as {name} ended at {}: you are back as \
+                                 yourself.",
+                                acting.until.format("%H:%M UTC")
+                            ),
+                        );
+                        back
+                    }
+                }
             }
-            // The customer user is gone: the partner user's own session.
-            _ => sess::sign_out(&session),
-        }
+            None => {
+                sess::sign_out(&session);
+                back
+            }
+        };
         let res = HttpResponse::SeeOther()
-            .insert_header((actix_web::http::header::LOCATION, back))
+            .insert_header((actix_web::http::header::LOCATION, to))
             .finish();
         Ok(ServiceResponse::new(http, res))
     }))
