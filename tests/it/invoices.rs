@@ -439,25 +439,33 @@ fn pdf_text(bytes: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-#[tokio::test]
-async fn an_invoice_downloads_as_a_pdf_for_those_who_may_see_it() {
-    let s = shop().await;
-    let app = &s.app;
+/// An order of `quantity` seats, and its invoice with its payment link.
+async fn ordered_invoice(
+    s: &crate::orders::Shop,
+    quantity: &str,
+) -> (partner_portal::services::invoices::InvoiceView, String) {
     order(
         &s.partner,
         &s.customer,
-        &[("product", &s.product), ("quantity", "3")],
+        &[("product", &s.product), ("quantity", quantity)],
     )
     .await;
     let (inv, link) = partner_portal::services::invoices::of_customer(
-        &app.core,
+        &s.app.core,
         s.org.id,
         s.customer.parse().unwrap(),
     )
     .await
     .unwrap()
     .remove(0);
-    let link = link.unwrap();
+    (inv, link.expect("an open invoice has its link"))
+}
+
+#[tokio::test]
+async fn an_invoice_downloads_as_a_pdf_for_those_who_may_see_it() {
+    let s = shop().await;
+    let app = &s.app;
+    let (inv, link) = ordered_invoice(&s, "3").await;
     let pdf_path = format!("/invoices/{}/pdf", inv.id);
     for (who, path) in [
         (&s.partner, pdf_path.clone()),
@@ -590,21 +598,7 @@ async fn customers_are_reminded_of_open_invoices_on_the_schedule_staff_keep() {
 async fn a_stored_status_the_code_does_not_know_is_an_error_never_payable() {
     let s = shop().await;
     let app = &s.app;
-    order(
-        &s.partner,
-        &s.customer,
-        &[("product", &s.product), ("quantity", "1")],
-    )
-    .await;
-    let (inv, link) = partner_portal::services::invoices::of_customer(
-        &app.core,
-        s.org.id,
-        s.customer.parse().unwrap(),
-    )
-    .await
-    .unwrap()
-    .remove(0);
-    let link = link.unwrap();
+    let (inv, link) = ordered_invoice(&s, "1").await;
     // A value written by something else (a hand-made fix, a newer version): not read as open.
     let backend = app.core.db.backend();
     let sql = match backend {
