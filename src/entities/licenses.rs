@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::order::{LicenseStatus, Term};
+use crate::domain::{
+    order::{LicenseStatus, Term},
+    Currency,
+};
 
 /// A product a customer holds for a term: bought through an order, or a free trial.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -17,7 +20,7 @@ pub struct Model {
     /// Rows in `license_seats`, kept in step in the same transaction.
     pub seats_assigned: i32,
     /// The currency its orders are priced in (none for a trial).
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     /// `monthly`, `yearly` or `trial` (`domain::order::Term`).
     pub term: Term,
     pub starts_on: Date,

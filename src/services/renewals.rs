@@ -156,7 +156,7 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
             let end = term.end(start, 0);
             let priced = (|| {
                 let p = products.get(&l.product_id)?;
-                let currency = Currency::parse(l.currency.as_deref()?).ok()?;
+                let currency = l.currency?;
                 let list = Money::new(*lists.get(&(l.product_id, currency))?, currency);
                 let (cost, price) = cost_and_price(
                     list,
@@ -206,7 +206,7 @@ async fn batch(core: &Core) -> Result<Option<usize>, InvoiceError> {
                     "The term {} to {} was not invoiced: the product has no {} price",
                     b.start,
                     b.end,
-                    l.currency.as_deref().unwrap_or("currency")
+                    l.currency.map_or("currency", |c| c.code())
                 ),
             ));
             continue;

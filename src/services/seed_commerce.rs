@@ -99,7 +99,7 @@ pub async fn bench_licenses(core: &Core, partner: Uuid, what: BenchLicenses) -> 
         trial: Set(trial),
         seats: Set(1),
         seats_assigned: Set(0),
-        currency: Set((!trial).then(|| "USD".to_string())),
+        currency: Set((!trial).then_some(crate::domain::Currency::Usd)),
         term: Set(if trial { Term::Trial } else { Term::Monthly }),
         starts_on: Set(today),
         ends_on: Set(today),

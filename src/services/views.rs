@@ -522,7 +522,6 @@ pub struct LicenseView {
 
 impl LicenseView {
     pub fn from_row(l: crate::entities::licenses::Model, p: &products::Model) -> Self {
-        use crate::domain::Currency;
         Self {
             id: l.id.into(),
             registration_id: l.registration_id.into(),
@@ -534,7 +533,7 @@ impl LicenseView {
             trial: l.trial,
             seats: u32::try_from(l.seats).unwrap_or(0),
             seats_assigned: u32::try_from(l.seats_assigned).unwrap_or(0),
-            currency: l.currency.as_deref().and_then(|c| Currency::parse(c).ok()),
+            currency: l.currency,
             term: l.term,
             starts_on: l.starts_on,
             ends_on: l.ends_on,

@@ -458,7 +458,7 @@ pub async fn place(
             trial: Set(false),
             seats: Set(q.quantity as i32),
             seats_assigned: Set(0),
-            currency: Set(Some(q.price.currency.code().into())),
+            currency: Set(Some(q.price.currency)),
             term: Set(q.term),
             starts_on: Set(q.starts_on),
             ends_on: Set(ends_on),
@@ -903,11 +903,7 @@ pub async fn change_seats(
             ),
         ));
     }
-    let currency = l
-        .currency
-        .as_deref()
-        .and_then(|c| Currency::parse(c).ok())
-        .unwrap_or(Currency::Usd);
+    let currency = l.currency.unwrap_or(Currency::Usd);
     let (list, cost, price, _) = line
         .prices
         .iter()
