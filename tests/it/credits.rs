@@ -93,6 +93,19 @@ async fn credit_is_granted_and_sold_pays_invoices_in_part_or_whole_and_grants_ex
             vec![("amount", "5000000"), ("currency", "USD"), ("note", "x")],
             "amount",
         ),
+        // A decimal comma is never guessed: "0,50" was once fifty dollars.
+        (
+            vec![("amount", "0,50"), ("currency", "USD"), ("note", "x")],
+            "amount",
+        ),
+        (
+            vec![("amount", "1,5"), ("currency", "USD"), ("note", "x")],
+            "amount",
+        ),
+        (
+            vec![("amount", "4.505"), ("currency", "USD"), ("note", "x")],
+            "amount",
+        ),
         (
             vec![("amount", "5"), ("currency", "XXX"), ("note", "x")],
             "currency",
@@ -116,6 +129,10 @@ async fn credit_is_granted_and_sold_pays_invoices_in_part_or_whole_and_grants_ex
         assert!(res.field_error(field).is_some(), "{field}: {}", res.body);
         // The typed amount is kept.
         assert_eq!(res.input_value("amount").as_deref(), Some(fields[0].1));
+        if fields[0].1.contains(',') {
+            let said = res.field_error("amount").unwrap();
+            assert!(said.contains("write decimals with a point"), "{said}");
+        }
     }
     assert!(ledger(&s).await.is_empty());
     // Without the CSRF token: refused, nothing written.
