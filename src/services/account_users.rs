@@ -308,6 +308,30 @@ async fn inviter_still_manages(
     }
 }
 
+/// An invitation refused because its partner no longer manages the account, recorded as an
+/// attempt (outside the refused request's transaction).
+async fn invitation_refused(
+    core: &Core,
+    link: &email_tokens::Model,
+) -> Result<(), AccountUserError> {
+    if let Some(account) = link.account_id {
+        audit::record(
+            &core.db.write,
+            core.now(),
+            &Actor::system(&format!("invitee {}", link.email)),
+            "account_user.invitation_refused",
+            About {
+                partner: link.partner_id,
+                account: Some(account),
+                subject: Some(link.id),
+            },
+            "The invitation came from a partner that no longer manages the account",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub async fn invitation(core: &Core, token: &str) -> Result<InvitationView, AccountUserError> {
     let conn = &core.db.read;
     let link = tokens::find_usable(conn, Purpose::AccountInvitation, token, core.now()).await??;
@@ -334,7 +358,11 @@ pub async fn accept(
     let hash = core.hasher.hash(password.expose()).await?;
     let txn = core.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::AccountInvitation, token, core.now()).await??;
-    inviter_still_manages(&txn, &link).await?;
+    if let Err(e) = inviter_still_manages(&txn, &link).await {
+        drop(txn);
+        invitation_refused(core, &link).await?;
+        return Err(e);
+    }
     if !tokens::consume(&txn, link.id, core.now()).await? {
         return Err(LinkProblem::Used.into());
     }

@@ -262,6 +262,13 @@ async fn only_the_accounts_own_admins_end_the_relationship() {
         )
         .await
         .expect_status(StatusCode::FORBIDDEN);
+    // The attempt is recorded.
+    let attempts = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("registration.end_refused"))
+        .count(&app.core.db.read)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 1);
     let admin = app.client();
     admin.sign_in("admin@acme.example", PASSWORD).await;
     admin

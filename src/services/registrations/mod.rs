@@ -23,7 +23,8 @@ pub use queries::{
     CustomerDetail, CustomerQuery, CustomerRow, CustomerSort, QueueItem, Recent, Review, COUNT_CAP,
 };
 pub use transitions::{
-    answer, approve, cancel, confirmation, end, expire_due, reject, resend, ConfirmationView, Ender,
+    answer, approve, cancel, confirmation, end, end_refused, expire_due, reject, resend,
+    ConfirmationView, Ender,
 };
 
 use super::accounts::AccountError;

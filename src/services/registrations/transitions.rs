@@ -311,6 +311,29 @@ pub async fn end(
     Ok(reg.into())
 }
 
+/// A user of the account who may not end its relationship (a member, or a partner acting as
+/// one of its users) tried to: refused by the caller, recorded here as an attempt.
+#[tracing::instrument(skip(core, actor))]
+pub async fn end_refused(core: &Core, actor: &Actor, account: AccountId) -> Result<(), RegError> {
+    let live = registrations::Entity::find()
+        .filter(registrations::Column::AccountId.eq(account.uuid()))
+        .filter(super::is_live())
+        .one(&core.db.read)
+        .await?;
+    if let Some(reg) = live {
+        audit::record(
+            &core.db.write,
+            core.now(),
+            actor,
+            "registration.end_refused",
+            About::registration(reg.partner_id, reg.account_id, reg.id),
+            "Only the account's own admins may end the relationship",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Staff approval: refused while any rule fails.
 #[tracing::instrument(skip(core, actor))]
 pub async fn approve(

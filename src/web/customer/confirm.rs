@@ -267,6 +267,7 @@ async fn my_partner_end(
 ) -> AppResult<HttpResponse> {
     // Only the account's own admins end it: not a member, not a partner acting as an admin.
     if !customer.is_own_admin() {
+        regs::end_refused(&state.core, &customer.actor(), customer.account_id).await?;
         return Err(AppError::Forbidden);
     }
     let value = |k: &str| {
