@@ -332,10 +332,27 @@ async fn invitation_refused(
     Ok(())
 }
 
+/// A partner's invitation whose partner no longer manages the account is refused as such
+/// (revoked when the relationship ended, or sent just before), whatever else the link's state
+/// says, and the attempt is recorded.
+async fn refuse_if_inviter_gone(core: &Core, token: &str) -> Result<(), AccountUserError> {
+    let conn = &core.db.read;
+    if let Some(row) = tokens::find(conn, Purpose::AccountInvitation, token).await? {
+        if let Err(e) = inviter_still_manages(conn, &row).await {
+            invitation_refused(core, &row).await?;
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 pub async fn invitation(core: &Core, token: &str) -> Result<InvitationView, AccountUserError> {
+    if token.len() > 100 {
+        return Err(LinkProblem::Unknown.into());
+    }
+    refuse_if_inviter_gone(core, token).await?;
     let conn = &core.db.read;
     let link = tokens::find_usable(conn, Purpose::AccountInvitation, token, core.now()).await??;
-    inviter_still_manages(conn, &link).await?;
     let account = accounts::Entity::find_by_id(link.account_id.ok_or(LinkProblem::Unknown)?)
         .one(conn)
         .await?
@@ -355,14 +372,13 @@ pub async fn accept(
     name: PlainName,
     password: &NewPassword,
 ) -> Result<User, AccountUserError> {
+    refuse_if_inviter_gone(core, token).await?;
     let hash = core.hasher.hash(password.expose()).await?;
     let txn = core.db.begin().await?;
     let link = tokens::find_usable(&txn, Purpose::AccountInvitation, token, core.now()).await??;
-    if let Err(e) = inviter_still_manages(&txn, &link).await {
-        drop(txn);
-        invitation_refused(core, &link).await?;
-        return Err(e);
-    }
+    // Checked again under the transaction: a relationship that ended meanwhile revoked the
+    // link (and `consume` below finds it used), or leaves this check failing.
+    inviter_still_manages(&txn, &link).await?;
     if !tokens::consume(&txn, link.id, core.now()).await? {
         return Err(LinkProblem::Used.into());
     }

@@ -125,6 +125,19 @@ pub async fn find_usable(
     })
 }
 
+/// A link's row, whether or not it still works.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Option<email_tokens::Model>, DbErr> {
+    email_tokens::Entity::find()
+        .filter(email_tokens::Column::TokenHash.eq(hash_token(token)))
+        .filter(email_tokens::Column::Purpose.eq(purpose.as_str()))
+        .one(conn)
+        .await
+}
+
 /// The record a link was issued for, whether or not the link still works.
 pub async fn subject_of(
     conn: &impl ConnectionTrait,

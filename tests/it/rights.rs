@@ -189,7 +189,10 @@ async fn an_invitation_the_partner_sent_dies_with_the_relationship() {
     )
     .await
     .unwrap();
-    c.get(&path).await.expect_status(StatusCode::GONE);
+    c.get(&path)
+        .await
+        .expect_status(StatusCode::GONE)
+        .expect_text("no longer manages the account");
     let accept = c
         .post_raw(
             &path,
@@ -216,6 +219,13 @@ async fn an_invitation_the_partner_sent_dies_with_the_relationship() {
         .await
         .unwrap();
     assert_eq!(revoked, 1);
+    // Each refused use of it is recorded as an attempt.
+    let attempts = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("account_user.invitation_refused"))
+        .count(&app.core.db.read)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 2, "the page opened and the form sent");
 }
 
 /// A member and an admin of the account, who can sign in.
