@@ -199,7 +199,7 @@ impl From<crate::services::credits::CreditError> for AppError {
         match e {
             CreditError::NotFound => Self::NotFound,
             CreditError::Fault(f) => f.into(),
-            CreditError::Invoice(e) => e.into(),
+            CreditError::Refused(r) => crate::services::invoices::InvoiceError::Refused(r).into(),
             CreditError::Invalid { .. } => Self::BadRequest(sentence(e)),
             e => Self::Conflict(sentence(e)),
         }

@@ -272,7 +272,7 @@ async fn demo_credits(
         Some(today + chrono::Duration::days(90)),
     )
     .await?;
-    let topup = credits::sell_topup(core, nora, partner, reg, usd(20_000)).await?;
+    let topup = inv::sell_topup(core, nora, partner, reg, usd(20_000)).await?;
     let answer = CardAnswer {
         gateway: crate::domain::payment::PaymentGateway::Test,
         reference: "test_demo_topup".into(),
@@ -293,7 +293,7 @@ async fn demo_credits(
             && i.currency == Currency::Usd
             && i.kind == InvoiceKind::Order
     }) {
-        credits::pay_invoice(core, nora, open.id, usd(2_000.min(open.total_minor))).await?;
+        inv::pay_from_credit(core, nora, open.id, usd(2_000.min(open.total_minor))).await?;
     }
     // Staff credit part of the paid backup invoice for an outage.
     if let Some(paid) = of_customer

@@ -260,7 +260,7 @@ async fn pay_from_credit(
     let currency = d.view.invoice.due.currency;
     let result = async {
         let amount = credits::parse_amount(&form.0.amount, currency.code())?;
-        let status = credits::pay_invoice(&state.core, &user.actor(), id, amount).await?;
+        let status = svc::pay_from_credit(&state.core, &user.actor(), id, amount).await?;
         Ok::<_, credits::CreditError>((amount, status))
     }
     .await;

@@ -159,9 +159,13 @@ async fn apply(s: &Shop, op: &Op, step: usize) {
         }
         Op::PayCredit(i, cents) => {
             if let Some(inv) = pick_open(s, *i).await {
-                let _ =
-                    credits::pay_invoice(core, &actor, inv.id, Money::new(*cents, Currency::Usd))
-                        .await;
+                let _ = partner_portal::services::invoices::pay_from_credit(
+                    core,
+                    &actor,
+                    inv.id,
+                    Money::new(*cents, Currency::Usd),
+                )
+                .await;
             }
         }
         Op::Void(i) => {

@@ -83,7 +83,7 @@ async fn act(
                 other => panic!("{what:?}: {other:?}"),
             }
         }
-        Act::Credit => match credits::pay_invoice(core, &actor, invoice, due).await {
+        Act::Credit => match inv::pay_from_credit(core, &actor, invoice, due).await {
             Ok(InvoiceStatus::Paid) => Told::Won,
             Ok(other) => panic!("credit left it {other:?}"),
             Err(e) => Told::Refused(e.to_string()),

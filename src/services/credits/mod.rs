@@ -12,16 +12,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    audit::Actor,
-    invoices::{self, InvoiceError},
-    Core, Fault,
-};
+use super::{audit::Actor, Core, Fault};
 use crate::{
     domain::{
         credit::{expiring, CreditKind, Entry},
-        invoice::InvoiceStatus,
-        settlement::{Decision, Refusal},
+        settlement::Refusal,
         Currency, Money, PartnerId, RegistrationId,
     },
     entities::{accounts, credit_ledger, invoices as invoice_rows, registrations},
@@ -35,7 +30,7 @@ mod topup;
 pub use expiry::*;
 pub use grants::*;
 pub use ledger::*;
-pub use topup::*;
+pub(crate) use topup::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreditError {
@@ -52,8 +47,9 @@ pub enum CreditError {
     NotActive,
     #[error("The credit balance is {balance}: that is not enough.")]
     Insufficient { balance: Money },
+    /// The settlement refused it (the invoice is no longer open, …).
     #[error(transparent)]
-    Invoice(#[from] InvoiceError),
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Fault(#[from] Fault),
 }
@@ -79,7 +75,7 @@ impl CreditError {
 }
 
 /// The most one entry may move: a million in the currency's major unit.
-fn within_limit(amount: Money) -> Result<(), CreditError> {
+pub(crate) fn within_limit(amount: Money) -> Result<(), CreditError> {
     let max = 1_000_000 * 10_i64.pow(amount.currency.decimals());
     if amount.minor <= 0 {
         return Err(CreditError::field("amount", "Enter an amount above zero."));
@@ -103,7 +99,7 @@ pub fn parse_amount(raw: &str, currency: &str) -> Result<Money, CreditError> {
 
 /// Takes the account's row lock until the transaction ends: credit changes of one account
 /// queue behind each other (PostgreSQL; on SQLite the write transaction holds the database).
-async fn lock_account(
+pub(crate) async fn lock_account(
     txn: &DatabaseTransaction,
     account: Uuid,
 ) -> Result<accounts::Model, CreditError> {
@@ -149,7 +145,7 @@ pub(crate) fn row(
 }
 
 /// The partner's registration (any status), or not found.
-async fn own_registration(
+pub(crate) async fn own_registration(
     conn: &impl ConnectionTrait,
     partner: PartnerId,
     reg: RegistrationId,
@@ -230,42 +226,6 @@ pub(crate) fn credit_returned(
             lot: None,
         },
     )
-}
-
-/// Pays an open invoice wholly or partly from the customer's credit in its currency, through
-/// the settlement executor: never more than is left to pay, nor than the balance. When
-/// nothing is left to pay the invoice is paid (receipts go out in the same transaction).
-/// `who` is the payer as recorded. Answers the invoice's status after.
-#[tracing::instrument(skip(core, who))]
-pub async fn pay_invoice(
-    core: &Core,
-    who: &Actor,
-    invoice: Uuid,
-    amount: Money,
-) -> Result<InvoiceStatus, CreditError> {
-    within_limit(amount)?;
-    let ask = invoices::Ask::Credit { amount };
-    let done = invoices::settlement::apply(core, invoice, ask, who)
-        .await
-        .map_err(|e| match e {
-            // A fault stays a fault (a 500 page, logged), never a message next to a field.
-            InvoiceError::Fault(f) => CreditError::Fault(f),
-            InvoiceError::NotFound => CreditError::NotFound,
-            e => CreditError::Invoice(e),
-        })?;
-    match done {
-        invoices::Settled::Decided(Decision::Paid { .. }) => Ok(InvoiceStatus::Paid),
-        invoices::Settled::Decided(Decision::PartlyPaid { .. }) => Ok(InvoiceStatus::Open),
-        invoices::Settled::Decided(Decision::Refused(why)) => Err(match why {
-            Refusal::MoreThanBalance { balance } => CreditError::Insufficient { balance },
-            Refusal::NotOpen(_) => InvoiceError::Refused(why).into(),
-            why => CreditError::field("amount", why.to_string()),
-        }),
-        other => Err(Fault::Db(sea_orm::DbErr::Custom(format!(
-            "paying from credit gave {other:?}"
-        )))
-        .into()),
-    }
 }
 
 /// The account's balance in `currency` inside the caller's transaction, after locking the

@@ -17,6 +17,7 @@ mod links;
 mod queries;
 pub mod settlement;
 mod tax;
+mod topup;
 pub mod view;
 
 use super::{audit::Actor, Core, Fault};
@@ -28,7 +29,9 @@ pub use digest::*;
 pub use issuing::*;
 pub use links::*;
 pub use queries::*;
+pub use settlement::pay_from_credit;
 pub use tax::*;
+pub use topup::sell_topup;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvoiceError {

@@ -27,7 +27,7 @@ use crate::{
     domain::{
         invoice::{InvoiceKind, InvoiceStatus},
         payment::{PaymentGateway, PaymentOutcome},
-        settlement::{settle, Closing, Decision, InvoiceState, Request},
+        settlement::{settle, Closing, Decision, InvoiceState, Refusal, Request},
         CreditKind, Money,
     },
     email::{messages, outbox},
@@ -36,7 +36,9 @@ use crate::{
     },
     services::{
         audit::{self, About, Actor},
-        commission, credits, Core, Fault,
+        commission,
+        credits::{self, CreditError},
+        Core, Fault,
     },
 };
 
@@ -577,4 +579,42 @@ async fn receipt_messages(
         .iter()
         .map(|addr| receipt.render(addr))
         .collect::<Result<_, _>>()?)
+}
+
+/// Pays an open invoice wholly or partly from the customer's credit in its currency, through
+/// the settlement executor: never more than is left to pay, nor than the balance. When
+/// nothing is left to pay the invoice is paid (receipts go out in the same transaction).
+/// `who` is the payer as recorded. Answers the invoice's status after.
+#[tracing::instrument(skip(core, who))]
+pub async fn pay_from_credit(
+    core: &Core,
+    who: &Actor,
+    invoice: Uuid,
+    amount: Money,
+) -> Result<InvoiceStatus, CreditError> {
+    credits::within_limit(amount)?;
+    let ask = Ask::Credit { amount };
+    let done = apply(core, invoice, ask, who).await.map_err(|e| match e {
+        // A fault stays a fault (a 500 page, logged), never a message next to a field.
+        InvoiceError::Fault(f) => CreditError::Fault(f),
+        InvoiceError::NotFound => CreditError::NotFound,
+        InvoiceError::Refused(r) => CreditError::Refused(r),
+        e => CreditError::Fault(Fault::Db(sea_orm::DbErr::Custom(e.to_string()))),
+    })?;
+    match done {
+        Settled::Decided(Decision::Paid { .. }) => Ok(InvoiceStatus::Paid),
+        Settled::Decided(Decision::PartlyPaid { .. }) => Ok(InvoiceStatus::Open),
+        Settled::Decided(Decision::Refused(why)) => Err(match why {
+            Refusal::MoreThanBalance { balance } => CreditError::Insufficient { balance },
+            Refusal::NotOpen(_) => CreditError::Refused(why),
+            why => CreditError::Invalid {
+                field: "amount",
+                message: why.to_string(),
+            },
+        }),
+        other => Err(Fault::Db(sea_orm::DbErr::Custom(format!(
+            "paying from credit gave {other:?}"
+        )))
+        .into()),
+    }
 }

@@ -120,7 +120,7 @@ async fn page(
 fn errors_of(e: CreditError) -> AppResult<FieldErrors> {
     let mut errors = FieldErrors::default();
     match e {
-        CreditError::NotFound | CreditError::Fault(_) | CreditError::Invoice(_) => {
+        CreditError::NotFound | CreditError::Fault(_) | CreditError::Refused(_) => {
             return Err(e.into())
         }
         e => {
@@ -195,8 +195,14 @@ async fn topup(
     let p = form.0;
     let result = async {
         let amount = svc::parse_amount(&p.amount, &p.currency)?;
-        let invoice =
-            svc::sell_topup(&state.core, &user.actor(), user.org_id(), id, amount).await?;
+        let invoice = crate::services::invoices::sell_topup(
+            &state.core,
+            &user.actor(),
+            user.org_id(),
+            id,
+            amount,
+        )
+        .await?;
         Ok::<_, CreditError>((invoice, amount))
     }
     .await;

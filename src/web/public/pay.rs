@@ -363,7 +363,7 @@ async fn pay_from_credit(
     let currency = v.invoice.due.currency;
     let result = async {
         let amount = credits::parse_amount(&form.0.amount, currency.code())?;
-        credits::pay_invoice(&state.core, &Actor::system("pay link"), invoice, amount).await
+        svc::pay_from_credit(&state.core, &Actor::system("pay link"), invoice, amount).await
     }
     .await;
     let fresh = svc::by_token(&state.core, &token).await?;
