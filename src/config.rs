@@ -71,13 +71,6 @@ pub enum Payments {
 }
 
 impl Payments {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Stripe(_) => "stripe",
-            Self::Test { .. } => "test",
-        }
-    }
-
     pub fn is_test(&self) -> bool {
         matches!(self, Self::Test { .. })
     }

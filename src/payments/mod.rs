@@ -113,8 +113,8 @@ pub enum WebhookError {
 
 #[async_trait]
 pub trait Gateway: Send + Sync {
-    /// The name recorded with each payment (`test`, `stripe`).
-    fn name(&self) -> &'static str;
+    /// Which gateway it is, as payments record it.
+    fn kind(&self) -> crate::domain::payment::PaymentGateway;
 
     fn form(&self) -> PayForm;
 

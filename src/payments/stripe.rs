@@ -200,8 +200,8 @@ pub fn read_event(body: &[u8]) -> Result<Event, WebhookError> {
 
 #[async_trait]
 impl Gateway for Stripe {
-    fn name(&self) -> &'static str {
-        "stripe"
+    fn kind(&self) -> crate::domain::payment::PaymentGateway {
+        crate::domain::payment::PaymentGateway::Stripe
     }
 
     fn form(&self) -> PayForm {

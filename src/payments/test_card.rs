@@ -11,8 +11,8 @@ pub struct TestGateway;
 
 #[async_trait]
 impl Gateway for TestGateway {
-    fn name(&self) -> &'static str {
-        "test"
+    fn kind(&self) -> crate::domain::payment::PaymentGateway {
+        crate::domain::payment::PaymentGateway::Test
     }
 
     fn form(&self) -> PayForm {

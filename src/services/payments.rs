@@ -15,7 +15,7 @@ use super::{
     Core,
 };
 use crate::{
-    domain::{invoice::InvoiceStatus, payment::PaymentGateway, settlement::Decision},
+    domain::{invoice::InvoiceStatus, settlement::Decision},
     payments::{Charge, Event, Method, Outcome, WebhookError},
 };
 
@@ -85,14 +85,6 @@ pub async fn returned(
     settle(core, v.invoice.id, outcome, payer).await
 }
 
-/// The gateway this server charges through, as payments record it.
-fn gateway_of(core: &Core) -> PaymentGateway {
-    match core.gateway.name() {
-        "stripe" => PaymentGateway::Stripe,
-        _ => PaymentGateway::Test,
-    }
-}
-
 async fn settle(
     core: &Core,
     invoice: Uuid,
@@ -122,7 +114,7 @@ async fn settle(
         Outcome::Pending { .. } => return Ok(Paying::Pending),
     };
     let answer = CardAnswer {
-        gateway: gateway_of(core),
+        gateway: core.gateway.kind(),
         reference,
         amount,
         approved,
@@ -179,12 +171,12 @@ pub async fn webhook(
         return Ok(Ok(Delivery::Ignored));
     };
     let answer = CardAnswer {
-        gateway: gateway_of(core),
+        gateway: core.gateway.kind(),
         reference,
         amount,
         approved: true,
         detail: None,
-        payer: payer.unwrap_or_else(|| format!("{} webhook", core.gateway.name())),
+        payer: payer.unwrap_or_else(|| format!("{} webhook", core.gateway.kind().as_str())),
     };
     let actor = Actor::system(&format!("payer {}", answer.payer));
     match settlement::apply(core, invoice, Ask::Card(answer), &actor).await {

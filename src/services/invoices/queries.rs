@@ -117,6 +117,12 @@ pub async fn detail(core: &Core, viewer: Viewer, id: Uuid) -> Result<InvoiceDeta
     })
 }
 
+/// An invoice's view, with its payment link while open.
+fn with_link(core: &Core, i: &invoices::Model) -> (InvoiceView, Option<String>) {
+    let l = (i.status == InvoiceStatus::Open).then(|| link(core, i));
+    (InvoiceView::of(i), l)
+}
+
 /// A customer's invoices, newest first (its partner's view), each with its link while open.
 pub async fn of_customer(
     core: &Core,
@@ -129,11 +135,8 @@ pub async fn of_customer(
         .order_by_desc(invoices::Column::IssuedAt)
         .all(&core.db.read)
         .await?
-        .into_iter()
-        .map(|i| {
-            let l = (i.status == InvoiceStatus::Open).then(|| link(core, &i));
-            (InvoiceView::of(&i), l)
-        })
+        .iter()
+        .map(|i| with_link(core, i))
         .collect())
 }
 
@@ -147,11 +150,8 @@ pub async fn of_account(
         .order_by_desc(invoices::Column::IssuedAt)
         .all(&core.db.read)
         .await?
-        .into_iter()
-        .map(|i| {
-            let l = (i.status == InvoiceStatus::Open).then(|| link(core, &i));
-            (InvoiceView::of(&i), l)
-        })
+        .iter()
+        .map(|i| with_link(core, i))
         .collect())
 }
 

@@ -88,11 +88,6 @@ impl InvoiceView {
         self.status == InvoiceStatus::Open
     }
 
-    /// Staff can correct it with a credit note (what is left to credit is asked separately).
-    pub fn can_credit(&self) -> bool {
-        self.status == InvoiceStatus::Paid && self.kind.is_billable()
-    }
-
     pub fn is_credit_note(&self) -> bool {
         self.kind == InvoiceKind::CreditNote
     }
