@@ -116,24 +116,13 @@ async fn page(
     let v = viewer(&who);
     let d = svc::detail(&state.core, v, id).await?;
     let reg = crate::domain::RegistrationId(d.view.invoice.registration_id);
-    let open = d.view.invoice.can_pay_from_credit();
-    let credit_available = if open && matches!(v, Viewer::Partner(_)) {
-        let b = credits::balance(
-            &state.core,
-            d.view.invoice.account_id,
-            d.view.invoice.due.currency,
-        )
-        .await?;
-        (b.minor > 0).then_some(b)
+    let offer = if matches!(v, Viewer::Partner(_)) {
+        svc::credit_offer(&state.core, &d.view.invoice).await?
     } else {
         None
     };
-    let credit_amount = credit_available
-        .map(|b| {
-            crate::domain::Money::new(std::cmp::min(b.minor, d.view.invoice.due.minor), b.currency)
-        })
-        .map(|m| m.amount_text())
-        .unwrap_or_default();
+    let credit_available = offer.map(|(balance, _)| balance);
+    let credit_amount = offer.map_or(String::new(), |(_, s)| s.amount_text());
     let creditable = match v {
         Viewer::Staff => credit_notes::creditable(&state.core, id)
             .await?

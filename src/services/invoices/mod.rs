@@ -29,7 +29,7 @@ pub use digest::*;
 pub use issuing::*;
 pub use links::*;
 pub use queries::*;
-pub use settlement::pay_from_credit;
+pub use settlement::{credit_offer, pay_from_credit};
 pub use tax::*;
 pub use topup::sell_topup;
 

@@ -439,6 +439,23 @@ async fn plan(
     Ok(out)
 }
 
+/// What paying from credit can offer on an invoice: the customer's balance in its currency
+/// and the amount to suggest (the balance, at most what is due). `None` when credit cannot
+/// pay it or there is none.
+pub async fn credit_offer(
+    core: &Core,
+    inv: &super::InvoiceView,
+) -> Result<Option<(Money, Money)>, CreditError> {
+    if !inv.can_pay_from_credit() {
+        return Ok(None);
+    }
+    let balance = credits::balance(core, inv.account_id, inv.due.currency).await?;
+    Ok((balance.minor > 0).then(|| {
+        let suggested = Money::new(balance.minor.min(inv.due.minor), balance.currency);
+        (balance, suggested)
+    }))
+}
+
 /// The ledger entry that spends credit on the invoice.
 fn spend(
     now: DateTime<Utc>,

@@ -73,16 +73,9 @@ struct InvalidPage {
 }
 
 async fn build(req: &HttpRequest, state: &AppState, token: &str, v: PayView) -> AppResult<PayPage> {
-    let credit_available = if v.invoice.can_pay_from_credit() {
-        let b = credits::balance(&state.core, v.invoice.account_id, v.invoice.due.currency).await?;
-        (b.minor > 0).then_some(b)
-    } else {
-        None
-    };
-    let credit_amount = credit_available
-        .map(|b| std::cmp::min(b.minor, v.invoice.due.minor))
-        .map(|m| Money::new(m, v.invoice.due.currency).amount_text())
-        .unwrap_or_default();
+    let offer = svc::credit_offer(&state.core, &v.invoice).await?;
+    let credit_available = offer.map(|(balance, _)| balance);
+    let credit_amount = offer.map_or(String::new(), |(_, s)| s.amount_text());
     let elements = match state.core.gateway.form() {
         PayForm::TestCards => None,
         PayForm::Elements {
