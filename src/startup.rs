@@ -135,7 +135,7 @@ impl Application {
                 .configure(crate::api::routes)
                 .configure(crate::web::routes)
                 .wrap_fn(crate::web::error_pages_signed_in)
-                .wrap_fn(crate::web::partner::login_as::expiry)
+                .wrap_fn(crate::web::partner::login_as::hold_to_grounds)
                 .wrap(
                     SessionMiddleware::builder(store.clone(), key.clone())
                         .cookie_name("pp_session".into())

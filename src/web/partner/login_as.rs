@@ -1,8 +1,8 @@
 //! Login As: a partner user starts acting as a customer user (a POST from the
 //! customer's Users list or a user's page; never a link), and returns. The session gets a new
 //! id both ways; while it lasts every page shows the banner (`ctx.rs`), partner, staff and
-//! security pages answer 403, and at its end time the next request brings the partner user
-//! back (`expiry` below).
+//! security pages answer 403, and at its end time, or once one of its grounds is gone, the next
+//! request brings the partner user back (`hold_to_grounds` below).
 use actix_session::{Session, SessionExt};
 use actix_web::{
     body::BoxBody,
@@ -138,7 +138,7 @@ async fn end_audited(
 /// permission was withdrawn), the request is not served. The Login As ends (audited, with
 /// why), the partner user's own session comes back under a new id on the customer's page with
 /// a message (or, when the partner user may no longer sign in at all, the session ends).
-pub fn expiry<S>(
+pub fn hold_to_grounds<S>(
     req: ServiceRequest,
     srv: &S,
 ) -> futures_util::future::Either<
