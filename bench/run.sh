@@ -129,10 +129,24 @@ sign_in() {
     page="$(curl -fsS -c "$jar" -b "$jar" "$BASE/login")"
     csrf="$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="\([^"]*\)"/\1/')"
     [ -n "$csrf" ] || die "no csrf_token on GET /login"
-    status="$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+    status="$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" \
         --data-urlencode "email=$1" --data-urlencode "password=$PASSWORD" \
         --data-urlencode "csrf_token=$csrf" --data-urlencode "next=" "$BASE/login")"
-    [ "$status" = 303 ] || die "POST /login for $1 answered $status, expected 303"
+    [ "${status%% *}" = 303 ] || die "POST /login for $1 answered $status, expected 303"
+    case "$status" in
+    *"/login/code")
+        # Two-factor sign-in: the code for the key seed-demo printed for this user.
+        local key code
+        key="$(awk -v u="$1" '$1 == u && $2 == "key" { print $3 }' "$WORK/seed.log")"
+        [ -n "$key" ] || die "seed-demo printed no two-factor key for $1"
+        code="$("$BIN" totp-code --secret "$key")"
+        page="$(curl -fsS -c "$jar" -b "$jar" "$BASE/login/code")"
+        csrf="$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="\([^"]*\)"/\1/')"
+        status="$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+            --data-urlencode "code=$code" --data-urlencode "csrf_token=$csrf" "$BASE/login/code")"
+        [ "$status" = 303 ] || die "POST /login/code for $1 answered $status, expected 303"
+        ;;
+    esac
     cookie="$(jar_session "$jar")"
     [ -n "$cookie" ] || die "no pp_session cookie after signing in $1"
     printf '%s' "$cookie"

@@ -39,6 +39,11 @@ pub enum Command {
     },
     /// Fill the database with demonstration data and print the logins.
     SeedDemo,
+    /// Print the current two-factor code for a key (what an authenticator app would show).
+    TotpCode {
+        #[arg(long)]
+        secret: String,
+    },
     /// Register a partner API app for the partner user with this email; prints the client id
     /// and secret (the secret is shown only here).
     CreateApiApp {
@@ -154,6 +159,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let core = Core::open(&config, Clock::system()).await?;
             let user = services::staff::create_staff(&core, &email, name, &password).await?;
             println!("Staff user {} created ({}).", user.email, user.id);
+        }
+        Command::TotpCode { secret } => {
+            let code = services::two_factor::code_at(&secret.replace(' ', ""), chrono::Utc::now())
+                .map_err(|e| anyhow::anyhow!("not a valid key: {e}"))?;
+            println!("{code}");
         }
         Command::SeedDemo => {
             let core = Core::open(&config, Clock::system()).await?;

@@ -44,6 +44,13 @@ pub fn current_request_id() -> String {
 pub enum AppError {
     #[error("not signed in")]
     NotSignedIn { next: String },
+    /// Signed in, but a required second factor is not set up yet: the set-up page.
+    #[error("second factor not set up")]
+    SetUpSecondFactor,
+    /// A sensitive action needs a code entered within the last minutes: the code page, then
+    /// back to `next`.
+    #[error("a fresh second-factor code is needed")]
+    StepUp { next: String },
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -394,7 +401,10 @@ impl AppError {
             Self::Conflict(msg) => ("This cannot be done now", msg),
             Self::Gone(msg) => ("This link no longer works", msg),
             Self::TooManyRequests(msg) => ("Too many requests", msg),
-            Self::NotSignedIn { .. } | Self::Unexpected(_) => return None,
+            Self::NotSignedIn { .. }
+            | Self::SetUpSecondFactor
+            | Self::StepUp { .. }
+            | Self::Unexpected(_) => return None,
         })
     }
 
@@ -424,7 +434,9 @@ impl AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::NotSignedIn { .. } => StatusCode::SEE_OTHER,
+            Self::NotSignedIn { .. } | Self::SetUpSecondFactor | Self::StepUp { .. } => {
+                StatusCode::SEE_OTHER
+            }
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -441,6 +453,20 @@ impl ResponseError for AppError {
             Self::NotSignedIn { next } => {
                 let target = format!(
                     "/login?next={}",
+                    serde_urlencoded::to_string([("", next)])
+                        .unwrap_or_default()
+                        .trim_start_matches('=')
+                );
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, target))
+                    .finish()
+            }
+            Self::SetUpSecondFactor => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/account/two-factor"))
+                .finish(),
+            Self::StepUp { next } => {
+                let target = format!(
+                    "/account/verify?next={}",
                     serde_urlencoded::to_string([("", next)])
                         .unwrap_or_default()
                         .trim_start_matches('=')
@@ -475,3 +501,26 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl From<crate::services::two_factor::CodeError> for AppError {
+    fn from(e: crate::services::two_factor::CodeError) -> Self {
+        use crate::services::two_factor::CodeError;
+        match e {
+            CodeError::Fault(f) => f.into(),
+            CodeError::Throttled { .. } => Self::TooManyRequests(e.to_string()),
+            CodeError::Invalid(m) => Self::BadRequest(m),
+            CodeError::Refused(_) => Self::Forbidden,
+        }
+    }
+}
+
+impl From<crate::services::two_factor::ResetError> for AppError {
+    fn from(e: crate::services::two_factor::ResetError) -> Self {
+        use crate::services::two_factor::ResetError;
+        match e {
+            ResetError::Fault(f) => f.into(),
+            ResetError::NotFound => Self::NotFound,
+            e => Self::Conflict(e.to_string()),
+        }
+    }
+}

@@ -15,10 +15,22 @@ use crate::{
     },
 };
 
+/// A signed-in user who must use a second factor and has not set one up yet: until they
+/// do, only the set-up page and signing out are open to them.
+#[derive(Clone, Copy)]
+struct MustEnrol(bool);
+
 /// The request's principal, read with the session (see `session_store`), once per request.
 fn load(req: &HttpRequest, session: &Session) -> Option<Principal> {
-    if let Some(cached) = req.extensions().get::<Principal>() {
-        return Some(cached.clone());
+    load_with_enrolment(req, session).map(|(p, _)| p)
+}
+
+fn load_with_enrolment(req: &HttpRequest, session: &Session) -> Option<(Principal, bool)> {
+    if let (Some(cached), Some(must)) = (
+        req.extensions().get::<Principal>(),
+        req.extensions().get::<MustEnrol>(),
+    ) {
+        return Some((cached.clone(), must.0));
     }
     session::user_id(session)?;
     let Some(signed_in) = session::signed_in(session) else {
@@ -32,9 +44,21 @@ fn load(req: &HttpRequest, session: &Session) -> Option<Principal> {
         session::sign_out(session);
         return None;
     }
+    // Read from the user and the partner of this request: a partner that starts requiring
+    // it sends its users to set it up on their next request.
+    let must_enrol = !signed_in.user.two_factor
+        && crate::domain::two_factor::required(
+            signed_in.user.kind,
+            signed_in.user.role,
+            signed_in
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.require_two_factor),
+        );
     let principal = Principal::from_signed_in(signed_in)?;
     req.extensions_mut().insert(principal.clone());
-    Some(principal)
+    req.extensions_mut().insert(MustEnrol(must_enrol));
+    Some((principal, must_enrol))
 }
 
 fn not_signed_in(req: &HttpRequest) -> AppError {
@@ -47,6 +71,12 @@ fn not_signed_in(req: &HttpRequest) -> AppError {
         _ => "/".into(),
     };
     AppError::NotSignedIn { next }
+}
+
+/// The signed-in user of this request must set up a second factor before anything else
+/// (read once `MaybePrincipal` or `Principal` was extracted).
+pub fn must_enrol(req: &HttpRequest) -> bool {
+    req.extensions().get::<MustEnrol>().is_some_and(|m| m.0)
 }
 
 /// Optional: pages that look different when someone is signed in.
@@ -66,7 +96,28 @@ impl FromRequest for Principal {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(load(req, &req.get_session()).ok_or_else(|| not_signed_in(req)))
+        std::future::ready(match load_with_enrolment(req, &req.get_session()) {
+            None => Err(not_signed_in(req)),
+            Some((_, true)) => Err(AppError::SetUpSecondFactor),
+            Some((p, false)) => Ok(p),
+        })
+    }
+}
+
+/// Any signed-in user, including one who still has to set up a required second factor: the
+/// set-up page itself.
+pub struct Enrolling(pub Principal);
+
+impl FromRequest for Enrolling {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            load(req, &req.get_session())
+                .map(Enrolling)
+                .ok_or_else(|| not_signed_in(req)),
+        )
     }
 }
 

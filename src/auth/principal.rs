@@ -126,6 +126,7 @@ mod tests {
             active: true,
             created_at: Utc::now(),
             last_sign_in_at: None,
+            two_factor: false,
         }
     }
 
@@ -139,6 +140,7 @@ mod tests {
             active: true,
             created_at: Utc::now(),
             members_login_as: false,
+            require_two_factor: false,
         }
     }
 

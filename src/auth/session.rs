@@ -11,8 +11,34 @@ pub const USER_ID: &str = "uid";
 pub const ACTING: &str = "acting";
 /// The signed-in user and org as loaded with the session (never stored).
 pub const PRINCIPAL: &str = "_principal";
+/// The session's id as the security page names it (read with the session, never stored).
+pub const SID: &str = "_sid";
+/// The browser and address the session was signed in from (copied to the session's row).
+pub const USER_AGENT: &str = "ua";
+pub const IP: &str = "ip";
+/// When this session last passed a second-factor code (for sensitive actions).
+const SECOND_FACTOR_AT: &str = "mfa_at";
+/// A sign-in that passed the password and waits for its code ([`Pending`]).
+const PENDING: &str = "pending";
+/// The TOTP secret being set up, until the user confirms it with a code.
+const SETUP_SECRET: &str = "totp_setup";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+
+/// Where a sign-in comes from.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub user_agent: String,
+    pub ip: String,
+}
+
+/// A sign-in whose password was right, waiting for the second factor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub user: Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub next: String,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
@@ -61,15 +87,100 @@ pub fn acting(session: &Session) -> Option<Acting> {
 }
 
 /// Starts Login As on this session: a new session id, the partner user still signed in
-/// underneath, a new CSRF token, nothing else carried over.
+/// underneath, a new CSRF token; only the sign-in's browser, address and second factor carry
+/// over.
 pub fn start_acting(session: &Session, partner_user: Uuid, acting: &Acting) {
-    sign_in(session, partner_user);
+    renew(session, partner_user);
     let _ = session.insert(ACTING, acting);
 }
 
 /// Ends Login As: back to the partner user's own session, again under a new id.
 pub fn stop_acting(session: &Session, partner_user: Uuid) {
-    sign_in(session, partner_user);
+    renew(session, partner_user);
+}
+
+/// A new session id for the same signed-in user (Login As, a password change): what the
+/// sign-in recorded about the browser and the second factor carries over, nothing else.
+pub fn renew(session: &Session, user: Uuid) {
+    let same = user_id(session) == Some(user);
+    let kept: Vec<(&str, String)> = [USER_AGENT, IP, SECOND_FACTOR_AT]
+        .into_iter()
+        .filter(|_| same)
+        .filter_map(|k| {
+            session
+                .get::<serde_json::Value>(k)
+                .ok()
+                .flatten()
+                .map(|v| (k, v.to_string()))
+        })
+        .collect();
+    sign_in_bare(session, user);
+    for (k, v) in kept {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&v) {
+            let _ = session.insert(k, v);
+        }
+    }
+}
+
+/// Signs `user` in from `device`; `second_factor_at` when a code was just entered.
+pub fn sign_in(
+    session: &Session,
+    user: Uuid,
+    device: &Device,
+    second_factor_at: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    sign_in_bare(session, user);
+    let _ = session.insert(
+        USER_AGENT,
+        device.user_agent.chars().take(300).collect::<String>(),
+    );
+    let _ = session.insert(IP, &device.ip);
+    if let Some(at) = second_factor_at {
+        let _ = session.insert(SECOND_FACTOR_AT, at);
+    }
+}
+
+/// The password was right; the code is asked next. The session holds no signed-in user
+/// until then (a new id, nothing else).
+pub fn await_code(session: &Session, pending: &Pending) {
+    session.clear();
+    session.renew();
+    let _ = session.insert(PENDING, pending);
+    let _ = session.insert(CSRF, random_token());
+}
+
+pub fn pending(session: &Session) -> Option<Pending> {
+    session.get::<Pending>(PENDING).ok().flatten()
+}
+
+/// A code was just entered for a sensitive action.
+pub fn passed_second_factor(session: &Session, at: chrono::DateTime<chrono::Utc>) {
+    let _ = session.insert(SECOND_FACTOR_AT, at);
+}
+
+pub fn second_factor_at(session: &Session) -> Option<chrono::DateTime<chrono::Utc>> {
+    session.get(SECOND_FACTOR_AT).ok().flatten()
+}
+
+/// The secret being set up on this session (made on first view of the set-up page).
+pub fn setup_secret(session: &Session) -> Option<String> {
+    session.get(SETUP_SECRET).ok().flatten()
+}
+
+pub fn set_setup_secret(session: &Session, secret: Option<&str>) {
+    match secret {
+        Some(s) => {
+            let _ = session.insert(SETUP_SECRET, s);
+        }
+        None => {
+            session.remove(SETUP_SECRET);
+        }
+    }
+}
+
+/// This session's id as its row knows it.
+pub fn session_id(session: &Session) -> Option<Uuid> {
+    session.get(SID).ok().flatten()
 }
 
 /// The user loaded with this request's session, if it is the signed-in user.
@@ -83,7 +194,7 @@ pub fn user_id(session: &Session) -> Option<Uuid> {
 }
 
 /// A new session id (no fixation), emptied, with a new CSRF token for the signed-in user.
-pub fn sign_in(session: &Session, user: Uuid) {
+fn sign_in_bare(session: &Session, user: Uuid) {
     // Nothing from before the sign-in carries over (a stale flash, or anything planted).
     session.clear();
     session.renew();
@@ -125,7 +236,8 @@ pub fn take_flash(session: &Session) -> Option<Flash> {
         return None;
     }
     let flash = session.remove_as::<Flash>(FLASH).and_then(Result::ok);
-    if session.entries().is_empty() {
+    // The session's id is read with it, not stored: it does not count.
+    if session.entries().keys().all(|k| k == SID) {
         session.purge();
     }
     flash

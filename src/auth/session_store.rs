@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    session::{Acting, ActingAsUser, SignedIn, ACTING, PRINCIPAL, USER_ID},
+    session::{Acting, ActingAsUser, SignedIn, ACTING, IP, PRINCIPAL, SID, USER_AGENT, USER_ID},
     tokens::hash_token,
 };
 use crate::{
@@ -50,14 +50,32 @@ fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
 }
 
+/// A string entry of the state (stored as JSON).
+fn text_of(state: &State, key: &str) -> Option<String> {
+    state
+        .get(key)
+        .and_then(|v| serde_json::from_str::<String>(v).ok())
+}
+
+/// A session's row is refreshed with its last-seen time at most this often.
+const SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+
 async fn upsert(db: &Db, key_hash: String, mut state: State, ttl: &Duration) -> anyhow::Result<()> {
     state.remove(PRINCIPAL);
+    state.remove(SID);
+    let now = Utc::now();
     let row = sessions::ActiveModel {
         key_hash: Set(key_hash),
         user_id: Set(user_of(&state)),
         state: Set(serde_json::to_string(&state)?),
         expires_at: Set(expiry(ttl)),
+        id: Set(Some(Uuid::new_v4())),
+        created_at: Set(Some(now)),
+        last_seen_at: Set(Some(now)),
+        user_agent: Set(text_of(&state, USER_AGENT)),
+        ip: Set(text_of(&state, IP)),
     };
+    // The id and the time it began stay those of the first write.
     sessions::Entity::insert(row)
         .on_conflict(
             OnConflict::column(sessions::Column::KeyHash)
@@ -65,6 +83,9 @@ async fn upsert(db: &Db, key_hash: String, mut state: State, ttl: &Duration) -> 
                     sessions::Column::UserId,
                     sessions::Column::State,
                     sessions::Column::ExpiresAt,
+                    sessions::Column::LastSeenAt,
+                    sessions::Column::UserAgent,
+                    sessions::Column::Ip,
                 ])
                 .to_owned(),
         )
@@ -88,6 +109,25 @@ impl SessionStore for DbSessionStore {
         let mut state: State =
             serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
         state.remove(PRINCIPAL);
+        if let Some(id) = row.id {
+            state.insert(SID.into(), serde_json::to_string(&id).unwrap_or_default());
+        }
+        // Last seen, for the user's security page: written now and then, not on every request.
+        if row.user_id.is_some()
+            && row
+                .last_seen_at
+                .is_none_or(|seen| Utc::now() - seen > SEEN_EVERY)
+        {
+            sessions::Entity::update_many()
+                .col_expr(
+                    sessions::Column::LastSeenAt,
+                    sea_orm::sea_query::Expr::value(Utc::now()),
+                )
+                .filter(sessions::Column::KeyHash.eq(row.key_hash.clone()))
+                .exec(&self.db.write)
+                .await
+                .map_err(|e| LoadError::Other(e.into()))?;
+        }
         if let Some(user) = user {
             // Login As: the customer user acted as, read too (the session holds only ids).
             // Its grounds are read fresh on every request: the registration (still active,

@@ -14,12 +14,14 @@ pub mod money;
 pub mod order;
 pub mod password;
 pub mod payment;
+pub mod payout;
 pub mod pricing;
 pub mod product;
 pub mod profile;
 pub mod registration;
 pub mod role;
 pub mod settlement;
+pub mod two_factor;
 
 pub use account::{AccountSource, BillingMode, CustomerType};
 pub use commission::CommissionRate;

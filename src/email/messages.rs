@@ -58,6 +58,14 @@ email!(PasswordChanged, "emails/password_changed.txt", "emails/password_changed.
     subject = |_| "Your Partner Portal password was changed".into(),
     { name: String, reset_url: String });
 
+email!(SecurityNotice, "emails/security_notice.txt", "emails/security_notice.html",
+    subject = |_| "Security notice for your Partner Portal account".into(),
+    { name: String, what: String, security_url: String });
+
+email!(NewSignIn, "emails/new_sign_in.txt", "emails/new_sign_in.html",
+    subject = |_| "New sign-in to your Partner Portal account".into(),
+    { name: String, browser: String, ip: String, at: String, security_url: String, reset_url: String });
+
 email!(Invitation, "emails/invitation.txt", "emails/invitation.html",
     subject = |m| format!("{} invited you to {} on Partner Portal", m.inviter, m.company),
     { inviter: String, company: String, role: String, link: String, days: i64 });

@@ -12,6 +12,13 @@ pub struct Model {
     pub active: bool,
     /// Members (not only admins) may Login As the customers' users.
     pub members_login_as: bool,
+    /// Every user of the partner must sign in with a second factor (admins always must).
+    pub require_two_factor: bool,
+    /// Where the provider pays the partner's commission.
+    pub payout_holder: Option<String>,
+    pub payout_iban: Option<String>,
+    pub payout_bic: Option<String>,
+    pub payout_updated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -9,6 +9,12 @@ pub struct Model {
     pub user_id: Option<Uuid>,
     pub state: String,
     pub expires_at: DateTimeUtc,
+    /// The id the user's security page names the session by (never the key's hash).
+    pub id: Option<Uuid>,
+    pub created_at: Option<DateTimeUtc>,
+    pub last_seen_at: Option<DateTimeUtc>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

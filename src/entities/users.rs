@@ -22,6 +22,14 @@ pub struct Model {
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub last_sign_in_at: Option<DateTimeUtc>,
+    /// The TOTP secret (base32), once two-factor sign-in is turned on. Never serialized.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The time step of the last code accepted: a code for it or an earlier one is refused
+    /// (a code works once).
+    #[serde(skip)]
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,6 +35,17 @@ pub enum SignInError {
 
 super::faults_into!(SignInError);
 
+/// A user by id, as the faces see it.
+pub async fn user_by_id(
+    core: &Core,
+    id: crate::domain::UserId,
+) -> Result<Option<User>, super::Fault> {
+    Ok(users::Entity::find_by_id(id.uuid())
+        .one(&core.db.read)
+        .await?
+        .map(Into::into))
+}
+
 pub async fn find_user_by_email(
     conn: &impl ConnectionTrait,
     email: &str,

@@ -12,6 +12,9 @@ pub enum Fault {
     Email(#[from] askama::Error),
     #[error(transparent)]
     Hash(#[from] crate::auth::password::HashError),
+    /// A library outside the database and mail (the TOTP secret, the QR code).
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
 }
 
 /// `From` the causes of a [`Fault`] for a service error with a `Fault(Fault)` variant, so `?`
@@ -60,6 +63,7 @@ pub mod jobs;
 pub mod mailbox;
 pub mod onboarding;
 pub mod orders;
+pub mod partner_security;
 pub mod partners;
 pub mod payments;
 pub mod pricing;
@@ -74,6 +78,8 @@ pub mod seed_revenue;
 pub mod signup;
 pub mod staff;
 pub mod tokens;
+pub mod two_factor;
+pub mod user_sessions;
 pub mod views;
 
 pub use clock::Clock;

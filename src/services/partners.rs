@@ -66,6 +66,11 @@ pub async fn complete_signup(
         created_at: Set(now),
         updated_at: Set(now),
         members_login_as: Set(false),
+        require_two_factor: Set(false),
+        payout_holder: Set(None),
+        payout_iban: Set(None),
+        payout_bic: Set(None),
+        payout_updated_at: Set(None),
     })
     .exec_with_returning(&txn)
     .await?;
@@ -81,6 +86,9 @@ pub async fn complete_signup(
         active: Set(true),
         created_at: Set(now),
         last_sign_in_at: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
     })
     .exec_with_returning(&txn)
     .await?;
@@ -329,6 +337,9 @@ pub async fn accept_invitation(
         active: Set(true),
         created_at: Set(core.now()),
         last_sign_in_at: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
     })
     .exec_with_returning(&txn)
     .await?;

@@ -143,6 +143,7 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
     if fresh {
         seed_orders(core).await?;
     }
+    let secrets = enrol_demo_two_factor(core).await?;
     println!("Demo data ready. Every demo login uses the password {DEMO_PASSWORD:?}:");
     println!("  provider staff     staff@demo.test");
     println!("  partner admin      partner@demo.test      (Northwind Resellers)");
@@ -155,7 +156,40 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
     println!("  customer member    colleague@demo.test    (Active Customer Inc)");
     println!("Accounts to try in \"Add a Customer account\": free1@demo.test .. free3@demo.test pass every");
     println!("rule; balance@, services@, discount@, poc@ and postpaid@demo.test each fail one.");
+    println!(
+        "Two-factor sign-in: staff and partner admins sign in with a code as well. These two are"
+    );
+    println!("set up; add the key to an authenticator app, or print the current code with");
+    println!(
+        "`partner-portal totp-code --secret KEY`. Other admins set it up at their first sign-in."
+    );
+    for (email, secret) in secrets {
+        println!("  {email:<22} key {secret}");
+    }
     Ok(())
+}
+
+/// Enrols the demo's staff user and partner admin in two-factor sign-in (once; later runs
+/// print the same keys).
+async fn enrol_demo_two_factor(core: &Core) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut out = Vec::new();
+    for email in ["staff@demo.test", "partner@demo.test"] {
+        let Some(u) = find_user_by_email(&core.db.read, email).await? else {
+            continue;
+        };
+        let secret = match u.totp_secret.filter(|_| u.totp_enabled_at.is_some()) {
+            Some(s) => s,
+            None => {
+                let s = super::two_factor::new_secret();
+                let txn = core.db.begin().await?;
+                super::two_factor::enrol_with_secret(&txn, core.now(), u.id, &s).await?;
+                txn.commit().await?;
+                s
+            }
+        };
+        out.push((email, secret));
+    }
+    Ok(out)
 }
 
 pub(crate) fn partner(
@@ -176,6 +210,11 @@ pub(crate) fn partner(
         created_at: Set(at),
         updated_at: Set(at),
         members_login_as: Set(false),
+        require_two_factor: Set(false),
+        payout_holder: Set(None),
+        payout_iban: Set(None),
+        payout_bic: Set(None),
+        payout_updated_at: Set(None),
     }
 }
 
@@ -200,6 +239,9 @@ pub(crate) fn user(
         active: Set(true),
         created_at: Set(now),
         last_sign_in_at: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
     }
 }
 

@@ -55,6 +55,9 @@ pub async fn create_staff(
         active: Set(true),
         created_at: Set(core.now()),
         last_sign_in_at: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
     })
     .exec_with_returning(&txn)
     .await?;

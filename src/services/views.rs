@@ -32,6 +32,9 @@ pub struct Partner {
     /// Members (not only admins) may Login As the customers' users.
     #[serde(default)]
     pub members_login_as: bool,
+    /// Every user of the partner must sign in with a second factor.
+    #[serde(default)]
+    pub require_two_factor: bool,
 }
 
 impl From<partners::Model> for Partner {
@@ -45,6 +48,7 @@ impl From<partners::Model> for Partner {
             active: p.active,
             created_at: p.created_at,
             members_login_as: p.members_login_as,
+            require_two_factor: p.require_two_factor,
         }
     }
 }
@@ -62,6 +66,9 @@ pub struct User {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Two-factor sign-in is turned on.
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 impl User {
@@ -88,6 +95,7 @@ impl From<users::Model> for User {
             active: u.active,
             created_at: u.created_at,
             last_sign_in_at: u.last_sign_in_at,
+            two_factor: u.totp_enabled_at.is_some() && u.totp_secret.is_some(),
         }
     }
 }

@@ -43,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(urls::HEALTHZ, web::get().to(healthz))
         .service(actix_files::Files::new(urls::STATIC, static_dir))
         .configure(public::auth::routes)
+        .configure(public::security::routes)
         .configure(public::invitations::routes)
         .configure(public::partner_signup::routes)
         .configure(public::pay::routes)
@@ -53,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(staff::revenue::routes)
         .configure(staff::reminders::routes)
         .configure(partner::home::routes)
+        .configure(partner::company_security::routes)
         // Before the customer's pages: `/customers/{id}/users/invite` is not a user's page.
         .configure(partner::customer_users::routes)
         .configure(partner::customers::routes)

@@ -50,6 +50,17 @@ pub const LOGOUT: &str = "/logout";
 pub const PASSWORD_FORGOT: &str = "/password/forgot";
 pub const PASSWORD_RESET: &str = "/password/reset/{token}";
 pub const PASSWORD_CHANGE: &str = "/account/password";
+/// The sign-in's second step: a code from the authenticator app (or a recovery code).
+pub const LOGIN_CODE: &str = "/login/code";
+/// The user's own security: two-factor sign-in and the signed-in sessions.
+pub const ACCOUNT_SECURITY: &str = "/account/security";
+pub const SECURITY_SESSION_END: &str = "/account/security/sessions/{id}/end";
+pub const SECURITY_SESSIONS_END_OTHERS: &str = "/account/security/sessions/end-others";
+pub const TWO_FACTOR: &str = "/account/two-factor";
+pub const TWO_FACTOR_RECOVERY: &str = "/account/two-factor/recovery-codes";
+pub const TWO_FACTOR_OFF: &str = "/account/two-factor/off";
+/// A fresh code for a sensitive action.
+pub const VERIFY: &str = "/account/verify";
 pub const PARTNER_REGISTER: &str = "/partners/register";
 pub const PARTNER_REGISTER_LINK: &str = "/partners/register/{token}";
 pub const CUSTOMER_SIGNUP: &str = "/signup";
@@ -73,6 +84,12 @@ pub const ACCOUNT_MENU: &str = "/account";
 pub const COMPANY: &str = "/company";
 pub const COMPANY_USERS: &str = "/company/users";
 pub const COMPANY_LOGIN_AS: &str = "/company/login-as";
+/// Staff reset a user's second factor.
+pub const STAFF_USER_TWO_FACTOR_RESET: &str = "/staff/users/{id}/two-factor/reset";
+/// Who signs in with a second factor, the rule for members, and the payout details.
+pub const COMPANY_SECURITY: &str = "/company/security";
+pub const COMPANY_TWO_FACTOR: &str = "/company/security/two-factor";
+pub const COMPANY_PAYOUT: &str = "/company/security/payout";
 pub const COMPANY_INVITE: &str = "/company/users/invite";
 pub const COMPANY_USER_DEACTIVATE: &str = "/company/users/{id}/deactivate";
 pub const COMPANY_USER_REACTIVATE: &str = "/company/users/{id}/reactivate";
@@ -202,6 +219,8 @@ built! {
     company_invitation_resend(id: as impl Display) = COMPANY_INVITATION_RESEND;
     company_invitation_revoke(id: as impl Display) = COMPANY_INVITATION_REVOKE;
     customer(id: id RegistrationId) = CUSTOMER;
+    staff_user_two_factor_reset(id: id UserId) = STAFF_USER_TWO_FACTOR_RESET;
+    security_session_end(id: as impl Display) = SECURITY_SESSION_END;
     customer_resend(id: id RegistrationId) = CUSTOMER_RESEND;
     customer_cancel(id: id RegistrationId) = CUSTOMER_CANCEL;
     customer_end(id: id RegistrationId) = CUSTOMER_END;

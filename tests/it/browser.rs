@@ -214,12 +214,66 @@ impl Browser {
         }
     }
 
-    /// Signs in on /login, as a person would.
-    pub async fn sign_in(&self, login_url: &str, email: &str, password: &str) {
-        self.goto(login_url).await;
+    /// Signs in on /login, as a person with an authenticator app would: the password, then
+    /// the app's code when asked; a required second factor not set up yet is set up with the
+    /// key the page shows (and remembered in `app.auth`), then the user's first page.
+    pub async fn sign_in(&self, app: &crate::helpers::TestApp, email: &str, password: &str) {
+        self.goto(&app.url("/login")).await;
         self.fill("email", email).await;
         self.fill("password", password).await;
         self.submit().await;
+        let mut path = String::new();
+        for _ in 0..50 {
+            path = self.path().await;
+            if path != "/login" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if path == "/login/code" {
+            self.fill("code", &app.auth.code(email)).await;
+            self.submit().await;
+        } else if path == "/account/two-factor" {
+            self.set_up_two_factor(app, email).await;
+        }
+    }
+
+    /// On the set-up page: adds the key shown to the test's authenticator, turns two-factor
+    /// sign-in on with its code, and goes on to the home page.
+    pub async fn set_up_two_factor(&self, app: &crate::helpers::TestApp, email: &str) {
+        {
+            let secret = self
+                .driver
+                .find(By::Css("code.secret"))
+                .await
+                .unwrap()
+                .attr("data-secret")
+                .await
+                .unwrap()
+                .expect("the set-up page shows the key");
+            app.auth.add(email, &secret);
+            self.fill("code", &app.auth.code(email)).await;
+            self.submit().await;
+            self.wait_for_text("Your recovery codes").await;
+            self.driver
+                .find(By::LinkText("I have saved them"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            self.wait_for_path("/account/security").await;
+            self.goto(&app.url("/")).await;
+        }
+    }
+
+    /// The current URL's path.
+    pub async fn path(&self) -> String {
+        self.driver
+            .current_url()
+            .await
+            .map(|u| u.path().to_string())
+            .unwrap_or_default()
     }
 
     /// The page's text, or an error while a navigation replaces the document.
@@ -397,6 +451,9 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
     b.fill("email", "browser@example.com").await;
     b.fill("password", PASSWORD).await;
     b.submit().await;
+    // A partner admin sets up two-factor sign-in before anything else.
+    b.wait_for_text("Set up two-factor sign-in").await;
+    b.set_up_two_factor(&app, "browser@example.com").await;
     let home = b.wait_for_text("Welcome, Bea Browser").await;
     assert!(home.contains("Browser Partners"), "{home}");
     assert!(home.contains("Active"));
@@ -423,8 +480,7 @@ async fn a_partner_signs_up_in_the_browser_and_sees_its_company() {
 
 /// Staff sign in, open the approval queue, open the request for `company` and approve it.
 async fn staff_approve(app: &TestApp, s: &Browser, company: &str) {
-    s.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
-        .await;
+    s.sign_in(app, "staff@example.com", PASSWORD).await;
     s.wait_for_path("/staff/approvals").await;
     s.goto(&app.url("/staff/approvals")).await;
     s.wait_for_text(company).await;
@@ -480,8 +536,7 @@ async fn a_partner_links_an_existing_account_the_customer_confirms_and_staff_app
     app.account("it@globex.example", "Globex Corp").await;
 
     // The partner checks the account, then adds it.
-    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
-        .await;
+    p.sign_in(&app, "p@example.com", PASSWORD).await;
     p.wait_for_text("Reseller Co").await;
     p.goto(&app.url("/customers/new?mode=link")).await;
     p.wait_for_text("Add a Customer account").await;
@@ -572,8 +627,7 @@ async fn a_partner_registers_a_new_customer_who_confirms_with_a_password_and_is_
     app.staff("staff@example.com").await;
 
     // The partner registers a new customer.
-    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
-        .await;
+    p.sign_in(&app, "p@example.com", PASSWORD).await;
     p.wait_for_text("Reseller Co").await;
     p.goto(&app.url("/customers/new?mode=new")).await;
     p.wait_for_text("Register a new customer").await;
@@ -617,8 +671,7 @@ async fn a_partner_registers_a_new_customer_who_confirms_with_a_password_and_is_
     assert!(row.contains("10%"), "{row}");
 
     // The customer signs in with the password they chose and sees their partner.
-    c.sign_in(&app.url("/login"), "ina@initech.example", PASSWORD)
-        .await;
+    c.sign_in(&app, "ina@initech.example", PASSWORD).await;
     c.wait_for_path("/my/partner").await;
     let page = c.wait_for_text("Your partner").await;
     assert!(page.contains("Reseller Co"), "{page}");
@@ -680,8 +733,7 @@ async fn a_partner_orders_assigns_seats_and_a_trial_expires_in_the_browser() {
 
     // Staff add a product at $10.00 a seat a month, one with a 14-day trial, and sell to the
     // partner at 20 % off (its cost: $8.00).
-    s.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
-        .await;
+    s.sign_in(&app, "staff@example.com", PASSWORD).await;
     s.wait_for_path("/staff/approvals").await;
     let product = staff_add_product(&app, &s, "BK-100", "0", "10.00").await;
     let trial_product = staff_add_product(&app, &s, "MS-200", "14", "5.00").await;
@@ -692,8 +744,7 @@ async fn a_partner_orders_assigns_seats_and_a_trial_expires_in_the_browser() {
     s.wait_for_text("20% off every product").await;
 
     // The partner gives its customer 10 % off (its price: $9.00).
-    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
-        .await;
+    p.sign_in(&app, "p@example.com", PASSWORD).await;
     p.wait_for_text("Welcome").await;
     p.goto(&app.url(&format!("/customers/{customer}/prices")))
         .await;
@@ -908,8 +959,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     let active_credits = format!("/customers/{active}/credits");
 
     b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
-    b.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
-        .await;
+    b.sign_in(&app, "p@example.com", PASSWORD).await;
     b.wait_for_text("Welcome").await;
     for path in [
         "/",
@@ -1004,8 +1054,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     b.wait_for_text("You are back as yourself").await;
 
     b.driver.delete_all_cookies().await.unwrap();
-    b.sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
-        .await;
+    b.sign_in(&app, "staff@example.com", PASSWORD).await;
     b.wait_for_path("/staff/approvals").await;
     let partner_page = format!("/staff/partners/{partner_id}");
     let partner_prices = format!("/staff/partners/{partner_id}/prices");
@@ -1078,8 +1127,7 @@ async fn an_invoice_link_is_copied_and_paid_signed_out_with_the_test_card_and_th
     .await;
     let year = chrono::Datelike::year(&s.app.core.now());
     let number = format!("INV-{year}-000001");
-    p.sign_in(&s.app.url("/login"), "p@example.com", PASSWORD)
-        .await;
+    p.sign_in(&s.app, "p@example.com", PASSWORD).await;
     p.wait_for_text("Welcome").await;
     let customer_page = s.app.url(&format!("/customers/{}", s.customer));
     p.goto(&customer_page).await;
@@ -1193,8 +1241,7 @@ async fn a_partner_logs_in_as_a_customer_user_sees_the_banner_everywhere_and_ret
         .unwrap();
 
     // The partner opens the customer, its Users list, Ann's page, and signs in as her.
-    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
-        .await;
+    p.sign_in(app, "p@example.com", PASSWORD).await;
     p.wait_for_text("Welcome").await;
     p.goto(&app.url(&format!("/customers/{}", s.customer)))
         .await;
@@ -1242,8 +1289,7 @@ async fn a_partner_logs_in_as_a_customer_user_sees_the_banner_everywhere_and_ret
         .wait_for("cora@customer.example", "signed in as Ann")
         .await;
     p.driver.delete_all_cookies().await.unwrap();
-    p.sign_in(&app.url("/login"), "cora@customer.example", PASSWORD)
-        .await;
+    p.sign_in(app, "cora@customer.example", PASSWORD).await;
     p.wait_for_path("/my/partner").await;
     p.goto(&app.url("/my/activity")).await;
     let text = p.wait_for_text("signed in as Ann").await;
@@ -1261,8 +1307,7 @@ async fn a_paid_order_shows_on_revenue_with_its_bar_and_line_and_staff_pay_the_s
     let s = crate::orders::shop().await;
     let app = &s.app;
     // The partner orders 3 seats at $9.00 for its customer (10 % commission).
-    p.sign_in(&app.url("/login"), "p@example.com", PASSWORD)
-        .await;
+    p.sign_in(app, "p@example.com", PASSWORD).await;
     p.wait_for_text("Welcome").await;
     crate::orders::order(
         &s.partner,
@@ -1336,9 +1381,7 @@ async fn a_paid_order_shows_on_revenue_with_its_bar_and_line_and_staff_pay_the_s
         .unwrap();
 
     // Staff approve it, then record its payout, in the browser.
-    staff
-        .sign_in(&app.url("/login"), "staff@example.com", PASSWORD)
-        .await;
+    staff.sign_in(app, "staff@example.com", PASSWORD).await;
     staff.wait_for_path("/staff").await;
     staff
         .goto(&app.url(&format!("/staff/revenue?period={period}")))
@@ -1363,4 +1406,61 @@ async fn a_paid_order_shows_on_revenue_with_its_bar_and_line_and_staff_pay_the_s
     p.quit().await;
     payer.quit().await;
     staff.quit().await;
+}
+
+#[tokio::test]
+async fn a_partner_admin_sets_up_two_factor_sign_in_and_signs_in_with_a_code() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    crate::registrations::quick_partner(&app, "p@example.com", "Reseller Co").await;
+    // First sign-in: the password, then straight to the set-up page (the QR code, the key);
+    // the code the test's authenticator computes from the key turns it on.
+    b.goto(&app.url("/login")).await;
+    b.fill("email", "p@example.com").await;
+    b.fill("password", PASSWORD).await;
+    b.submit().await;
+    b.wait_for_text("Set up two-factor sign-in").await;
+    b.goto(&app.url("/customers")).await;
+    b.wait_for_path("/account/two-factor").await;
+    b.fill("code", "000000").await;
+    b.submit().await;
+    b.wait_for_text("That code is not valid").await;
+    let key = b
+        .driver
+        .find(By::Css("code.secret"))
+        .await
+        .unwrap()
+        .attr("data-secret")
+        .await
+        .unwrap()
+        .unwrap();
+    app.auth.add("p@example.com", &key);
+    b.fill("code", &app.auth.code("p@example.com")).await;
+    b.submit().await;
+    let codes = b.wait_for_text("Your recovery codes").await;
+    assert!(codes.contains("I have saved them"));
+    b.driver
+        .find(By::LinkText("I have saved them"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = b.wait_for_text("Where you are signed in").await;
+    assert!(page.contains("This browser"), "{page}");
+    // Signed out, the password alone is not enough: the code page, then the home page.
+    b.driver
+        .find(By::Css("header details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click_button("Sign out").await;
+    b.wait_for_text("You have been signed out").await;
+    b.sign_in(&app, "p@example.com", PASSWORD).await;
+    b.wait_for_text("Welcome").await;
+    assert_eq!(b.path().await, "/");
 }

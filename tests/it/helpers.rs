@@ -212,6 +212,8 @@ pub struct TestApp {
     pub core: Arc<Core>,
     /// The clock the server's services read: `advance` moves time for expiry tests.
     pub clock: Clock,
+    /// The authenticator app of every user who set up two-factor sign-in through a client.
+    pub auth: Authenticator,
     handle: ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     _dir: Arc<TempDir>,
@@ -285,6 +287,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         smtp,
         config,
         core,
+        auth: Authenticator::new(clock.clone()),
         clock,
         handle,
         server,
@@ -298,7 +301,7 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
-        Client::new(&self.base)
+        Client::new(&self.base, self.auth.clone())
     }
 
     /// Stops the server and its outbox worker; returns what a restart needs.
@@ -436,6 +439,64 @@ pub struct Client {
     pub http: reqwest::Client,
     jar: Arc<reqwest::cookie::Jar>,
     base: String,
+    pub auth: Authenticator,
+}
+
+/// The users' authenticator apps: the key each user set up, and the codes it shows at the
+/// server's clock. A code works once, so a user who signs in again within the same 30
+/// seconds gets the next code, and after that waits (the clock moves 30 s) as a person would.
+#[derive(Clone)]
+pub struct Authenticator {
+    clock: Clock,
+    keys: Arc<Mutex<HashMap<String, (String, i64)>>>,
+}
+
+impl Authenticator {
+    pub fn new(clock: Clock) -> Self {
+        Self {
+            clock,
+            keys: Arc::default(),
+        }
+    }
+
+    /// Remembers the key `email` set up.
+    pub fn add(&self, email: &str, secret: &str) {
+        self.keys
+            .lock()
+            .unwrap()
+            .insert(email.to_lowercase(), (secret.to_string(), i64::MIN));
+    }
+
+    /// The next code `email`'s app shows that the server has not accepted yet.
+    pub fn code(&self, email: &str) -> String {
+        loop {
+            let step = self.clock.now().timestamp() / 30;
+            let mut keys = self.keys.lock().unwrap();
+            let (secret, last) = keys
+                .get_mut(&email.to_lowercase())
+                .unwrap_or_else(|| panic!("{email} has no authenticator key"));
+            let use_step = if *last < step {
+                step
+            } else if *last == step {
+                step + 1
+            } else {
+                drop(keys);
+                self.clock.advance(chrono::Duration::seconds(30));
+                continue;
+            };
+            *last = use_step;
+            let at = chrono::DateTime::from_timestamp(use_step * 30, 0).unwrap();
+            return services::two_factor::code_at(secret, at).unwrap();
+        }
+    }
+
+    /// The code of a time step the server accepted already (for replay tests).
+    pub fn last_code(&self, email: &str) -> String {
+        let keys = self.keys.lock().unwrap();
+        let (secret, last) = &keys[&email.to_lowercase()];
+        let at = chrono::DateTime::from_timestamp(last * 30, 0).unwrap();
+        services::two_factor::code_at(secret, at).unwrap()
+    }
 }
 
 pub struct Page {
@@ -536,7 +597,7 @@ pub fn csrf_in(body: &str) -> String {
 }
 
 impl Client {
-    pub fn new(base: &str) -> Self {
+    pub fn new(base: &str, auth: Authenticator) -> Self {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         Self {
             http: reqwest::Client::builder()
@@ -546,6 +607,7 @@ impl Client {
                 .unwrap(),
             jar,
             base: base.to_string(),
+            auth,
         }
     }
 
@@ -649,13 +711,65 @@ impl Client {
         self.post_raw(action, &all).await
     }
 
+    /// Signs in as a person with an authenticator app would: the password, then the app's
+    /// code when asked for one; a user who must use a second factor and has none yet sets it
+    /// up (the key is remembered for later sign-ins). Returns the answer that ends the
+    /// sign-in (a redirect to the user's first page, or the refusal).
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
-        self.post_form(
-            "/login",
-            "/login",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        let res = self
+            .post_form(
+                "/login",
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        if res.status != StatusCode::SEE_OTHER {
+            return res;
+        }
+        let target = res.location();
+        if target == "/login/code" {
+            let code = self.auth.code(email);
+            return self
+                .post_form("/login/code", "/login/code", &[("code", &code)])
+                .await;
+        }
+        // The first page: a required second factor not set up yet is set up now.
+        let first = self.get(&target).await;
+        if first.status == StatusCode::SEE_OTHER && first.location() == "/account/two-factor" {
+            self.set_up_two_factor(email).await;
+        }
+        res
+    }
+
+    /// Sets up two-factor sign-in from the set-up page with the key it shows; returns the
+    /// recovery codes.
+    pub async fn set_up_two_factor(&self, email: &str) -> Vec<String> {
+        let setup = self.get("/account/two-factor").await;
+        setup.expect_status(StatusCode::OK);
+        let secret = setup
+            .body
+            .split("data-secret=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("the set-up page shows the key")
+            .to_string();
+        self.auth.add(email, &secret);
+        let code = self.auth.code(email);
+        let done = self
+            .post_form(
+                "/account/two-factor",
+                "/account/two-factor",
+                &[("code", &code)],
+            )
+            .await;
+        done.expect_status(StatusCode::OK)
+            .expect_text("Your recovery codes");
+        done.body
+            .split("<li><code>")
+            .skip(1)
+            .filter_map(|r| r.split("</code>").next())
+            .map(str::to_string)
+            .collect()
     }
 
     /// The session cookie's value, if any.

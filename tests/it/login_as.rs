@@ -223,6 +223,9 @@ pub async fn member_of(app: &TestApp, admin: &str, email: &str) -> Client {
         active: Set(true),
         created_at: Set(app.core.now()),
         last_sign_in_at: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
     })
     .exec_without_returning(&app.core.db.write)
     .await
@@ -242,6 +245,8 @@ async fn login_as_is_refused_to_members_other_partners_and_inactive_customers() 
     let start = format!("{ann}/login-as");
     // A member of the partner, while admins have not allowed members.
     let member = member_of(app, "p@example.com", "m@example.com").await;
+    // Login As needs a second factor, members included.
+    member.set_up_two_factor("m@example.com").await;
     member.get(&ann).await.expect_status(StatusCode::OK);
     assert!(!member.get(&ann).await.body.contains("Login As Ann"));
     member
@@ -292,6 +297,8 @@ async fn an_admin_lets_members_use_login_as() {
     let ids = customer_users(app, s.account, &["Ann"]).await;
     let ann = format!("/customers/{}/users/{}", s.customer, ids[0]);
     let member = member_of(app, "p@example.com", "m@example.com").await;
+    // Login As needs a second factor, members included.
+    member.set_up_two_factor("m@example.com").await;
     // A member cannot change the setting.
     let token = member.get("/company").await.csrf();
     member

@@ -28,3 +28,4 @@ mod signup;
 mod staff;
 mod staff_accounts;
 mod stripe;
+mod two_factor;

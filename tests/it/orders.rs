@@ -57,6 +57,9 @@ pub async fn customer_users(app: &TestApp, account: uuid::Uuid, names: &[&str]) 
             active: Set(true),
             created_at: Set(app.core.now()),
             last_sign_in_at: Set(None),
+            totp_secret: Set(None),
+            totp_enabled_at: Set(None),
+            totp_last_step: Set(None),
         })
         .exec_without_returning(&app.core.db.write)
         .await
@@ -908,6 +911,9 @@ async fn the_customers_admin_gives_seats_on_its_own_pages_and_members_only_look(
         active: Set(true),
         created_at: Set(app.core.now()),
         last_sign_in_at: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
     })
     .exec_without_returning(&app.core.db.write)
     .await

@@ -105,6 +105,7 @@ async fn a_running_login_as_ends_on_its_next_request_when_any_of_its_grounds_goe
                 .await
                 .expect_redirect("/company");
             member = member_of(app, "p@example.com", "m@example.com").await;
+            member.set_up_two_factor("m@example.com").await;
             &member
         } else {
             &s.partner
@@ -248,6 +249,9 @@ async fn own_users(s: &Shop) {
             active: Set(true),
             created_at: Set(app.core.now()),
             last_sign_in_at: Set(None),
+            totp_secret: Set(None),
+            totp_enabled_at: Set(None),
+            totp_last_step: Set(None),
         })
         .exec_without_returning(&app.core.db.write)
         .await

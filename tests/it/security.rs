@@ -418,7 +418,12 @@ async fn partners_cannot_open_staff_pages_and_staff_cannot_open_partner_pages() 
         ],
     )
     .await
-    .expect_redirect("/staff/partners");
+    .expect_redirect("/login/code");
+    // The page asked for survives the second factor's step.
+    let code = app.auth.code("staff@example.com");
+    anon.post_form("/login/code", "/login/code", &[("code", &code)])
+        .await
+        .expect_redirect("/staff/partners");
 }
 
 #[tokio::test]

@@ -166,6 +166,8 @@ async fn create(
     admin: PartnerAdmin,
     form: CsrfForm<NewApp>,
 ) -> AppResult<HttpResponse> {
+    // A new secret needs a code entered within the last minutes.
+    crate::web::public::security::require_fresh_code(&req, &admin.0.user, urls::APPS)?;
     let p = form.0;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", PlainName::parse(&p.name, "app name"));
@@ -225,6 +227,11 @@ async fn rotate(
     id: web::Path<String>,
     _f: CsrfForm<Empty>,
 ) -> AppResult<HttpResponse> {
+    crate::web::public::security::require_fresh_code(
+        &req,
+        &admin.0.user,
+        &format!("{}/{}", urls::APPS, id.as_str()),
+    )?;
     let (app, secret) = svc::rotate(
         &state.core,
         &admin.0.actor(),

@@ -118,6 +118,9 @@ async fn home(
     user: MaybePrincipal,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    if user.0.is_some() && crate::auth::extractors::must_enrol(&req) {
+        return Err(crate::error::AppError::SetUpSecondFactor);
+    }
     let current = match user.0 {
         None => return Ok(see_other(urls::LOGIN)),
         Some(Principal::Staff(_)) => return Ok(see_other(urls::STAFF_APPROVALS)),

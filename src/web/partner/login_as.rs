@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct NoFields {}
 
 async fn start(
+    req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
     user: PartnerUser,
@@ -41,6 +42,12 @@ async fn start(
 ) -> AppResult<HttpResponse> {
     let reg: RegistrationId = parse_id(&path.0)?;
     let target: UserId = parse_id(&path.1)?;
+    // Acting as a customer needs a code entered within the last minutes.
+    crate::web::public::security::require_fresh_code(
+        &req,
+        &user.user,
+        &urls::customer_user(reg, target),
+    )?;
     match svc::start(&state.core, &user.user, user.org_id(), reg, target).await {
         Ok(s) => {
             let acting = Acting {

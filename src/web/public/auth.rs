@@ -11,7 +11,7 @@ use crate::web::{
 };
 use crate::{
     auth::{csrf::CsrfForm, session as sess, MaybePrincipal, Principal},
-    domain::{Email, NewPassword, UserKind},
+    domain::{Email, NewPassword},
     error::AppResult,
     services::{
         auth::{self as svc, ChangePasswordError, ResetError, SignInError},
@@ -54,14 +54,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Where a user lands after signing in.
-fn home_for(kind: UserKind) -> &'static str {
-    match kind {
-        UserKind::Staff => urls::STAFF_APPROVALS,
-        UserKind::Customer => urls::MY_PARTNER,
-        UserKind::Partner => urls::HOME,
-    }
-}
+use super::security::home_for;
 
 async fn login_page(
     req: HttpRequest,
@@ -95,9 +88,21 @@ async fn login(
     .await;
     let (status, error) = match result {
         Ok(user) => {
-            sess::sign_in(&session, user.id.uuid());
             let target = safe_next(&p.next).unwrap_or(home_for(user.kind));
-            return Ok(see_other(target));
+            if user.two_factor {
+                // The password was right; the code comes next.
+                sess::await_code(
+                    &session,
+                    &sess::Pending {
+                        user: user.id.uuid(),
+                        at: state.core.now(),
+                        next: target.to_string(),
+                    },
+                );
+                return Ok(see_other(urls::LOGIN_CODE));
+            }
+            return super::security::finish_sign_in(&req, &session, &state, &user, None, target)
+                .await;
         }
         Err(SignInError::Throttled { .. }) => (
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
@@ -344,7 +349,7 @@ async fn change(
         match svc::change_password(&state.core, user.user(), &p.current_password, &pw).await {
             Ok(()) => {
                 // Every session ended, this one included; start a fresh one for this browser.
-                sess::sign_in(&session, user.user().id.uuid());
+                sess::renew(&session, user.user().id.uuid());
                 return Ok(redirect_with(
                     &session,
                     urls::PASSWORD_CHANGE,

@@ -4,4 +4,5 @@ pub mod auth;
 pub mod invitations;
 pub mod partner_signup;
 pub mod pay;
+pub mod security;
 pub mod signup;

@@ -438,13 +438,7 @@ pub struct LedgerRow {
     pub note: String,
 }
 
-pub struct UserRow {
-    pub name: String,
-    pub email: String,
-    pub role: &'static str,
-    pub active: bool,
-    pub last_sign_in: String,
-}
+pub use super::partners::UserRow;
 
 #[derive(Template)]
 #[template(path = "staff/account.html")]
@@ -534,20 +528,7 @@ async fn account_page(
                 note: e.note.clone(),
             })
             .collect(),
-        users: users
-            .iter()
-            .map(|u| UserRow {
-                name: u.name.clone(),
-                email: u.email.clone(),
-                role: u.role.label(),
-                active: u.active,
-                last_sign_in: u
-                    .last_sign_in_at
-                    .as_ref()
-                    .map(fmt_datetime)
-                    .unwrap_or_else(|| "Never".into()),
-            })
-            .collect(),
+        users: users.iter().map(UserRow::from).collect(),
         account: AccountView {
             id: a.id,
             company_name: a.company_name.clone(),

@@ -23,7 +23,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(urls::STAFF_PARTNERS, web::get().to(partners))
         .route(urls::STAFF_PARTNER, web::get().to(partner_page))
         .route(urls::STAFF_PARTNER_SUSPEND, web::post().to(suspend))
-        .route(urls::STAFF_PARTNER_REACTIVATE, web::post().to(reactivate));
+        .route(urls::STAFF_PARTNER_REACTIVATE, web::post().to(reactivate))
+        .route(
+            urls::STAFF_USER_TWO_FACTOR_RESET,
+            web::post().to(reset_two_factor),
+        );
 }
 
 /// Staff start with what waits for them.
@@ -137,12 +141,34 @@ async fn partners(
     })
 }
 
+/// A user as staff's partner and account pages list them, with their second factor (which
+/// staff can reset, with a reason).
 pub struct UserRow {
+    pub id: crate::domain::UserId,
     pub name: String,
     pub email: String,
     pub role: &'static str,
     pub active: bool,
     pub last_sign_in: String,
+    pub two_factor: bool,
+}
+
+impl From<&crate::services::views::User> for UserRow {
+    fn from(u: &crate::services::views::User) -> Self {
+        Self {
+            id: u.id,
+            name: u.name.clone(),
+            email: u.email.clone(),
+            role: u.role.label(),
+            active: u.active,
+            last_sign_in: u
+                .last_sign_in_at
+                .as_ref()
+                .map(crate::web::fmt_datetime)
+                .unwrap_or_else(|| "Never".into()),
+            two_factor: u.two_factor,
+        }
+    }
 }
 
 pub struct CustomerRow {
@@ -162,6 +188,8 @@ struct PartnerPage {
     partner: PartnerRow,
     contact: String,
     users: Vec<UserRow>,
+    /// Where the partner's commission is paid.
+    payout: Option<crate::services::partner_security::Payout>,
     customers: Vec<CustomerRow>,
     more_customers: bool,
     /// The partner's latest commission statements.
@@ -202,21 +230,8 @@ async fn partner_page(
             }
         ),
         partner: PartnerRow::from(&p),
-        users: d
-            .users
-            .into_iter()
-            .map(|u| UserRow {
-                role: u.role.label(),
-                active: u.active,
-                last_sign_in: u
-                    .last_sign_in_at
-                    .as_ref()
-                    .map(crate::web::fmt_datetime)
-                    .unwrap_or_else(|| "Never".into()),
-                name: u.name,
-                email: u.email,
-            })
-            .collect(),
+        users: d.users.iter().map(UserRow::from).collect(),
+        payout: crate::services::partner_security::payout(&state.core, p.id).await?,
         customers: d
             .customers
             .into_iter()
@@ -309,4 +324,44 @@ async fn reactivate(
     form: CsrfForm<ActionParams>,
 ) -> AppResult<HttpResponse> {
     set_active(session, state, staff, id, form.0.back, true).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ResetParams {
+    reason: String,
+    /// The staff page the form is on (partner or account), to come back to.
+    back: String,
+}
+
+/// Staff reset a user's second factor (a lost phone), with a reason: audited, the user is
+/// emailed and signed out everywhere. Needs a fresh code of the staff member's own.
+async fn reset_two_factor(
+    req: HttpRequest,
+    session: actix_session::Session,
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: crate::auth::csrf::CsrfForm<ResetParams>,
+) -> AppResult<HttpResponse> {
+    let p = form.0;
+    let back = crate::web::safe_next(&p.back)
+        .filter(|b| b.starts_with("/staff/"))
+        .unwrap_or(urls::STAFF_PARTNERS)
+        .to_string();
+    crate::web::public::security::require_fresh_code(&req, &staff.user, &back)?;
+    use crate::services::two_factor::{self as tf, ResetError};
+    let (kind, message) =
+        match tf::reset_by_staff(&state.core, &staff.user, parse_id(&id)?, &p.reason).await {
+            Ok(()) => (
+                "success",
+                "The second factor was reset: the user is signed out everywhere, has been \
+                 emailed, and sets it up again at the next sign-in."
+                    .to_string(),
+            ),
+            Err(ResetError::Fault(f)) => return Err(f.into()),
+            Err(ResetError::NotFound) => return Err(crate::error::AppError::NotFound),
+            Err(e) => ("error", e.to_string()),
+        };
+    Ok(crate::web::redirect_with(&session, &back, kind, &message))
 }
