@@ -20,6 +20,7 @@ mod m20261203_000016_login_as;
 mod m20261203_000017_account_users;
 mod m20261203_000018_commission;
 mod m20261207_000019_revenue_figures;
+mod m20261207_000021_grant_limits;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_account_users::Migration),
             Box::new(m20261203_000018_commission::Migration),
             Box::new(m20261207_000019_revenue_figures::Migration),
+            Box::new(m20261207_000021_grant_limits::Migration),
         ]
     }
 }

@@ -897,6 +897,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     partner_portal::services::credits::grant(
         &app.core,
         &partner_portal::services::audit::Actor::system("test"),
+        partner_portal::domain::Role::Admin,
         partner_view.id,
         active.parse().unwrap(),
         partner_portal::domain::Money::new(1_500, partner_portal::domain::Currency::Usd),
