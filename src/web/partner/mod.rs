@@ -1,5 +1,6 @@
 //! Pages for partner users: home and company, My Customers and each customer, API apps.
 pub mod apps;
+pub mod credit_limits;
 pub mod credits;
 pub mod customer_users;
 pub mod customers;
