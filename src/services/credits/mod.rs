@@ -56,7 +56,7 @@ pub enum CreditError {
     #[error("{0}")]
     OverLimit(LimitRefusal),
     /// A grant request the provider already approved or refused.
-    #[error("This request was already {}: nothing changed.", .0.as_str())]
+    #[error("This request was already {}.", .0.as_str())]
     AlreadyDecided(GrantRequestStatus),
     /// The partner is suspended: its requests wait until it is active again, or are refused.
     #[error("The partner is suspended: its grants cannot be applied.")]

@@ -92,7 +92,7 @@ fn not_decided(session: &Session, e: CreditError) -> AppResult<HttpResponse> {
             session,
             urls::STAFF_CREDIT_REQUESTS,
             "error",
-            &format!("Nothing changed: {}", crate::error::sentence(e)),
+            &format!("Nothing changed. {}", crate::error::sentence(e)),
         )),
     }
 }
