@@ -58,6 +58,10 @@ pub enum CreditError {
     /// A grant request the provider already approved or refused.
     #[error("This request was already {}.", .0.as_str())]
     AlreadyDecided(GrantRequestStatus),
+    /// A held grant can no longer be applied as asked (the customer left the partner, its
+    /// last day of use has passed): the message says why; it can still be refused.
+    #[error("{0}")]
+    Stale(&'static str),
     /// The partner is suspended: its requests wait until it is active again, or are refused.
     #[error("The partner is suspended: its grants cannot be applied.")]
     PartnerSuspended,

@@ -246,7 +246,15 @@ pub async fn approve_request(core: &Core, staff: &Actor, id: Uuid) -> Result<Dec
         .await?
         .ok_or(CreditError::NotFound)?;
     if reg.status != Status::Active || reg.partner_id != req.partner_id {
-        return Err(CreditError::NotActive);
+        return Err(CreditError::Stale(
+            "The customer is no longer the partner's: the grant cannot be applied. Refuse it \
+             instead.",
+        ));
+    }
+    if req.expires_on.is_some_and(|d| d < now.date_naive()) {
+        return Err(CreditError::Stale(
+            "The grant's last day of use has passed: it cannot be applied. Refuse it instead.",
+        ));
     }
     lock_account(&txn, req.account_id).await?;
     if !lock_partner(&txn, req.partner_id).await?.active {
