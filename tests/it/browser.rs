@@ -906,6 +906,40 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     )
     .await
     .unwrap();
+    // A grant above a ceiling of $10.00: it waits for staff, on both sides' pages.
+    {
+        use partner_portal::{
+            domain::{Currency, Money, Role},
+            services::{audit::Actor, credits},
+        };
+        let usd = |minor| Money::new(minor, Currency::Usd);
+        credits::set_ceiling(
+            &app.core,
+            &Actor::system("test"),
+            partner_view.id,
+            Currency::Usd,
+            Some(usd(1_000)),
+        )
+        .await
+        .unwrap();
+        let pat =
+            partner_portal::services::auth::find_user_by_email(&app.core.db.read, "p@example.com")
+                .await
+                .unwrap()
+                .unwrap();
+        credits::grant(
+            &app.core,
+            &Actor::user(&pat.into()),
+            Role::Admin,
+            partner_view.id,
+            active.parse().unwrap(),
+            usd(500),
+            "Above the ceiling",
+            None,
+        )
+        .await
+        .unwrap();
+    }
     let active_credits = format!("/customers/{active}/credits");
 
     b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
@@ -922,6 +956,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         customer.as_str(),
         "/account",
         "/company",
+        "/company/credit-limits",
         "/company/users",
         "/apps",
         "/docs/api",
@@ -1026,6 +1061,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/staff/tax-rates",
         "/staff/invoices",
         "/staff/credits",
+        "/staff/credit-requests",
         "/staff/reminders",
         "/staff/revenue",
         invoice_page.as_str(),
