@@ -21,6 +21,7 @@ mod m20261203_000017_account_users;
 mod m20261203_000018_commission;
 mod m20261207_000019_revenue_figures;
 mod m20261207_000020_two_factor;
+mod m20261207_000021_grant_limits;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_commission::Migration),
             Box::new(m20261207_000019_revenue_figures::Migration),
             Box::new(m20261207_000020_two_factor::Migration),
+            Box::new(m20261207_000021_grant_limits::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod countries;
 pub mod credit;
 pub mod eligibility;
 pub mod email;
+pub mod grant_limits;
 pub mod ids;
 pub mod invoice;
 pub mod login_as;

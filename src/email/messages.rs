@@ -217,3 +217,13 @@ email!(LoginAsNotice, "emails/login_as.txt", "emails/login_as.html",
 email!(OverdueDigest, "emails/overdue_digest.txt", "emails/overdue_digest.html",
     subject = |m| format!("{} invoice{} past due", m.count, if m.count == 1 { " is" } else { "s are" }),
     { count: usize, items: Vec<String>, more: usize, link: String });
+
+// To the partner user who asked for a grant above the partner's monthly ceiling: the
+// provider approved it (the credit is on the customer's ledger) or refused it, saying why.
+email!(GrantDecision, "emails/grant_decision.txt", "emails/grant_decision.html",
+    subject = |m| if m.approved {
+        format!("Your credit grant of {} to {} was approved", m.amount, m.customer)
+    } else {
+        format!("Your credit grant of {} to {} was refused", m.amount, m.customer)
+    },
+    { name: String, customer: String, amount: String, approved: bool, reason: String, link: String });

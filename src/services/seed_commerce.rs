@@ -265,6 +265,7 @@ async fn demo_credits(
     credits::grant(
         core,
         nora,
+        crate::domain::Role::Admin,
         partner,
         reg,
         usd(5_000),

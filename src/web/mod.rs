@@ -55,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(staff::reminders::routes)
         .configure(partner::home::routes)
         .configure(partner::company_security::routes)
+        .configure(partner::credit_limits::routes)
         // Before the customer's pages: `/customers/{id}/users/invite` is not a user's page.
         .configure(partner::customer_users::routes)
         .configure(partner::customers::routes)
@@ -75,6 +76,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(partner::login_as::routes)
         .configure(partner::orders::routes)
         .configure(staff::approvals::routes)
+        .configure(staff::credit_requests::routes)
         .configure(staff::audit::routes)
         .configure(dev_mail::routes)
         .default_service(web::to(not_found));

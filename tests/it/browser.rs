@@ -948,6 +948,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     partner_portal::services::credits::grant(
         &app.core,
         &partner_portal::services::audit::Actor::system("test"),
+        partner_portal::domain::Role::Admin,
         partner_view.id,
         active.parse().unwrap(),
         partner_portal::domain::Money::new(1_500, partner_portal::domain::Currency::Usd),
@@ -956,6 +957,40 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
     )
     .await
     .unwrap();
+    // A grant above a ceiling of $10.00: it waits for staff, on both sides' pages.
+    {
+        use partner_portal::{
+            domain::{Currency, Money, Role},
+            services::{audit::Actor, credits},
+        };
+        let usd = |minor| Money::new(minor, Currency::Usd);
+        credits::set_ceiling(
+            &app.core,
+            &Actor::system("test"),
+            partner_view.id,
+            Currency::Usd,
+            Some(usd(1_000)),
+        )
+        .await
+        .unwrap();
+        let pat =
+            partner_portal::services::auth::find_user_by_email(&app.core.db.read, "p@example.com")
+                .await
+                .unwrap()
+                .unwrap();
+        credits::grant(
+            &app.core,
+            &Actor::user(&pat.into()),
+            Role::Admin,
+            partner_view.id,
+            active.parse().unwrap(),
+            usd(500),
+            "Above the ceiling",
+            None,
+        )
+        .await
+        .unwrap();
+    }
     let active_credits = format!("/customers/{active}/credits");
 
     b.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
@@ -971,6 +1006,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         customer.as_str(),
         "/account",
         "/company",
+        "/company/credit-limits",
         "/company/users",
         "/apps",
         "/docs/api",
@@ -1074,6 +1110,7 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/staff/tax-rates",
         "/staff/invoices",
         "/staff/credits",
+        "/staff/credit-requests",
         "/staff/reminders",
         "/staff/revenue",
         invoice_page.as_str(),

@@ -149,6 +149,7 @@ async fn apply(s: &Shop, op: &Op, step: usize) {
             let _ = credits::grant(
                 core,
                 &actor,
+                partner_portal::domain::Role::Admin,
                 s.org.id,
                 s.customer.parse().unwrap(),
                 Money::new(*cents, Currency::Usd),

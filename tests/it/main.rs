@@ -12,6 +12,7 @@ mod credits;
 mod customer_prices;
 mod db;
 mod forms;
+mod grant_limits;
 mod helpers;
 mod invoices;
 mod login_as;

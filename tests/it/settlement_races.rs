@@ -133,6 +133,7 @@ async fn open_invoice(s: &Shop) -> (uuid::Uuid, uuid::Uuid, Money) {
     credits::grant(
         core,
         &actor,
+        partner_portal::domain::Role::Admin,
         s.org.id,
         s.customer.parse().unwrap(),
         due,

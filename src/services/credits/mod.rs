@@ -16,6 +16,7 @@ use super::{audit::Actor, Core, Fault};
 use crate::{
     domain::{
         credit::{expiring, CreditKind, Entry},
+        grant_limits::{GrantRequestStatus, LimitRefusal},
         settlement::Refusal,
         Currency, Money, PartnerId, RegistrationId,
     },
@@ -25,11 +26,15 @@ use crate::{
 mod expiry;
 mod grants;
 mod ledger;
+mod limits;
+mod requests;
 mod topup;
 
 pub use expiry::*;
 pub use grants::*;
 pub use ledger::*;
+pub use limits::*;
+pub use requests::*;
 pub(crate) use topup::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +52,19 @@ pub enum CreditError {
     NotActive,
     #[error("The credit balance is {balance}: that is not enough.")]
     Insufficient { balance: Money },
+    /// A member's grant above a limit the partner's admins set.
+    #[error("{0}")]
+    OverLimit(LimitRefusal),
+    /// A grant request the provider already approved or refused.
+    #[error("This request was already {}.", .0.as_str())]
+    AlreadyDecided(GrantRequestStatus),
+    /// A held grant can no longer be applied as asked (the customer left the partner, its
+    /// last day of use has passed): the message says why; it can still be refused.
+    #[error("{0}")]
+    Stale(&'static str),
+    /// The partner is suspended: its requests wait until it is active again, or are refused.
+    #[error("The partner is suspended: its grants cannot be applied.")]
+    PartnerSuspended,
     /// The settlement refused it (the invoice is no longer open, …).
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -68,7 +86,7 @@ impl CreditError {
     pub fn field_name(&self) -> Option<&'static str> {
         match self {
             Self::Invalid { field, .. } => Some(field),
-            Self::Insufficient { .. } => Some("amount"),
+            Self::Insufficient { .. } | Self::OverLimit(_) => Some("amount"),
             _ => None,
         }
     }

@@ -13,7 +13,7 @@ use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
     domain::{credit::CreditKind, money::CURRENCIES, Money, RegistrationId},
     error::AppResult,
-    services::credits::{self as svc, CreditError, Credits, LedgerLine},
+    services::credits::{self as svc, CreditError, Credits, GrantRequestView, Granted, LedgerLine},
     startup::AppState,
 };
 
@@ -53,6 +53,33 @@ struct Page {
     topup: TopupParams,
     grant_errors: FieldErrors,
     topup_errors: FieldErrors,
+    /// Grants held for (or decided by) the provider, newest first.
+    requests: Vec<RequestRow>,
+}
+
+/// A grant request as the partner reads it.
+pub struct RequestRow {
+    pub amount: Money,
+    pub note: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub status_label: &'static str,
+    pub status_tone: &'static str,
+    pub decision_note: String,
+}
+
+impl From<GrantRequestView> for RequestRow {
+    fn from(r: GrantRequestView) -> Self {
+        Self {
+            amount: r.amount,
+            note: r.note,
+            requested_by: r.requested_by,
+            requested_at: crate::web::fmt_datetime(&r.requested_at),
+            status_label: r.status.label(),
+            status_tone: r.status.tone(),
+            decision_note: r.decision_note.unwrap_or_default(),
+        }
+    }
 }
 
 /// The badge colour of a ledger entry: money in, money out, expired.
@@ -82,6 +109,11 @@ async fn build(
     id: RegistrationId,
 ) -> AppResult<Page> {
     let credits = svc::for_partner(&state.core, user.org_id(), id).await?;
+    let requests = svc::requests_of(&state.core, user.org_id(), id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let currency = credits
         .balances
         .first()
@@ -104,6 +136,7 @@ async fn build(
         },
         grant_errors: FieldErrors::default(),
         topup_errors: FieldErrors::default(),
+        requests,
     })
 }
 
@@ -154,9 +187,10 @@ async fn grant(
                 })?,
             ),
         };
-        svc::grant(
+        let granted = svc::grant(
             &state.core,
             &user.actor(),
+            user.user.role,
             user.org_id(),
             id,
             amount,
@@ -164,15 +198,25 @@ async fn grant(
             expires,
         )
         .await?;
-        Ok::<Money, CreditError>(amount)
+        Ok::<_, CreditError>((amount, granted))
     }
     .await;
     match result {
-        Ok(amount) => Ok(redirect_with(
+        Ok((amount, Granted::Applied)) => Ok(redirect_with(
             &session,
             &urls::customer_credits(id),
             "success",
             &format!("{amount} of promotional credit granted."),
+        )),
+        Ok((amount, Granted::Pending { ceiling })) => Ok(redirect_with(
+            &session,
+            &urls::customer_credits(id),
+            "info",
+            &format!(
+                "Waiting for the provider's approval: {amount} would take your organisation's \
+                 grants this month above the provider's ceiling of {ceiling}. Nothing is \
+                 granted until the provider approves it."
+            ),
         )),
         Err(e) => {
             let mut page = build(&req, &state, &user, id).await?;

@@ -1,6 +1,7 @@
 //! Pages for partner users: home and company, My Customers and each customer, API apps.
 pub mod apps;
 pub mod company_security;
+pub mod credit_limits;
 pub mod credits;
 pub mod customer_users;
 pub mod customers;

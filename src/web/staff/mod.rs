@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod catalog;
+pub mod credit_requests;
 pub mod credits;
 pub mod partners;
 pub mod pricing;

@@ -8,13 +8,20 @@ use serde::Deserialize;
 use crate::web::urls;
 use crate::web::{
     ask_first, confirmed, ctx::Ctx, fmt_date, parse_id, query_string, redirect_with, render,
-    see_other, sort_headers, Confirmation, Pager, SortHeader,
+    render_invalid, see_other, sort_headers, Confirmation, Pager, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, StaffUser},
-    domain::{countries, PartnerId, RegistrationId},
+    domain::{
+        countries,
+        grant_limits::{default_ceiling, DEFAULT_CEILING_MAJOR},
+        Currency, Money, PartnerId, RegistrationId,
+    },
     error::AppResult,
-    services::staff::{self as svc, PartnerQuery, PartnerSort},
+    services::{
+        credits::{self, CreditError},
+        staff::{self as svc, PartnerQuery, PartnerSort},
+    },
     startup::AppState,
 };
 
@@ -27,6 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             urls::STAFF_USER_TWO_FACTOR_RESET,
             web::post().to(reset_two_factor),
+        )
+        .route(
+            urls::STAFF_PARTNER_CREDIT_CEILING,
+            web::post().to(credit_ceiling),
         );
 }
 
@@ -195,6 +206,22 @@ struct PartnerPage {
     /// The partner's latest commission statements.
     statements: Vec<crate::services::revenue::StatementView>,
     statements_href: String,
+    /// The monthly ceiling on the partner's promotional credit, per currency.
+    ceilings: Vec<CeilingRow>,
+    default_ceiling: i64,
+}
+
+/// One currency's ceiling with this month's figures, and the form's value and error.
+pub struct CeilingRow {
+    pub currency: &'static str,
+    pub ceiling: Money,
+    pub ceiling_set: bool,
+    /// As the form shows it: empty when the default applies.
+    pub value: String,
+    pub error: String,
+    pub month_granted: Money,
+    pub pending: Money,
+    pub member_limits: String,
 }
 
 impl PartnerPage {
@@ -213,11 +240,43 @@ async fn partner_page(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let d = svc::partner_detail(&state.core, parse_id(&id)?).await?;
+    render(&build_partner_page(&req, &staff, &state, parse_id(&id)?).await?)
+}
+
+async fn build_partner_page(
+    req: &HttpRequest,
+    staff: &StaffUser,
+    state: &AppState,
+    id: PartnerId,
+) -> AppResult<PartnerPage> {
+    let d = svc::partner_detail(&state.core, id).await?;
+    let ceilings = credits::limits_of(&state.core, id)
+        .await?
+        .into_iter()
+        .map(|l| CeilingRow {
+            currency: l.currency.code(),
+            ceiling: l.ceiling,
+            ceiling_set: l.ceiling_set,
+            value: if l.ceiling_set {
+                l.ceiling.amount_text()
+            } else {
+                String::new()
+            },
+            error: String::new(),
+            month_granted: l.month_granted,
+            pending: l.pending,
+            member_limits: match (l.member_per_grant, l.member_per_month) {
+                (Some(g), Some(m)) => format!("{g} per grant, {m} a month"),
+                _ => "Not set: members grant nothing".into(),
+            },
+        })
+        .collect();
     let p = d.partner;
     let statements = crate::services::revenue::statements_of(&state.core, p.id, 12).await?;
-    render(&PartnerPage {
-        ctx: Ctx::new(&req, Some(&staff.principal())),
+    Ok(PartnerPage {
+        ctx: Ctx::new(req, Some(&staff.principal())),
+        ceilings,
+        default_ceiling: DEFAULT_CEILING_MAJOR,
         statements,
         statements_href: format!("{}?partner={}", urls::STAFF_REVENUE, p.id),
         contact: format!(
@@ -247,6 +306,62 @@ async fn partner_page(
             .collect(),
         more_customers: d.more_customers,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CeilingParams {
+    currency: String,
+    /// Empty: back to the default.
+    ceiling: String,
+}
+
+/// Staff set the partner's monthly ceiling on promotional credit in one currency.
+async fn credit_ceiling(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: CsrfForm<CeilingParams>,
+) -> AppResult<HttpResponse> {
+    let id: PartnerId = parse_id(&id)?;
+    let p = form.0;
+    let currency =
+        Currency::parse(&p.currency).map_err(|e| crate::error::AppError::BadRequest(e.0))?;
+    let result = async {
+        let ceiling = credits::parse_limit(&p.ceiling, currency, "ceiling")?;
+        credits::set_ceiling(&state.core, &staff.actor(), id, currency, ceiling).await?;
+        Ok::<_, CreditError>(ceiling)
+    }
+    .await;
+    match result {
+        Ok(ceiling) => Ok(redirect_with(
+            &session,
+            &urls::staff_partner(id),
+            "success",
+            &match ceiling {
+                Some(c) => format!("The partner's monthly {currency} ceiling is now {c}."),
+                None => format!(
+                    "The partner's monthly {currency} ceiling is back to the default, {}.",
+                    default_ceiling(currency)
+                ),
+            },
+        )),
+        Err(CreditError::Invalid { message, .. }) => {
+            let mut page = build_partner_page(&req, &staff, &state, id).await?;
+            if let Some(row) = page
+                .ceilings
+                .iter_mut()
+                .find(|r| r.currency == currency.code())
+            {
+                row.value = p.ceiling;
+                row.error = message;
+            }
+            render_invalid(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, Default)]
