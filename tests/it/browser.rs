@@ -1007,6 +1007,8 @@ async fn at_phone_width_the_main_pages_fit_the_screen_and_pass_the_accessibility
         "/account",
         "/company",
         "/company/credit-limits",
+        "/company/security",
+        "/account/security",
         "/company/users",
         "/apps",
         "/docs/api",
@@ -1461,6 +1463,7 @@ async fn a_partner_admin_sets_up_two_factor_sign_in_and_signs_in_with_a_code() {
     b.wait_for_text("Set up two-factor sign-in").await;
     b.goto(&app.url("/customers")).await;
     b.wait_for_path("/account/two-factor").await;
+    b.shot("two-factor-setup").await;
     b.fill("code", "000000").await;
     b.submit().await;
     b.wait_for_text("That code is not valid").await;
@@ -1477,6 +1480,7 @@ async fn a_partner_admin_sets_up_two_factor_sign_in_and_signs_in_with_a_code() {
     b.fill("code", &app.auth.code("p@example.com")).await;
     b.submit().await;
     let codes = b.wait_for_text("Your recovery codes").await;
+    b.shot("recovery-codes").await;
     assert!(codes.contains("I have saved them"));
     b.driver
         .find(By::LinkText("I have saved them"))
@@ -1487,6 +1491,7 @@ async fn a_partner_admin_sets_up_two_factor_sign_in_and_signs_in_with_a_code() {
         .unwrap();
     let page = b.wait_for_text("Where you are signed in").await;
     assert!(page.contains("This browser"), "{page}");
+    b.shot("account-security").await;
     // Signed out, the password alone is not enough: the code page, then the home page.
     b.driver
         .find(By::Css("header details summary"))
