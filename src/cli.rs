@@ -39,6 +39,14 @@ pub enum Command {
     },
     /// Fill the database with demonstration data and print the logins.
     SeedDemo,
+    /// Reset the second factor of the user with this email (a lost phone, a staff member's
+    /// included): audited with the reason, emailed to the user, every session signed out.
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Print the current two-factor code for a key (what an authenticator app would show).
     TotpCode {
         #[arg(long)]
@@ -159,6 +167,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let core = Core::open(&config, Clock::system()).await?;
             let user = services::staff::create_staff(&core, &email, name, &password).await?;
             println!("Staff user {} created ({}).", user.email, user.id);
+        }
+        Command::ResetTwoFactor { email, reason } => {
+            let core = Core::open(&config, Clock::system()).await?;
+            let user = services::auth::find_user_by_email(&core.db.read, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user with the email {email}"))?;
+            services::two_factor::reset_by_staff(
+                &core,
+                &services::audit::Actor::system("the reset-two-factor command"),
+                crate::domain::UserId(user.id),
+                &reason,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "The second factor of {email} was reset; they set it up at their next sign-in."
+            );
         }
         Command::TotpCode { secret } => {
             let code = services::two_factor::code_at(&secret.replace(' ', ""), chrono::Utc::now())

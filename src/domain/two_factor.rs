@@ -24,6 +24,27 @@ pub fn required(kind: UserKind, role: Role, partner_requires_all: bool) -> bool 
     }
 }
 
+/// Where a session stands for a sensitive action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepUp {
+    /// A code was entered within [`STEP_UP_WINDOW`].
+    Fresh,
+    /// The user has a second factor; the last code is older (or was never entered here).
+    Stale,
+    /// The user has no second factor to ask for.
+    Missing,
+}
+
+impl StepUp {
+    pub fn of(has_factor: bool, last_code_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        match (has_factor, fresh(last_code_at, now)) {
+            (false, _) => Self::Missing,
+            (true, true) => Self::Fresh,
+            (true, false) => Self::Stale,
+        }
+    }
+}
+
 /// The last code was entered recently enough for a sensitive action.
 pub fn fresh(last_code_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     last_code_at.is_some_and(|at| at <= now && now - at <= STEP_UP_WINDOW)

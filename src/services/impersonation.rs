@@ -3,6 +3,7 @@
 //! members only when an admin allowed it. The start, the end and every refusal are audited
 //! with both names, and the customer's admins are emailed each time. The web layer keeps the
 //! marker in the session (shared by every instance through the session store).
+use crate::domain::two_factor::StepUp;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -28,6 +29,9 @@ pub enum LoginAsError {
     /// Refused, with the reason shown to the partner user.
     #[error("{0}")]
     Refused(String),
+    /// Allowed, once the partner user enters a fresh code (or sets up a second factor).
+    #[error("a fresh second-factor code is needed")]
+    NeedsCode(StepUp),
     #[error(transparent)]
     Fault(#[from] Fault),
 }
@@ -55,6 +59,7 @@ pub async fn start(
     partner: PartnerId,
     reg: RegistrationId,
     user: UserId,
+    step_up: StepUp,
 ) -> Result<Started, LoginAsError> {
     let now = core.now();
     let actor = Actor::user(by);
@@ -98,6 +103,10 @@ pub async fn start(
         .await?;
         core.commit(txn).await?;
         return Err(LoginAsError::Refused(reason));
+    }
+    // Allowed on its grounds; acting as a customer also needs a code from the last minutes.
+    if step_up != StepUp::Fresh {
+        return Err(LoginAsError::NeedsCode(step_up));
     }
     let until = now + core.rules.login_as;
     let account = accounts::Entity::find_by_id(r.account_id)

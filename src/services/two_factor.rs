@@ -508,13 +508,13 @@ pub enum ResetError {
 
 super::faults_into!(ResetError);
 
-/// Staff reset a user's second factor (a lost phone): the factor and recovery codes go, every
-/// session of the user ends, the reason is audited and emailed to the user. A user for whom
-/// it is required sets it up again at their next sign-in.
-#[tracing::instrument(skip(core, staff, reason))]
+/// Staff (or the `reset-two-factor` command) reset a user's second factor (a lost phone): the
+/// factor and recovery codes go, every session of the user ends, the reason is audited and
+/// emailed to the user. A user for whom it is required sets it up again at their next sign-in.
+#[tracing::instrument(skip(core, actor, reason))]
 pub async fn reset_by_staff(
     core: &Core,
-    staff: &User,
+    actor: &Actor,
     target: UserId,
     reason: &str,
 ) -> Result<(), ResetError> {
@@ -522,7 +522,7 @@ pub async fn reset_by_staff(
     if reason.is_empty() {
         return Err(ResetError::NoReason);
     }
-    if staff.id == target {
+    if actor.user_id == Some(target.uuid()) {
         return Err(ResetError::Own);
     }
     let txn = core.db.begin().await?;
@@ -537,7 +537,7 @@ pub async fn reset_by_staff(
     audit::record(
         &txn,
         core.now(),
-        &Actor::user(staff),
+        actor,
         "user.two_factor_reset",
         About::partner(row.partner_id, Some(row.id)),
         &format!("{}: {reason}", row.email),

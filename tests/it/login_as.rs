@@ -244,9 +244,8 @@ async fn login_as_is_refused_to_members_other_partners_and_inactive_customers() 
     let ann = format!("/customers/{}/users/{}", s.customer, ids[0]);
     let start = format!("{ann}/login-as");
     // A member of the partner, while admins have not allowed members.
+    // Refused on its grounds before any second factor is asked for.
     let member = member_of(app, "p@example.com", "m@example.com").await;
-    // Login As needs a second factor, members included.
-    member.set_up_two_factor("m@example.com").await;
     member.get(&ann).await.expect_status(StatusCode::OK);
     assert!(!member.get(&ann).await.body.contains("Login As Ann"));
     member
@@ -297,8 +296,6 @@ async fn an_admin_lets_members_use_login_as() {
     let ids = customer_users(app, s.account, &["Ann"]).await;
     let ann = format!("/customers/{}/users/{}", s.customer, ids[0]);
     let member = member_of(app, "p@example.com", "m@example.com").await;
-    // Login As needs a second factor, members included.
-    member.set_up_two_factor("m@example.com").await;
     // A member cannot change the setting.
     let token = member.get("/company").await.csrf();
     member
@@ -312,8 +309,14 @@ async fn an_admin_lets_members_use_login_as() {
         .post_form("/company", "/company/login-as", &[("members", "on")])
         .await
         .expect_redirect("/company");
-    // The member's next request reads the setting: the button, then the session.
+    // The member's next request reads the setting: the button, then the session, once the
+    // member has a second factor (Login As asks for a fresh code, members included).
     member.get(&ann).await.expect_text("Login As Ann");
+    member
+        .post_form(&ann, &format!("{ann}/login-as"), &[])
+        .await
+        .expect_redirect("/account/two-factor");
+    member.set_up_two_factor("m@example.com").await;
     member
         .post_form(&ann, &format!("{ann}/login-as"), &[])
         .await

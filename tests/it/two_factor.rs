@@ -239,8 +239,11 @@ async fn login_as_api_secrets_and_payout_details_need_a_code_from_the_last_fifte
         .post_form("/my/partner", "/login-as/end", &[])
         .await;
 
-    // An API app's secret, after the code went stale.
+    // An API app's secret, after the code went stale: the form waits for a code.
     app.clock.advance(chrono::Duration::minutes(16));
+    let apps = s.partner.get("/apps").await;
+    apps.expect_text("needs a fresh code");
+    assert!(!apps.body.contains("name=\"name\""));
     s.partner
         .post_form(
             "/apps",
@@ -397,6 +400,28 @@ async fn staff_reset_a_lost_factor_with_a_reason_and_the_user_is_signed_out_ever
         .post_form(&page, &reset, &[("reason", "again"), ("back", &page)])
         .await
         .expect_redirect("/account/verify");
+    // A staff member who lost their phone: the operator's command resets it, with a reason.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_partner-portal"))
+        .args([
+            "reset-two-factor",
+            "--email",
+            "staff@example.com",
+            "--reason",
+            "Phone stolen, ticket 4411",
+        ])
+        .env("DATABASE_URL", &app.config.database_url)
+        .env("DATA_DIR", &app.config.data_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.staff.get(&page).await.expect_redirect("/login");
+    let resets = audited(app, "user.two_factor_reset").await;
+    assert!(resets[1].contains("ticket 4411"), "{resets:?}");
 }
 
 #[tokio::test]

@@ -72,6 +72,8 @@ struct ListPage {
     apps: Vec<AppRow>,
     form: NewApp,
     errors: FieldErrors,
+    /// A code was entered within the last minutes: the form is open (a new secret needs it).
+    fresh: bool,
 }
 
 async fn list_page(
@@ -91,6 +93,8 @@ async fn list_page(
         apps,
         form,
         errors,
+        fresh: crate::web::public::security::step_up(req, &admin.0.user)
+            == crate::domain::two_factor::StepUp::Fresh,
     };
     if page.errors.is_empty() {
         render(&page)

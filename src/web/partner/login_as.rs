@@ -42,13 +42,8 @@ async fn start(
 ) -> AppResult<HttpResponse> {
     let reg: RegistrationId = parse_id(&path.0)?;
     let target: UserId = parse_id(&path.1)?;
-    // Acting as a customer needs a code entered within the last minutes.
-    crate::web::public::security::require_fresh_code(
-        &req,
-        &user.user,
-        &urls::customer_user(reg, target),
-    )?;
-    match svc::start(&state.core, &user.user, user.org_id(), reg, target).await {
+    let step_up = crate::web::public::security::step_up(&req, &user.user);
+    match svc::start(&state.core, &user.user, user.org_id(), reg, target, step_up).await {
         Ok(s) => {
             let acting = Acting {
                 user: s.user,
@@ -75,6 +70,11 @@ async fn start(
             &urls::customer(reg),
             "error",
             &reason,
+        )),
+        Err(LoginAsError::NeedsCode(step_up)) => Err(crate::web::public::security::ask_for_code(
+            &req,
+            step_up,
+            &urls::customer_user(reg, target),
         )),
         Err(LoginAsError::NotFound) => Err(AppError::NotFound),
         Err(LoginAsError::Fault(f)) => Err(f.into()),

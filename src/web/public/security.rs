@@ -236,28 +236,42 @@ async fn code(
 
 // ------------------------------------------------------------------ step-up
 
+/// Where this session stands for a sensitive action.
+pub fn step_up(req: &HttpRequest, user: &User) -> two_factor::StepUp {
+    let now = req
+        .app_data::<web::Data<AppState>>()
+        .map_or_else(chrono::Utc::now, |s| s.core.now());
+    two_factor::StepUp::of(
+        user.two_factor,
+        sess::second_factor_at(&req.get_session()),
+        now,
+    )
+}
+
 /// A sensitive action goes ahead only when this session entered a code within the last
 /// fifteen minutes; otherwise the code page, then back to `next`. A user without a second
 /// factor sets one up first.
 pub fn require_fresh_code(req: &HttpRequest, user: &User, next: &str) -> AppResult<()> {
-    if !user.two_factor {
-        let session = req.get_session();
-        sess::flash(
-            &session,
-            "info",
-            "Set up two-factor sign-in first: this action needs a code from your authenticator app.",
-        );
-        return Err(AppError::SetUpSecondFactor);
+    match step_up(req, user) {
+        two_factor::StepUp::Fresh => Ok(()),
+        other => Err(ask_for_code(req, other, next)),
     }
-    let now = req
-        .app_data::<web::Data<AppState>>()
-        .map_or_else(chrono::Utc::now, |s| s.core.now());
-    if two_factor::fresh(sess::second_factor_at(&req.get_session()), now) {
-        Ok(())
-    } else {
-        Err(AppError::StepUp {
-            next: next.to_string(),
-        })
+}
+
+/// Where a user goes whose session is not fresh enough for an action: the code page (then
+/// back to `next`), or the set-up page when they have no second factor yet.
+pub fn ask_for_code(req: &HttpRequest, step_up: two_factor::StepUp, next: &str) -> AppError {
+    if step_up == two_factor::StepUp::Missing {
+        sess::flash(
+            &req.get_session(),
+            "info",
+            "Set up two-factor sign-in first: this action needs a code from your \
+             authenticator app.",
+        );
+        return AppError::SetUpSecondFactor;
+    }
+    AppError::StepUp {
+        next: next.to_string(),
     }
 }
 

@@ -467,7 +467,7 @@ async fn reset_two_factor(
     crate::web::public::security::require_fresh_code(&req, &staff.user, &back)?;
     use crate::services::two_factor::{self as tf, ResetError};
     let (kind, message) =
-        match tf::reset_by_staff(&state.core, &staff.user, parse_id(&id)?, &p.reason).await {
+        match tf::reset_by_staff(&state.core, &staff.actor(), parse_id(&id)?, &p.reason).await {
             Ok(()) => (
                 "success",
                 "The second factor was reset: the user is signed out everywhere, has been \
