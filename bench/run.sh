@@ -54,8 +54,9 @@ if [ -n "${BENCH_BIN:-}" ]; then
     BIN="$BENCH_BIN"
     echo "=== Using $BIN (BENCH_BIN set: no build)"
 else
-    echo "=== Building (cargo build --release --locked)"
-    cargo build --release --locked
+    # The bench feature adds the benchmark's data seeding and its reference pages.
+    echo "=== Building (cargo build --release --locked --features bench)"
+    cargo build --release --locked --features bench
     BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/partner-portal"
 fi
 [ -x "$BIN" ] || die "$BIN not found after the build"

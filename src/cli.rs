@@ -70,6 +70,7 @@ pub enum Command {
     },
     /// Load-test data for `bench/`: one partner with N registrations.
     #[command(hide = true)]
+    #[cfg(feature = "bench")]
     SeedBench {
         #[arg(long, default_value_t = 10_000)]
         registrations: usize,
@@ -90,6 +91,7 @@ pub enum Command {
     /// Load-test data for the revenue benchmark: partners, registrations (BIG of them the
     /// first partner's, revenue@demo.test) and 20 paid invoice lines each over 24 months.
     #[command(hide = true)]
+    #[cfg(feature = "bench")]
     SeedRevenueBench {
         #[arg(long, default_value_t = 100_000)]
         registrations: usize,
@@ -192,7 +194,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let core = Core::open(&config, Clock::system()).await?;
-            services::seed::seed_demo(&core).await?;
+            crate::seed::seed_demo(&core).await?;
         }
         Command::CreateApiApp {
             partner_email,
@@ -227,6 +229,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("client_id={}", app.client_id);
             println!("client_secret={secret}");
         }
+        #[cfg(feature = "bench")]
         Command::SeedBench {
             registrations,
             free_accounts,
@@ -235,13 +238,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             renewals,
         } => {
             let core = Core::open(&config, Clock::system()).await?;
-            let licenses = services::seed_commerce::BenchLicenses {
+            let licenses = crate::seed::bench::BenchLicenses {
                 licenses,
                 due_trials,
                 renewals,
             };
-            services::seed::seed_bench(&core, registrations, free_accounts, licenses).await?;
+            crate::seed::bench::seed_bench(&core, registrations, free_accounts, licenses).await?;
         }
+        #[cfg(feature = "bench")]
         Command::SeedRevenueBench {
             registrations,
             partners,
@@ -249,7 +253,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let core = Core::open(&config, Clock::system()).await?;
             let started = std::time::Instant::now();
-            services::seed_revenue::seed(&core, registrations, partners.max(2), big).await?;
+            crate::seed::bench::seed(&core, registrations, partners.max(2), big).await?;
             println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
         }
         Command::CloseMonths => {

@@ -369,7 +369,7 @@ fn load_or_create_secret(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
             return Ok(s.trim().as_bytes().to_vec());
         }
     }
-    let secret = crate::auth::tokens::random_token() + &crate::auth::tokens::random_token();
+    let secret = crate::security::tokens::random_token() + &crate::security::tokens::random_token();
     write_private(path, &secret).with_context(|| format!("writing {}", path.display()))?;
     Ok(secret.into_bytes())
 }

@@ -9,7 +9,7 @@ use askama::Template;
 
 use crate::web::urls;
 use crate::{
-    auth::password::HashError,
+    security::password::HashError,
     services::{
         accounts::{AccountError, ImportError},
         api_apps::AppsError,
@@ -118,17 +118,7 @@ impl From<LinkProblem> for AppError {
     }
 }
 
-/// "a registration that is active cannot be cancelled" → "A registration … cancelled."
-pub fn sentence(e: impl std::fmt::Display) -> String {
-    let mut m = e.to_string();
-    if let Some(first) = m.get_mut(..1) {
-        first.make_ascii_uppercase();
-    }
-    if !m.ends_with('.') {
-        m.push('.');
-    }
-    m
-}
+pub use crate::services::sentence;
 
 impl From<RegError> for AppError {
     fn from(e: RegError) -> Self {

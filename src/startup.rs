@@ -4,55 +4,22 @@ use std::{net::TcpListener, sync::Arc};
 
 use actix_session::{config::PersistentSession, SessionMiddleware};
 use actix_web::{
-    cookie::{time::Duration as CookieDuration, Key, SameSite},
+    cookie::{time::Duration as CookieDuration, SameSite},
     dev::{Server, ServerHandle, Service},
     middleware::DefaultHeaders,
     web, App, HttpMessage, HttpServer,
 };
-use tokio::{sync::mpsc, task::JoinHandle};
+use tokio::task::JoinHandle;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
-    api::limiter::RateLimiter,
     auth::session_store::DbSessionStore,
     config::Config,
     email::{worker::Worker, Mailer},
     error::REQUEST_ID,
-    services::{api_apps::Call, Clock, Core},
+    services::{Clock, Core},
+    state::AppState,
 };
-
-/// Shared by every request handler: the services' context and what only the web needs.
-pub struct AppState {
-    pub core: Arc<Core>,
-    pub config: Arc<Config>,
-    pub api_limiter: RateLimiter,
-    /// API calls to log; written in batches by a background task.
-    pub api_calls: mpsc::Sender<Call>,
-    /// Signs and encrypts the session cookie, signs the CSRF cookie (from `SESSION_SECRET`).
-    pub cookie_key: Key,
-    api_calls_rx: std::sync::Mutex<Option<mpsc::Receiver<Call>>>,
-}
-
-impl AppState {
-    pub async fn new(config: Config) -> anyhow::Result<Self> {
-        Self::with_clock(config, Clock::system()).await
-    }
-
-    /// Connects and migrates the database; services read time from `clock`.
-    pub async fn with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        let core = Core::open(&config, clock).await?;
-        let (tx, rx) = mpsc::channel(10_000);
-        let cookie_key = Key::from(&config.session_secret);
-        Ok(Self {
-            core: Arc::new(core),
-            api_limiter: RateLimiter::new(config.api_rate_per_second, config.api_rate_burst),
-            config: Arc::new(config),
-            api_calls: tx,
-            cookie_key,
-            api_calls_rx: std::sync::Mutex::new(Some(rx)),
-        })
-    }
-}
 
 pub struct Application {
     core: Arc<Core>,
@@ -86,6 +53,7 @@ impl Application {
 
     /// The application with the clock its services read (tests pass an adjustable one).
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        crate::security::install_tls();
         config.check_mail()?;
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();

@@ -13,7 +13,7 @@ use crate::{
         api_apps::{ApiClient, SCOPE_COMMISSION},
         revenue::{self, Line, RevenueError, StatementView},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub const PATH: &str = "/partner/external/v3/general/commission/statements";

@@ -20,7 +20,7 @@ use crate::{
         onboarding::{self, Onboard, OnboardError},
         registrations::CustomerRow,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub const PATH: &str = "/partner/external/v3/general/customers";

@@ -16,7 +16,7 @@ use actix_web::{http::header, web, HttpRequest, HttpResponse};
 
 use crate::{
     services::api_apps::{self, ApiClient, Call},
-    startup::AppState,
+    state::AppState,
 };
 use problem::ApiError;
 

@@ -21,7 +21,7 @@ use crate::{
         orders::{self, OrderError, OrderInput, Placement},
         views::LicenseView,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// An order for a customer. Field names are camelCase; the case of the first letter is

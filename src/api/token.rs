@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::body::{read_limited, BodyError};
 use crate::{
     services::api_apps::{self, TokenError},
-    startup::AppState,
+    state::AppState,
 };
 
 /// RFC 6749 §5.1.

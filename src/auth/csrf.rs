@@ -18,11 +18,9 @@ use actix_web::{
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use super::{
-    session::expected_csrf,
-    tokens::{constant_time_eq, random_token},
-};
-use crate::{error::AppError, startup::AppState};
+use super::session::expected_csrf;
+use crate::security::tokens::{constant_time_eq, random_token};
+use crate::{error::AppError, state::AppState};
 
 pub struct CsrfForm<T>(pub T);
 

@@ -3,7 +3,7 @@ use actix_session::Session;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::tokens::random_token;
+use crate::security::tokens::random_token;
 use crate::services::views::{Partner, User};
 
 pub const USER_ID: &str = "uid";

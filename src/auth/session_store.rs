@@ -1,6 +1,7 @@
 //! actix-session storage in the database: sessions survive restarts, are shared by every
 //! instance, and can be revoked (sign-out everywhere on password change or deactivation).
-//! Only the SHA-256 of the cookie's key is stored.
+//! Only the SHA-256 of the cookie's key is stored; the rows are read and written through
+//! `services::session_rows`.
 //!
 //! Loading a session also reads its user and their partner org in the same query (every
 //! signed-in page needs them) and hands them to the extractors under `session::PRINCIPAL`;
@@ -12,20 +13,12 @@ use actix_session::storage::{
 };
 use actix_web::cookie::time::Duration;
 use chrono::Utc;
-use sea_orm::{
-    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
 use uuid::Uuid;
 
-use super::{
-    session::{Acting, ActingAsUser, SignedIn, ACTING, IP, PRINCIPAL, SID, USER_AGENT, USER_ID},
-    tokens::hash_token,
+use super::session::{
+    Acting, ActingAsUser, SignedIn, ACTING, IP, PRINCIPAL, SID, USER_AGENT, USER_ID,
 };
-use crate::{
-    db::Db,
-    domain::login_as,
-    entities::{partners, registrations, sessions, users},
-};
+use crate::{db::Db, security::tokens::hash_token, services::session_rows as rows};
 
 type State = HashMap<String, String>;
 
@@ -57,50 +50,27 @@ fn text_of(state: &State, key: &str) -> Option<String> {
         .and_then(|v| serde_json::from_str::<String>(v).ok())
 }
 
-/// A session's row is refreshed with its last-seen time at most this often.
-const SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(5);
-
 async fn upsert(db: &Db, key_hash: String, mut state: State, ttl: &Duration) -> anyhow::Result<()> {
     state.remove(PRINCIPAL);
     state.remove(SID);
-    let now = Utc::now();
-    let row = sessions::ActiveModel {
-        key_hash: Set(key_hash),
-        user_id: Set(user_of(&state)),
-        state: Set(serde_json::to_string(&state)?),
-        expires_at: Set(expiry(ttl)),
-        id: Set(Some(Uuid::new_v4())),
-        created_at: Set(Some(now)),
-        last_seen_at: Set(Some(now)),
-        user_agent: Set(text_of(&state, USER_AGENT)),
-        ip: Set(text_of(&state, IP)),
-    };
-    // The id and the time it began stay those of the first write.
-    sessions::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(sessions::Column::KeyHash)
-                .update_columns([
-                    sessions::Column::UserId,
-                    sessions::Column::State,
-                    sessions::Column::ExpiresAt,
-                    sessions::Column::LastSeenAt,
-                    sessions::Column::UserAgent,
-                    sessions::Column::Ip,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(&db.write)
-        .await?;
+    rows::upsert(
+        db,
+        rows::Write {
+            key_hash,
+            user_id: user_of(&state),
+            user_agent: text_of(&state, USER_AGENT),
+            ip: text_of(&state, IP),
+            state: serde_json::to_string(&state)?,
+            expires_at: expiry(ttl),
+        },
+    )
+    .await?;
     Ok(())
 }
 
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let Some((row, user, partner)) = sessions::Entity::find_by_id(hash_token(key.as_ref()))
-            .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
-            .find_also_related(users::Entity)
-            .and_also_related(partners::Entity)
-            .one(&self.db.read)
+        let Some(row) = rows::load(&self.db, &hash_token(key.as_ref()))
             .await
             .map_err(|e| LoadError::Other(e.into()))?
         else {
@@ -112,66 +82,33 @@ impl SessionStore for DbSessionStore {
         if let Some(id) = row.id {
             state.insert(SID.into(), serde_json::to_string(&id).unwrap_or_default());
         }
-        // Last seen, for the user's security page: written now and then, not on every request.
-        if row.user_id.is_some()
-            && row
-                .last_seen_at
-                .is_none_or(|seen| Utc::now() - seen > SEEN_EVERY)
-        {
-            sessions::Entity::update_many()
-                .col_expr(
-                    sessions::Column::LastSeenAt,
-                    sea_orm::sea_query::Expr::value(Utc::now()),
-                )
-                .filter(sessions::Column::KeyHash.eq(row.key_hash.clone()))
-                .exec(&self.db.write)
-                .await
-                .map_err(|e| LoadError::Other(e.into()))?;
-        }
-        if let Some(user) = user {
-            // Login As: the customer user acted as, read too (the session holds only ids).
-            // Its grounds are read fresh on every request: the registration (still active,
-            // in management mode), the partner (not suspended, members still allowed) and
-            // both users.
+        if let Some((user, partner)) = row.user {
+            // Login As: the customer user acted as, read too (the session holds only ids),
+            // with its grounds read fresh on every request.
             let mut lapse = None;
             let acting = match state
                 .get(ACTING)
                 .and_then(|v| serde_json::from_str::<Acting>(v).ok())
             {
                 Some(acting) => {
-                    let (customer, reg) = tokio::try_join!(
-                        users::Entity::find_by_id(acting.user).one(&self.db.read),
-                        registrations::Entity::find_by_id(acting.registration)
-                            .filter(registrations::Column::AccountId.eq(acting.account))
-                            .one(&self.db.read),
+                    let (customer, gone) = rows::acting_grounds(
+                        &self.db,
+                        &user,
+                        partner.as_ref(),
+                        acting.user,
+                        acting.account,
+                        acting.registration,
                     )
+                    .await
                     .map_err(|e| LoadError::Other(e.into()))?;
-                    let reg = reg.filter(|r| Some(r.partner_id) == user.partner_id);
-                    lapse = login_as::lapse(&login_as::Grounds {
-                        by_active: user.active,
-                        by_admin: user.role == crate::domain::Role::Admin,
-                        partner_active: partner.as_ref().is_some_and(|p| p.active),
-                        members_allowed: partner.as_ref().is_some_and(|p| p.members_login_as),
-                        registration_active: reg
-                            .as_ref()
-                            .is_some_and(|r| r.status == crate::domain::Status::Active),
-                        management_mode: reg.as_ref().is_some_and(|r| r.management_mode),
-                        target_active: customer.as_ref().is_some_and(|c| {
-                            c.active
-                                && c.kind == crate::domain::UserKind::Customer
-                                && c.account_id == Some(acting.account)
-                        }),
-                    });
-                    customer.map(|customer| ActingAsUser {
-                        customer: customer.into(),
-                        acting,
-                    })
+                    lapse = gone;
+                    customer.map(|customer| ActingAsUser { customer, acting })
                 }
                 None => None,
             };
             let principal = SignedIn {
-                user: user.into(),
-                partner: partner.map(Into::into),
+                user,
+                partner,
                 acting,
                 lapse,
             };
@@ -198,11 +135,9 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         // A session revoked meanwhile must not come back to life through an update.
         let hash = hash_token(key.as_ref());
-        let exists = sessions::Entity::find_by_id(hash.clone())
-            .one(&self.db.write)
+        let exists = rows::exists(&self.db, &hash)
             .await
-            .map_err(|e| UpdateError::Other(e.into()))?
-            .is_some();
+            .map_err(|e| UpdateError::Other(e.into()))?;
         if !exists {
             return self.save(state, ttl).await.map_err(|e| match e {
                 SaveError::Serialization(e) => UpdateError::Serialization(e),
@@ -216,42 +151,12 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
-        sessions::Entity::update_many()
-            .col_expr(
-                sessions::Column::ExpiresAt,
-                sea_orm::sea_query::Expr::value(expiry(ttl)),
-            )
-            .filter(sessions::Column::KeyHash.eq(hash_token(key.as_ref())))
-            .exec(&self.db.write)
-            .await?;
+        rows::set_expiry(&self.db, &hash_token(key.as_ref()), expiry(ttl)).await?;
         Ok(())
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        sessions::Entity::delete_by_id(hash_token(key.as_ref()))
-            .exec(&self.db.write)
-            .await?;
+        rows::delete(&self.db, &hash_token(key.as_ref())).await?;
         Ok(())
     }
-}
-
-/// Signs a user out everywhere (password change, deactivation).
-pub async fn revoke_user_sessions(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-) -> Result<(), sea_orm::DbErr> {
-    sessions::Entity::delete_many()
-        .filter(sessions::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
-/// Removes expired sessions; run now and then by the background worker.
-pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
-    Ok(sessions::Entity::delete_many()
-        .filter(sessions::Column::ExpiresAt.lt(Utc::now()))
-        .exec(conn)
-        .await?
-        .rows_affected)
 }

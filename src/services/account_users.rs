@@ -20,12 +20,12 @@ use super::{
     Core,
 };
 use crate::{
-    auth::session_store::revoke_user_sessions,
     domain::{
         AccountId, Email, NewPassword, PartnerRole, PlainName, Role, Status, UserId, UserKind,
     },
     email::{messages, outbox},
     entities::{accounts, email_tokens, license_seats, licenses, registrations, users},
+    services::user_sessions::revoke_all as revoke_user_sessions,
 };
 
 #[derive(Debug, thiserror::Error)]

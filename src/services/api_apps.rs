@@ -14,9 +14,9 @@ use super::{
     views::{ApiApp, ApiCall, Partner},
 };
 use crate::{
-    auth::tokens::{constant_time_eq, hash_token, random_token},
     domain::{AppId, CommissionRate, PartnerId, PlainName},
     entities::{api_apps, api_calls, api_tokens, partners},
+    security::tokens::{constant_time_eq, hash_token, random_token},
 };
 
 pub const SCOPE_READWRITE: &str = "elements.customers.readwrite.all";

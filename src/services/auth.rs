@@ -11,10 +11,11 @@ use super::{
     views::User,
 };
 use crate::{
-    auth::{session_store::revoke_user_sessions, throttle},
     domain::{Email, NewPassword},
     email::{messages, outbox},
     entities::{partners, users},
+    security::throttle,
+    services::user_sessions::revoke_all as revoke_user_sessions,
 };
 
 #[derive(Debug, thiserror::Error)]

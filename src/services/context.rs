@@ -12,9 +12,9 @@ use tokio::sync::Notify;
 
 use super::clock::Clock;
 use crate::{
-    auth::password::Hasher,
     config::{Config, Payments},
     db::Db,
+    security::password::Hasher,
 };
 
 pub struct Core {

@@ -17,7 +17,6 @@ use super::{
     Core,
 };
 use crate::{
-    auth::tokens::{hash_token, random_token},
     domain::{
         credit::CreditKind,
         invoice::{
@@ -27,6 +26,7 @@ use crate::{
         Money,
     },
     entities::{credit_ledger, invoice_lines, invoices as rows},
+    security::tokens::{hash_token, random_token},
 };
 
 #[derive(Debug, thiserror::Error)]

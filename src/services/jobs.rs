@@ -13,7 +13,6 @@ use sea_orm::{
 
 use super::{registrations, Core};
 use crate::{
-    auth::session_store,
     domain::{registration::Status, UserKind},
     email::{messages, outbox},
     entities::{accounts, job_runs, partners, registrations as regs, users},
@@ -51,7 +50,7 @@ pub async fn run(core: Arc<Core>, every: Duration) {
             tracing::warn!(error = %e, "closing the month's commission statements failed");
         }
         if ticks.is_multiple_of(60) {
-            if let Err(e) = session_store::purge_expired(&core.db.write).await {
+            if let Err(e) = super::user_sessions::purge_expired(&core.db.write).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }
             if let Err(e) = super::idempotency::forget_expired(&core).await {

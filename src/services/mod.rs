@@ -11,7 +11,7 @@ pub enum Fault {
     #[error(transparent)]
     Email(#[from] askama::Error),
     #[error(transparent)]
-    Hash(#[from] crate::auth::password::HashError),
+    Hash(#[from] crate::security::password::HashError),
     /// A library outside the database and mail (the TOTP secret, the QR code).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -31,14 +31,26 @@ macro_rules! faults_into {
                 Self::Fault(e.into())
             }
         }
-        impl From<crate::auth::password::HashError> for $error {
-            fn from(e: crate::auth::password::HashError) -> Self {
+        impl From<crate::security::password::HashError> for $error {
+            fn from(e: crate::security::password::HashError) -> Self {
                 Self::Fault(e.into())
             }
         }
     };
 }
 pub(crate) use faults_into;
+
+/// "a registration that is active cannot be cancelled" → "A registration … cancelled."
+pub fn sentence(e: impl std::fmt::Display) -> String {
+    let mut m = e.to_string();
+    if let Some(first) = m.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    if !m.ends_with('.') {
+        m.push('.');
+    }
+    m
+}
 
 pub mod account_users;
 pub mod accounts;
@@ -72,9 +84,7 @@ pub mod reminders;
 pub mod renewals;
 pub mod revenue;
 pub mod search;
-pub mod seed;
-pub mod seed_commerce;
-pub mod seed_revenue;
+pub mod session_rows;
 pub mod signup;
 pub mod staff;
 pub mod tokens;

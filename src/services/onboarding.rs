@@ -12,7 +12,6 @@ use super::{
     views::{Account, Registration},
 };
 use crate::{
-    auth::password::HashError,
     domain::{
         account::{parse_data_center, parse_tags},
         eligibility::Rule,
@@ -21,6 +20,7 @@ use crate::{
         PlainName, RegistrationId,
     },
     entities::registrations,
+    security::password::HashError,
 };
 
 /// The body, after the JSON shape was checked (required fields present and of the right type).

@@ -12,10 +12,10 @@ use super::{
     views::{Partner, User},
 };
 use crate::{
-    auth::session_store::revoke_user_sessions,
     domain::{CountryCode, Email, NewPassword, PartnerId, PartnerRole, Phone, PlainName, UserId},
     email::{messages, outbox},
     entities::{partners, users},
+    services::user_sessions::revoke_all as revoke_user_sessions,
 };
 
 #[derive(Debug, thiserror::Error)]

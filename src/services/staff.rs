@@ -14,9 +14,9 @@ use super::{
     views::{Partner, User},
 };
 use crate::{
-    auth::session_store::revoke_user_sessions,
     domain::{Email, NewPassword, PartnerId, PlainName},
     entities::{partners, users},
+    services::user_sessions::revoke_all as revoke_user_sessions,
 };
 
 #[derive(Debug, thiserror::Error)]

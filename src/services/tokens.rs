@@ -9,8 +9,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::tokens::{hash_token, random_token},
     entities::email_tokens,
+    security::tokens::{hash_token, random_token},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,13 +17,14 @@ use super::{
     Core, Fault,
 };
 use crate::{
-    auth::{session_store::revoke_user_sessions, throttle, tokens::hash_token},
     domain::{
         two_factor::{self as rule, CodeInput, CodeRefusal},
         UserId,
     },
     email::{messages, outbox},
     entities::{partners, recovery_codes, users},
+    security::{throttle, tokens::hash_token},
+    services::user_sessions::revoke_all as revoke_user_sessions,
 };
 
 /// The name authenticator apps show above the code.

@@ -2,7 +2,8 @@
 //! seen), and the browsers they have signed in from: a sign-in from a new one is emailed.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::Expr, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -12,9 +13,9 @@ use super::{
     Core, Fault,
 };
 use crate::{
-    auth::tokens::hash_token,
     email::{messages, outbox},
     entities::{known_browsers, sessions},
+    security::tokens::hash_token,
 };
 
 /// "Chrome on Linux", from a User-Agent header (woothee's parser); "Unknown browser" when it
@@ -173,4 +174,22 @@ pub async fn note_browser(
     }
     core.commit(txn).await?;
     Ok(())
+}
+
+/// Signs a user out everywhere (password change, deactivation).
+pub async fn revoke_all(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<(), sea_orm::DbErr> {
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes expired sessions; run now and then by the background worker.
+pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::ExpiresAt.lt(Utc::now()))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }

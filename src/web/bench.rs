@@ -19,7 +19,7 @@ use crate::{
     domain::PartnerId,
     error::AppResult,
     services::registrations::{self as regs, CustomerQuery, CustomerRow, CustomerSort},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -9,7 +9,7 @@ use crate::{
         session::{self, Flash},
         Principal,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub struct NavUser {

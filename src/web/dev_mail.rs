@@ -10,7 +10,7 @@ use crate::{
     auth::MaybePrincipal,
     error::{AppError, AppResult},
     services::mailbox::{self, Mail},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

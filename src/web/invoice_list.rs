@@ -15,7 +15,7 @@ use crate::{
     },
     error::AppResult,
     services::invoices::{self as svc, InvoiceQuery},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

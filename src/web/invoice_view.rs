@@ -72,7 +72,7 @@ impl From<&PayView> for InvoiceBody {
 /// The invoice as a PDF download: rendered off the async workers (it is CPU work), answered
 /// as an attachment named after the invoice, never cached.
 pub async fn pdf_response(v: &PayView) -> crate::error::AppResult<actix_web::HttpResponse> {
-    use super::invoice_pdf::{invoice_pdf, InvoicePdf, PdfLine};
+    use crate::documents::invoice_pdf::{invoice_pdf, InvoicePdf, PdfLine};
     let body = InvoiceBody::from(v);
     let kind = body.kind;
     let note = match body.status {

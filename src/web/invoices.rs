@@ -20,7 +20,7 @@ use crate::{
         credit_notes, credits,
         invoices::{self as svc, InvoiceError, Viewer},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -2,12 +2,12 @@
 //! `urls` names every path. Each handler extracts, parses into domain types, calls a service
 //! and renders a page or redirects. Handlers hold no SQL and no transaction, and never see an
 //! entity model.
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod ctx;
 pub mod customer;
 pub mod dev_mail;
 pub mod invoice_list;
-pub mod invoice_pdf;
 pub mod invoice_view;
 pub mod invoices;
 pub mod partner;
@@ -80,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(staff::audit::routes)
         .configure(dev_mail::routes)
         .default_service(web::to(not_found));
+    #[cfg(feature = "bench")]
     if std::env::var("BENCH_ROUTES").is_ok_and(|v| v == "1") {
         cfg.configure(bench::routes);
     }

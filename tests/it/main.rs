@@ -15,6 +15,7 @@ mod forms;
 mod grant_limits;
 mod helpers;
 mod invoices;
+mod layers;
 mod login_as;
 mod orders;
 mod outbox;

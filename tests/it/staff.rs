@@ -7,9 +7,7 @@ use crate::helpers::*;
 async fn staff_search_filter_sort_and_page_through_partners() {
     let app = spawn_app().await;
     app.staff("staff@example.com").await;
-    partner_portal::services::seed::seed_demo(&app.core)
-        .await
-        .unwrap();
+    partner_portal::seed::seed_demo(&app.core).await.unwrap();
     let c = app.client();
     // Staff land on what waits for them.
     c.sign_in("staff@example.com", PASSWORD)

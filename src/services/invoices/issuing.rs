@@ -12,7 +12,6 @@ use super::super::{
     counters, Core, Fault,
 };
 use crate::{
-    auth::tokens::hash_token,
     domain::{
         invoice::{counter_name, invoice_number, line_tax, InvoiceKind, InvoiceStatus},
         order::{order_number, OrderKind},
@@ -23,6 +22,7 @@ use crate::{
         accounts, counters as counter_rows, invoice_lines, invoices, orders, partners, products,
         tax_rates,
     },
+    security::tokens::hash_token,
 };
 
 use super::*;

@@ -10,10 +10,10 @@ use super::super::{
     Core,
 };
 use crate::{
-    auth::tokens::hash_token,
     domain::{invoice::InvoiceStatus, settlement::Refusal, Money},
     email::{messages, outbox},
     entities::{accounts, invoices},
+    security::tokens::hash_token,
 };
 
 use super::*;

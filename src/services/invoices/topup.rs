@@ -4,12 +4,12 @@ use sea_orm::{ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
 use crate::{
-    auth::tokens::hash_token,
     domain::{
         invoice::{invoice_number, InvoiceKind, InvoiceStatus},
         Money, PartnerId, RegistrationId, Status,
     },
     entities::{invoice_lines, invoices as invoice_rows, partners},
+    security::tokens::hash_token,
     services::{
         audit::{self, About, Actor},
         credits::{lock_account, own_registration, within_limit, CreditError},

@@ -468,7 +468,7 @@ async fn withdraw_renewal(
             .await
             .map_err(|e| match e {
                 InvoiceError::Fault(f) => OrderError::Fault(f),
-                e => OrderError::field("auto_renew", crate::error::sentence(e)),
+                e => OrderError::field("auto_renew", super::super::sentence(e)),
             })?;
         match done {
             Settled::Decided(Decision::Closed { .. })

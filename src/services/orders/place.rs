@@ -738,7 +738,7 @@ pub async fn cancel_order(
             .await
             .map_err(|e| match e {
                 InvoiceError::Fault(f) => OrderError::Fault(f),
-                e => OrderError::NotCancellable(crate::error::sentence(e)),
+                e => OrderError::NotCancellable(super::super::sentence(e)),
             })?;
         match done {
             Settled::Decided(Decision::Closed { .. }) => {}

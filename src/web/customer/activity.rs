@@ -13,7 +13,7 @@ use crate::{
     domain::{invoice::list_label, Money},
     error::AppResult,
     services::{audit_log, invoices, registrations as regs, views::AuditEntry},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

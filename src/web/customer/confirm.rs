@@ -28,7 +28,7 @@ use crate::{
         registrations::{self as regs, ConfirmationView, Ender, RegError},
         signup::{self, SignupError, SignupKind},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

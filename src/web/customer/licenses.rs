@@ -18,7 +18,7 @@ use crate::{
         accounts,
         orders::{self as svc, OrderError},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

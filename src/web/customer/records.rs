@@ -14,7 +14,7 @@ use crate::{
         credits::{self, Credits, LedgerLine},
         orders, registrations as regs,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -17,7 +17,7 @@ use crate::{
     domain::{Email, PartnerRole, Role, UserId},
     error::{AppError, AppResult},
     services::account_users::{self as svc, AccountUserError, By},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -19,7 +19,7 @@ use crate::{
         api_apps::{self as svc, SCOPE_COMMISSION, SCOPE_ORDERS, SCOPE_READ, SCOPE_READWRITE},
         views::ApiApp,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -13,7 +13,7 @@ use crate::{
     domain::{payout::PayoutDetails, two_factor},
     error::AppResult,
     services::{partner_security as svc, partners},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

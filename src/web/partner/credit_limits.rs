@@ -14,7 +14,7 @@ use crate::{
     domain::{grant_limits::DEFAULT_CEILING_MAJOR, Currency, Money},
     error::AppResult,
     services::credits::{self as svc, CreditError, CurrencyLimits},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -14,7 +14,7 @@ use crate::{
     domain::{credit::CreditKind, money::CURRENCIES, Money, RegistrationId},
     error::AppResult,
     services::credits::{self as svc, CreditError, Credits, GrantRequestView, Granted, LedgerLine},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -20,7 +20,7 @@ use crate::{
         account_users::{self as svc, AccountUserError, By},
         registrations as regs,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

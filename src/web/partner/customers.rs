@@ -27,7 +27,7 @@ use crate::{
         accounts::NewAccount,
         registrations::{self as regs, CustomerQuery, CustomerSort, NewCustomer, RegError, Terms},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -21,7 +21,7 @@ use crate::{
         registrations as regs,
         views::Partner,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -21,7 +21,7 @@ use crate::{
     domain::{RegistrationId, UserId},
     error::{AppError, AppResult},
     services::impersonation::{self as svc, EndCause, LoginAsError},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

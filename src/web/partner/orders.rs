@@ -26,7 +26,7 @@ use crate::{
         registrations as regs,
         views::{LicenseView, OrderView},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

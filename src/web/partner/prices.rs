@@ -12,7 +12,7 @@ use crate::{
     domain::{CommissionRate, Money, ProductId, RegistrationId, Status},
     error::{AppError, AppResult},
     services::customer_prices::{self as svc, CustomerPriceError},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -5,7 +5,7 @@ use askama::Template;
 
 use crate::web::urls;
 use crate::web::{ctx::Ctx, price_list::LineRow, render};
-use crate::{auth::PartnerUser, error::AppResult, services::pricing as svc, startup::AppState};
+use crate::{auth::PartnerUser, error::AppResult, services::pricing as svc, state::AppState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(urls::PRICE_LIST, web::get().to(page));

@@ -20,7 +20,7 @@ use crate::{
         commission::period_start,
         revenue::{self as svc, Line, RevenueQuery, StatementView},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

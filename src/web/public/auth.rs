@@ -17,7 +17,7 @@ use crate::{
         auth::{self as svc, ChangePasswordError, ResetError, SignInError},
         tokens::LinkProblem,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

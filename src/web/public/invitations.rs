@@ -21,7 +21,7 @@ use crate::{
         partners::{self, PartnerError},
         tokens::LinkProblem,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

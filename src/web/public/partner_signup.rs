@@ -19,7 +19,7 @@ use crate::{
         partners::{self as svc, SignupDetails},
         signup::{self, SignupError, SignupKind},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -25,7 +25,7 @@ use crate::{
         invoices::{self as svc, InvoiceError, PayView},
         payments::{self, Paying},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

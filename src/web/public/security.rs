@@ -29,7 +29,7 @@ use crate::{
         user_sessions,
         views::User,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -91,7 +91,7 @@ pub async fn finish_sign_in(
     let token = known
         .clone()
         .filter(|t| t.len() >= 32)
-        .unwrap_or_else(crate::auth::tokens::random_token);
+        .unwrap_or_else(crate::security::tokens::random_token);
     user_sessions::note_browser(&state.core, user, &token, &device.user_agent, &device.ip).await?;
     let mut res = see_other(target);
     if known.as_deref() != Some(token.as_str()) {

@@ -12,7 +12,7 @@ use crate::{
     domain::Email,
     error::AppResult,
     services::signup::{self, SignupKind},
-    startup::AppState,
+    state::AppState,
 };
 
 /// GET and POST of the address page of `kind`, at `kind.path()`.

@@ -32,7 +32,7 @@ use crate::{
         },
         views::Account,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -22,7 +22,7 @@ use crate::{
     },
     error::AppResult,
     services::registrations::{self as regs, Ender, RegError, Review},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

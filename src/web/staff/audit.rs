@@ -12,7 +12,7 @@ use crate::{
     auth::StaffUser,
     error::AppResult,
     services::audit_log::{self, AuditQuery},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -25,7 +25,7 @@ use crate::{
         catalog::{self as svc, CatalogError, CatalogQuery, Imported},
         views::Product,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -13,7 +13,7 @@ use crate::{
     domain::Money,
     error::AppResult,
     services::credits::{self as svc, CreditError, GrantRequestView, QUEUE_CAP},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -15,7 +15,7 @@ use crate::{
     },
     error::AppResult,
     services::credits::{self as svc, StaffLine, StaffQuery, STAFF_PAGE},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

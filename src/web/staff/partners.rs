@@ -22,7 +22,7 @@ use crate::{
         credits::{self, CreditError},
         staff::{self as svc, PartnerQuery, PartnerSort},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -14,7 +14,7 @@ use crate::{
     domain::{CommissionRate, PartnerId, ProductId},
     error::AppResult,
     services::{pricing as svc, staff as staff_svc},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

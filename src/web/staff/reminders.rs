@@ -11,7 +11,7 @@ use crate::{
     auth::{csrf::CsrfForm, StaffUser},
     error::AppResult,
     services::reminders::{self as svc, ReminderError},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

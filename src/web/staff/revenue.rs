@@ -23,7 +23,7 @@ use crate::{
         commission::{last_periods, period_of},
         revenue::{self as svc, RevenueError, StaffQuery, StatementView},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

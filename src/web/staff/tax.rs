@@ -12,7 +12,7 @@ use crate::{
     domain::{countries, invoice::parse_tax_rate, CommissionRate, CountryCode},
     error::AppResult,
     services::invoices as svc,
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

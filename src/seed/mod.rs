@@ -1,11 +1,19 @@
 //! Demonstration data for `seed-demo`: a staff user, partners (one suspended) with admins and
-//! members, and enough extra partners to page through. Safe to run twice.
-use super::Core;
+//! members, and enough extra partners to page through. Safe to run twice. Kept out of
+//! `services`: it writes through them (and the entities) but nothing in the product calls it.
+//! The benchmark's data (`seed-bench`, `seed-revenue-bench`) is built only with the `bench`
+//! feature.
+#[cfg(feature = "bench")]
+pub mod bench;
+pub mod commerce;
+pub mod revenue;
+
+use crate::services::Core;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::auth::find_user_by_email;
+use crate::services::auth::find_user_by_email;
 use crate::{
     domain::{
         AccountSource, BillingMode, CreditKind, Currency, CustomerType, Money, Role, Status,
@@ -180,9 +188,9 @@ async fn enrol_demo_two_factor(core: &Core) -> anyhow::Result<Vec<(&'static str,
         let secret = match u.totp_secret.filter(|_| u.totp_enabled_at.is_some()) {
             Some(s) => s,
             None => {
-                let s = super::two_factor::new_secret();
+                let s = crate::services::two_factor::new_secret();
                 let txn = core.db.begin().await?;
-                super::two_factor::enrol_with_secret(&txn, core.now(), u.id, &s).await?;
+                crate::services::two_factor::enrol_with_secret(&txn, core.now(), u.id, &s).await?;
                 txn.commit().await?;
                 s
             }
@@ -245,123 +253,6 @@ pub(crate) fn user(
     }
 }
 
-/// Load-test data: one partner (`bench@demo.test`) with `n` accounts, each registered to it
-/// in a spread of statuses. Inserted in batches, in one transaction per batch.
-/// `licenses`: see `seed_commerce::bench_licenses`.
-pub async fn seed_bench(
-    core: &Core,
-    n: usize,
-    free: usize,
-    licenses: super::seed_commerce::BenchLicenses,
-) -> anyhow::Result<Uuid> {
-    use crate::entities::{accounts, registrations};
-    let hash = core.hasher.hash(DEMO_PASSWORD).await?;
-    let now = core.now();
-    let partner_id = Uuid::new_v4();
-    let txn = core.db.begin().await?;
-    partners::Entity::insert(partner(
-        partner_id,
-        "Bench Partners",
-        "Ben Bench",
-        "US",
-        true,
-        now,
-    ))
-    .exec_without_returning(&txn)
-    .await?;
-    users::Entity::insert(user(
-        now,
-        "bench@demo.test",
-        "Ben Bench",
-        UserKind::Partner,
-        Some(partner_id),
-        Role::Admin,
-        &hash,
-    ))
-    .exec_without_returning(&txn)
-    .await?;
-    txn.commit().await?;
-    let statuses = [
-        Status::Active,
-        Status::Active,
-        Status::Active,
-        Status::PendingApproval,
-        Status::PendingCustomer,
-        Status::Ended,
-        Status::Declined,
-    ];
-    let batch = 500;
-    for start in (0..n).step_by(batch) {
-        let end = (start + batch).min(n);
-        let txn = core.db.begin().await?;
-        let mut accts = Vec::with_capacity(end - start);
-        let mut regs = Vec::with_capacity(end - start);
-        for i in start..end {
-            let id = Uuid::new_v4();
-            let at = now - Duration::seconds((n - i) as i64);
-            accts.push(bench_account(
-                id,
-                format!("Customer {i:06}"),
-                format!("customer{i}@bench.test"),
-                at,
-            ));
-            regs.push(registrations::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                partner_id: Set(partner_id),
-                account_id: Set(id),
-                friendly_name: Set(format!("Cust {i}")),
-                partner_role: Set("Partner".into()),
-                customer_type: Set(CustomerType::Customer),
-                commission_bp: Set(1000 + (i % 10) as i32 * 50),
-                management_mode: Set(false),
-                status: Set(statuses[i % statuses.len()]),
-                new_account: Set(false),
-                created_via: Set(crate::domain::Channel::Web),
-                created_by_label: Set("bench".into()),
-                reason: Set(None),
-                expires_at: Set(Some(now + Duration::days(7))),
-                confirmed_at: Set(None),
-                activated_at: Set(None),
-                created_at: Set(at),
-                updated_at: Set(at),
-                ..Default::default()
-            });
-        }
-        accounts::Entity::insert_many(accts)
-            .exec_without_returning(&txn)
-            .await?;
-        registrations::Entity::insert_many(regs)
-            .exec_without_returning(&txn)
-            .await?;
-        txn.commit().await?;
-    }
-    for start in (0..free).step_by(batch) {
-        let txn = core.db.begin().await?;
-        let accts = (start..(start + batch).min(free)).map(|i| {
-            bench_account(
-                Uuid::new_v4(),
-                format!("Free {i:06}"),
-                format!("free{i}@bench.test"),
-                now,
-            )
-        });
-        accounts::Entity::insert_many(accts)
-            .exec_without_returning(&txn)
-            .await?;
-        txn.commit().await?;
-    }
-    if licenses.licenses + licenses.due_trials + licenses.renewals > 0 {
-        super::seed_commerce::bench_licenses(core, partner_id, licenses).await?;
-    }
-    if core.db.is_postgres() {
-        // Fresh statistics, as autovacuum would give a database that grew over time.
-        use sea_orm::ConnectionTrait;
-        core.db.write.execute_unprepared("VACUUM ANALYZE").await?;
-    }
-    println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
-    Ok(partner_id)
-}
-
 /// A small catalog: compute, backup, mail security and support, priced in several currencies.
 const CATALOG: &str = "\
 sku,name,unit,kind,trial_days,min_quantity,max_quantity,description,price_usd,price_eur,price_gbp,price_jpy,price_vnd
@@ -383,21 +274,21 @@ async fn seed_orders(core: &Core) -> anyhow::Result<()> {
     let partner = nora
         .partner_id
         .ok_or_else(|| anyhow::anyhow!("Nora West has no partner"))?;
-    let actor = super::audit::Actor::user(&nora.into());
+    let actor = crate::services::audit::Actor::user(&nora.into());
     // Staff's tax rates (the demo customers are in the US, which has none).
-    let staff = super::audit::Actor::system("Stella Staff <staff@demo.test>");
+    let staff = crate::services::audit::Actor::system("Stella Staff <staff@demo.test>");
     for (country, bp) in [("DE", 1900), ("GB", 2000)] {
         let code = crate::domain::CountryCode::parse(country).expect("a country");
-        super::invoices::set_tax_rate(core, &staff, &code, Some(bp)).await?;
+        crate::services::invoices::set_tax_rate(core, &staff, &code, Some(bp)).await?;
     }
-    super::seed_commerce::demo_orders(core, partner.into(), &actor).await?;
+    commerce::demo_orders(core, partner.into(), &actor).await?;
     // A year of Northwind's revenue before this month: the chart, and statements in every state.
-    super::seed_revenue::demo_history(core, partner).await
+    revenue::demo_history(core, partner).await
 }
 
 /// Puts the demo catalog in place (once) and retires its last product.
 async fn seed_catalog(core: &Core) -> anyhow::Result<()> {
-    use super::{audit::Actor, catalog};
+    use crate::services::{audit::Actor, catalog};
     if !catalog::list(core, &catalog::CatalogQuery::default())
         .await?
         .is_empty()
@@ -422,13 +313,20 @@ async fn seed_catalog(core: &Core) -> anyhow::Result<()> {
     if let Some(partner) = northwind {
         use crate::domain::CommissionRate;
         let rate = |s| CommissionRate::parse(s).expect("valid");
-        super::pricing::set_discount(core, &actor, partner.into(), None, Some(rate("20"))).await?;
+        crate::services::pricing::set_discount(
+            core,
+            &actor,
+            partner.into(),
+            None,
+            Some(rate("20")),
+        )
+        .await?;
         let backup = catalog::CatalogQuery {
             q: "BK-100".into(),
             ..Default::default()
         };
         for p in catalog::list(core, &backup).await? {
-            super::pricing::set_discount(
+            crate::services::pricing::set_discount(
                 core,
                 &actor,
                 partner.into(),
@@ -444,7 +342,7 @@ async fn seed_catalog(core: &Core) -> anyhow::Result<()> {
 /// Accounts in every eligibility state and Northwind registrations in every status, so each
 /// page and rule has something to show. False when they were there already (a second run).
 async fn seed_customers(core: &Core) -> anyhow::Result<bool> {
-    use super::{
+    use crate::services::{
         accounts::{self, NewAccount},
         audit::{self, About, Actor},
     };
@@ -667,28 +565,4 @@ async fn seed_customers(core: &Core) -> anyhow::Result<bool> {
     }
     txn.commit().await?;
     Ok(true)
-}
-
-/// A plain prepaid US account with nothing on it, as the bench data uses.
-pub(crate) fn bench_account(
-    id: Uuid,
-    company_name: String,
-    primary_email: String,
-    at: chrono::DateTime<chrono::Utc>,
-) -> crate::entities::accounts::ActiveModel {
-    crate::entities::accounts::ActiveModel {
-        id: Set(id),
-        company_name: Set(company_name),
-        primary_email: Set(primary_email),
-        country: Set("US".into()),
-        phone: Set(String::new()),
-        data_center: Set("default".into()),
-        tags: Set(String::new()),
-        billing_mode: Set(BillingMode::Prepaid),
-        in_poc: Set(false),
-        active: Set(true),
-        source: Set(AccountSource::Staff),
-        created_at: Set(at),
-        updated_at: Set(at),
-    }
 }
