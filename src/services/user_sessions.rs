@@ -150,16 +150,25 @@ pub async fn note_browser(
             .exec(&txn)
             .await?;
     } else {
-        known_browsers::Entity::insert(known_browsers::ActiveModel {
+        let inserted = known_browsers::Entity::insert(known_browsers::ActiveModel {
             user_id: Set(user.id.uuid()),
             browser_hash: Set(hash),
             user_agent: Set(user_agent.chars().take(300).collect()),
             first_seen_at: Set(now),
             last_seen_at: Set(now),
         })
+        // Two sign-ins from one new browser at once: the second finds the row, and tells once.
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                known_browsers::Column::UserId,
+                known_browsers::Column::BrowserHash,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
         .exec_without_returning(&txn)
         .await?;
-        if !known.is_empty() {
+        if !known.is_empty() && inserted > 0 {
             let msg = messages::NewSignIn {
                 name: user.name.clone(),
                 browser: browser_label(user_agent),
