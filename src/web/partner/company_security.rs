@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::web::urls;
 use crate::web::{ctx::Ctx, fmt_datetime, redirect_with, render, render_invalid, FieldErrors};
 use crate::{
-    auth::{csrf::CsrfForm, session as sess, PartnerAdmin, PartnerUser},
+    auth::{csrf::CsrfForm, PartnerAdmin, PartnerUser},
     domain::{payout::PayoutDetails, two_factor},
     error::AppResult,
     services::{partner_security as svc, partners},
@@ -75,11 +75,7 @@ async fn build(
         .collect();
     let payout = svc::payout(&state.core, user.org_id()).await?;
     let fresh = user.is_admin()
-        && user.user.two_factor
-        && two_factor::fresh(
-            sess::second_factor_at(&actix_session::SessionExt::get_session(req)),
-            state.core.now(),
-        );
+        && crate::web::public::security::step_up(req, &user.user) == two_factor::StepUp::Fresh;
     Ok(Page {
         ctx: Ctx::new(req, Some(&user.principal())),
         is_admin: user.is_admin(),

@@ -146,16 +146,21 @@ async fn code_page(
             "Sign in with your email and password first.",
         ));
     }
-    render(&CodePage {
-        ctx: Ctx::new(&req, None),
+    render(&sign_in_code_form(&req, FieldErrors::default()))
+}
+
+/// The sign-in's second step: the code field, with `errors`.
+fn sign_in_code_form(req: &HttpRequest, errors: FieldErrors) -> CodePage {
+    CodePage {
+        ctx: Ctx::new(req, None),
         action: urls::LOGIN_CODE.into(),
         next: String::new(),
         heading: "Enter your code",
         lead: "Open your authenticator app and enter the 6-digit code for Partner Portal. \
                Lost your phone? Enter one of your recovery codes instead."
             .into(),
-        errors: FieldErrors::default(),
-    })
+        errors,
+    }
 }
 
 /// The status and message a refused code answers with.
@@ -217,19 +222,7 @@ async fn code(
         Err(e) => {
             let mut errors = FieldErrors::default();
             let status = code_refusal(e, &mut errors)?;
-            render_status(
-                status,
-                &CodePage {
-                    ctx: Ctx::new(&req, None),
-                    action: urls::LOGIN_CODE.into(),
-                    next: String::new(),
-                    heading: "Enter your code",
-                    lead: "Open your authenticator app and enter the 6-digit code for Partner \
-                           Portal, or one of your recovery codes."
-                        .into(),
-                    errors,
-                },
-            )
+            render_status(status, &sign_in_code_form(&req, errors))
         }
     }
 }
