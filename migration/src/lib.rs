@@ -22,6 +22,7 @@ mod m20261203_000018_commission;
 mod m20261207_000019_revenue_figures;
 mod m20261207_000020_two_factor;
 mod m20261207_000021_grant_limits;
+mod m20261208_000022_paid_12_months;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_revenue_figures::Migration),
             Box::new(m20261207_000020_two_factor::Migration),
             Box::new(m20261207_000021_grant_limits::Migration),
+            Box::new(m20261208_000022_paid_12_months::Migration),
         ]
     }
 }

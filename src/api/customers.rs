@@ -497,6 +497,7 @@ pub async fn get(
             created_at: reg.created_at,
             usage: None,
             next_expiry: None,
+            paid_12m_minor: 0,
         })))
     }
     .await;

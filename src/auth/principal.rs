@@ -141,6 +141,7 @@ mod tests {
             created_at: Utc::now(),
             members_login_as: false,
             require_two_factor: false,
+            paid_12m: None,
         }
     }
 

@@ -8,8 +8,22 @@ use sea_orm::{DeriveActiveEnum, EnumIter};
 use super::Invalid;
 
 /// The currencies the portal prices and credits in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Currency {
     #[sea_orm(string_value = "USD")]
     Usd,

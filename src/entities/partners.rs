@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Currency;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "partners")]
 pub struct Model {
@@ -19,6 +21,10 @@ pub struct Model {
     pub payout_iban: Option<String>,
     pub payout_bic: Option<String>,
     pub payout_updated_at: Option<DateTimeUtc>,
+    /// The currency and first month ("2026-01") of the registrations' `paid_12m_minor`;
+    /// `None` while they wait to be recomputed.
+    pub paid_12m_currency: Option<Currency>,
+    pub paid_12m_from: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

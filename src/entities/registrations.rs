@@ -35,6 +35,9 @@ pub struct Model {
     pub usage_bp: i32,
     /// The earliest end among active licenses and trials; `order::NO_EXPIRY` with none.
     pub next_expiry: Date,
+    /// Paid revenue over the last 12 months in the partner's `paid_12m_currency` (minor
+    /// units), kept by the payments' transactions and recomputed when the window moves.
+    pub paid_12m_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

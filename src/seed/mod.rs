@@ -223,6 +223,8 @@ pub(crate) fn partner(
         payout_iban: Set(None),
         payout_bic: Set(None),
         payout_updated_at: Set(None),
+        paid_12m_currency: Set(None),
+        paid_12m_from: Set(None),
     }
 }
 

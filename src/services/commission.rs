@@ -147,7 +147,12 @@ pub fn revenue_upserts(
     currency: Currency,
     d: RevenueDelta,
 ) -> Vec<Statement> {
-    vec![add_to_months(
+    let mut out = Vec::new();
+    // A change of paid revenue holds the partner row (shared) first: see `paid_12m`.
+    if d.paid != 0 {
+        out.push(super::paid_12m::lock(backend, partner));
+    }
+    out.push(add_to_months(
         backend,
         // The total row first, as every other writer of these rows orders them (issuing sums
         // them in key order, where the nil id comes first): two transactions touching the same
@@ -156,7 +161,11 @@ pub fn revenue_upserts(
             month_row(partner, TOTAL, period, currency, d),
             month_row(partner, account, period, currency, d),
         ],
-    )]
+    ));
+    out.extend(super::paid_12m::on_paid(
+        backend, partner, account, currency, d.paid,
+    ));
+    out
 }
 
 /// The invoiced figures of a batch of invoices issued together (the renewal job's), summed

@@ -75,6 +75,7 @@ pub mod jobs;
 pub mod mailbox;
 pub mod onboarding;
 pub mod orders;
+pub mod paid_12m;
 pub mod partner_security;
 pub mod partners;
 pub mod payments;

@@ -355,7 +355,6 @@ pub async fn list(
             offset: accounts::page_offset(page, page_size),
             limit: page_size,
             after: None,
-            revenue: None,
         },
     )
     .await?;

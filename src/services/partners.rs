@@ -71,6 +71,8 @@ pub async fn complete_signup(
         payout_iban: Set(None),
         payout_bic: Set(None),
         payout_updated_at: Set(None),
+        paid_12m_currency: Set(None),
+        paid_12m_from: Set(None),
     })
     .exec_with_returning(&txn)
     .await?;

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
-    ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -727,59 +726,4 @@ pub async fn advance(
     }
     core.commit(txn).await?;
     Ok(rows.len())
-}
-
-/// A partner's 12-month paid revenue per currency (its page's summary).
-pub async fn paid_12_months(core: &Core, partner: PartnerId) -> Result<Vec<Money>, DbErr> {
-    let periods = last_periods(&period_of(core.now()), 12);
-    let rows = months::Entity::find()
-        .filter(months::Column::PartnerId.eq(partner.uuid()))
-        .filter(months::Column::AccountId.eq(TOTAL))
-        .filter(months::Column::Period.gte(periods[0].as_str()))
-        .all(&core.db.read)
-        .await?;
-    let mut sums: std::collections::BTreeMap<Currency, i64> = Default::default();
-    for r in rows {
-        *sums.entry(r.currency).or_default() += r.paid_minor;
-    }
-    Ok(sums.into_iter().map(|(c, m)| Money::new(m, c)).collect())
-}
-
-/// The currency a partner was paid most in over the last 12 months (USD when none).
-pub async fn main_currency(core: &Core, partner: PartnerId) -> Result<Currency, DbErr> {
-    Ok(paid_12_months(core, partner)
-        .await?
-        .into_iter()
-        .max_by_key(|m| (m.minor, m.currency.code()))
-        .map_or(Currency::Usd, |m| m.currency))
-}
-
-/// The first month of the 12-month window ending this month.
-pub fn window_start(core: &Core) -> String {
-    last_periods(&period_of(core.now()), 12).swap_remove(0)
-}
-
-/// Paid revenue over the last 12 months in `currency` for some of the partner's customers
-/// (accounts), for the rows a page shows.
-pub async fn paid_by_account(
-    core: &Core,
-    partner: PartnerId,
-    accounts: &[Uuid],
-    currency: Currency,
-) -> Result<HashMap<Uuid, i64>, DbErr> {
-    let mut out = HashMap::new();
-    if accounts.is_empty() {
-        return Ok(out);
-    }
-    let rows = months::Entity::find()
-        .filter(months::Column::PartnerId.eq(partner.uuid()))
-        .filter(months::Column::AccountId.is_in(accounts.to_vec()))
-        .filter(months::Column::Period.gte(window_start(core)))
-        .filter(months::Column::Currency.eq(currency.code()))
-        .all(&core.db.read)
-        .await?;
-    for r in rows {
-        *out.entry(r.account_id).or_default() += r.paid_minor;
-    }
-    Ok(out)
 }

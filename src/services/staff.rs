@@ -193,7 +193,6 @@ pub async fn partner_detail(core: &Core, id: PartnerId) -> Result<PartnerDetail,
             offset: 0,
             limit: 50,
             after: None,
-            revenue: None,
         },
     )
     .await

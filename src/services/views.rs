@@ -35,6 +35,10 @@ pub struct Partner {
     /// Every user of the partner must sign in with a second factor.
     #[serde(default)]
     pub require_two_factor: bool,
+    /// The currency and first month of the registrations' 12-month paid figures; `None`
+    /// while they wait to be recomputed.
+    #[serde(default)]
+    pub paid_12m: Option<(crate::domain::Currency, String)>,
 }
 
 impl From<partners::Model> for Partner {
@@ -49,6 +53,7 @@ impl From<partners::Model> for Partner {
             created_at: p.created_at,
             members_login_as: p.members_login_as,
             require_two_factor: p.require_two_factor,
+            paid_12m: p.paid_12m_currency.zip(p.paid_12m_from),
         }
     }
 }

@@ -65,7 +65,6 @@ async fn first_page(state: &AppState, partner: PartnerId) -> AppResult<Vec<Custo
             offset: 0,
             limit: 50,
             after: None,
-            revenue: None,
         },
     )
     .await?;
@@ -76,7 +75,10 @@ async fn first_page(state: &AppState, partner: PartnerId) -> AppResult<Vec<Custo
 async fn same_rows(state: web::Data<AppState>, p: web::Query<Params>) -> AppResult<HttpResponse> {
     let rows = first_page(&state, p.partner).await?;
     render(&SameRows {
-        rows: rows.into_iter().map(row).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| row(r, crate::domain::Currency::Usd))
+            .collect(),
     })
 }
 

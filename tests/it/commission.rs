@@ -44,6 +44,19 @@ async fn ordered_and_paid(s: &Shop, seats: &str) -> invoices::Model {
     inv
 }
 
+/// Staff issue a credit note of `amount` against `inv`.
+async fn credit_note(s: &Shop, inv: &invoices::Model, amount: &str) {
+    let ip = format!("/invoices/{}", inv.id);
+    s.staff
+        .post_form(
+            &ip,
+            &format!("{ip}/credit-note"),
+            &[("amount", amount), ("reason", "Goodwill")],
+        )
+        .await
+        .expect_redirect("/invoices/");
+}
+
 async fn entries(s: &Shop) -> Vec<commission_entries::Model> {
     commission_entries::Entity::find()
         .order_by_asc(commission_entries::Column::CreatedAt)
@@ -120,15 +133,7 @@ async fn a_paid_invoice_earns_a_credit_note_reverses_a_grant_charges_and_the_mon
     );
 
     // A credit note of $0.15: 10 % is 1.5 cents, reversed as 2 (half to even).
-    let ip = format!("/invoices/{}", inv.id);
-    s.staff
-        .post_form(
-            &ip,
-            &format!("{ip}/credit-note"),
-            &[("amount", "0.15"), ("reason", "Goodwill")],
-        )
-        .await
-        .expect_redirect("/invoices/");
+    credit_note(&s, &inv, "0.15").await;
     // Promotional credit of $5.00 the partner grants: charged to its statement.
     let credits = format!("/customers/{}/credits", s.customer);
     c.post_form(
@@ -444,4 +449,117 @@ async fn my_customers_shows_and_sorts_by_the_revenue_of_12_months() {
     assert!(position(&desc.body, "Acme") < position(&desc.body, "Beta Ltd"));
     let asc = s.partner.get("/customers?sort=revenue&dir=asc").await;
     assert!(position(&asc.body, "Beta Ltd") < position(&asc.body, "Acme"));
+}
+
+/// Each registration's stored 12-month figure equals the sum of the monthly rows behind it
+/// (its account's paid revenue with the partner, in the figures' currency, since their first
+/// month), once the partner's figures are current. Returns (company's account, figure) pairs.
+pub async fn stored_figures_match_the_months(
+    core: &partner_portal::services::Core,
+    partner: uuid::Uuid,
+) -> Vec<(uuid::Uuid, i64)> {
+    use partner_portal::entities::{partners, revenue_months};
+    let p = partners::Entity::find_by_id(partner)
+        .one(&core.db.write)
+        .await
+        .unwrap()
+        .unwrap();
+    let (Some(currency), Some(from)) = (p.paid_12m_currency, p.paid_12m_from) else {
+        panic!("the figures are not current");
+    };
+    assert_eq!(from, partner_portal::services::paid_12m::window_start(core));
+    let regs = registrations::Entity::find()
+        .filter(registrations::Column::PartnerId.eq(partner))
+        .all(&core.db.write)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for r in regs {
+        let months: i64 = revenue_months::Entity::find()
+            .filter(revenue_months::Column::PartnerId.eq(partner))
+            .filter(revenue_months::Column::AccountId.eq(r.account_id))
+            .filter(revenue_months::Column::Currency.eq(currency.code()))
+            .filter(revenue_months::Column::Period.gte(from.as_str()))
+            .all(&core.db.write)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.paid_minor)
+            .sum();
+        assert_eq!(r.paid_12m_minor, months, "registration {}", r.id);
+        out.push((r.account_id, r.paid_12m_minor));
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_stored_12_month_revenue_follows_payments_refunds_the_month_roll_and_the_currency() {
+    use partner_portal::{domain::Currency, services::paid_12m};
+    let s = shop().await;
+    let core = &s.app.core;
+    let partner = s.org.id.uuid();
+    let figure_of = |all: Vec<(uuid::Uuid, i64)>| {
+        all.iter()
+            .find(|(a, _)| *a == s.account)
+            .map(|(_, f)| *f)
+            .unwrap()
+    };
+    // Computed on the first view; nothing paid yet.
+    s.partner.get("/customers").await.expect_text("$0.00");
+    assert_eq!(
+        figure_of(stored_figures_match_the_months(core, partner).await),
+        0
+    );
+
+    // A payment adds to the figure in its own transaction: no recomputation needed.
+    ordered_and_paid(&s, "3").await;
+    assert_eq!(
+        figure_of(stored_figures_match_the_months(core, partner).await),
+        2_700
+    );
+    s.partner.get("/customers").await.expect_text("$27.00");
+
+    // A refund (a credit note of $0.15) takes its net off the figure the same way.
+    credit_note(&s, &newest_invoice(&s).await, "0.15").await;
+    s.partner.get("/customers").await.expect_text("$26.85");
+    assert_eq!(
+        figure_of(stored_figures_match_the_months(core, partner).await),
+        2_685
+    );
+
+    // Paid more in euros than in dollars this year: the column turns to euros (the job
+    // notices the new leading currency and recomputes).
+    let txn = core.db.begin().await.unwrap();
+    commission::execute(
+        &txn,
+        commission::revenue_upserts(
+            core.db.backend(),
+            partner,
+            s.account,
+            &commission::period_of(core.now()),
+            Currency::Eur,
+            commission::RevenueDelta {
+                paid: 5_000,
+                ..Default::default()
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    paid_12m::recompute_stale(core).await.unwrap();
+    s.partner.get("/customers").await.expect_text("€50.00");
+    assert_eq!(
+        figure_of(stored_figures_match_the_months(core, partner).await),
+        5_000
+    );
+
+    // Twelve months on, the month-end job recomputes: this year's payments left the window.
+    s.app.clock.advance(chrono::Duration::days(366));
+    paid_12m::recompute_stale(core).await.unwrap();
+    assert_eq!(
+        figure_of(stored_figures_match_the_months(core, partner).await),
+        0
+    );
+    s.partner.get("/customers").await.expect_text("$0.00");
 }

@@ -280,3 +280,55 @@ async fn of_two_actions_racing_on_one_invoice_exactly_one_settles_it_at_every_ti
         }
     }
 }
+
+/// A payment adding to a customer's stored 12-month revenue while the partner's figures are
+/// recomputed (a new month, another currency), on two instances at many timings: the payment
+/// is counted exactly once, before or after the recomputation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_racing_a_recomputation_of_the_12_month_figures_counts_once() {
+    use partner_portal::{entities::partners, services::paid_12m};
+    use sea_orm::sea_query::Expr;
+    let s = shop().await;
+    let b = second_instance(&s.app).await;
+    let partner = s.org.id.uuid();
+    paid_12m::recompute(&s.app.core, s.org.id).await.unwrap();
+    let offsets_us = [0u64, 200, 700, 1_500, 4_000];
+    let mut n = 1_000;
+    for (k, &offset) in offsets_us.iter().enumerate() {
+        for pay_first in [false, true] {
+            n += 1;
+            let (invoice, order, due) = open_invoice(&s).await;
+            // The figures go stale (as a new month makes them), then one instance recomputes
+            // while the other records a payment.
+            partners::Entity::update_many()
+                .col_expr(partners::Column::Paid12mFrom, Expr::value(None::<String>))
+                .filter(partners::Column::Id.eq(partner))
+                .exec(&s.app.core.db.write)
+                .await
+                .unwrap();
+            let (cx, cy) = if k % 2 == 0 {
+                (&s.app.core, &b.core)
+            } else {
+                (&b.core, &s.app.core)
+            };
+            let pay = async {
+                if !pay_first {
+                    tokio::time::sleep(Duration::from_micros(offset)).await;
+                }
+                act(cx, &s, Act::Webhook, invoice, order, due, n).await
+            };
+            let recompute = async {
+                if pay_first {
+                    tokio::time::sleep(Duration::from_micros(offset)).await;
+                }
+                paid_12m::recompute(cy, s.org.id).await.unwrap()
+            };
+            let (told, _) = tokio::join!(pay, recompute);
+            assert_eq!(told, Told::Won, "offset {offset} µs");
+            let case = format!("payment {n}, offset {offset} µs, payment first: {pay_first}");
+            let all =
+                crate::commission::stored_figures_match_the_months(&s.app.core, partner).await;
+            assert!(all.iter().any(|(a, f)| *a == s.account && *f > 0), "{case}");
+        }
+    }
+}

@@ -77,6 +77,7 @@ fn registration_rows(
         seats_assigned: Set(0),
         usage_bp: Set(-1),
         next_expiry: Set(crate::domain::order::no_expiry()),
+        paid_12m_minor: Set(0),
     };
     let reg = sea_orm::TryIntoModel::try_into_model(row.clone())?;
     let event = audit::event(
@@ -100,15 +101,22 @@ fn registration_rows(
         &token,
     )?);
     let backend = core.db.backend();
-    Ok((
-        reg,
-        vec![
-            registrations::Entity::insert(row).build(backend),
-            audit_events::Entity::insert(event).build(backend),
-            email_tokens::Entity::insert(link).build(backend),
-            outbox_rows::Entity::insert(mail).build(backend),
-        ],
-    ))
+    let mut writes = vec![registrations::Entity::insert(row).build(backend)];
+    // A linked account may have paid this partner under an earlier registration.
+    if !new_account {
+        writes.push(crate::services::paid_12m::on_registered(
+            backend,
+            reg.id,
+            reg.partner_id,
+            reg.account_id,
+        ));
+    }
+    writes.extend([
+        audit_events::Entity::insert(event).build(backend),
+        email_tokens::Entity::insert(link).build(backend),
+        outbox_rows::Entity::insert(mail).build(backend),
+    ]);
+    Ok((reg, writes))
 }
 
 fn is_unique_violation(e: &DbErr) -> bool {

@@ -40,6 +40,8 @@ pub struct CustomerRow {
     pub usage: Option<(u32, u32)>,
     /// The earliest end among active licenses and trials.
     pub next_expiry: Option<NaiveDate>,
+    /// Paid revenue over the last 12 months, in the partner's `paid_12m` currency.
+    pub paid_12m_minor: i64,
 }
 
 #[derive(sea_orm::FromQueryResult)]
@@ -58,6 +60,7 @@ struct ListedRow {
     seats_licensed: i32,
     seats_assigned: i32,
     next_expiry: NaiveDate,
+    paid_12m_minor: i64,
 }
 
 impl From<ListedRow> for CustomerRow {
@@ -81,6 +84,7 @@ impl From<ListedRow> for CustomerRow {
                 )
             }),
             next_expiry: (r.next_expiry != no_expiry()).then_some(r.next_expiry),
+            paid_12m_minor: r.paid_12m_minor,
         }
     }
 }
@@ -96,7 +100,8 @@ pub enum CustomerSort {
     Created,
     Usage,
     Expiry,
-    /// Paid revenue over the last 12 months (in the partner's main currency).
+    /// Paid revenue over the last 12 months (the stored figure, in the partner's main
+    /// currency).
     Revenue,
 }
 
@@ -144,8 +149,6 @@ pub struct CustomerQuery {
     pub limit: u64,
     /// Keyset cursor for exports sorted by newest first: rows strictly after this one.
     pub after: Option<(DateTime<Utc>, RegistrationId)>,
-    /// For the revenue sort: the first month of the window ("2026-01") and the currency.
-    pub revenue: Option<(String, String)>,
 }
 
 fn account_join() -> RelationDef {
@@ -153,29 +156,6 @@ fn account_join() -> RelationDef {
         .from(registrations::Column::AccountId)
         .to(account::Column::Id)
         .into()
-}
-
-/// `(SELECT COALESCE(SUM(paid_minor), 0) FROM revenue_months WHERE partner_id = … AND
-/// account_id = registrations.account_id AND period >= … AND currency = …)`: a row's paid
-/// revenue over the window, one probe of the monthly rows' primary key.
-fn revenue_of_row(partner: PartnerId, first: &str, currency: &str) -> sea_orm::sea_query::Expr {
-    use crate::entities::revenue_months as rm;
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement};
-    let sub = Query::select()
-        .expr(Func::coalesce([
-            Expr::col((rm::Entity, rm::Column::PaidMinor)).sum(),
-            Expr::val(0i64),
-        ]))
-        .from(rm::Entity)
-        .and_where(Expr::col((rm::Entity, rm::Column::PartnerId)).eq(partner.uuid()))
-        .and_where(
-            Expr::col((rm::Entity, rm::Column::AccountId))
-                .equals((registrations::Entity, registrations::Column::AccountId)),
-        )
-        .and_where(Expr::col((rm::Entity, rm::Column::Period)).gte(first))
-        .and_where(Expr::col((rm::Entity, rm::Column::Currency)).eq(currency))
-        .to_owned();
-    Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(sub)))
 }
 
 /// A partner's registrations for My Customers. Fetches `limit + 1` rows so the caller knows
@@ -274,6 +254,7 @@ pub async fn list(
             registrations::Column::SeatsLicensed,
             registrations::Column::SeatsAssigned,
             registrations::Column::NextExpiry,
+            registrations::Column::Paid12mMinor,
         ])
         .join(JoinType::InnerJoin, account_join())
         .filter(cond)
@@ -290,17 +271,11 @@ pub async fn list(
             query.order_by(registrations::Column::CommissionBp, order.clone())
         }
         CustomerSort::Created => query.order_by(registrations::Column::CreatedAt, order.clone()),
-        // Both from (partner_id, column, id) indexes: no customer is left out (no seats sorts
+        // From (partner_id, column, id) indexes: no customer is left out (no seats sorts
         // first, no expiry last) and no sort step runs.
         CustomerSort::Usage => query.order_by(registrations::Column::UsageBp, order.clone()),
         CustomerSort::Expiry => query.order_by(registrations::Column::NextExpiry, order.clone()),
-        // Each of the partner's customers: one probe of the monthly rows' primary key.
-        CustomerSort::Revenue => match &q.revenue {
-            Some((first, currency)) => {
-                query.order_by(revenue_of_row(partner_id, first, currency), order.clone())
-            }
-            None => query.order_by(registrations::Column::CreatedAt, order.clone()),
-        },
+        CustomerSort::Revenue => query.order_by(registrations::Column::Paid12mMinor, order.clone()),
     };
     let rows = query
         .order_by(registrations::Column::Id, order)

@@ -170,7 +170,7 @@ struct ListPage {
 const PER_PAGE: u64 = 50;
 
 /// One line of the My Customers table (also rendered by the bench reference handler).
-pub fn row(r: regs::CustomerRow) -> Row {
+pub fn row(r: regs::CustomerRow, currency: crate::domain::Currency) -> Row {
     Row {
         id: r.id,
         company: r.company_name,
@@ -184,29 +184,8 @@ pub fn row(r: regs::CustomerRow) -> Row {
         usage: usage_text(r.usage),
         next_expiry: r.next_expiry.map(crate::web::fmt_day).unwrap_or_default(),
         account_id: r.account_id,
-        revenue: String::new(),
+        revenue: crate::domain::Money::new(r.paid_12m_minor, currency).to_string(),
     }
-}
-
-/// The page's rows with their 12 months' paid revenue (one read for the page).
-async fn with_revenue(
-    state: &AppState,
-    user: &PartnerUser,
-    mut rows: Vec<Row>,
-    currency: crate::domain::Currency,
-) -> AppResult<Vec<Row>> {
-    let accounts: Vec<uuid::Uuid> = rows.iter().map(|r| r.account_id.uuid()).collect();
-    let paid =
-        crate::services::revenue::paid_by_account(&state.core, user.org_id(), &accounts, currency)
-            .await?;
-    for r in &mut rows {
-        r.revenue = crate::domain::Money::new(
-            paid.get(&r.account_id.uuid()).copied().unwrap_or(0),
-            currency,
-        )
-        .to_string();
-    }
-    Ok(rows)
 }
 
 /// "3 / 10 (30%)": seats given to users over seats licensed.
@@ -268,7 +247,8 @@ async fn list(
         ""
     };
     let today = state.core.now().date_naive();
-    let currency = crate::services::revenue::main_currency(&state.core, user.org_id()).await?;
+    // The stored figures, recomputed first when a new month or currency made them stale.
+    let currency = crate::services::paid_12m::fresh(&state.core, &user.partner).await?;
     let mut rows = if org_view {
         vec![]
     } else {
@@ -285,10 +265,6 @@ async fn list(
                 offset: (page - 1) * PER_PAGE,
                 limit: PER_PAGE,
                 after: None,
-                revenue: Some((
-                    crate::services::revenue::window_start(&state.core),
-                    currency.code().to_string(),
-                )),
             },
         )
         .await?
@@ -359,7 +335,7 @@ async fn list(
         statuses,
         types: type_options(type_key),
         headers,
-        rows: with_revenue(&state, &user, rows.into_iter().map(row).collect(), currency).await?,
+        rows: rows.into_iter().map(|r| row(r, currency)).collect(),
         page,
         prev_href: (page > 1).then(|| base(page - 1)),
         next_href: has_next.then(|| base(page + 1)),
@@ -434,7 +410,6 @@ async fn export(
                     offset: 0,
                     limit: 500,
                     after: c.after,
-                    revenue: None,
                 },
             )
             .await;
