@@ -100,8 +100,8 @@ pub enum Command {
         #[arg(long, default_value_t = 5_000)]
         big: usize,
     },
-    /// Closes the commission statements of months that are over, once, and prints how many
-    /// and how long it took.
+    /// The month-end job, once: closes the commission statements of months that are over and
+    /// recomputes stale 12-month revenue figures, printing how many and how long each took.
     CloseMonths,
     /// Issues the renewal invoices due now, once, and prints how many and how long it took.
     RenewalInvoices,
@@ -262,6 +262,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let n = services::commission::close_months(&core).await?;
             println!(
                 "commission statements: {n} closed in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            let started = std::time::Instant::now();
+            let n = services::paid_12m::recompute_stale(&core).await?;
+            println!(
+                "12-month revenue figures: {n} partners recomputed in {:.2} s",
                 started.elapsed().as_secs_f64()
             );
         }

@@ -97,9 +97,12 @@ pub struct RevenueQuery {
     pub customer: Option<Uuid>,
     pub product: Option<Uuid>,
     pub currency: Option<Currency>,
-    /// The per-customer table over the last 12 months (otherwise this month so far: the
-    /// 12-month table sums every customer's twelve monthly rows, a heavier read).
+    /// The per-customer table over the last 12 months (otherwise this month so far).
     pub customers_year: bool,
+    /// The currency of the partner's stored 12-month figures, when they are current
+    /// (`paid_12m::fresh`): the 12-month table in that currency reads its customers in the
+    /// figures' order instead of summing every customer's months.
+    pub figures_in: Option<Currency>,
 }
 
 /// The account a registration filter stands for, the partner's own only.
@@ -178,13 +181,23 @@ pub async fn for_partner(
             }
         }
     } else {
-        let rows = months::Entity::find()
-            .filter(months::Column::PartnerId.eq(partner.uuid()))
-            .filter(months::Column::AccountId.eq(account.unwrap_or(TOTAL)))
-            .filter(months::Column::Period.gte(first.as_str()))
-            .filter(months::Column::Currency.eq(currency.code()))
-            .all(read)
-            .await?;
+        // The partner's own months are the total rows read above.
+        let rows = match account {
+            None => totals
+                .iter()
+                .filter(|r| r.currency == currency)
+                .cloned()
+                .collect(),
+            Some(a) => {
+                months::Entity::find()
+                    .filter(months::Column::PartnerId.eq(partner.uuid()))
+                    .filter(months::Column::AccountId.eq(a))
+                    .filter(months::Column::Period.gte(first.as_str()))
+                    .filter(months::Column::Currency.eq(currency.code()))
+                    .all(read)
+                    .await?
+            }
+        };
         for r in &rows {
             by_month
                 .entry(r.period.clone())
@@ -209,7 +222,16 @@ pub async fn for_partner(
         } else {
             periods[periods.len() - 1].clone()
         };
-        top_customers(core, partner, &from, currency, account).await?
+        let stored = match (q.customers_year, account, q.figures_in) {
+            (true, None, Some(c)) if c == currency => {
+                top_by_stored_figure(core, partner, &first, currency).await?
+            }
+            _ => None,
+        };
+        match stored {
+            Some(top) => top,
+            None => top_customers(core, partner, &from, currency, account).await?,
+        }
     };
     let customer = match account {
         Some(a) => accounts::Entity::find_by_id(a)
@@ -235,6 +257,70 @@ struct CustomerSums {
     settled: i64,
     paid: i64,
     commission: i64,
+}
+
+/// The 12-month table from the registrations' stored figures: the 50 most paid, read in the
+/// figures' index order, then their months. `None` when fewer than 50 customers paid anything
+/// (the rest would be in no particular order: the summing read lists them by their figures).
+async fn top_by_stored_figure(
+    core: &Core,
+    partner: PartnerId,
+    first: &str,
+    currency: Currency,
+) -> Result<Option<Vec<CustomerFigures>>, RevenueError> {
+    let read = &core.db.read;
+    // Slack for accounts with more than one registration (an earlier one ended).
+    let rows: Vec<(Uuid, Uuid, i64, String)> = registrations::Entity::find()
+        .select_only()
+        .column(registrations::Column::Id)
+        .column(registrations::Column::AccountId)
+        .column(registrations::Column::Paid12mMinor)
+        .column_as(accounts::Column::CompanyName, "company")
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            sea_orm::RelationTrait::def(&registrations::Relation::Account),
+        )
+        .filter(registrations::Column::PartnerId.eq(partner.uuid()))
+        .order_by_desc(registrations::Column::Paid12mMinor)
+        .order_by_desc(registrations::Column::Id)
+        .limit(CUSTOMERS_SHOWN * 2)
+        .into_tuple()
+        .all(read)
+        .await?;
+    let mut top: Vec<(Uuid, Uuid, i64, String)> = Vec::new();
+    for r in rows {
+        if !top.iter().any(|t| t.1 == r.1) && top.len() < CUSTOMERS_SHOWN as usize {
+            top.push(r);
+        }
+    }
+    if top.len() < CUSTOMERS_SHOWN as usize || top.iter().any(|t| t.2 <= 0) {
+        return Ok(None);
+    }
+    let ids: Vec<Uuid> = top.iter().map(|t| t.1).collect();
+    let mut figures: HashMap<Uuid, MonthFigures> = HashMap::new();
+    for m in months::Entity::find()
+        .filter(months::Column::PartnerId.eq(partner.uuid()))
+        .filter(months::Column::AccountId.is_in(ids))
+        .filter(months::Column::Period.gte(first))
+        .filter(months::Column::Currency.eq(currency.code()))
+        .all(read)
+        .await?
+    {
+        figures
+            .entry(m.account_id)
+            .or_insert(MonthFigures::ZERO)
+            .add(&m);
+    }
+    Ok(Some(
+        top.into_iter()
+            .map(|(registration, account, _, company)| CustomerFigures {
+                account,
+                registration: Some(registration),
+                company,
+                figures: figures.get(&account).copied().unwrap_or(MonthFigures::ZERO),
+            })
+            .collect(),
+    ))
 }
 
 async fn top_customers(

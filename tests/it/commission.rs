@@ -563,3 +563,69 @@ async fn the_stored_12_month_revenue_follows_payments_refunds_the_month_roll_and
     );
     s.partner.get("/customers").await.expect_text("$0.00");
 }
+
+#[tokio::test]
+async fn the_12_month_customer_table_read_from_stored_figures_equals_the_summed_months() {
+    use partner_portal::{
+        domain::Currency,
+        services::{paid_12m, revenue},
+    };
+    let app = spawn_app().await;
+    let org = crate::registrations::quick_partner(&app, "p@example.com", "Reseller Co").await;
+    let core = &app.core;
+    let this = commission::period_of(core.now());
+    let earlier = commission::last_periods(&this, 3).swap_remove(0);
+    // 60 customers, each paid a different amount over two months, some invoiced and unpaid.
+    for i in 0..60i64 {
+        let email = format!("c{i}@example.com");
+        let account = app.account(&email, &format!("Customer {i:02}")).await;
+        crate::search::register(&app, &org, &email, &format!("Customer {i:02}")).await;
+        let txn = core.db.begin().await.unwrap();
+        for (period, paid) in [(&this, 100 * i), (&earlier, 7 * i)] {
+            commission::execute(
+                &txn,
+                commission::revenue_upserts(
+                    core.db.backend(),
+                    org.id.uuid(),
+                    account.uuid(),
+                    period,
+                    Currency::Usd,
+                    commission::RevenueDelta {
+                        invoiced: paid + 50,
+                        settled: paid,
+                        paid,
+                        commission: paid / 10,
+                    },
+                ),
+            )
+            .await
+            .unwrap();
+        }
+        txn.commit().await.unwrap();
+    }
+    paid_12m::recompute(core, org.id).await.unwrap();
+    let table = |figures_in: Option<Currency>| async move {
+        revenue::for_partner(
+            core,
+            org.id,
+            &revenue::RevenueQuery {
+                customers_year: true,
+                figures_in,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .customers
+        .into_iter()
+        .map(|c| (c.company, c.figures))
+        .collect::<Vec<_>>()
+    };
+    let summed = table(None).await;
+    let stored = table(Some(Currency::Usd)).await;
+    assert_eq!(summed.len(), 50);
+    assert_eq!(summed[0].0, "Customer 59");
+    assert_eq!(summed[0].1.paid, 5_900 + 413);
+    assert_eq!(summed[0].1.outstanding, 100);
+    assert_eq!(stored, summed);
+}

@@ -47,6 +47,7 @@ impl Params {
             product: self.product.trim().parse().ok(),
             currency: Currency::parse(self.currency.trim()).ok(),
             customers_year: self.window == "12",
+            figures_in: None,
         }
     }
 
@@ -133,7 +134,8 @@ async fn page(
     params: web::Query<Params>,
 ) -> AppResult<HttpResponse> {
     let params = params.into_inner();
-    let q = params.query();
+    let mut q = params.query();
+    q.figures_in = Some(crate::services::paid_12m::fresh(&state.core, &user.partner).await?);
     let r = svc::for_partner(&state.core, user.org_id(), &q).await?;
     let c = r.currency;
     let m = |minor: i64| Money::new(minor, c);
