@@ -136,10 +136,10 @@ sign_in() {
     [ "${status%% *}" = 303 ] || die "POST /login for $1 answered $status, expected 303"
     case "$status" in
     *"/login/code")
-        # Two-factor sign-in: the code for the key seed-demo printed for this user.
+        # Two-factor sign-in: the code for the key the seed printed for this user.
         local key code
-        key="$(awk -v u="$1" '$1 == u && $2 == "key" { print $3 }' "$WORK/seed.log")"
-        [ -n "$key" ] || die "seed-demo printed no two-factor key for $1"
+        key="$(awk -v u="$1" '$1 == u && $2 == "key" { print $3 }' "$WORK/seed.log" | tail -1)"
+        [ -n "$key" ] || die "no seed printed a two-factor key for $1"
         code="$("$BIN" totp-code --secret "$key")"
         page="$(curl -fsS -c "$jar" -b "$jar" "$BASE/login/code")"
         csrf="$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="\([^"]*\)"/\1/')"
@@ -279,7 +279,7 @@ EXPORT_NOTES=()
 phase customers && for n in ${REGISTRATIONS:-10000 100000}; do
     use_db "customers-$n"
     echo "=== Seeding $n registrations"
-    seed_out="$("$BIN" seed-bench --registrations "$n")"
+    seed_out="$("$BIN" seed-bench --registrations "$n" | tee -a "$WORK/seed.log")"
     echo "$seed_out"
     org="$(printf '%s' "$seed_out" | grep -o 'org id [0-9a-f-]*' | awk '{ print $3 }')"
     [ -n "$org" ] || die "seed-bench printed no org id"
@@ -345,7 +345,7 @@ if phase api; then
 API_N="${API_ACCOUNTS:-200000}"
 use_db api
 echo "=== Seeding 1000 registrations and $API_N free accounts"
-seed_out="$("$BIN" seed-bench --registrations 1000 --free-accounts "$API_N")"
+seed_out="$("$BIN" seed-bench --registrations 1000 --free-accounts "$API_N" | tee -a "$WORK/seed.log")"
 creds="$("$BIN" create-api-app --partner-email bench@demo.test --name bench)"
 client_id="$(printf '%s\n' "$creds" | sed -n 's/^client_id=//p')"
 client_secret="$(printf '%s\n' "$creds" | sed -n 's/^client_secret=//p')"
@@ -391,7 +391,7 @@ use_db orders
 n="${ORDER_REGISTRATIONS:-100000}"
 echo "=== Seeding $n registrations, ${ORDER_LICENSES:-300000} licenses, ${DUE_TRIALS:-100000} trials past their end"
 t0="$(date +%s)"
-"$BIN" seed-bench --registrations "$n" --licenses "${ORDER_LICENSES:-300000}" --due-trials "${DUE_TRIALS:-100000}"
+"$BIN" seed-bench --registrations "$n" --licenses "${ORDER_LICENSES:-300000}" --due-trials "${DUE_TRIALS:-100000}" | tee -a "$WORK/seed.log"
 EXPORT_NOTES+=("Orders data seeded in $(($(date +%s) - t0)) s")
 # The expiry job, by hand, twice, before the server starts (its jobs run at start).
 for k in 1 2; do
@@ -448,7 +448,7 @@ use_db billing
 n="${BILLING_REGISTRATIONS:-20000}"
 renewals="${RENEWALS:-100000}"
 echo "=== Seeding $n registrations and $renewals licenses renewing in a week"
-"$BIN" seed-bench --registrations "$n" --renewals "$renewals"
+"$BIN" seed-bench --registrations "$n" --renewals "$renewals" | tee -a "$WORK/seed.log"
 # The renewal job, by hand, twice, before the server starts (its jobs run at start).
 for k in 1 2; do
     EXPORT_NOTES+=("Renewal invoices job, run $k: $("$BIN" renewal-invoices | tail -1)")
@@ -501,7 +501,7 @@ use_db revenue
 rn="${REVENUE_REGISTRATIONS:-100000}"
 echo "=== Seeding $rn registrations of ${REVENUE_PARTNERS:-10000} partners, 20 paid lines each"
 t0="$(date +%s)"
-"$BIN" seed-revenue-bench --registrations "$rn" --partners "${REVENUE_PARTNERS:-10000}" --big 5000 | tail -2
+"$BIN" seed-revenue-bench --registrations "$rn" --partners "${REVENUE_PARTNERS:-10000}" --big 5000 | tee -a "$WORK/seed.log" | tail -3
 EXPORT_NOTES+=("Revenue data: $rn registrations, $((rn * 20)) paid lines, seeded in $(($(date +%s) - t0)) s")
 EXPORT_NOTES+=("Lines in the database: $(sqlite3 "$DATA_DIR/portal.db" "SELECT count(*) FROM commission_entries")")
 # The month-end job, by hand, twice, before the server starts (its jobs run at start).
@@ -544,7 +544,7 @@ if phase pg; then
         export DATABASE_URL="$PG_URL"
         echo "=== Seeding $PG_N registrations on PostgreSQL"
         t0="$(date +%s)"
-        "$BIN" seed-bench --registrations "$PG_N"
+        "$BIN" seed-bench --registrations "$PG_N" | tee -a "$WORK/seed.log"
         EXPORT_NOTES+=("PostgreSQL: $PG_N registrations seeded in $(($(date +%s) - t0)) s")
     fi
     start_server

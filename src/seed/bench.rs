@@ -146,6 +146,7 @@ pub async fn seed_bench(
         core.db.write.execute_unprepared("VACUUM ANALYZE").await?;
     }
     println!("Bench data ready: partner bench@demo.test (password {DEMO_PASSWORD:?}), org id {partner_id}, {n} registrations.");
+    super::print_keys(&super::enrol_two_factor(core, &["bench@demo.test"]).await?);
     Ok(partner_id)
 }
 
@@ -586,5 +587,6 @@ pub async fn seed(
          ({big} of revenue@demo.test), {} paid invoice lines over 24 months",
         registrations_n * LINES_PER_REGISTRATION
     );
+    super::print_keys(&super::enrol_two_factor(core, &["revenue@demo.test"]).await?);
     Ok(())
 }

@@ -151,7 +151,7 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
     if fresh {
         seed_orders(core).await?;
     }
-    let secrets = enrol_demo_two_factor(core).await?;
+    let secrets = enrol_two_factor(core, &["staff@demo.test", "partner@demo.test"]).await?;
     println!("Demo data ready. Every demo login uses the password {DEMO_PASSWORD:?}:");
     println!("  provider staff     staff@demo.test");
     println!("  partner admin      partner@demo.test      (Northwind Resellers)");
@@ -171,17 +171,25 @@ pub async fn seed_demo(core: &Core) -> anyhow::Result<()> {
     println!(
         "`partner-portal totp-code --secret KEY`. Other admins set it up at their first sign-in."
     );
-    for (email, secret) in secrets {
-        println!("  {email:<22} key {secret}");
-    }
+    print_keys(&secrets);
     Ok(())
 }
 
-/// Enrols the demo's staff user and partner admin in two-factor sign-in (once; later runs
-/// print the same keys).
-async fn enrol_demo_two_factor(core: &Core) -> anyhow::Result<Vec<(&'static str, String)>> {
+/// "  EMAIL key SECRET" for each enrolled user: what `bench/run.sh` signs in with.
+pub(crate) fn print_keys(keys: &[(&str, String)]) {
+    for (email, secret) in keys {
+        println!("  {email:<22} key {secret}");
+    }
+}
+
+/// Enrols these users in two-factor sign-in (once; later runs give the same keys): the
+/// demo's staff user and partner admin, the benchmark's partners.
+pub(crate) async fn enrol_two_factor<'a>(
+    core: &Core,
+    emails: &[&'a str],
+) -> anyhow::Result<Vec<(&'a str, String)>> {
     let mut out = Vec::new();
-    for email in ["staff@demo.test", "partner@demo.test"] {
+    for &email in emails {
         let Some(u) = find_user_by_email(&core.db.read, email).await? else {
             continue;
         };

@@ -84,6 +84,22 @@ pub struct CatalogQuery {
 /// list is read whole and says when it was cut).
 pub const LIST_LIMIT: u64 = 1000;
 
+/// Every product's id, name and SKU, by SKU (for a filter's choices: no prices read).
+pub async fn names(core: &Core) -> Result<Vec<(Uuid, String, String)>, CatalogError> {
+    Ok(products::Entity::find()
+        .select_only()
+        .columns([
+            products::Column::Id,
+            products::Column::Name,
+            products::Column::Sku,
+        ])
+        .order_by_asc(products::Column::Sku)
+        .limit(LIST_LIMIT)
+        .into_tuple()
+        .all(&core.db.read)
+        .await?)
+}
+
 #[tracing::instrument(skip_all, level = "debug")]
 pub async fn list(core: &Core, q: &CatalogQuery) -> Result<Vec<Product>, CatalogError> {
     let mut cond = Condition::all();

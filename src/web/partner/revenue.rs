@@ -16,7 +16,7 @@ use crate::{
     domain::{Currency, Money},
     error::AppResult,
     services::{
-        catalog::{self, CatalogQuery},
+        catalog,
         commission::period_start,
         revenue::{self as svc, Line, RevenueQuery, StatementView},
     },
@@ -191,17 +191,11 @@ async fn page(
             commission: m(x.figures.commission),
         })
         .collect();
-    let products = catalog::list(
-        &state.core,
-        &CatalogQuery {
-            sort: "sku".into(),
-            ..Default::default()
-        },
-    )
-    .await?
-    .into_iter()
-    .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.sku)))
-    .collect();
+    let products = catalog::names(&state.core)
+        .await?
+        .into_iter()
+        .map(|(id, name, sku)| (id.to_string(), format!("{name} ({sku})")))
+        .collect();
     render(&Page {
         ctx: Ctx::new(&req, Some(&user.principal())),
         currency: c,
