@@ -1,18 +1,16 @@
 //! `/partner/external/v3/general/commission/statements` and `…/statements/{id}/lines`: the
 //! partner's monthly commission statements (newest first) and the lines behind one. Scope
 //! `elements.commission.read.all`.
-use std::time::Instant;
-
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{client, finish, problem::ApiError};
+use super::{
+    caller::{Caller, Commission},
+    problem::ApiError,
+};
 use crate::{
-    services::{
-        api_apps::{ApiClient, SCOPE_COMMISSION},
-        revenue::{self, Line, RevenueError, StatementView},
-    },
+    services::revenue::{self, Line, RevenueError, StatementView},
     state::AppState,
 };
 
@@ -31,14 +29,6 @@ pub struct StatementList {
 #[serde(rename_all = "camelCase")]
 pub struct LineList {
     pub items: Vec<Line>,
-}
-
-fn access(client: &ApiClient) -> Result<(), ApiError> {
-    if client.can_read_commission() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(SCOPE_COMMISSION))
-    }
 }
 
 fn refusal(e: RevenueError) -> ApiError {
@@ -64,21 +54,14 @@ fn refusal(e: RevenueError) -> ApiError {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-pub async fn statements(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let started = Instant::now();
-    let client = match client(&req, &state).await {
-        Ok(c) => c,
-        Err(e) => return finish(&state, None, &req, started, Err(e)),
-    };
-    let result = async {
-        access(&client)?;
-        let items = revenue::statements_of(&state.core, client.partner.id, STATEMENTS)
-            .await
-            .map_err(refusal)?;
-        Ok(HttpResponse::Ok().json(StatementList { items }))
-    }
-    .await;
-    finish(&state, Some(&client), &req, started, result)
+pub async fn statements(
+    caller: Caller<Commission>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let items = revenue::statements_of(&state.core, caller.partner.id, STATEMENTS)
+        .await
+        .map_err(refusal)?;
+    Ok(HttpResponse::Ok().json(StatementList { items }))
 }
 
 #[utoipa::path(
@@ -97,25 +80,15 @@ pub async fn statements(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
     )
 )]
 pub async fn lines(
-    req: HttpRequest,
+    caller: Caller<Commission>,
     state: web::Data<AppState>,
     id: web::Path<String>,
-) -> HttpResponse {
-    let started = Instant::now();
-    let client = match client(&req, &state).await {
-        Ok(c) => c,
-        Err(e) => return finish(&state, None, &req, started, Err(e)),
-    };
-    let result = async {
-        access(&client)?;
-        let id: uuid::Uuid = id.parse().map_err(|_| ApiError::not_found())?;
-        let items = revenue::statement_lines(&state.core, client.partner.id, id)
-            .await
-            .map_err(refusal)?;
-        Ok(HttpResponse::Ok().json(LineList { items }))
-    }
-    .await;
-    finish(&state, Some(&client), &req, started, result)
+) -> Result<HttpResponse, ApiError> {
+    let id: uuid::Uuid = id.parse().map_err(|_| ApiError::not_found())?;
+    let items = revenue::statement_lines(&state.core, caller.partner.id, id)
+        .await
+        .map_err(refusal)?;
+    Ok(HttpResponse::Ok().json(LineList { items }))
 }
 
 use super::problem::Problem;

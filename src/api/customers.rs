@@ -1,7 +1,5 @@
 //! `/partner/external/v3/general/customers`: onboard a customer to the current partner, list
 //! the partner's registrations, read one.
-use std::time::Instant;
-
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -9,13 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     body::{read_json, FieldRead, Fields},
-    client, finish,
+    caller::{Caller, ReadCustomers, WriteCustomers},
     problem::{ApiError, FieldError, Problem},
 };
 use crate::{
     domain::{registration::Status, Email},
     services::{
-        api_apps::{ApiClient, SCOPE_READ, SCOPE_READWRITE},
+        api_apps::ApiClient,
         idempotency::{self, Begin},
         onboarding::{self, Onboard, OnboardError},
         registrations::CustomerRow,
@@ -181,33 +179,16 @@ const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
     )
 )]
 pub async fn onboard(
+    caller: Caller<WriteCustomers>,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
-) -> HttpResponse {
-    let started = Instant::now();
-    let client = match client(&req, &state).await {
-        Ok(c) => c,
-        Err(e) => return finish(&state, None, &req, started, Err(e)),
-    };
-    let result = onboard_inner(&req, &state, &client, payload).await;
-    finish(&state, Some(&client), &req, started, result)
-}
-
-async fn onboard_inner(
-    req: &HttpRequest,
-    state: &AppState,
-    client: &ApiClient,
-    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if !client.can_write() {
-        return Err(ApiError::forbidden(SCOPE_READWRITE));
-    }
-    idempotency_key(req)?;
-    let (raw, map) = read_json(req, payload).await?;
-    idempotent(req, state, client, &raw, || async {
+    idempotency_key(&req)?;
+    let (raw, map) = read_json(&req, payload).await?;
+    idempotent(&req, &state, &caller, &raw, || async {
         let o = parse(&map)?;
-        match onboarding::onboard(&state.core, client, o).await {
+        match onboarding::onboard(&state.core, &caller, o).await {
             Ok(outcome) => {
                 let body = serde_json::to_string(&OnboardResponse {
                     id: outcome.id.map(|i| i.to_string()),
@@ -391,14 +372,6 @@ impl From<CustomerRow> for Registration {
     }
 }
 
-fn read_access(client: &ApiClient) -> Result<(), ApiError> {
-    if client.can_read() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(SCOPE_READ))
-    }
-}
-
 #[utoipa::path(
     get,
     path = "/partner/external/v3/general/customers",
@@ -414,41 +387,60 @@ fn read_access(client: &ApiClient) -> Result<(), ApiError> {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let started = Instant::now();
-    let client = match client(&req, &state).await {
-        Ok(c) => c,
-        Err(e) => return finish(&state, None, &req, started, Err(e)),
+pub async fn list(
+    caller: Caller<ReadCustomers>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| ApiError::field("query", "The query string could not be read."))?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
     };
-    let result = async {
-        read_access(&client)?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).map_err(|_| ApiError::field("query", "The query string could not be read."))?;
-        let get = |k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let num = |k: &str, default: u64, max: u64| -> Result<u64, ApiError> {
-            match get(k) {
-                None => Ok(default),
-                Some(v) => v.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| ApiError::field(k, format!("Use a whole number from 1 to {max}."))),
-            }
-        };
-        let page = num("page", 1, 100_000)?;
-        let page_size = num("pageSize", 50, 100)?;
-        let status = match get("status") {
-            None => None,
-            Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::field("status", "Use one of pending_customer, pending_approval, active, declined, expired, cancelled, rejected, ended."))?),
-        };
-        let search = get("search").unwrap_or("");
-        if search.chars().count() > 200 {
-            return Err(ApiError::field("search", "Use at most 200 characters."));
+    let num = |k: &str, default: u64, max: u64| -> Result<u64, ApiError> {
+        match get(k) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| ApiError::field(k, format!("Use a whole number from 1 to {max}."))),
         }
-        if search.chars().any(char::is_control) {
-            return Err(ApiError::field("search", "Use printable characters only."));
-        }
-        let (rows, has_more) = onboarding::list(&state.core, client.partner.id, search, status, page, page_size).await.map_err(|_| ApiError::internal())?;
-        let items = rows.into_iter().map(Registration::from).collect();
-        Ok(HttpResponse::Ok().json(RegistrationPage { items, page, page_size, has_more }))
+    };
+    let page = num("page", 1, 100_000)?;
+    let page_size = num("pageSize", 50, 100)?;
+    let status = match get("status") {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::field("status", "Use one of pending_customer, pending_approval, active, declined, expired, cancelled, rejected, ended."))?),
+    };
+    let search = get("search").unwrap_or("");
+    if search.chars().count() > 200 {
+        return Err(ApiError::field("search", "Use at most 200 characters."));
     }
-    .await;
-    finish(&state, Some(&client), &req, started, result)
+    if search.chars().any(char::is_control) {
+        return Err(ApiError::field("search", "Use printable characters only."));
+    }
+    let (rows, has_more) = onboarding::list(
+        &state.core,
+        caller.partner.id,
+        search,
+        status,
+        page,
+        page_size,
+    )
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let items = rows.into_iter().map(Registration::from).collect();
+    Ok(HttpResponse::Ok().json(RegistrationPage {
+        items,
+        page,
+        page_size,
+        has_more,
+    }))
 }
 
 #[utoipa::path(
@@ -467,39 +459,29 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     )
 )]
 pub async fn get(
-    req: HttpRequest,
+    caller: Caller<ReadCustomers>,
     state: web::Data<AppState>,
     id: web::Path<String>,
-) -> HttpResponse {
-    let started = Instant::now();
-    let client = match client(&req, &state).await {
-        Ok(c) => c,
-        Err(e) => return finish(&state, None, &req, started, Err(e)),
-    };
-    let result = async {
-        read_access(&client)?;
-        let id = id.parse().map_err(|_| ApiError::not_found())?;
-        let (reg, account) = onboarding::get(&state.core, client.partner.id, id)
-            .await
-            .map_err(|_| ApiError::internal())?
-            .ok_or_else(ApiError::not_found)?;
-        Ok(HttpResponse::Ok().json(Registration::from(CustomerRow {
-            id: reg.id,
-            account_id: account.id,
-            company_name: account.company_name,
-            primary_email: account.primary_email,
-            account_active: account.active,
-            friendly_name: reg.friendly_name,
-            customer_type: reg.customer_type,
-            commission: reg.commission,
-            management_mode: reg.management_mode,
-            status: reg.status,
-            created_at: reg.created_at,
-            usage: None,
-            next_expiry: None,
-            paid_12m_minor: 0,
-        })))
-    }
-    .await;
-    finish(&state, Some(&client), &req, started, result)
+) -> Result<HttpResponse, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    let (reg, account) = onboarding::get(&state.core, caller.partner.id, id)
+        .await
+        .map_err(|_| ApiError::internal())?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(Registration::from(CustomerRow {
+        id: reg.id,
+        account_id: account.id,
+        company_name: account.company_name,
+        primary_email: account.primary_email,
+        account_active: account.active,
+        friendly_name: reg.friendly_name,
+        customer_type: reg.customer_type,
+        commission: reg.commission,
+        management_mode: reg.management_mode,
+        status: reg.status,
+        created_at: reg.created_at,
+        usage: None,
+        next_expiry: None,
+        paid_12m_minor: 0,
+    })))
 }

@@ -1,23 +1,19 @@
 //! `/partner/external/v3/general/customers/{id}/orders` and `…/licenses`: place an order for
 //! one of the partner's active customers (same idempotency and problem details as onboarding)
 //! and read the customer's licenses and trials. Scope `elements.orders.readwrite.all`.
-use std::time::Instant;
-
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{
     body::{read_json, FieldRead, Fields},
-    client,
+    caller::{Caller, Orders},
     customers::{idempotency_key, idempotent, IdempotentAnswer},
-    finish,
     problem::{ApiError, FieldError},
 };
 use crate::{
     domain::{Money, RegistrationId},
     services::{
-        api_apps::{ApiClient, SCOPE_ORDERS},
         orders::{self, OrderError, OrderInput, Placement},
         views::LicenseView,
     },
@@ -135,14 +131,6 @@ fn refusal(e: OrderError) -> ApiError {
     }
 }
 
-fn order_access(client: &ApiClient) -> Result<(), ApiError> {
-    if client.can_order() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(SCOPE_ORDERS))
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/partner/external/v3/general/customers/{id}/orders",
@@ -168,61 +156,51 @@ fn order_access(client: &ApiClient) -> Result<(), ApiError> {
     )
 )]
 pub async fn place(
+    caller: Caller<Orders>,
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
     payload: web::Payload,
-) -> HttpResponse {
-    let started = Instant::now();
-    let client = match client(&req, &state).await {
-        Ok(c) => c,
-        Err(e) => return finish(&state, None, &req, started, Err(e)),
-    };
-    let result = async {
-        order_access(&client)?;
-        let reg: RegistrationId = id.parse().map_err(|_| ApiError::not_found())?;
-        let (raw, map) = read_json(&req, payload).await?;
-        // The key is also kept on the order, in the order's own transaction: a retry after a
-        // crash that lost the stored answer finds that order and answers it again.
-        let order_key = idempotency_key(&req)?.map(|k| format!("api:{}:{k}", client.app.id));
-        idempotent(&req, &state, &client, &raw, || async {
-            let mut f = Fields::new(&map);
-            let input = read_order(&mut f);
-            if !f.errors.is_empty() {
-                return Err(ApiError::bad_request(f.errors));
-            }
-            let actor =
-                crate::services::audit::Actor::system(&format!("API app {}", client.app.name));
-            let placed = orders::place(
-                &state.core,
-                &actor,
-                client.partner.id,
-                reg,
-                &input,
-                Placement {
-                    key: order_key,
-                    via: "api",
-                },
-                None,
-            )
-            .await
-            .map_err(refusal)?;
-            let body = serde_json::to_string(&OrderResponse {
-                id: placed.order.to_string(),
-                number: placed.number,
-                license_id: placed.license.map(|l| l.to_string()),
-                total: placed.total.into(),
-            })
-            .unwrap_or_default();
-            Ok(IdempotentAnswer {
-                status: StatusCode::CREATED,
-                body,
-            })
-        })
+) -> Result<HttpResponse, ApiError> {
+    let reg: RegistrationId = id.parse().map_err(|_| ApiError::not_found())?;
+    let (raw, map) = read_json(&req, payload).await?;
+    // The key is also kept on the order, in the order's own transaction: a retry after a
+    // crash that lost the stored answer finds that order and answers it again.
+    let order_key = idempotency_key(&req)?.map(|k| format!("api:{}:{k}", caller.app.id));
+    idempotent(&req, &state, &caller, &raw, || async {
+        let mut f = Fields::new(&map);
+        let input = read_order(&mut f);
+        if !f.errors.is_empty() {
+            return Err(ApiError::bad_request(f.errors));
+        }
+        let actor = crate::services::audit::Actor::system(&format!("API app {}", caller.app.name));
+        let placed = orders::place(
+            &state.core,
+            &actor,
+            caller.partner.id,
+            reg,
+            &input,
+            Placement {
+                key: order_key,
+                via: "api",
+            },
+            None,
+        )
         .await
-    }
-    .await;
-    finish(&state, Some(&client), &req, started, result)
+        .map_err(refusal)?;
+        let body = serde_json::to_string(&OrderResponse {
+            id: placed.order.to_string(),
+            number: placed.number,
+            license_id: placed.license.map(|l| l.to_string()),
+            total: placed.total.into(),
+        })
+        .unwrap_or_default();
+        Ok(IdempotentAnswer {
+            status: StatusCode::CREATED,
+            body,
+        })
+    })
+    .await
 }
 
 /// A license or trial as the API shows it.
@@ -284,27 +262,17 @@ pub struct LicenseList {
     )
 )]
 pub async fn licenses(
-    req: HttpRequest,
+    caller: Caller<Orders>,
     state: web::Data<AppState>,
     id: web::Path<String>,
-) -> HttpResponse {
-    let started = Instant::now();
-    let client = match client(&req, &state).await {
-        Ok(c) => c,
-        Err(e) => return finish(&state, None, &req, started, Err(e)),
-    };
-    let result = async {
-        order_access(&client)?;
-        let reg: RegistrationId = id.parse().map_err(|_| ApiError::not_found())?;
-        let items = orders::licenses_for(&state.core, client.partner.id, reg)
-            .await
-            .map_err(refusal)?;
-        Ok(HttpResponse::Ok().json(LicenseList {
-            items: items.into_iter().map(License::from).collect(),
-        }))
-    }
-    .await;
-    finish(&state, Some(&client), &req, started, result)
+) -> Result<HttpResponse, ApiError> {
+    let reg: RegistrationId = id.parse().map_err(|_| ApiError::not_found())?;
+    let items = orders::licenses_for(&state.core, caller.partner.id, reg)
+        .await
+        .map_err(refusal)?;
+    Ok(HttpResponse::Ok().json(LicenseList {
+        items: items.into_iter().map(License::from).collect(),
+    }))
 }
 
 use super::problem::Problem;

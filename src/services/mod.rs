@@ -68,6 +68,7 @@ pub mod credits;
 pub mod csv_rows;
 pub mod customer_prices;
 pub mod customer_signup;
+pub mod export;
 pub mod idempotency;
 pub mod impersonation;
 pub mod invoices;

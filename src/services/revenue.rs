@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
-    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
 use super::{
     audit::{self, About, Actor},
     commission::{last_periods, period_of, EntryKind, TOTAL},
+    export::{after_key, Batch, Paged},
     Core,
 };
 use crate::{
@@ -556,45 +558,92 @@ pub async fn statement_lines(
 
 /// The entries behind a statement already read.
 pub async fn lines_of_statement(core: &Core, s: &StatementView) -> Result<Vec<Line>, RevenueError> {
-    let partner = PartnerId(s.partner_id);
-    let rows = entries::Entity::find()
-        .filter(entries::Column::PartnerId.eq(partner.uuid()))
-        .filter(entries::Column::Period.eq(s.period.as_str()))
-        .filter(entries::Column::Currency.eq(s.currency.as_str()))
-        .order_by_asc(entries::Column::CreatedAt)
-        .order_by_asc(entries::Column::Id)
+    let rows = LineSelection::of_statement(s)
+        .ordered()
         .all(&core.db.read)
         .await?;
     lines_of(core, rows).await
 }
 
-/// The lines behind the revenue page's figures (its filters, the last 12 months).
-pub async fn lines_for(
-    core: &Core,
-    partner: PartnerId,
-    q: &RevenueQuery,
-) -> Result<Vec<Line>, RevenueError> {
-    let periods = last_periods(&period_of(core.now()), 12);
-    let mut cond = Condition::all()
-        .add(entries::Column::PartnerId.eq(partner.uuid()))
-        .add(entries::Column::Period.gte(periods[0].as_str()));
-    if let Some(r) = q.customer {
-        cond = cond.add(entries::Column::AccountId.eq(account_of(core, partner, r).await?));
+/// Which commission entries a list of lines reads, decided once (a customer filter must be
+/// one of the partner's own) and then read in full or page by page.
+#[derive(Clone)]
+pub struct LineSelection(Condition);
+
+/// Where a page of lines ends: the period, time and id of its last line.
+pub type LineCursor = (String, DateTime<Utc>, Uuid);
+
+impl LineSelection {
+    /// The lines behind the revenue page's figures (its filters, the last 12 months).
+    pub async fn of_revenue(
+        core: &Core,
+        partner: PartnerId,
+        q: &RevenueQuery,
+    ) -> Result<Self, RevenueError> {
+        let periods = last_periods(&period_of(core.now()), 12);
+        let mut cond = Condition::all()
+            .add(entries::Column::PartnerId.eq(partner.uuid()))
+            .add(entries::Column::Period.gte(periods[0].as_str()));
+        if let Some(r) = q.customer {
+            cond = cond.add(entries::Column::AccountId.eq(account_of(core, partner, r).await?));
+        }
+        if let Some(p) = q.product {
+            cond = cond.add(entries::Column::ProductId.eq(p));
+        }
+        if let Some(c) = q.currency {
+            cond = cond.add(entries::Column::Currency.eq(c.code()));
+        }
+        Ok(Self(cond))
     }
-    if let Some(p) = q.product {
-        cond = cond.add(entries::Column::ProductId.eq(p));
+
+    /// The entries behind a statement (its partner, month and currency).
+    pub fn of_statement(s: &StatementView) -> Self {
+        Self(
+            Condition::all()
+                .add(entries::Column::PartnerId.eq(s.partner_id))
+                .add(entries::Column::Period.eq(s.period.as_str()))
+                .add(entries::Column::Currency.eq(s.currency.as_str())),
+        )
     }
-    if let Some(c) = q.currency {
-        cond = cond.add(entries::Column::Currency.eq(c.code()));
+
+    /// Oldest first: by period, then time, then id (unique, so pages never skip or repeat).
+    fn ordered(&self) -> sea_orm::Select<entries::Entity> {
+        entries::Entity::find()
+            .filter(self.0.clone())
+            .order_by_asc(entries::Column::Period)
+            .order_by_asc(entries::Column::CreatedAt)
+            .order_by_asc(entries::Column::Id)
     }
-    let rows = entries::Entity::find()
-        .filter(cond)
-        .order_by_asc(entries::Column::Period)
-        .order_by_asc(entries::Column::CreatedAt)
-        .order_by_asc(entries::Column::Id)
-        .all(&core.db.read)
-        .await?;
-    lines_of(core, rows).await
+}
+
+impl Paged for LineSelection {
+    type Row = Line;
+    type Cursor = LineCursor;
+    type Error = RevenueError;
+
+    async fn page(
+        &self,
+        core: &Core,
+        after: Option<LineCursor>,
+        limit: u64,
+    ) -> Result<Batch<Line, LineCursor>, RevenueError> {
+        let mut q = self.ordered();
+        if let Some((period, at, id)) = after {
+            q = q.filter(after_key(
+                &[
+                    (entries::Column::Period, period.into()),
+                    (entries::Column::CreatedAt, at.into()),
+                    (entries::Column::Id, id.into()),
+                ],
+                Order::Asc,
+            ));
+        }
+        let rows = q.limit(limit + 1).all(&core.db.read).await?;
+        let lines = lines_of(core, rows).await?;
+        Ok(Batch::of(lines, limit, |l| {
+            (l.period.clone(), l.created_at, l.id)
+        }))
+    }
 }
 
 async fn lines_of(core: &Core, rows: Vec<entries::Model>) -> Result<Vec<Line>, RevenueError> {

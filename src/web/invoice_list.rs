@@ -1,12 +1,12 @@
 //! The invoice lists: the partner's `/invoices` and staff's `/staff/invoices`, filtered by
 //! status, customer and month, with the open and paid sums of what is filtered, pages of 50,
 //! and the filtered list as CSV.
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::web::urls;
-use crate::web::{ctx::Ctx, fmt_date, fmt_day, partner::customers::csv_safe, query_string, render};
+use crate::web::{csv_download, ctx::Ctx, fmt_date, fmt_day, query_string, render};
 use crate::{
     auth::{PartnerUser, Principal, StaffUser},
     domain::{
@@ -14,7 +14,10 @@ use crate::{
         Money, PartnerId,
     },
     error::AppResult,
-    services::invoices::{self as svc, InvoiceQuery},
+    services::{
+        export::{self, Cell},
+        invoices::{self as svc, InvoiceQuery, InvoiceSelection, ListedInvoice},
+    },
     state::AppState,
 };
 
@@ -38,7 +41,7 @@ struct Params {
 const PER_PAGE: u64 = 50;
 
 impl Params {
-    fn query(&self, page: u64, limit: u64) -> InvoiceQuery {
+    fn query(&self) -> InvoiceQuery {
         InvoiceQuery {
             status: InvoiceStatus::parse(&self.status),
             customer: self.customer.chars().take(200).collect(),
@@ -48,8 +51,6 @@ impl Params {
             )
             .ok()
             .map(|d| (chrono::Datelike::year(&d), chrono::Datelike::month(&d))),
-            offset: (page - 1) * limit,
-            limit,
         }
     }
 
@@ -103,7 +104,14 @@ async fn list(
     p: Params,
 ) -> AppResult<HttpResponse> {
     let page = p.page.unwrap_or(1).clamp(1, 100_000);
-    let l = svc::list(&state.core, partner, &p.query(page, PER_PAGE)).await?;
+    let l = svc::list(
+        &state.core,
+        partner,
+        &p.query(),
+        (page - 1) * PER_PAGE,
+        PER_PAGE,
+    )
+    .await?;
     let staff = partner.is_none();
     let mut sums: Vec<(&'static str, String)> = Vec::new();
     for (status, money) in l.sums {
@@ -187,54 +195,51 @@ async fn staff_list(
     list(&req, &state, staff.principal(), None, p.into_inner()).await
 }
 
-/// The filtered invoices as CSV (at most 100,000 rows).
+/// The filtered invoices as CSV, newest first, streamed page by page.
 async fn export(
     state: &AppState,
     partner: Option<PartnerId>,
     p: Params,
 ) -> AppResult<HttpResponse> {
-    let l = svc::list(&state.core, partner, &p.query(1, 100_000)).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "Number",
-        "Kind",
-        "Partner",
-        "Customer",
-        "Issued",
-        "Due date",
-        "Status",
-        "Currency",
-        "Subtotal",
-        "Tax",
-        "Total",
-        "Paid from credit",
-        "Left to pay",
-    ]);
-    for r in l.rows {
-        let i = r.invoice;
-        let _ = w.write_record([
-            i.number,
-            i.kind.as_str().to_string(),
-            csv_safe(&r.partner),
-            csv_safe(&i.customer_name),
-            i.issued_at.format("%Y-%m-%d").to_string(),
-            i.due_on.to_string(),
-            i.status.as_str().to_string(),
-            i.total.currency.code().to_string(),
-            i.subtotal.amount_text(),
-            i.tax.amount_text(),
-            i.total.amount_text(),
-            i.from_credit.amount_text(),
-            i.due.amount_text(),
-        ]);
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"invoices.csv\"",
-        ))
-        .body(w.into_inner().unwrap_or_default()))
+    let selection = InvoiceSelection::new(partner, &p.query())?;
+    let rows = export::csv_paged(
+        state.core.clone(),
+        selection,
+        &[
+            "Number",
+            "Kind",
+            "Partner",
+            "Customer",
+            "Issued",
+            "Due date",
+            "Status",
+            "Currency",
+            "Subtotal",
+            "Tax",
+            "Total",
+            "Paid from credit",
+            "Left to pay",
+        ],
+        |r: ListedInvoice| {
+            let i = r.invoice;
+            [
+                Cell::Value(i.number),
+                Cell::Value(i.kind.as_str().into()),
+                Cell::Text(r.partner),
+                Cell::Text(i.customer_name),
+                Cell::Value(i.issued_at.format("%Y-%m-%d").to_string()),
+                Cell::Value(i.due_on.to_string()),
+                Cell::Value(i.status.as_str().into()),
+                Cell::Value(i.total.currency.code().into()),
+                Cell::Value(i.subtotal.amount_text()),
+                Cell::Value(i.tax.amount_text()),
+                Cell::Value(i.total.amount_text()),
+                Cell::Value(i.from_credit.amount_text()),
+                Cell::Value(i.due.amount_text()),
+            ]
+        },
+    );
+    Ok(csv_download("invoices.csv", rows))
 }
 
 async fn partner_export(

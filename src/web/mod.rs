@@ -148,6 +148,33 @@ pub fn render_status<T: Template>(
         .body(page.render()?))
 }
 
+/// A CSV export (see `services::export::csv`) as a download named `name`, sent as its pages
+/// are read. A read that fails part-way is logged and ends the download short.
+pub fn csv_download<E>(
+    name: &str,
+    csv: impl futures_util::Stream<Item = Result<web::Bytes, E>> + 'static,
+) -> HttpResponse
+where
+    E: std::fmt::Debug + std::fmt::Display + 'static,
+{
+    use futures_util::StreamExt;
+    // The body is sent after the handler returns, outside the request's scope.
+    let request_id = crate::error::current_request_id();
+    let body = csv.map(move |chunk| {
+        chunk.map_err(|e| {
+            tracing::error!(request_id = %request_id, error = ?e, "a CSV export failed part-way");
+            actix_web::error::ErrorInternalServerError(e)
+        })
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .streaming(body)
+}
+
 /// A form re-rendered because of bad input answers 422, so tools and tests can tell it apart.
 pub fn render_invalid<T: Template>(page: &T) -> AppResult<HttpResponse> {
     render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, page)

@@ -118,8 +118,24 @@ async fn the_app_page_shows_the_calls_the_app_made() {
     let app = spawn_app().await;
     let api = app_for(&app, "calls@example.com", &[SCOPE_READWRITE]).await;
     let token = api.token().await;
-    let path = "/partner/external/v3/general/customers?pageSize=5";
-    assert_eq!(api.get(&token, path).await.0, StatusCode::OK);
+    // A call answered, one its handler refused and one its token's scope refused.
+    let calls = [
+        (
+            "/partner/external/v3/general/customers?pageSize=5",
+            StatusCode::OK,
+        ),
+        (
+            "/partner/external/v3/general/customers/not-an-id",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/partner/external/v3/general/commission/statements",
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (path, status) in calls {
+        assert_eq!(api.get(&token, path).await.0, status, "{path}");
+    }
 
     let c = app.client();
     c.sign_in("calls@example.com", PASSWORD).await;
@@ -127,13 +143,20 @@ async fn the_app_page_shows_the_calls_the_app_made() {
     // The call log is written in the background, in batches.
     let mut page = c.get(&page_path).await;
     for _ in 0..50 {
-        if page.body.contains(path) {
+        if calls.iter().all(|(path, _)| page.body.contains(path)) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         page = c.get(&page_path).await;
     }
-    page.expect_status(StatusCode::OK).expect_text(path);
+    page.expect_status(StatusCode::OK);
+    for (path, status) in calls {
+        let row = format!(
+            "{path}</td><td class=\"key\" data-label=\"Status\">{}<",
+            status.as_u16()
+        );
+        assert!(page.body.contains(&row), "{row} in {}", page.body);
+    }
     assert!(
         !page.body.contains("last used Never"),
         "the app's last use is recorded with its calls"

@@ -5,7 +5,13 @@
 //! registration that was not active on the invoice's date; another partner sees nothing.
 use partner_portal::{
     entities::{commission_entries, commission_statements, invoices, registrations},
-    services::commission,
+    services::{
+        commission,
+        export::{Batch, Paged},
+        invoices::{self as invoice_list, InvoiceQuery, InvoiceSelection},
+        registrations::{CustomerExport, CustomerRow},
+        revenue::{self, LineSelection, RevenueQuery},
+    },
 };
 use reqwest::StatusCode;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -275,6 +281,42 @@ async fn a_paid_invoice_earns_a_credit_note_reverses_a_grant_charges_and_the_mon
         .expect_text("Reversed")
         .expect_text("Charged")
         .expect_text("-$2.32");
+    let (status, headers, body) = c.get_bytes(&format!("{statement}?format=csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-disposition"],
+        format!("attachment; filename=\"commission-{period}-USD.csv\"").as_str()
+    );
+    let csv = String::from_utf8(body).unwrap();
+    assert!(
+        csv.starts_with("month,kind,invoice,customer,product,description,base,rate_percent,amount,currency,recorded_at\n"),
+        "{csv}"
+    );
+    let kinds: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1))
+        .collect();
+    assert_eq!(kinds, ["earned", "reversed", "charged"], "{csv}");
+    // Staff read the same CSV, and every statement's figures: a debt stays a number.
+    let staff_statement = format!("/staff/revenue/statements/{closed}?format=csv");
+    assert_eq!(s.staff.get_bytes(&staff_statement).await.2, csv.as_bytes());
+    let (status, headers, body) = s
+        .staff
+        .get_bytes(&format!("/staff/revenue/export.csv?period={period}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"commission-statements.csv\""
+    );
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        format!(
+            "month,partner,currency,opening,earned,reversed,charged,closing,status,payout_reference\n\
+             {period},Reseller Co,USD,0.00,2.70,0.02,5.00,-2.32,paid,WIRE-2027-001\n"
+        )
+    );
     // Another partner: not found, and its own revenue is empty.
     crate::registrations::quick_partner(app, "other@example.com", "Other Co").await;
     let other = app.client();
@@ -628,4 +670,70 @@ async fn the_12_month_customer_table_read_from_stored_figures_equals_the_summed_
     assert_eq!(summed[0].1.paid, 5_900 + 413);
     assert_eq!(summed[0].1.outstanding, 100);
     assert_eq!(stored, summed);
+}
+
+/// Every row of a read in pages, each after the cursor the previous one ended at.
+async fn every_page<R, C, Fut>(mut read: impl FnMut(Option<C>) -> Fut) -> Vec<R>
+where
+    Fut: std::future::Future<Output = Batch<R, C>>,
+{
+    let (mut rows, mut after) = (Vec::new(), None);
+    loop {
+        let batch = read(after).await;
+        rows.extend(batch.rows);
+        match batch.next {
+            Some(c) => after = Some(c),
+            None => return rows,
+        }
+    }
+}
+
+#[tokio::test]
+async fn exports_read_page_by_page_neither_skip_nor_repeat_a_row() {
+    let s = shop().await;
+    for seats in ["1", "2", "3"] {
+        ordered_and_paid(&s, seats).await;
+    }
+    let core = &s.app.core;
+
+    let lines = &LineSelection::of_revenue(core, s.org.id, &RevenueQuery::default())
+        .await
+        .unwrap();
+    let whole = lines.page(core, None, 100).await.unwrap();
+    assert_eq!((whole.rows.len(), whole.next.is_none()), (3, true));
+    let paged = every_page(|after| async move { lines.page(core, after, 1).await.unwrap() }).await;
+    let ids = |l: &[revenue::Line]| l.iter().map(|l| l.id).collect::<Vec<_>>();
+    assert_eq!(ids(&paged), ids(&whole.rows));
+
+    for partner in [Some(s.org.id), None] {
+        let q = InvoiceQuery::default();
+        let whole = invoice_list::list(core, partner, &q, 0, 100).await.unwrap();
+        assert_eq!(whole.rows.len(), 3);
+        let selection = &InvoiceSelection::new(partner, &q).unwrap();
+        let paged =
+            every_page(|after| async move { selection.page(core, after, 1).await.unwrap() }).await;
+        let ids = |l: &[invoice_list::ListedInvoice]| {
+            l.iter()
+                .map(|i| (i.invoice.id, i.partner.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&paged), ids(&whole.rows));
+    }
+
+    for (email, company) in [("it@beta.example", "Beta"), ("it@gamma.example", "Gamma")] {
+        crate::customer_prices::active_customer(&s.app, &s.org, email, company).await;
+    }
+    let customers = &CustomerExport {
+        partner: s.org.id,
+        q: String::new(),
+        status: None,
+        customer_type: None,
+        expiring_by: None,
+    };
+    let whole = customers.page(core, None, 100).await.unwrap();
+    assert_eq!(whole.rows.len(), 3);
+    let paged =
+        every_page(|after| async move { customers.page(core, after, 1).await.unwrap() }).await;
+    let ids = |l: &[CustomerRow]| l.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(&paged), ids(&whole.rows));
 }

@@ -3,7 +3,10 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::super::Core;
+use super::super::{
+    export::{after_key, Batch, Paged},
+    Core,
+};
 use crate::{
     domain::{
         invoice::{InvoiceKind, InvoiceStatus, ListSum},
@@ -163,8 +166,116 @@ pub struct InvoiceQuery {
     pub customer: String,
     /// Issued in this month (year, month).
     pub month: Option<(i32, u32)>,
-    pub offset: u64,
-    pub limit: u64,
+}
+
+/// The invoices a list's filters select, for a partner or (`None`) for staff: decided once,
+/// then read a page at a time.
+#[derive(Clone)]
+pub struct InvoiceSelection {
+    partner: Option<crate::domain::PartnerId>,
+    cond: sea_orm::Condition,
+}
+
+/// Where a page of invoices ends: the issue time and id of its last invoice.
+pub type InvoiceCursor = (chrono::DateTime<chrono::Utc>, Uuid);
+
+impl InvoiceSelection {
+    pub fn new(
+        partner: Option<crate::domain::PartnerId>,
+        q: &InvoiceQuery,
+    ) -> Result<Self, InvoiceError> {
+        let mut cond = sea_orm::Condition::all();
+        if let Some(p) = partner {
+            cond = cond.add(invoices::Column::PartnerId.eq(p.uuid()));
+        }
+        if let Some(s) = q.status {
+            cond = cond.add(invoices::Column::Status.eq(s.as_str()));
+        }
+        if !q.customer.trim().is_empty() {
+            let pattern = crate::services::search::like_pattern(&q.customer.trim().to_lowercase());
+            cond = cond.add(crate::services::search::ilike(
+                invoices::Column::CustomerName,
+                &pattern,
+            ));
+        }
+        if let Some((y, m)) = q.month {
+            let start = chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or(InvoiceError::NotFound)?;
+            let end = start
+                .checked_add_months(chrono::Months::new(1))
+                .ok_or(InvoiceError::NotFound)?;
+            let at = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+            if let (Some(from), Some(to)) = (at(start), at(end)) {
+                cond = cond.add(invoices::Column::IssuedAt.gte(from));
+                cond = cond.add(invoices::Column::IssuedAt.lt(to));
+            }
+        }
+        Ok(Self { partner, cond })
+    }
+
+    /// Newest first: by issue time, then id (unique, so pages never skip or repeat).
+    fn ordered(&self) -> sea_orm::Select<invoices::Entity> {
+        invoices::Entity::find()
+            .filter(self.cond.clone())
+            .order_by_desc(invoices::Column::IssuedAt)
+            .order_by_desc(invoices::Column::Id)
+    }
+
+    /// The rows as listed: with their partner's name on staff's list.
+    async fn listed(
+        &self,
+        conn: &impl ConnectionTrait,
+        rows: Vec<invoices::Model>,
+    ) -> Result<Vec<ListedInvoice>, InvoiceError> {
+        let mut names = std::collections::HashMap::new();
+        if self.partner.is_none() {
+            let ids: Vec<Uuid> = rows.iter().map(|r| r.partner_id).collect();
+            for p in partners::Entity::find()
+                .filter(partners::Column::Id.is_in(ids))
+                .all(conn)
+                .await?
+            {
+                names.insert(p.id, p.company_name);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|i| ListedInvoice {
+                partner: names.get(&i.partner_id).cloned().unwrap_or_default(),
+                invoice: InvoiceView::of(&i),
+            })
+            .collect())
+    }
+}
+
+impl Paged for InvoiceSelection {
+    type Row = ListedInvoice;
+    type Cursor = InvoiceCursor;
+    type Error = InvoiceError;
+
+    async fn page(
+        &self,
+        core: &Core,
+        after: Option<InvoiceCursor>,
+        limit: u64,
+    ) -> Result<Batch<ListedInvoice, InvoiceCursor>, InvoiceError> {
+        use sea_orm::QuerySelect;
+        let mut q = self.ordered();
+        if let Some((at, id)) = after {
+            q = q.filter(after_key(
+                &[
+                    (invoices::Column::IssuedAt, at.into()),
+                    (invoices::Column::Id, id.into()),
+                ],
+                sea_orm::Order::Desc,
+            ));
+        }
+        let conn = &core.db.read;
+        let rows = q.limit(limit + 1).all(conn).await?;
+        let rows = self.listed(conn, rows).await?;
+        Ok(Batch::of(rows, limit, |r| {
+            (r.invoice.issued_at, r.invoice.id)
+        }))
+    }
 }
 
 /// One line of an invoice list.
@@ -196,44 +307,20 @@ pub async fn list(
     core: &Core,
     partner: Option<crate::domain::PartnerId>,
     q: &InvoiceQuery,
+    offset: u64,
+    limit: u64,
 ) -> Result<InvoiceList, InvoiceError> {
-    use sea_orm::{Condition, QuerySelect};
-    let mut cond = Condition::all();
-    if let Some(p) = partner {
-        cond = cond.add(invoices::Column::PartnerId.eq(p.uuid()));
-    }
-    if let Some(s) = q.status {
-        cond = cond.add(invoices::Column::Status.eq(s.as_str()));
-    }
-    if !q.customer.trim().is_empty() {
-        let pattern = crate::services::search::like_pattern(&q.customer.trim().to_lowercase());
-        cond = cond.add(crate::services::search::ilike(
-            invoices::Column::CustomerName,
-            &pattern,
-        ));
-    }
-    if let Some((y, m)) = q.month {
-        let start = chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or(InvoiceError::NotFound)?;
-        let end = start
-            .checked_add_months(chrono::Months::new(1))
-            .ok_or(InvoiceError::NotFound)?;
-        let at = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        if let (Some(from), Some(to)) = (at(start), at(end)) {
-            cond = cond.add(invoices::Column::IssuedAt.gte(from));
-            cond = cond.add(invoices::Column::IssuedAt.lt(to));
-        }
-    }
+    use sea_orm::QuerySelect;
+    let selection = InvoiceSelection::new(partner, q)?;
     let conn = &core.db.read;
-    let mut rows = invoices::Entity::find()
-        .filter(cond.clone())
-        .order_by_desc(invoices::Column::IssuedAt)
-        .order_by_desc(invoices::Column::Id)
-        .offset(q.offset)
-        .limit(q.limit + 1)
+    let mut rows = selection
+        .ordered()
+        .offset(offset)
+        .limit(limit + 1)
         .all(conn)
         .await?;
-    let has_more = rows.len() as u64 > q.limit;
-    rows.truncate(q.limit as usize);
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
     let sums: Vec<SumRow> = invoices::Entity::find()
         .select_only()
         .column(invoices::Column::Status)
@@ -248,31 +335,14 @@ pub async fn list(
             sea_orm::sea_query::Expr::cust("CAST(SUM(credit_minor) AS BIGINT)"),
             "credit",
         )
-        .filter(cond)
+        .filter(selection.cond.clone())
         .group_by(invoices::Column::Status)
         .group_by(invoices::Column::Kind)
         .group_by(invoices::Column::Currency)
         .into_tuple()
         .all(conn)
         .await?;
-    let mut names = std::collections::HashMap::new();
-    if partner.is_none() {
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.partner_id).collect();
-        for p in partners::Entity::find()
-            .filter(partners::Column::Id.is_in(ids))
-            .all(conn)
-            .await?
-        {
-            names.insert(p.id, p.company_name);
-        }
-    }
-    let rows = rows
-        .into_iter()
-        .map(|i| ListedInvoice {
-            partner: names.get(&i.partner_id).cloned().unwrap_or_default(),
-            invoice: InvoiceView::of(&i),
-        })
-        .collect();
+    let rows = selection.listed(conn, rows).await?;
     // Each figure is the sum of one column of the rows it stands for: open invoices' left to
     // pay, the others' totals, credit notes apart (as the amount they gave back).
     let mut folded: std::collections::BTreeMap<(ListSum, Currency), i64> = Default::default();

@@ -20,7 +20,8 @@ pub use add::{add_existing, add_new, link_existing, NewCustomer};
 pub use eligibility::{check_email, gather_facts, is_live, recheck};
 pub use queries::{
     approval_queue, attention, customer, customer_user, list, live_for_account, review, Attention,
-    CustomerDetail, CustomerQuery, CustomerRow, CustomerSort, QueueItem, Recent, Review, COUNT_CAP,
+    CustomerDetail, CustomerExport, CustomerQuery, CustomerRow, CustomerSort, QueueItem, Recent,
+    Review, COUNT_CAP,
 };
 pub use transitions::{
     answer, approve, cancel, confirmation, end, end_refused, expire_due, reject, resend,

@@ -16,6 +16,7 @@ use crate::{
     entities::{accounts as account, audit_events, partners, registrations},
     services::{
         accounts,
+        export::{after_key, Batch, Paged},
         search::{self, ilike, like_pattern, Doc, Plan, SearchText},
         views::{Account, AuditEntry, Partner, Registration, User},
         Core,
@@ -158,6 +159,43 @@ fn account_join() -> RelationDef {
         .into()
 }
 
+/// My Customers as its export reads it: the list's filters, newest first, a page at a time.
+#[derive(Clone)]
+pub struct CustomerExport {
+    pub partner: PartnerId,
+    pub q: String,
+    pub status: Option<Status>,
+    pub customer_type: Option<CustomerType>,
+    pub expiring_by: Option<NaiveDate>,
+}
+
+impl Paged for CustomerExport {
+    type Row = CustomerRow;
+    type Cursor = (DateTime<Utc>, RegistrationId);
+    type Error = RegError;
+
+    async fn page(
+        &self,
+        core: &Core,
+        after: Option<Self::Cursor>,
+        limit: u64,
+    ) -> Result<Batch<CustomerRow, Self::Cursor>, RegError> {
+        let q = CustomerQuery {
+            q: self.q.clone(),
+            status: self.status,
+            customer_type: self.customer_type,
+            expiring_by: self.expiring_by,
+            sort: CustomerSort::Created,
+            desc: true,
+            offset: 0,
+            limit,
+            after,
+        };
+        let rows = list(core, self.partner, &q).await?;
+        Ok(Batch::of(rows, limit, |r| (r.created_at, r.id)))
+    }
+}
+
 /// A partner's registrations for My Customers. Fetches `limit + 1` rows so the caller knows
 /// whether a next page exists without counting the whole set.
 #[tracing::instrument(skip_all, level = "debug")]
@@ -229,15 +267,13 @@ pub async fn list(
         cond = cond.add(registrations::Column::NextExpiry.lte(by));
     }
     if let Some((at, id)) = q.after {
-        cond = cond.add(
-            Condition::any()
-                .add(registrations::Column::CreatedAt.lt(at))
-                .add(
-                    Condition::all()
-                        .add(registrations::Column::CreatedAt.eq(at))
-                        .add(registrations::Column::Id.lt(id.uuid())),
-                ),
-        );
+        cond = cond.add(after_key(
+            &[
+                (registrations::Column::CreatedAt, at.into()),
+                (registrations::Column::Id, id.uuid().into()),
+            ],
+            Order::Desc,
+        ));
     }
     let order = if q.desc { Order::Desc } else { Order::Asc };
     let mut query = registrations::Entity::find()

@@ -2,15 +2,15 @@
 //! account or register a new one, with an eligibility check first), My Customers with its
 //! CSV export, and each customer's page with its timeline, users and actions.
 use actix_session::Session;
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ask_first, confirmed, ctx::Ctx, fmt_date, fmt_datetime, parse_id, partner::home::CompanyView,
-    query_string, redirect_with, render, render_invalid, sort_headers, Confirmation, Day,
-    FieldErrors, SortHeader,
+    ask_first, confirmed, csv_download, ctx::Ctx, fmt_date, fmt_datetime, parse_id,
+    partner::home::CompanyView, query_string, redirect_with, render, render_invalid, sort_headers,
+    Confirmation, Day, FieldErrors, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
@@ -25,7 +25,10 @@ use crate::{
     error::{sentence, AppResult},
     services::{
         accounts::NewAccount,
-        registrations::{self as regs, CustomerQuery, CustomerSort, NewCustomer, RegError, Terms},
+        export::{self, Cell},
+        registrations::{
+            self as regs, CustomerExport, CustomerQuery, CustomerSort, NewCustomer, RegError, Terms,
+        },
     },
     state::AppState,
 };
@@ -342,16 +345,7 @@ async fn list(
     })
 }
 
-/// Neutralises spreadsheet formulas: a cell starting with = + - @ or a control character is
-/// prefixed with a quote (OWASP CSV injection).
-pub fn csv_safe(s: &str) -> String {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
-    }
-}
-
-/// The filtered list as CSV, streamed page by page (constant memory, keyset pagination).
+/// The filtered list as CSV, newest first, streamed page by page.
 async fn export(
     user: PartnerUser,
     state: web::Data<AppState>,
@@ -359,105 +353,45 @@ async fn export(
 ) -> AppResult<HttpResponse> {
     let p = params.into_inner();
     let (status, customer_type) = filters(&p);
-    let partner_id = user.org_id();
-    let expiring_by = expiring_days(&p.expiring)
-        .map(|d| state.core.now().date_naive() + chrono::Duration::days(d));
-    struct Cursor {
-        state: web::Data<AppState>,
-        after: Option<(chrono::DateTime<chrono::Utc>, RegistrationId)>,
-        header: bool,
-        done: bool,
-    }
-    let q = p.q.clone();
-    let start = Cursor {
-        state,
-        after: None,
-        header: true,
-        done: false,
+    let selection = CustomerExport {
+        partner: user.org_id(),
+        expiring_by: expiring_days(&p.expiring)
+            .map(|d| state.core.now().date_naive() + chrono::Duration::days(d)),
+        q: p.q,
+        status,
+        customer_type,
     };
-    let stream = futures_util::stream::unfold(start, move |mut c| {
-        let q = q.clone();
-        async move {
-            if c.done {
-                return None;
-            }
-            let mut w = csv::Writer::from_writer(Vec::new());
-            if c.header {
-                c.header = false;
-                let _ = w.write_record([
-                    "Company",
-                    "Name",
-                    "Email",
-                    "Account Active",
-                    "Customer Type",
-                    "Usage",
-                    "Coming Expiry Date",
-                    "Status",
-                    "Commission",
-                    "Added",
-                ]);
-            }
-            let batch = regs::list(
-                &c.state.core,
-                partner_id,
-                &CustomerQuery {
-                    expiring_by,
-                    q,
-                    status,
-                    customer_type,
-                    sort: CustomerSort::Created,
-                    desc: true,
-                    offset: 0,
-                    limit: 500,
-                    after: c.after,
-                },
-            )
-            .await;
-            let mut batch = match batch {
-                Ok(b) => b,
-                Err(e) => {
-                    return Some((
-                        Err(actix_web::error::ErrorInternalServerError(e)),
-                        Cursor { done: true, ..c },
-                    ))
-                }
-            };
-            if batch.len() <= 500 {
-                c.done = true;
-            }
-            batch.truncate(500);
-            if let Some(last) = batch.last() {
-                c.after = Some((last.created_at, last.id));
-            }
-            for r in &batch {
-                let _ = w.write_record([
-                    csv_safe(&r.company_name),
-                    csv_safe(&r.friendly_name),
-                    csv_safe(&r.primary_email),
-                    if r.account_active {
-                        "Yes".into()
-                    } else {
-                        "No".into()
-                    },
-                    r.customer_type.as_str().to_string(),
-                    usage_text(r.usage),
-                    r.next_expiry.map(|d| d.to_string()).unwrap_or_default(),
-                    r.status.label().to_string(),
-                    r.commission.to_string(),
-                    r.created_at.format("%Y-%m-%d").to_string(),
-                ]);
-            }
-            let bytes = w.into_inner().unwrap_or_default();
-            Some((Ok::<_, actix_web::Error>(web::Bytes::from(bytes)), c))
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"my-customers.csv\"",
-        ))
-        .streaming(stream))
+    let rows = export::csv_paged(
+        state.core.clone(),
+        selection,
+        &[
+            "Company",
+            "Name",
+            "Email",
+            "Account Active",
+            "Customer Type",
+            "Usage",
+            "Coming Expiry Date",
+            "Status",
+            "Commission",
+            "Added",
+        ],
+        |r| {
+            [
+                Cell::Text(r.company_name),
+                Cell::Text(r.friendly_name),
+                Cell::Text(r.primary_email),
+                Cell::Value(if r.account_active { "Yes" } else { "No" }.into()),
+                Cell::Value(r.customer_type.as_str().into()),
+                Cell::Value(usage_text(r.usage)),
+                Cell::Value(r.next_expiry.map(|d| d.to_string()).unwrap_or_default()),
+                Cell::Value(r.status.label().into()),
+                Cell::Value(r.commission.to_string()),
+                Cell::Value(r.created_at.format("%Y-%m-%d").to_string()),
+            ]
+        },
+    );
+    Ok(csv_download("my-customers.csv", rows))
 }
 
 // ------------------------------------------------------------------ Add a Customer account
@@ -1030,18 +964,4 @@ async fn user_page(
             .map(fmt_datetime)
             .unwrap_or_else(|| "Never".into()),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_neutralised_in_csv_cells() {
-        assert_eq!(csv_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
-        assert_eq!(csv_safe("+1"), "'+1");
-        assert_eq!(csv_safe("-2"), "'-2");
-        assert_eq!(csv_safe("@SUM(1)"), "'@SUM(1)");
-        assert_eq!(csv_safe("Acme"), "Acme");
-    }
 }

@@ -3,14 +3,12 @@
 //! commission drawn on the server with the same figures in a table beside it, filters by
 //! customer, product and currency, the lines behind every figure as CSV, and the monthly
 //! commission statements with their status, each with its lines.
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::web::urls;
-use crate::web::{
-    ctx::Ctx, fmt_date, parse_id, partner::customers::csv_safe, query_string, render, revenue_chart,
-};
+use crate::web::{csv_download, ctx::Ctx, fmt_date, parse_id, query_string, render, revenue_chart};
 use crate::{
     auth::PartnerUser,
     domain::{Currency, Money},
@@ -18,7 +16,8 @@ use crate::{
     services::{
         catalog,
         commission::period_start,
-        revenue::{self as svc, Line, RevenueQuery, StatementView},
+        export::{self, Cell},
+        revenue::{self as svc, Line, LineSelection, RevenueQuery, StatementView},
     },
     state::AppState,
 };
@@ -220,47 +219,42 @@ async fn page(
     })
 }
 
-/// The lines as CSV, each amount in the currency's units ("12.50").
-pub fn lines_csv(lines: &[Line], name: &str) -> AppResult<HttpResponse> {
-    // Writing to memory cannot fail.
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "month",
-        "kind",
-        "invoice",
-        "customer",
-        "product",
-        "description",
-        "base",
-        "rate_percent",
-        "amount",
-        "currency",
-        "recorded_at",
-    ]);
-    for l in lines {
-        let c = Currency::parse(&l.currency).unwrap_or(Currency::Usd);
-        let _ = w.write_record([
-            l.period.clone(),
-            l.kind.clone(),
-            l.invoice_number.clone().unwrap_or_default(),
-            csv_safe(&l.customer),
-            l.product_sku.clone().unwrap_or_default(),
-            csv_safe(&l.description),
-            Money::new(l.base, c).amount_text(),
-            format!("{}.{:02}", l.rate_bp / 100, l.rate_bp % 100),
-            Money::new(l.amount, c).amount_text(),
-            l.currency.clone(),
-            l.created_at.to_rfc3339(),
-        ]);
-    }
-    let body = w.into_inner().unwrap_or_default();
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body))
+/// The selected lines as CSV, oldest first, each amount in the currency's units ("12.50").
+pub fn lines_csv(state: &AppState, selection: LineSelection, name: &str) -> HttpResponse {
+    let rows = export::csv_paged(
+        state.core.clone(),
+        selection,
+        &[
+            "month",
+            "kind",
+            "invoice",
+            "customer",
+            "product",
+            "description",
+            "base",
+            "rate_percent",
+            "amount",
+            "currency",
+            "recorded_at",
+        ],
+        |l: Line| {
+            let c = Currency::parse(&l.currency).unwrap_or(Currency::Usd);
+            [
+                Cell::Value(l.period),
+                Cell::Value(l.kind),
+                Cell::Value(l.invoice_number.unwrap_or_default()),
+                Cell::Text(l.customer),
+                Cell::Value(l.product_sku.unwrap_or_default()),
+                Cell::Text(l.description),
+                Cell::Value(Money::new(l.base, c).amount_text()),
+                Cell::Value(format!("{}.{:02}", l.rate_bp / 100, l.rate_bp % 100)),
+                Cell::Value(Money::new(l.amount, c).amount_text()),
+                Cell::Value(l.currency),
+                Cell::Value(l.created_at.to_rfc3339()),
+            ]
+        },
+    );
+    csv_download(name, rows)
 }
 
 async fn export(
@@ -268,8 +262,8 @@ async fn export(
     state: web::Data<AppState>,
     params: web::Query<Params>,
 ) -> AppResult<HttpResponse> {
-    let lines = svc::lines_for(&state.core, user.org_id(), &params.query()).await?;
-    lines_csv(&lines, "commission-lines.csv")
+    let selection = LineSelection::of_revenue(&state.core, user.org_id(), &params.query()).await?;
+    Ok(lines_csv(&state, selection, "commission-lines.csv"))
 }
 
 pub struct LineRow {
@@ -341,13 +335,14 @@ async fn statement(
 ) -> AppResult<HttpResponse> {
     let id: uuid::Uuid = parse_id(&id)?;
     let s = svc::statement_of(&state.core, user.org_id(), id).await?;
-    let lines = svc::statement_lines(&state.core, user.org_id(), id).await?;
     if f.format == "csv" {
-        return lines_csv(
-            &lines,
+        return Ok(lines_csv(
+            &state,
+            LineSelection::of_statement(&s),
             &format!("commission-{}-{}.csv", s.period, s.currency),
-        );
+        ));
     }
+    let lines = svc::lines_of_statement(&state.core, &s).await?;
     render(&StatementPage {
         ctx: Ctx::new(&req, Some(&user.principal())),
         month: month_name(&s.period),

@@ -2,18 +2,16 @@
 //! approved and marked paid out in bulk (with the payout's reference), exported as CSV; each
 //! statement with its lines.
 use actix_session::Session;
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
+    csv_download,
     ctx::Ctx,
     parse_id,
-    partner::{
-        customers::csv_safe,
-        revenue::{line_rows, lines_csv, month_name, Format, StatementPage},
-    },
+    partner::revenue::{line_rows, lines_csv, month_name, Format, StatementPage},
     query_string, redirect_with, render,
 };
 use crate::{
@@ -21,7 +19,8 @@ use crate::{
     error::AppResult,
     services::{
         commission::{last_periods, period_of},
-        revenue::{self as svc, RevenueError, StaffQuery, StatementView},
+        export::{self, Batch, Cell},
+        revenue::{self as svc, LineSelection, RevenueError, StaffQuery, StatementView},
     },
     state::AppState,
 };
@@ -111,47 +110,50 @@ async fn list(
     })
 }
 
+/// The filtered statements as CSV. They are sorted by partner name after reading (names live
+/// with the partners), so they are read in full and then written through the export stream.
 async fn export(
     _user: StaffUser,
     state: web::Data<AppState>,
     params: web::Query<Params>,
 ) -> AppResult<HttpResponse> {
     let rows = svc::all_statements(&state.core, &params.query(), 100_000).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "month",
-        "partner",
-        "currency",
-        "opening",
-        "earned",
-        "reversed",
-        "charged",
-        "closing",
-        "status",
-        "payout_reference",
-    ]);
-    for s in &rows {
-        let m = |v: i64| s.money(v).amount_text();
-        let _ = w.write_record([
-            s.period.clone(),
-            csv_safe(&s.partner),
-            s.currency.clone(),
-            m(s.opening),
-            m(s.earned),
-            m(s.reversed),
-            m(s.charged),
-            m(s.closing),
-            s.status.clone(),
-            csv_safe(s.payout_reference.as_deref().unwrap_or("")),
-        ]);
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"commission-statements.csv\"",
-        ))
-        .body(w.into_inner().unwrap_or_default()))
+    let mut rows = Some(rows);
+    let csv = export::csv(
+        &[
+            "month",
+            "partner",
+            "currency",
+            "opening",
+            "earned",
+            "reversed",
+            "charged",
+            "closing",
+            "status",
+            "payout_reference",
+        ],
+        move |_: Option<()>| {
+            std::future::ready(Ok::<_, RevenueError>(Batch::all(
+                rows.take().unwrap_or_default(),
+            )))
+        },
+        |s: StatementView| {
+            let m = |v: i64| Cell::Value(s.money(v).amount_text());
+            [
+                Cell::Value(s.period.clone()),
+                Cell::Text(s.partner.clone()),
+                Cell::Value(s.currency.clone()),
+                m(s.opening),
+                m(s.earned),
+                m(s.reversed),
+                m(s.charged),
+                m(s.closing),
+                Cell::Value(s.status.clone()),
+                Cell::Text(s.payout_reference.clone().unwrap_or_default()),
+            ]
+        },
+    );
+    Ok(csv_download("commission-statements.csv", csv))
 }
 
 /// Approves the chosen closed statements, or records the payout of approved ones.
@@ -219,13 +221,14 @@ async fn statement(
     f: web::Query<Format>,
 ) -> AppResult<HttpResponse> {
     let s = svc::statement(&state.core, parse_id(&id)?).await?;
-    let lines = svc::lines_of_statement(&state.core, &s).await?;
     if f.format == "csv" {
-        return lines_csv(
-            &lines,
+        return Ok(lines_csv(
+            &state,
+            LineSelection::of_statement(&s),
             &format!("commission-{}-{}.csv", s.period, s.currency),
-        );
+        ));
     }
+    let lines = svc::lines_of_statement(&state.core, &s).await?;
     render(&StatementPage {
         ctx: Ctx::new(&req, Some(&user.principal())),
         month: format!("{} · {}", month_name(&s.period), s.partner),
