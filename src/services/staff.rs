@@ -173,12 +173,7 @@ pub async fn partner_detail(core: &Core, id: PartnerId) -> Result<PartnerDetail,
         .one(&core.db.read)
         .await?
         .ok_or(StaffError::NotFound)?;
-    let users = super::partners::list_users(core, id)
-        .await
-        .map_err(|e| match e {
-            super::partners::PartnerError::Fault(f) => StaffError::Fault(f),
-            _ => StaffError::NotFound,
-        })?;
+    let users = super::members::users(&core.db.read, super::members::Org::Partner(id)).await?;
     use super::registrations::{self as regs, CustomerQuery, CustomerSort};
     let mut customers = regs::list(
         core,
