@@ -20,7 +20,6 @@ use crate::{
     domain::{Email, PartnerRole, RegistrationId, UserId},
     error::{AppError, AppResult},
     services::{
-        audit::Actor,
         members::{self as svc, By, Kind, MemberError, Team},
         views::User,
     },
@@ -28,158 +27,128 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use web::{get, post};
-    type Company = PartnerUser;
-    type Mine = CustomerUser;
-    type Customer = OnCustomer;
-    cfg.route(urls::COMPANY_USERS, get().to(page::<Company>))
-        .route(urls::COMPANY_INVITE, post().to(invite::<Company>))
-        .route(
-            urls::COMPANY_USER_DEACTIVATE,
-            post().to(set_active::<Company, false>),
-        )
-        .route(
-            urls::COMPANY_USER_REACTIVATE,
-            post().to(set_active::<Company, true>),
-        )
-        .route(
-            urls::COMPANY_INVITATION_RESEND,
-            post().to(invitation::<Company, false>),
-        )
-        .route(
-            urls::COMPANY_INVITATION_REVOKE,
-            post().to(invitation::<Company, true>),
-        )
-        .route(urls::MY_USERS, get().to(page::<Mine>))
-        .route(urls::MY_USER_INVITE, post().to(invite::<Mine>))
-        .route(urls::MY_USER_ROLE, post().to(set_role::<Mine>))
-        .route(urls::MY_USER_REMOVE, post().to(set_active::<Mine, false>))
-        .route(urls::MY_USER_RESTORE, post().to(set_active::<Mine, true>))
-        .route(
-            urls::MY_INVITATION_RESEND,
-            post().to(invitation::<Mine, false>),
-        )
-        .route(
-            urls::MY_INVITATION_REVOKE,
-            post().to(invitation::<Mine, true>),
-        )
-        .route(urls::CUSTOMER_USER_INVITE, get().to(page::<Customer>))
-        .route(urls::CUSTOMER_USER_INVITE, post().to(invite::<Customer>))
-        .route(urls::CUSTOMER_USER_ROLE, post().to(set_role::<Customer>))
-        .route(
-            urls::CUSTOMER_USER_REMOVE,
-            post().to(set_active::<Customer, false>),
-        )
-        .route(
-            urls::CUSTOMER_USER_RESTORE,
-            post().to(set_active::<Customer, true>),
-        )
-        .route(
-            urls::CUSTOMER_INVITATION_RESEND,
-            post().to(invitation::<Customer, false>),
-        )
-        .route(
-            urls::CUSTOMER_INVITATION_REVOKE,
-            post().to(invitation::<Customer, true>),
-        );
+    side::<PartnerUser>(cfg, &COMPANY);
+    side::<CustomerUser>(cfg, &MY_ACCOUNT);
+    side::<OnCustomer>(cfg, &CUSTOMER);
 }
 
-/// Where members are managed from: the paths of the page and of its actions.
-#[derive(Debug, Clone, Copy)]
-pub enum Place {
-    /// The partner's own company.
-    Company,
-    /// The account of the signed-in customer user.
-    MyAccount,
-    /// A customer the partner manages.
-    Customer(RegistrationId),
+fn side<S: Side>(cfg: &mut web::ServiceConfig, at: &Paths) {
+    use web::{get, post};
+    cfg.route(at.page, get().to(page::<S>))
+        .route(at.invite, post().to(invite::<S>))
+        .route(at.remove, post().to(set_active::<S, false>))
+        .route(at.restore, post().to(set_active::<S, true>))
+        .route(at.resend, post().to(invitation::<S, false>))
+        .route(at.revoke, post().to(invitation::<S, true>));
+    if let Some(role) = at.role {
+        cfg.route(role, post().to(set_role::<S>));
+    }
+}
+
+/// The route patterns of one side's pages (a managed customer's start with its registration).
+pub struct Paths {
+    kind: Kind,
+    /// The members page: the users, or (a managed customer's) the invitation form alone.
+    page: &'static str,
+    /// Where the users are listed: what is done to invitations leads back here.
+    list: &'static str,
+    invite: &'static str,
+    /// A user's own page, where what is done to them leads back to (else the list).
+    user: Option<&'static str>,
+    /// Where a new role is posted, where roles change after joining.
+    role: Option<&'static str>,
+    remove: &'static str,
+    restore: &'static str,
+    resend: &'static str,
+    revoke: &'static str,
+}
+
+/// The partner's own company.
+const COMPANY: Paths = Paths {
+    kind: Kind::Partner,
+    page: urls::COMPANY_USERS,
+    list: urls::COMPANY_USERS,
+    invite: urls::COMPANY_INVITE,
+    user: None,
+    role: None,
+    remove: urls::COMPANY_USER_DEACTIVATE,
+    restore: urls::COMPANY_USER_REACTIVATE,
+    resend: urls::COMPANY_INVITATION_RESEND,
+    revoke: urls::COMPANY_INVITATION_REVOKE,
+};
+
+/// The account of the signed-in customer user.
+const MY_ACCOUNT: Paths = Paths {
+    kind: Kind::Account,
+    page: urls::MY_USERS,
+    list: urls::MY_USERS,
+    invite: urls::MY_USER_INVITE,
+    user: None,
+    role: Some(urls::MY_USER_ROLE),
+    remove: urls::MY_USER_REMOVE,
+    restore: urls::MY_USER_RESTORE,
+    resend: urls::MY_INVITATION_RESEND,
+    revoke: urls::MY_INVITATION_REVOKE,
+};
+
+/// A customer the partner manages: its users are listed on its page and changed on each
+/// user's page.
+const CUSTOMER: Paths = Paths {
+    kind: Kind::Account,
+    page: urls::CUSTOMER_USER_INVITE,
+    list: urls::CUSTOMER,
+    invite: urls::CUSTOMER_USER_INVITE,
+    user: Some(urls::CUSTOMER_USER),
+    role: Some(urls::CUSTOMER_USER_ROLE),
+    remove: urls::CUSTOMER_USER_REMOVE,
+    restore: urls::CUSTOMER_USER_RESTORE,
+    resend: urls::CUSTOMER_INVITATION_RESEND,
+    revoke: urls::CUSTOMER_INVITATION_REVOKE,
+};
+
+/// Where members are managed from: one side's paths, filled in.
+#[derive(Clone, Copy)]
+pub struct Place {
+    at: &'static Paths,
+    /// The managed customer whose pages these are.
+    customer: Option<RegistrationId>,
 }
 
 impl Place {
+    /// A customer the partner manages.
+    pub fn customer(id: RegistrationId) -> Self {
+        Self {
+            at: &CUSTOMER,
+            customer: Some(id),
+        }
+    }
+
     fn kind(self) -> Kind {
-        match self {
-            Self::Company => Kind::Partner,
-            Self::MyAccount | Self::Customer(_) => Kind::Account,
-        }
+        self.at.kind
     }
 
-    /// The members page lists the users with their buttons; a managed customer's users are
-    /// listed on the customer's page and changed on each user's page, and its members page is
-    /// the invitation form alone.
+    /// The members page lists the users with their buttons (else it is the invitation form).
     fn lists(self) -> bool {
-        !matches!(self, Self::Customer(_))
+        self.at.page == self.at.list
     }
 
-    /// Where the users are listed: what is done to invitations leads back here.
+    /// `pattern` filled with the customer (if any), then `item` (a user, an invitation).
+    fn path(self, pattern: &str, item: Option<&dyn std::fmt::Display>) -> String {
+        let customer = self.customer.as_ref().map(|c| c as &dyn std::fmt::Display);
+        let values: Vec<_> = customer.into_iter().chain(item).collect();
+        urls::fill(pattern, &values)
+    }
+
     fn list(self) -> String {
-        match self {
-            Self::Company => urls::COMPANY_USERS.into(),
-            Self::MyAccount => urls::MY_USERS.into(),
-            Self::Customer(id) => urls::customer(id),
-        }
+        self.path(self.at.list, None)
     }
 
-    /// Where what is done to a user leads back to.
     fn back(self, user: UserId) -> String {
         self.user_page(user).unwrap_or_else(|| self.list())
     }
 
     fn user_page(self, user: UserId) -> Option<String> {
-        match self {
-            Self::Customer(id) => Some(urls::customer_user(id, user)),
-            _ => None,
-        }
-    }
-
-    fn invite(self) -> String {
-        match self {
-            Self::Company => urls::COMPANY_INVITE.into(),
-            Self::MyAccount => urls::MY_USER_INVITE.into(),
-            Self::Customer(id) => urls::customer_user_invite(id),
-        }
-    }
-
-    /// Where an invitation's Resend and Revoke post.
-    fn invitation(self, inv: uuid::Uuid) -> (String, String) {
-        match self {
-            Self::Company => (
-                urls::company_invitation_resend(inv),
-                urls::company_invitation_revoke(inv),
-            ),
-            Self::MyAccount => (
-                urls::my_invitation_resend(inv),
-                urls::my_invitation_revoke(inv),
-            ),
-            Self::Customer(id) => (
-                urls::customer_invitation_resend(id, inv),
-                urls::customer_invitation_revoke(id, inv),
-            ),
-        }
-    }
-
-    fn remove(self, user: UserId) -> String {
-        match self {
-            Self::Company => urls::company_user_deactivate(user),
-            Self::MyAccount => urls::my_user_remove(user),
-            Self::Customer(id) => urls::customer_user_remove(id, user),
-        }
-    }
-
-    fn restore(self, user: UserId) -> String {
-        match self {
-            Self::Company => urls::company_user_reactivate(user),
-            Self::MyAccount => urls::my_user_restore(user),
-            Self::Customer(id) => urls::customer_user_restore(id, user),
-        }
-    }
-
-    /// Where a new role is posted, where roles change after joining.
-    fn role(self, user: UserId) -> Option<String> {
-        match self {
-            Self::Company => None,
-            Self::MyAccount => Some(urls::my_user_role(user)),
-            Self::Customer(id) => Some(urls::customer_user_role(id, user)),
-        }
+        Some(self.path(self.at.user?, Some(&user)))
     }
 }
 
@@ -238,7 +207,6 @@ fn words(kind: Kind) -> &'static Words {
 /// Who acts on members, and from where: what each page's handlers are built for.
 pub trait Side: FromRequest + 'static {
     fn principal(&self) -> Principal;
-    fn actor(&self) -> Actor;
     fn by(&self) -> By<'_>;
     fn place(&self) -> Place;
 }
@@ -247,23 +215,20 @@ impl Side for PartnerUser {
     fn principal(&self) -> Principal {
         PartnerUser::principal(self)
     }
-    fn actor(&self) -> Actor {
-        PartnerUser::actor(self)
-    }
     fn by(&self) -> By<'_> {
         By::Member(&self.user)
     }
     fn place(&self) -> Place {
-        Place::Company
+        Place {
+            at: &COMPANY,
+            customer: None,
+        }
     }
 }
 
 impl Side for CustomerUser {
     fn principal(&self) -> Principal {
         CustomerUser::principal(self)
-    }
-    fn actor(&self) -> Actor {
-        CustomerUser::actor(self)
     }
     fn by(&self) -> By<'_> {
         match self.acting_as() {
@@ -276,7 +241,10 @@ impl Side for CustomerUser {
         }
     }
     fn place(&self) -> Place {
-        Place::MyAccount
+        Place {
+            at: &MY_ACCOUNT,
+            customer: None,
+        }
     }
 }
 
@@ -304,9 +272,6 @@ impl Side for OnCustomer {
     fn principal(&self) -> Principal {
         self.user.principal()
     }
-    fn actor(&self) -> Actor {
-        self.user.actor()
-    }
     fn by(&self) -> By<'_> {
         By::Partner {
             user: &self.user.user,
@@ -315,7 +280,7 @@ impl Side for OnCustomer {
         }
     }
     fn place(&self) -> Place {
-        Place::Customer(self.id)
+        Place::customer(self.id)
     }
 }
 
@@ -342,9 +307,13 @@ pub fn buttons(place: Place, u: &User) -> Vec<Button> {
         danger,
     };
     if !u.active {
-        return vec![button(place.restore(u.id), w.restore, false)];
+        return vec![button(
+            place.path(place.at.restore, Some(&u.id)),
+            w.restore,
+            false,
+        )];
     }
-    let role = place.role(u.id).map(|action| {
+    let role = place.at.role.map(|role| {
         let (label, value) = if u.is_admin() {
             ("Make member", "member")
         } else {
@@ -353,11 +322,15 @@ pub fn buttons(place: Place, u: &User) -> Vec<Button> {
         Button {
             hidden: format!(": {}", u.name),
             field: Some(("role", value)),
-            ..button(action, label, false)
+            ..button(place.path(role, Some(&u.id)), label, false)
         }
     });
     role.into_iter()
-        .chain([button(place.remove(u.id), w.remove, true)])
+        .chain([button(
+            place.path(place.at.remove, Some(&u.id)),
+            w.remove,
+            true,
+        )])
         .collect()
 }
 
@@ -433,16 +406,13 @@ pub async fn view(state: &AppState, team: &Team, place: Place) -> AppResult<Memb
     let invitations = roster
         .invitations
         .into_iter()
-        .map(|i| {
-            let (resend, revoke) = place.invitation(i.id);
-            InvitationRow {
-                resend,
-                revoke,
-                email: i.email,
-                role: i.role.label(),
-                sent: fmt_datetime(&i.sent_at),
-                expires: fmt_datetime(&i.expires_at),
-            }
+        .map(|i| InvitationRow {
+            resend: place.path(place.at.resend, Some(&i.id)),
+            revoke: place.path(place.at.revoke, Some(&i.id)),
+            email: i.email,
+            role: i.role.label(),
+            sent: fmt_datetime(&i.sent_at),
+            expires: fmt_datetime(&i.expires_at),
         })
         .collect();
     Ok(MembersView {
@@ -451,7 +421,7 @@ pub async fn view(state: &AppState, team: &Team, place: Place) -> AppResult<Memb
         actions,
         can_manage: team.can_manage,
         removed: w.removed,
-        invite_action: place.invite(),
+        invite_action: place.path(place.at.invite, None),
         roles: w.roles,
         days: state.core.links.invite_ttl.num_days(),
     })
@@ -484,13 +454,14 @@ struct Confirm {
 #[template(path = "members/page.html")]
 struct Page {
     ctx: Ctx,
-    title: String,
-    heading: String,
-    subtitle: String,
-    /// A link back, with its label.
-    back: Option<(String, String)>,
-    listed: bool,
-    invite_heading: &'static str,
+    /// The organisation's name.
+    company: String,
+    /// A partner's company (else a customer account).
+    partner: bool,
+    /// A managed customer's invitation form (else the members page).
+    customer: bool,
+    /// Where the users are listed.
+    list: String,
     members: MembersView,
     form: InviteParams,
     errors: FieldErrors,
@@ -505,49 +476,12 @@ async fn render_page<S: Side>(
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
     let place = side.place();
-    let name = &team.name;
-    let users = "Users".to_string();
-    let (title, heading, subtitle, back) = match place {
-        Place::Company => (
-            format!("Users · {name}"),
-            users,
-            format!("People of {name} who can sign in"),
-            None,
-        ),
-        Place::MyAccount => (
-            users.clone(),
-            users,
-            format!(
-                "The people of your account who can sign in.{}",
-                if team.can_manage {
-                    ""
-                } else {
-                    " Your account's admins invite and remove users."
-                }
-            ),
-            None,
-        ),
-        Place::Customer(id) => (
-            format!("Invite a user to {name}"),
-            format!("Invite a user to {name}"),
-            format!(
-                "You manage this customer's account: the person you invite joins {name} and \
-                 signs in to its own pages."
-            ),
-            Some((urls::customer(id), format!("Back to {name}"))),
-        ),
-    };
     let page = Page {
         ctx: Ctx::new(req, Some(&side.principal())),
-        title,
-        heading,
-        subtitle,
-        back,
-        listed: place.lists(),
-        invite_heading: match place {
-            Place::Company => "Invite a colleague",
-            _ => "Invite a user",
-        },
+        company: team.name.clone(),
+        partner: place.kind() == Kind::Partner,
+        customer: place.customer.is_some(),
+        list: place.list(),
         members: view(state, team, place).await?,
         form,
         errors,
@@ -563,9 +497,9 @@ async fn render_page<S: Side>(
 async fn open<S: Side>(state: &AppState, side: &S, to_manage: bool) -> AppResult<Team> {
     let core = &state.core;
     Ok(if to_manage {
-        svc::manage(core, side.actor(), side.by()).await?
+        svc::manage(core, side.principal().actor(), side.by()).await?
     } else {
-        svc::open(core, side.actor(), side.by()).await?
+        svc::open(core, side.principal().actor(), side.by()).await?
     })
 }
 
@@ -661,9 +595,9 @@ async fn set_active<S: Side, const ACTIVE: bool>(
     let (place, w) = (side.place(), words(side.place().kind()));
     if !ACTIVE && !confirmed(&form.0.confirmed) {
         let who = team.member(&state.core, user).await?;
-        let whose = match place {
-            Place::Customer(_) => " from the customer's account",
-            _ => "",
+        let whose = match place.customer {
+            Some(_) => " from the customer's account",
+            None => "",
         };
         return ask_first(
             &req,
@@ -672,7 +606,7 @@ async fn set_active<S: Side, const ACTIVE: bool>(
                 title: format!("{} {}{whose}?", w.remove, who.name),
                 explanation: w.remove_explanation.into(),
                 button: w.remove_button.into(),
-                action: place.remove(user),
+                action: place.path(place.at.remove, Some(&user)),
                 back: place.back(user),
                 fields: vec![],
             },

@@ -825,7 +825,7 @@ async fn show(
             customer: id,
         };
         let team = svc_members::open(&state.core, user.actor(), by).await?;
-        members = members::view(&state, &team, Place::Customer(id)).await?;
+        members = members::view(&state, &team, Place::customer(id)).await?;
         // The users list offers Login As where it is allowed.
         members.actions = may_login_as(&user, &reg);
         for u in members.users.iter_mut().filter(|u| u.active) {
@@ -1024,7 +1024,7 @@ async fn user_page(
         ctx: Ctx::new(&req, Some(&user.principal())),
         can_login_as: u.active && may_login_as(&user, &reg),
         buttons: if reg.partner_manages() {
-            members::buttons(Place::Customer(reg.id), &u)
+            members::buttons(Place::customer(reg.id), &u)
         } else {
             vec![]
         },
