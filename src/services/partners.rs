@@ -6,11 +6,12 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, About, Actor},
+    auth::new_user,
     signup::{self, SignupError, SignupKind},
     views::Partner,
 };
 use crate::{
-    domain::{CountryCode, NewPassword, PartnerId, Phone, PlainName},
+    domain::{CountryCode, NewPassword, PartnerId, Phone, PlainName, Role, UserKind},
     email::{messages, outbox},
     entities::{partners, users},
 };
@@ -55,24 +56,17 @@ pub async fn complete_signup(
     })
     .exec_with_returning(&txn)
     .await?;
-    let user = users::Entity::insert(users::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        email: Set(email.as_str().into()),
-        name: Set(contact_name.clone()),
-        password_hash: Set(hash),
-        kind: Set(crate::domain::UserKind::Partner),
-        partner_id: Set(Some(partner.id)),
-        account_id: Set(None),
-        role: Set(crate::domain::Role::Admin),
-        active: Set(true),
-        created_at: Set(now),
-        last_sign_in_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled_at: Set(None),
-        totp_last_step: Set(None),
-    })
-    .exec_with_returning(&txn)
-    .await?;
+    let (kind, role) = (UserKind::Partner, Role::Admin);
+    let row = new_user(
+        now,
+        email.as_str(),
+        &contact_name,
+        kind,
+        Some(partner.id),
+        role,
+        &hash,
+    );
+    let user = users::Entity::insert(row).exec_with_returning(&txn).await?;
     audit::record(
         &txn,
         core.now(),

@@ -43,24 +43,10 @@ pub async fn create_staff(
     if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(StaffError::EmailTaken);
     }
-    let user = users::Entity::insert(users::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        email: Set(email.as_str().into()),
-        name: Set(name.into_inner()),
-        password_hash: Set(hash),
-        kind: Set(crate::domain::UserKind::Staff),
-        partner_id: Set(None),
-        account_id: Set(None),
-        role: Set(crate::domain::Role::Staff),
-        active: Set(true),
-        created_at: Set(core.now()),
-        last_sign_in_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled_at: Set(None),
-        totp_last_step: Set(None),
-    })
-    .exec_with_returning(&txn)
-    .await?;
+    let (kind, role) = (crate::domain::UserKind::Staff, crate::domain::Role::Staff);
+    let name = name.into_inner();
+    let row = super::auth::new_user(core.now(), email.as_str(), &name, kind, None, role, &hash);
+    let user = users::Entity::insert(row).exec_with_returning(&txn).await?;
     audit::record(
         &txn,
         core.now(),

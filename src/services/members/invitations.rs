@@ -16,7 +16,7 @@ use crate::{
     entities::{email_tokens, users},
     services::{
         audit::{self, About, Actor},
-        auth::find_user_by_email,
+        auth::{find_user_by_email, new_user},
         tokens::{self, LinkProblem, NewToken, Purpose},
         views::User,
         Core,
@@ -199,21 +199,10 @@ pub async fn accept(
     }
     let org = Org::of_link(kind, link.partner_id, link.account_id).ok_or(LinkProblem::Unknown)?;
     let role = role_of(link.role.as_deref());
+    let (kind, partner, name) = (rules.user_kind, org.partner(), name.into_inner());
     let user: User = users::Entity::insert(users::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        email: Set(link.email.clone()),
-        name: Set(name.into_inner()),
-        password_hash: Set(hash),
-        kind: Set(rules.user_kind),
-        partner_id: Set(org.partner()),
         account_id: Set(org.account()),
-        role: Set(role),
-        active: Set(true),
-        created_at: Set(core.now()),
-        last_sign_in_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled_at: Set(None),
-        totp_last_step: Set(None),
+        ..new_user(core.now(), &link.email, &name, kind, partner, role, &hash)
     })
     .exec_with_returning(&txn)
     .await?
