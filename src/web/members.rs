@@ -46,7 +46,7 @@ fn side<S: Side>(cfg: &mut web::ServiceConfig, at: &Paths) {
 }
 
 /// The route patterns of one side's pages (a managed customer's start with its registration).
-pub struct Paths {
+struct Paths {
     kind: Kind,
     /// The members page: the users, or (a managed customer's) the invitation form alone.
     page: &'static str,
