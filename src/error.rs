@@ -18,7 +18,6 @@ use crate::{
         customer_prices::CustomerPriceError,
         invoices::InvoiceError,
         orders::OrderError,
-        partners::PartnerError,
         pricing::PricingError,
         registrations::RegError,
         signup::SignupError,
@@ -242,11 +241,12 @@ impl From<ImportError> for AppError {
     }
 }
 
-impl From<crate::services::account_users::AccountUserError> for AppError {
-    fn from(e: crate::services::account_users::AccountUserError) -> Self {
-        use crate::services::account_users::AccountUserError as E;
+impl From<crate::services::members::MemberError> for AppError {
+    fn from(e: crate::services::members::MemberError) -> Self {
+        use crate::services::members::MemberError as E;
         match e {
             E::NotFound => Self::NotFound,
+            E::Forbidden => Self::Forbidden,
             E::Link(p) => p.into(),
             E::Fault(f) => f.into(),
             e @ E::InviterGone => Self::Gone(sentence(e)),
@@ -262,19 +262,6 @@ impl From<crate::services::revenue::RevenueError> for AppError {
             E::NotFound => Self::NotFound,
             E::Fault(f) => f.into(),
             e => Self::Conflict(sentence(e)),
-        }
-    }
-}
-
-impl From<PartnerError> for AppError {
-    fn from(e: PartnerError) -> Self {
-        match e {
-            PartnerError::NotFound => Self::NotFound,
-            PartnerError::Link(p) => p.into(),
-            e @ (PartnerError::EmailTaken | PartnerError::SelfDeactivation) => {
-                Self::Conflict(sentence(e))
-            }
-            PartnerError::Fault(f) => f.into(),
         }
     }
 }

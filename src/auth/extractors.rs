@@ -235,6 +235,14 @@ impl CustomerUser {
         self.principal.clone()
     }
 
+    /// The partner user signed in as this user (Login As), if it is one.
+    pub fn acting_as(&self) -> Option<&super::principal::ActingAs> {
+        match &self.principal {
+            Principal::ActingAs(a) => Some(a),
+            _ => None,
+        }
+    }
+
     /// An admin of the account, signed in as themselves (not a partner acting as them):
     /// decisions that are the customer's own, such as ending the relationship.
     pub fn is_own_admin(&self) -> bool {

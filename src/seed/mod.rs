@@ -9,7 +9,7 @@ pub mod commerce;
 pub mod revenue;
 
 use crate::services::Core;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -236,32 +236,7 @@ pub(crate) fn partner(
     }
 }
 
-pub(crate) fn user(
-    now: DateTime<Utc>,
-    email: &str,
-    name: &str,
-    kind: UserKind,
-    partner: Option<Uuid>,
-    role: Role,
-    hash: &str,
-) -> users::ActiveModel {
-    users::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        email: Set(email.into()),
-        name: Set(name.into()),
-        password_hash: Set(hash.into()),
-        kind: Set(kind),
-        partner_id: Set(partner),
-        account_id: Set(None),
-        role: Set(role),
-        active: Set(true),
-        created_at: Set(now),
-        last_sign_in_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled_at: Set(None),
-        totp_last_step: Set(None),
-    }
-}
+pub(crate) use crate::services::auth::new_user as user;
 
 /// A small catalog: compute, backup, mail security and support, priced in several currencies.
 const CATALOG: &str = "\

@@ -26,7 +26,7 @@ use crate::{
         AccountId, AccountSource, BillingMode, CountryCode, CreditKind, Currency, Email, Invalid,
         Money, Phone, PlainName,
     },
-    entities::{account_discounts, account_services, accounts, credit_ledger, users},
+    entities::{account_discounts, account_services, accounts, credit_ledger},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -235,20 +235,6 @@ async fn discounts(
         .collect())
 }
 
-pub async fn users_of(
-    conn: &impl ConnectionTrait,
-    account_id: AccountId,
-) -> Result<Vec<User>, DbErr> {
-    Ok(users::Entity::find()
-        .filter(users::Column::AccountId.eq(account_id.uuid()))
-        .order_by_asc(users::Column::Name)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
-}
-
 /// An account with everything staff see on its page.
 pub struct AccountDetail {
     pub account: Account,
@@ -280,7 +266,7 @@ pub async fn detail(core: &Core, id: AccountId) -> Result<AccountDetail, Account
         discounts: discounts(conn, account.id).await?,
         ledger,
         balances: balances(conn, id).await?,
-        users: users_of(conn, id).await?,
+        users: super::members::users(conn, super::members::Org::Account(id)).await?,
         partner: super::registrations::live_for_account(core, id)
             .await
             .map_err(|e| match e {

@@ -11,12 +11,41 @@ use super::{
     views::User,
 };
 use crate::{
-    domain::{Email, NewPassword},
+    domain::{Email, NewPassword, Role, UserKind},
     email::{messages, outbox},
     entities::{partners, users},
     security::throttle,
     services::user_sessions::revoke_all as revoke_user_sessions,
 };
+
+/// A new user's row: active, never signed in, without a second factor. A customer user's
+/// account is set by the caller (`users::ActiveModel { account_id: …, ..new_user(…) }`).
+pub fn new_user(
+    now: chrono::DateTime<chrono::Utc>,
+    email: &str,
+    name: &str,
+    kind: UserKind,
+    partner: Option<Uuid>,
+    role: Role,
+    password_hash: &str,
+) -> users::ActiveModel {
+    users::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email.into()),
+        name: Set(name.into()),
+        password_hash: Set(password_hash.into()),
+        kind: Set(kind),
+        partner_id: Set(partner),
+        account_id: Set(None),
+        role: Set(role),
+        active: Set(true),
+        created_at: Set(now),
+        last_sign_in_at: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {

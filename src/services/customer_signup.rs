@@ -2,7 +2,6 @@
 //! the emailed link creates the account (prepaid) with that person as its first user.
 use super::Core;
 use sea_orm::{ActiveValue::Set, EntityTrait};
-use uuid::Uuid;
 
 use super::{
     accounts::{self, NewAccount},
@@ -55,21 +54,14 @@ pub async fn complete(
         accounts::AccountError::NotFound => SignupError::Link(super::tokens::LinkProblem::Unknown),
         accounts::AccountError::Fault(f) => SignupError::Fault(f),
     })?;
+    let (kind, role) = (
+        crate::domain::UserKind::Customer,
+        crate::domain::Role::Admin,
+    );
+    let name = d.name.into_inner();
     users::Entity::insert(users::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        email: Set(email.as_str().into()),
-        name: Set(d.name.into_inner()),
-        password_hash: Set(hash),
-        kind: Set(crate::domain::UserKind::Customer),
-        partner_id: Set(None),
         account_id: Set(Some(account.id)),
-        role: Set(crate::domain::Role::Admin),
-        active: Set(true),
-        created_at: Set(core.now()),
-        last_sign_in_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled_at: Set(None),
-        totp_last_step: Set(None),
+        ..super::auth::new_user(core.now(), email.as_str(), &name, kind, None, role, &hash)
     })
     .exec_without_returning(&txn)
     .await?;

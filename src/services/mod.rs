@@ -52,7 +52,6 @@ pub fn sentence(e: impl std::fmt::Display) -> String {
     m
 }
 
-pub mod account_users;
 pub mod accounts;
 pub mod api_apps;
 pub mod audit;
@@ -74,6 +73,7 @@ pub mod impersonation;
 pub mod invoices;
 pub mod jobs;
 pub mod mailbox;
+pub mod members;
 pub mod onboarding;
 pub mod orders;
 pub mod paid_12m;

@@ -43,24 +43,10 @@ pub async fn create_staff(
     if find_user_by_email(&txn, email.as_str()).await?.is_some() {
         return Err(StaffError::EmailTaken);
     }
-    let user = users::Entity::insert(users::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        email: Set(email.as_str().into()),
-        name: Set(name.into_inner()),
-        password_hash: Set(hash),
-        kind: Set(crate::domain::UserKind::Staff),
-        partner_id: Set(None),
-        account_id: Set(None),
-        role: Set(crate::domain::Role::Staff),
-        active: Set(true),
-        created_at: Set(core.now()),
-        last_sign_in_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled_at: Set(None),
-        totp_last_step: Set(None),
-    })
-    .exec_with_returning(&txn)
-    .await?;
+    let (kind, role) = (crate::domain::UserKind::Staff, crate::domain::Role::Staff);
+    let name = name.into_inner();
+    let row = super::auth::new_user(core.now(), email.as_str(), &name, kind, None, role, &hash);
+    let user = users::Entity::insert(row).exec_with_returning(&txn).await?;
     audit::record(
         &txn,
         core.now(),
@@ -173,12 +159,7 @@ pub async fn partner_detail(core: &Core, id: PartnerId) -> Result<PartnerDetail,
         .one(&core.db.read)
         .await?
         .ok_or(StaffError::NotFound)?;
-    let users = super::partners::list_users(core, id)
-        .await
-        .map_err(|e| match e {
-            super::partners::PartnerError::Fault(f) => StaffError::Fault(f),
-            _ => StaffError::NotFound,
-        })?;
+    let users = super::members::users(&core.db.read, super::members::Org::Partner(id)).await?;
     use super::registrations::{self as regs, CustomerQuery, CustomerSort};
     let mut customers = regs::list(
         core,

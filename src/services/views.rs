@@ -183,6 +183,12 @@ impl Registration {
     pub fn allows(&self, event: Event) -> bool {
         self.status.allows(event)
     }
+
+    /// The partner manages the customer's account: the relationship is active and in
+    /// management mode (it administers the account's users and may Login As them).
+    pub fn partner_manages(&self) -> bool {
+        self.status == Status::Active && self.management_mode
+    }
 }
 
 impl From<registrations::Model> for Registration {

@@ -10,6 +10,7 @@ pub mod dev_mail;
 pub mod invoice_list;
 pub mod invoice_view;
 pub mod invoices;
+pub mod members;
 pub mod partner;
 pub mod price_list;
 pub mod public;
@@ -57,14 +58,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(partner::company_security::routes)
         .configure(partner::credit_limits::routes)
         // Before the customer's pages: `/customers/{id}/users/invite` is not a user's page.
-        .configure(partner::customer_users::routes)
+        .configure(members::routes)
         .configure(partner::customers::routes)
         .configure(partner::apps::routes)
         .configure(customer::confirm::routes)
         .configure(customer::licenses::routes)
         .configure(customer::activity::routes)
         .configure(customer::records::routes)
-        .configure(customer::users::routes)
         .configure(staff::partners::routes)
         .configure(staff::accounts::routes)
         .configure(staff::catalog::routes)

@@ -1,7 +1,8 @@
 //! Every path the HTML face serves, in one place: the route patterns that `routes()` mount
 //! (constants, with `{id}`-style segments) and, for paths with a segment, a function that
 //! builds the concrete path for a redirect, a link or a form (`urls::customer(id)` in Rust and
-//! in templates). A path changes here and nowhere else.
+//! in templates), or [`fill`] for code that holds patterns as data (`web::members`). A path
+//! changes here and nowhere else.
 use std::fmt::Display;
 
 use crate::domain::{
@@ -9,7 +10,7 @@ use crate::domain::{
 };
 
 /// `pattern` with each `{…}` segment replaced, in order, by `values`.
-fn fill(pattern: &str, values: &[&dyn Display]) -> String {
+pub fn fill(pattern: &str, values: &[&dyn Display]) -> String {
     let mut out = String::with_capacity(pattern.len() + 40);
     let mut values = values.iter();
     let mut rest = pattern;
@@ -92,10 +93,10 @@ pub const COMPANY_TWO_FACTOR: &str = "/company/security/two-factor";
 pub const COMPANY_PAYOUT: &str = "/company/security/payout";
 pub const COMPANY_CREDIT_LIMITS: &str = "/company/credit-limits";
 pub const COMPANY_INVITE: &str = "/company/users/invite";
-pub const COMPANY_USER_DEACTIVATE: &str = "/company/users/{id}/deactivate";
-pub const COMPANY_USER_REACTIVATE: &str = "/company/users/{id}/reactivate";
-pub const COMPANY_INVITATION_RESEND: &str = "/company/invitations/{id}/resend";
-pub const COMPANY_INVITATION_REVOKE: &str = "/company/invitations/{id}/revoke";
+pub const COMPANY_USER_DEACTIVATE: &str = "/company/users/{user}/deactivate";
+pub const COMPANY_USER_REACTIVATE: &str = "/company/users/{user}/reactivate";
+pub const COMPANY_INVITATION_RESEND: &str = "/company/invitations/{inv}/resend";
+pub const COMPANY_INVITATION_REVOKE: &str = "/company/invitations/{inv}/revoke";
 pub const CUSTOMERS: &str = "/customers";
 pub const CUSTOMERS_EXPORT: &str = "/customers/export.csv";
 pub const CUSTOMER_NEW: &str = "/customers/new";
@@ -163,8 +164,8 @@ pub const MY_USER_INVITE: &str = "/my/users/invite";
 pub const MY_USER_ROLE: &str = "/my/users/{user}/role";
 pub const MY_USER_REMOVE: &str = "/my/users/{user}/remove";
 pub const MY_USER_RESTORE: &str = "/my/users/{user}/restore";
-pub const MY_INVITATION_RESEND: &str = "/my/invitations/{id}/resend";
-pub const MY_INVITATION_REVOKE: &str = "/my/invitations/{id}/revoke";
+pub const MY_INVITATION_RESEND: &str = "/my/invitations/{inv}/resend";
+pub const MY_INVITATION_REVOKE: &str = "/my/invitations/{inv}/revoke";
 pub const MY_LICENSE_ASSIGN: &str = "/my/licenses/{id}/assign";
 pub const MY_LICENSE_UNASSIGN: &str = "/my/licenses/{id}/assign/{user}/remove";
 
@@ -219,10 +220,6 @@ built! {
     pay(token: as &str) = PAY;
     pay_card(token: as &str) = PAY_CARD;
     pay_return(token: as &str) = PAY_RETURN;
-    company_user_deactivate(id: id UserId) = COMPANY_USER_DEACTIVATE;
-    company_user_reactivate(id: id UserId) = COMPANY_USER_REACTIVATE;
-    company_invitation_resend(id: as impl Display) = COMPANY_INVITATION_RESEND;
-    company_invitation_revoke(id: as impl Display) = COMPANY_INVITATION_REVOKE;
     customer(id: id RegistrationId) = CUSTOMER;
     staff_user_two_factor_reset(id: id UserId) = STAFF_USER_TWO_FACTOR_RESET;
     security_session_end(id: as impl Display) = SECURITY_SESSION_END;
@@ -231,12 +228,6 @@ built! {
     customer_end(id: id RegistrationId) = CUSTOMER_END;
     customer_user(id: id RegistrationId, user: id UserId) = CUSTOMER_USER;
     customer_user_login_as(id: id RegistrationId, user: id UserId) = CUSTOMER_USER_LOGIN_AS;
-    customer_user_invite(id: id RegistrationId) = CUSTOMER_USER_INVITE;
-    customer_user_role(id: id RegistrationId, user: id UserId) = CUSTOMER_USER_ROLE;
-    customer_user_remove(id: id RegistrationId, user: id UserId) = CUSTOMER_USER_REMOVE;
-    customer_user_restore(id: id RegistrationId, user: id UserId) = CUSTOMER_USER_RESTORE;
-    customer_invitation_resend(id: id RegistrationId, inv: as impl Display) = CUSTOMER_INVITATION_RESEND;
-    customer_invitation_revoke(id: id RegistrationId, inv: as impl Display) = CUSTOMER_INVITATION_REVOKE;
     customer_prices(id: id RegistrationId) = CUSTOMER_PRICES;
     customer_credits(id: id RegistrationId) = CUSTOMER_CREDITS;
     customer_credit_grant(id: id RegistrationId) = CUSTOMER_CREDIT_GRANT;
@@ -268,11 +259,6 @@ built! {
     app_revoke(id: id AppId) = APP_REVOKE;
     confirm(token: as &str) = CONFIRM;
     my_license_assign(id: id LicenseId) = MY_LICENSE_ASSIGN;
-    my_user_role(user: id UserId) = MY_USER_ROLE;
-    my_user_remove(user: id UserId) = MY_USER_REMOVE;
-    my_user_restore(user: id UserId) = MY_USER_RESTORE;
-    my_invitation_resend(id: as impl Display) = MY_INVITATION_RESEND;
-    my_invitation_revoke(id: as impl Display) = MY_INVITATION_REVOKE;
     my_license_unassign(id: id LicenseId, user: id UserId) = MY_LICENSE_UNASSIGN;
     staff_partner(id: id PartnerId) = STAFF_PARTNER;
     staff_partner_suspend(id: id PartnerId) = STAFF_PARTNER_SUSPEND;

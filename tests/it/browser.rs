@@ -33,6 +33,9 @@ impl Drop for Browser {
 impl Browser {
     /// Starts chromedriver and a headless Chromium, or says why it cannot.
     pub async fn start() -> Option<Self> {
+        // The WebDriver client speaks through reqwest, whose TLS needs the process's provider
+        // (a test server installs it too, but the browser may start first).
+        partner_portal::security::install_tls();
         let driver_bin =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());

@@ -21,7 +21,7 @@ use crate::{
     services::{
         accounts::{self, NewAccount},
         audit::{self, About, Actor},
-        auth::find_user_by_email,
+        auth::{find_user_by_email, new_user},
         tokens::{self, NewToken, Purpose},
         views::{Account, Partner, Registration},
         Core,
@@ -261,22 +261,21 @@ pub async fn add_new(
         Channel::Web => AccountSource::Partner,
     };
     let account = accounts::create(&txn, core.now(), c.account, source, actor).await?;
+    // "!" is no valid hash: nobody can sign in until the customer sets a password.
+    let hash = c.password_hash.as_deref().unwrap_or("!");
+    let name = c.admin_name.into_inner();
+    let kind = UserKind::Customer;
     users::Entity::insert(users::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        email: Set(email.as_str().into()),
-        name: Set(c.admin_name.into_inner()),
-        // "!" is no valid hash: nobody can sign in until the customer sets a password.
-        password_hash: Set(c.password_hash.unwrap_or_else(|| "!".into())),
-        kind: Set(UserKind::Customer),
-        partner_id: Set(None),
         account_id: Set(Some(account.id)),
-        role: Set(Role::Admin),
-        active: Set(true),
-        created_at: Set(core.now()),
-        last_sign_in_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled_at: Set(None),
-        totp_last_step: Set(None),
+        ..new_user(
+            core.now(),
+            email.as_str(),
+            &name,
+            kind,
+            None,
+            Role::Admin,
+            hash,
+        )
     })
     .exec_without_returning(&txn)
     .await?;

@@ -17,6 +17,7 @@ use crate::{
     services::{
         accounts,
         export::{after_key, Batch, Paged},
+        members::{self, Org},
         search::{self, ilike, like_pattern, Doc, Plan, SearchText},
         views::{Account, AuditEntry, Partner, Registration, User},
         Core,
@@ -329,8 +330,6 @@ pub struct CustomerDetail {
     pub account: Account,
     /// The registration's history, oldest first.
     pub timeline: Vec<AuditEntry>,
-    /// The account's users: shown only while the relationship is active.
-    pub users: Vec<User>,
     /// Credit balances that are not zero: shown only while the relationship is active.
     pub credit: Vec<Money>,
 }
@@ -348,23 +347,21 @@ pub async fn customer(
         .await?
         .ok_or(RegError::NotFound)?;
     let timeline = timeline(conn, reg.id).await?;
-    // A partner sees the account's users and money only once the relationship is active.
-    let (users, credit) = if reg.status == Status::Active {
-        let users = accounts::users_of(conn, account.id.into()).await?;
-        let credit = accounts::balances(conn, account.id.into())
+    // A partner sees the account's money (and its users, `members`) only once the
+    // relationship is active.
+    let credit = if reg.status == Status::Active {
+        accounts::balances(conn, account.id.into())
             .await?
             .into_iter()
             .filter(|m| !m.is_zero())
-            .collect();
-        (users, credit)
+            .collect()
     } else {
-        (vec![], vec![])
+        vec![]
     };
     Ok(CustomerDetail {
         registration: reg.into(),
         account: account.into(),
         timeline,
-        users,
         credit,
     })
 }
@@ -382,7 +379,7 @@ pub async fn customer_user(
     if reg.status != Status::Active {
         return Err(RegError::NotFound);
     }
-    let user = accounts::users_of(conn, reg.account_id.into())
+    let user = members::users(conn, Org::Account(reg.account_id.into()))
         .await?
         .into_iter()
         .find(|u| u.id == user_id)

@@ -284,8 +284,7 @@ pub async fn end(
     let reg = apply(&txn, now, &reg, event, actor, Some(reason)).await?;
     // The invitations the partner sent into the account end with the relationship.
     let revoked =
-        crate::services::account_users::revoke_sent_by(&txn, reg.account_id, reg.partner_id, now)
-            .await?;
+        crate::services::members::revoke_sent_by(&txn, reg.account_id, reg.partner_id, now).await?;
     if revoked > 0 {
         crate::services::audit::record(
             &txn,

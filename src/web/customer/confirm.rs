@@ -23,8 +23,8 @@ use crate::{
     },
     error::{AppError, AppResult},
     services::{
-        account_users,
         customer_signup::{self, Details},
+        members::{self, By},
         registrations::{self as regs, ConfirmationView, Ender, RegError},
         signup::{self, SignupError, SignupKind},
     },
@@ -287,8 +287,7 @@ async fn my_partner_end(
             "Your account has no partner.",
         ));
     };
-    let added =
-        account_users::added_by(&state.core, customer.account_id, partner.id.uuid()).await?;
+    let added = members::added_by(&state.core, customer.account_id, partner.id.uuid()).await?;
     if !confirmed(&value("confirmed")) {
         return ask_first_with(
             &req,
@@ -336,13 +335,9 @@ async fn my_partner_end(
         .filter_map(|(_, v)| v.parse().ok())
         .filter(|id| added.iter().any(|(a, ..)| a == id))
         .collect();
-    let me = account_users::By {
-        actor: customer.actor(),
-        partner: None,
-        name: customer.user().name.clone(),
-    };
+    let team = members::manage(&state.core, customer.actor(), By::Member(customer.user())).await?;
     for id in &chosen {
-        account_users::set_active(&state.core, &me, customer.account_id, *id, false).await?;
+        team.set_active(&state.core, *id, false).await?;
     }
     let removed = match chosen.len() {
         0 => String::new(),

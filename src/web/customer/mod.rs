@@ -4,4 +4,3 @@ pub mod activity;
 pub mod confirm;
 pub mod licenses;
 pub mod records;
-pub mod users;

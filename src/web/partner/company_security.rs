@@ -12,7 +12,10 @@ use crate::{
     auth::{csrf::CsrfForm, PartnerAdmin, PartnerUser},
     domain::{payout::PayoutDetails, two_factor},
     error::AppResult,
-    services::{partner_security as svc, partners},
+    services::{
+        members::{self, Org},
+        partner_security as svc,
+    },
     state::AppState,
 };
 
@@ -61,7 +64,7 @@ async fn build(
     errors: FieldErrors,
 ) -> AppResult<Page> {
     let require_all = user.partner.require_two_factor;
-    let members = partners::list_users(&state.core, user.org_id())
+    let members = members::users(&state.core.db.read, Org::Partner(user.org_id()))
         .await?
         .into_iter()
         .filter(|u| u.active)

@@ -8,9 +8,14 @@ use serde::Deserialize;
 
 use crate::web::urls;
 use crate::web::{
-    ask_first, confirmed, csv_download, ctx::Ctx, fmt_date, fmt_datetime, parse_id,
-    partner::home::CompanyView, query_string, redirect_with, render, render_invalid, sort_headers,
-    Confirmation, Day, FieldErrors, SortHeader,
+    ask_first, confirmed, csv_download,
+    ctx::Ctx,
+    fmt_date, fmt_datetime,
+    members::{self, Button, MembersView, Place},
+    parse_id,
+    partner::home::CompanyView,
+    query_string, redirect_with, render, render_invalid, sort_headers, Confirmation, Day,
+    FieldErrors, SortHeader,
 };
 use crate::{
     auth::{csrf::CsrfForm, PartnerUser},
@@ -26,9 +31,11 @@ use crate::{
     services::{
         accounts::NewAccount,
         export::{self, Cell},
+        members::{self as svc_members, By},
         registrations::{
             self as regs, CustomerExport, CustomerQuery, CustomerSort, NewCustomer, RegError, Terms,
         },
+        views::Registration,
     },
     state::AppState,
 };
@@ -665,21 +672,10 @@ async fn new_submit(
 
 // ------------------------------------------------------------------ one customer
 
-pub struct UserRow {
-    pub id: UserId,
-    pub name: String,
-    pub email: String,
-    pub role: &'static str,
-    pub last_sign_in: String,
-    pub active: bool,
-}
-
-/// Whether this partner user may Login As the users of a registration: an active one in
-/// management mode, and the user an admin (or a member, when admins allowed members).
-fn may_login_as(user: &PartnerUser, status: Status, management_mode: bool) -> bool {
-    status == Status::Active
-        && management_mode
-        && (user.is_admin() || user.partner.members_login_as)
+/// Whether this partner user may Login As the users of a registration: one the partner
+/// manages, and the user an admin (or a member, when admins allowed members).
+fn may_login_as(user: &PartnerUser, reg: &Registration) -> bool {
+    reg.partner_manages() && (user.is_admin() || user.partner.members_login_as)
 }
 
 #[derive(Template)]
@@ -705,12 +701,9 @@ struct ShowPage {
     expires: String,
     credit: String,
     timeline: Vec<crate::web::TimelineEntry>,
-    users: Vec<UserRow>,
-    /// The Users list offers Login As.
-    can_login_as: bool,
-    /// The partner manages the account: it invites, changes and removes its users.
-    can_manage_users: bool,
-    invitations: Vec<crate::web::customer::users::InvitationRow>,
+    /// The account's users and pending invitations (while the relationship is active), with
+    /// Login As on each user where it is allowed.
+    members: MembersView,
     /// What the state machine allows the partner now.
     can_resend: bool,
     /// The registration ended without holding the account: the partner may ask again.
@@ -733,19 +726,29 @@ async fn show(
     let c = regs::customer(&state.core, user.org_id(), id).await?;
     let related = super::orders::related(&state, &user, id).await?;
     let (reg, account) = (c.registration, c.account);
-    let can_manage_users = reg.status == Status::Active && reg.management_mode;
-    let invitations = if can_manage_users {
-        crate::web::customer::users::rows(&state, account.id, None, |i| {
-            (
-                urls::customer_invitation_resend(id, i),
-                urls::customer_invitation_revoke(id, i),
-            )
-        })
-        .await?
-        .1
-    } else {
-        vec![]
-    };
+    let mut members = MembersView::default();
+    if reg.status == Status::Active {
+        let by = By::Partner {
+            user: &user.user,
+            partner: &user.partner,
+            customer: id,
+        };
+        let team = svc_members::open(&state.core, user.actor(), by).await?;
+        members = members::view(&state, &team, Place::customer(id)).await?;
+        // The users list offers Login As where it is allowed.
+        members.actions = may_login_as(&user, &reg);
+        for u in members.users.iter_mut().filter(|u| u.active) {
+            if members.actions {
+                u.buttons.push(Button {
+                    action: urls::customer_user_login_as(id, u.id),
+                    label: "Login As",
+                    hidden: format!(" {}", u.name),
+                    field: None,
+                    danger: false,
+                });
+            }
+        }
+    }
     let credit = c
         .credit
         .iter()
@@ -785,25 +788,7 @@ async fn show(
             .unwrap_or_default(),
         credit,
         timeline: crate::web::timeline(c.timeline),
-        can_login_as: may_login_as(&user, reg.status, reg.management_mode),
-        can_manage_users,
-        invitations,
-        users: c
-            .users
-            .into_iter()
-            .map(|u| UserRow {
-                active: u.active,
-                id: u.id,
-                role: u.role.label(),
-                last_sign_in: u
-                    .last_sign_in_at
-                    .as_ref()
-                    .map(fmt_datetime)
-                    .unwrap_or_else(|| "Never".into()),
-                name: u.name,
-                email: u.email,
-            })
-            .collect(),
+        members,
     })
 }
 
@@ -924,9 +909,8 @@ struct UserPage {
     registration_id: RegistrationId,
     user_id: UserId,
     can_login_as: bool,
-    /// The partner manages the account: it may change the user's role or remove them.
-    can_manage: bool,
-    is_admin: bool,
+    /// What the partner may do to the user, where it manages the account.
+    buttons: Vec<Button>,
     company: String,
     name: String,
     email: String,
@@ -947,9 +931,12 @@ async fn user_page(
         regs::customer_user(&state.core, user.org_id(), parse_id(&id)?, parse_id(&uid)?).await?;
     render(&UserPage {
         ctx: Ctx::new(&req, Some(&user.principal())),
-        can_login_as: u.active && may_login_as(&user, reg.status, reg.management_mode),
-        can_manage: reg.management_mode,
-        is_admin: u.role == crate::domain::Role::Admin,
+        can_login_as: u.active && may_login_as(&user, &reg),
+        buttons: if reg.partner_manages() {
+            members::buttons(Place::customer(reg.id), &u)
+        } else {
+            vec![]
+        },
         user_id: u.id,
         registration_id: reg.id,
         company: account.company_name,

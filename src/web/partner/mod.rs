@@ -3,7 +3,6 @@ pub mod apps;
 pub mod company_security;
 pub mod credit_limits;
 pub mod credits;
-pub mod customer_users;
 pub mod customers;
 pub mod home;
 pub mod login_as;

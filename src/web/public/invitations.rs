@@ -14,109 +14,35 @@ use crate::web::{
 };
 use crate::{
     auth::csrf::CsrfForm,
-    domain::{NewPassword, PlainName},
-    error::{AppError, AppResult},
-    services::{
-        account_users::{self, AccountUserError},
-        partners::{self, PartnerError},
-        tokens::LinkProblem,
-    },
+    domain::PlainName,
+    error::AppResult,
+    services::members::{self, InvitationView, Kind, MemberError},
     state::AppState,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(urls::INVITATION, web::get().to(partner_page))
-        .route(urls::INVITATION, web::post().to(partner_accept))
-        .route(urls::JOIN, web::get().to(account_page))
-        .route(urls::JOIN, web::post().to(account_accept));
-}
-
-/// Which organisation the invitation is to.
-#[derive(Clone, Copy)]
-enum Kind {
-    Partner,
-    Account,
-}
-
-/// What the page shows of an invitation.
-struct View {
-    email: String,
-    company: String,
-    role: String,
-}
-
-/// Why an invitation cannot be read or accepted.
-enum Refusal {
-    Link(LinkProblem),
-    EmailTaken,
-    Other(AppError),
-}
-
-impl From<PartnerError> for Refusal {
-    fn from(e: PartnerError) -> Self {
-        match e {
-            PartnerError::Link(p) => Self::Link(p),
-            PartnerError::EmailTaken => Self::EmailTaken,
-            e => Self::Other(e.into()),
-        }
+    for (path, kind) in [
+        (urls::INVITATION, Kind::Partner),
+        (urls::JOIN, Kind::Account),
+    ] {
+        cfg.route(
+            path,
+            web::get().to(move |req, session, state, token| page(req, session, state, token, kind)),
+        )
+        .route(
+            path,
+            web::post().to(move |req, session, state, token, form| {
+                accept(req, session, state, token, form, kind)
+            }),
+        );
     }
 }
 
-impl From<AccountUserError> for Refusal {
-    fn from(e: AccountUserError) -> Self {
-        match e {
-            AccountUserError::Link(p) => Self::Link(p),
-            AccountUserError::EmailTaken => Self::EmailTaken,
-            e => Self::Other(e.into()),
-        }
-    }
-}
-
-impl Kind {
-    fn action(self, token: &str) -> String {
-        match self {
-            Self::Partner => urls::invitation(token),
-            Self::Account => urls::join(token),
-        }
-    }
-
-    async fn view(self, state: &AppState, token: &str) -> Result<View, Refusal> {
-        Ok(match self {
-            Self::Partner => {
-                let v = partners::invitation(&state.core, token).await?;
-                View {
-                    email: v.email,
-                    company: v.company,
-                    role: v.role,
-                }
-            }
-            Self::Account => {
-                let v = account_users::invitation(&state.core, token).await?;
-                View {
-                    email: v.email,
-                    company: v.company,
-                    role: v.role,
-                }
-            }
-        })
-    }
-
-    async fn accept(
-        self,
-        state: &AppState,
-        token: &str,
-        name: PlainName,
-        pw: &NewPassword,
-    ) -> Result<(), Refusal> {
-        match self {
-            Self::Partner => {
-                partners::accept_invitation(&state.core, token, name, pw).await?;
-            }
-            Self::Account => {
-                account_users::accept(&state.core, token, name, pw).await?;
-            }
-        }
-        Ok(())
+/// Where the form posts: the link itself.
+fn action(kind: Kind, token: &str) -> String {
+    match kind {
+        Kind::Partner => urls::invitation(token),
+        Kind::Account => urls::join(token),
     }
 }
 
@@ -129,26 +55,26 @@ struct AcceptParams {
 }
 
 #[derive(Template)]
-#[template(path = "home/invitation.html")]
+#[template(path = "members/invitation.html")]
 struct InvitationPage {
     ctx: Ctx,
     /// Where the form posts: the link itself.
     action: String,
-    invitation: View,
+    invitation: InvitationView,
     name: String,
     errors: FieldErrors,
 }
 
-fn refused(req: &HttpRequest, session: &Session, r: Refusal) -> AppResult<HttpResponse> {
-    match r {
-        Refusal::Link(p) => link_problem(req, p, urls::LOGIN, "Go to sign-in"),
-        Refusal::EmailTaken => Ok(redirect_with(
+fn refused(req: &HttpRequest, session: &Session, e: MemberError) -> AppResult<HttpResponse> {
+    match e {
+        MemberError::Link(p) => link_problem(req, p, urls::LOGIN, "Go to sign-in"),
+        MemberError::EmailTaken => Ok(redirect_with(
             session,
             urls::LOGIN,
             "info",
             "This email address already has an account. Sign in instead.",
         )),
-        Refusal::Other(e) => Err(e),
+        e => Err(e.into()),
     }
 }
 
@@ -159,15 +85,15 @@ async fn page(
     token: web::Path<String>,
     kind: Kind,
 ) -> AppResult<HttpResponse> {
-    match kind.view(&state, &token).await {
+    match members::invitation(&state.core, kind, &token).await {
         Ok(invitation) => render(&InvitationPage {
             ctx: Ctx::new(&req, None),
-            action: kind.action(&token),
+            action: action(kind, &token),
             invitation,
             name: String::new(),
             errors: FieldErrors::default(),
         }),
-        Err(r) => refused(&req, &session, r),
+        Err(e) => refused(&req, &session, e),
     }
 }
 
@@ -179,9 +105,9 @@ async fn accept(
     form: CsrfForm<AcceptParams>,
     kind: Kind,
 ) -> AppResult<HttpResponse> {
-    let invitation = match kind.view(&state, &token).await {
+    let invitation = match members::invitation(&state.core, kind, &token).await {
         Ok(i) => i,
-        Err(r) => return refused(&req, &session, r),
+        Err(e) => return refused(&req, &session, e),
     };
     let p = form.0;
     let mut errors = FieldErrors::default();
@@ -195,14 +121,14 @@ async fn accept(
     let (Some(name), Some(pw)) = (name, pw) else {
         return render_invalid(&InvitationPage {
             ctx: Ctx::new(&req, None),
-            action: kind.action(&token),
+            action: action(kind, &token),
             invitation,
             name: p.name,
             errors,
         });
     };
-    match kind.accept(&state, &token, name, &pw).await {
-        Ok(()) => Ok(redirect_with(
+    match members::accept(&state.core, kind, &token, name, &pw).await {
+        Ok(_) => Ok(redirect_with(
             &session,
             urls::LOGIN,
             "success",
@@ -211,44 +137,6 @@ async fn accept(
                 invitation.company
             ),
         )),
-        Err(r) => refused(&req, &session, r),
+        Err(e) => refused(&req, &session, e),
     }
-}
-
-async fn partner_page(
-    req: HttpRequest,
-    session: Session,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    page(req, session, state, token, Kind::Partner).await
-}
-
-async fn partner_accept(
-    req: HttpRequest,
-    session: Session,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    form: CsrfForm<AcceptParams>,
-) -> AppResult<HttpResponse> {
-    accept(req, session, state, token, form, Kind::Partner).await
-}
-
-async fn account_page(
-    req: HttpRequest,
-    session: Session,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    page(req, session, state, token, Kind::Account).await
-}
-
-async fn account_accept(
-    req: HttpRequest,
-    session: Session,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    form: CsrfForm<AcceptParams>,
-) -> AppResult<HttpResponse> {
-    accept(req, session, state, token, form, Kind::Account).await
 }
