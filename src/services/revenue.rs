@@ -271,13 +271,51 @@ async fn top_by_stored_figure(
     currency: Currency,
 ) -> Result<Option<Vec<CustomerFigures>>, RevenueError> {
     let read = &core.db.read;
+    // Each shown row's month figures, summed over its own monthly rows (a probe of the
+    // account's key per figure; a read of the 50 accounts' months at once would walk every
+    // month of the partner's on SQLite).
+    let sum_of = |c: months::Column| {
+        use sea_orm::sea_query::{Func, Query, SimpleExpr, SubQueryStatement};
+        let q = Query::select()
+            .expr(Func::coalesce([
+                Expr::col((months::Entity, c)).sum(),
+                Expr::val(0i64),
+            ]))
+            .from(months::Entity)
+            .and_where(
+                Expr::col((months::Entity, months::Column::PartnerId))
+                    .equals((registrations::Entity, registrations::Column::PartnerId)),
+            )
+            .and_where(
+                Expr::col((months::Entity, months::Column::AccountId))
+                    .equals((registrations::Entity, registrations::Column::AccountId)),
+            )
+            .and_where(Expr::col((months::Entity, months::Column::Period)).gte(first))
+            .and_where(Expr::col((months::Entity, months::Column::Currency)).eq(currency.code()))
+            .to_owned();
+        SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
+            .cast_as("BIGINT")
+    };
+    #[derive(FromQueryResult)]
+    struct Top {
+        id: Uuid,
+        account_id: Uuid,
+        paid_12m_minor: i64,
+        company: String,
+        invoiced: i64,
+        settled: i64,
+        commission: i64,
+    }
     // Slack for accounts with more than one registration (an earlier one ended).
-    let rows: Vec<(Uuid, Uuid, i64, String)> = registrations::Entity::find()
+    let rows: Vec<Top> = registrations::Entity::find()
         .select_only()
         .column(registrations::Column::Id)
         .column(registrations::Column::AccountId)
         .column(registrations::Column::Paid12mMinor)
         .column_as(accounts::Column::CompanyName, "company")
+        .expr_as(sum_of(months::Column::InvoicedMinor), "invoiced")
+        .expr_as(sum_of(months::Column::SettledMinor), "settled")
+        .expr_as(sum_of(months::Column::CommissionMinor), "commission")
         .join(
             sea_orm::JoinType::InnerJoin,
             sea_orm::RelationTrait::def(&registrations::Relation::Account),
@@ -286,40 +324,31 @@ async fn top_by_stored_figure(
         .order_by_desc(registrations::Column::Paid12mMinor)
         .order_by_desc(registrations::Column::Id)
         .limit(CUSTOMERS_SHOWN * 2)
-        .into_tuple()
+        .into_model()
         .all(read)
         .await?;
-    let mut top: Vec<(Uuid, Uuid, i64, String)> = Vec::new();
+    let mut top: Vec<Top> = Vec::new();
     for r in rows {
-        if !top.iter().any(|t| t.1 == r.1) && top.len() < CUSTOMERS_SHOWN as usize {
+        if !top.iter().any(|t| t.account_id == r.account_id) && top.len() < CUSTOMERS_SHOWN as usize
+        {
             top.push(r);
         }
     }
-    if top.len() < CUSTOMERS_SHOWN as usize || top.iter().any(|t| t.2 <= 0) {
+    if top.len() < CUSTOMERS_SHOWN as usize || top.iter().any(|t| t.paid_12m_minor <= 0) {
         return Ok(None);
-    }
-    let ids: Vec<Uuid> = top.iter().map(|t| t.1).collect();
-    let mut figures: HashMap<Uuid, MonthFigures> = HashMap::new();
-    for m in months::Entity::find()
-        .filter(months::Column::PartnerId.eq(partner.uuid()))
-        .filter(months::Column::AccountId.is_in(ids))
-        .filter(months::Column::Period.gte(first))
-        .filter(months::Column::Currency.eq(currency.code()))
-        .all(read)
-        .await?
-    {
-        figures
-            .entry(m.account_id)
-            .or_insert(MonthFigures::ZERO)
-            .add(&m);
     }
     Ok(Some(
         top.into_iter()
-            .map(|(registration, account, _, company)| CustomerFigures {
-                account,
-                registration: Some(registration),
-                company,
-                figures: figures.get(&account).copied().unwrap_or(MonthFigures::ZERO),
+            .map(|t| CustomerFigures {
+                account: t.account_id,
+                registration: Some(t.id),
+                company: t.company,
+                figures: MonthFigures {
+                    invoiced: t.invoiced,
+                    outstanding: t.invoiced - t.settled,
+                    paid: t.paid_12m_minor,
+                    commission: t.commission,
+                },
             })
             .collect(),
     ))
@@ -367,15 +396,15 @@ async fn top_customers(
     let regs: HashMap<Uuid, Uuid> = if ids.is_empty() {
         HashMap::new()
     } else {
-        registrations::Entity::find()
-            .filter(registrations::Column::PartnerId.eq(partner.uuid()))
+        // By the accounts' index alone (with the partner in the query SQLite walks every
+        // registration of the partner's instead), the partner's kept; the newest wins.
+        let mut regs = registrations::Entity::find()
             .filter(registrations::Column::AccountId.is_in(ids))
-            .order_by_asc(registrations::Column::CreatedAt)
             .all(read)
-            .await?
-            .into_iter()
-            .map(|r| (r.account_id, r.id))
-            .collect()
+            .await?;
+        regs.retain(|r| r.partner_id == partner.uuid());
+        regs.sort_by_key(|r| r.created_at);
+        regs.into_iter().map(|r| (r.account_id, r.id)).collect()
     };
     Ok(sums
         .into_iter()
