@@ -265,7 +265,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             let started = std::time::Instant::now();
-            let n = services::paid_12m::recompute_stale(&core).await?;
+            let n = services::paid_12m::recompute_stale(&core, true).await?;
             println!(
                 "12-month revenue figures: {n} partners recomputed in {:.2} s",
                 started.elapsed().as_secs_f64()

@@ -49,7 +49,7 @@ pub async fn run(core: Arc<Core>, every: Duration) {
         if let Err(e) = super::commission::close_months(&core).await {
             tracing::warn!(error = %e, "closing the month's commission statements failed");
         }
-        if let Err(e) = super::paid_12m::recompute_stale(&core).await {
+        if let Err(e) = super::paid_12m::recompute_stale(&core, ticks.is_multiple_of(120)).await {
             tracing::warn!(error = %e, "recomputing the customers' 12-month revenue failed");
         }
         if ticks.is_multiple_of(60) {

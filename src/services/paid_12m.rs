@@ -224,10 +224,12 @@ pub async fn fresh(core: &Core, partner: &Partner) -> Result<Currency, DbErr> {
     }
 }
 
-/// The month-end job's part: recomputes every partner whose figures are not current (a new
-/// month, never computed) or whose main currency changed. Returns how many.
+/// The jobs' part: recomputes every partner whose figures are not current (a new month, never
+/// computed) and, with `currencies`, whose main currency changed (that reads every partner's
+/// totals of the window: the jobs ask for it once an hour, `close-months` every time). Returns
+/// how many.
 #[tracing::instrument(skip(core), level = "debug")]
-pub async fn recompute_stale(core: &Core) -> Result<usize, DbErr> {
+pub async fn recompute_stale(core: &Core, currencies: bool) -> Result<usize, DbErr> {
     let from = window_start(core);
     let read = &core.db.read;
     let stored: Vec<(Uuid, Option<Currency>, Option<String>)> = partners::Entity::find()
@@ -240,6 +242,16 @@ pub async fn recompute_stale(core: &Core) -> Result<usize, DbErr> {
         .into_tuple()
         .all(read)
         .await?;
+    if !currencies {
+        let mut n = 0;
+        for (id, _, first) in stored {
+            if first.as_deref() != Some(from.as_str()) {
+                recompute(core, id.into()).await?;
+                n += 1;
+            }
+        }
+        return Ok(n);
+    }
     // Each partner's paid totals per currency over the window: its total rows, summed.
     let sums: Vec<(Uuid, Currency, i64)> = months::Entity::find()
         .select_only()

@@ -589,7 +589,7 @@ async fn the_stored_12_month_revenue_follows_payments_refunds_the_month_roll_and
     .await
     .unwrap();
     txn.commit().await.unwrap();
-    paid_12m::recompute_stale(core).await.unwrap();
+    paid_12m::recompute_stale(core, true).await.unwrap();
     s.partner.get("/customers").await.expect_text("€50.00");
     assert_eq!(
         figure_of(stored_figures_match_the_months(core, partner).await),
@@ -598,7 +598,7 @@ async fn the_stored_12_month_revenue_follows_payments_refunds_the_month_roll_and
 
     // Twelve months on, the month-end job recomputes: this year's payments left the window.
     s.app.clock.advance(chrono::Duration::days(366));
-    paid_12m::recompute_stale(core).await.unwrap();
+    paid_12m::recompute_stale(core, true).await.unwrap();
     assert_eq!(
         figure_of(stored_figures_match_the_months(core, partner).await),
         0
