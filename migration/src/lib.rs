@@ -23,6 +23,7 @@ mod m20261207_000019_revenue_figures;
 mod m20261207_000020_two_factor;
 mod m20261207_000021_grant_limits;
 mod m20261208_000022_paid_12_months;
+mod m20261208_000023_month_index_by_paid;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_two_factor::Migration),
             Box::new(m20261207_000021_grant_limits::Migration),
             Box::new(m20261208_000022_paid_12_months::Migration),
+            Box::new(m20261208_000023_month_index_by_paid::Migration),
         ]
     }
 }

@@ -670,6 +670,19 @@ async fn the_12_month_customer_table_read_from_stored_figures_equals_the_summed_
     assert_eq!(summed[0].1.paid, 5_900 + 413);
     assert_eq!(summed[0].1.outstanding, 100);
     assert_eq!(stored, summed);
+    // This month's table, read in the month index's paid order: the same customers' months.
+    let month = revenue::for_partner(core, org.id, &revenue::RevenueQuery::default())
+        .await
+        .unwrap()
+        .customers;
+    let shown: Vec<(&str, i64, i64)> = month
+        .iter()
+        .map(|c| (c.company.as_str(), c.figures.paid, c.figures.outstanding))
+        .collect();
+    assert_eq!(shown.len(), 50);
+    assert_eq!(shown[0], ("Customer 59", 5_900, 50));
+    assert_eq!(shown[49], ("Customer 10", 1_000, 50));
+    assert!(shown.windows(2).all(|w| w[0].1 >= w[1].1));
 }
 
 /// Every row of a read in pages, each after the cursor the previous one ended at.
