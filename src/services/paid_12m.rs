@@ -117,8 +117,9 @@ pub fn on_registered(
     )
 }
 
-/// The currency paid most in (USD when none), from (currency, paid) sums.
-fn leading(sums: impl IntoIterator<Item = (Currency, i64)>) -> Currency {
+/// A partner's main currency: the one paid most in (USD when none; the larger code on a tie),
+/// from (currency, paid) amounts.
+pub fn leading(sums: impl IntoIterator<Item = (Currency, i64)>) -> Currency {
     let mut by: std::collections::BTreeMap<Currency, i64> = Default::default();
     for (c, paid) in sums {
         *by.entry(c).or_default() += paid;

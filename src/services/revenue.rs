@@ -141,19 +141,11 @@ pub async fn for_partner(
     let mut currencies: Vec<Currency> = totals.iter().map(|r| r.currency).collect();
     currencies.sort_by_key(|c| c.code());
     currencies.dedup();
-    let currency = q
-        .currency
-        .or_else(|| {
-            // The currency it was paid most in.
-            let mut paid: HashMap<Currency, i64> = HashMap::new();
-            for r in &totals {
-                *paid.entry(r.currency).or_default() += r.paid_minor;
-            }
-            paid.into_iter()
-                .max_by_key(|(c, p)| (*p, c.code()))
-                .map(|(c, _)| c)
-        })
-        .unwrap_or(Currency::Usd);
+    // Unless asked for another, the currency it was paid most in (the one rule the stored
+    // 12-month figures follow too).
+    let currency = q.currency.unwrap_or_else(|| {
+        super::paid_12m::leading(totals.iter().map(|r| (r.currency, r.paid_minor)))
+    });
     let mut by_month: HashMap<String, MonthFigures> = HashMap::new();
     let by_product = q.product.is_some();
     if let Some(product) = q.product {
