@@ -151,7 +151,6 @@ pub struct Row {
     /// "3 / 10 (30%)", or empty without seats.
     pub usage: String,
     pub next_expiry: String,
-    pub account_id: crate::domain::AccountId,
     /// Paid revenue over the last 12 months, in the partner's main currency.
     pub revenue: String,
 }
@@ -193,7 +192,6 @@ pub fn row(r: regs::CustomerRow, currency: crate::domain::Currency) -> Row {
         created: Day(r.created_at),
         usage: usage_text(r.usage),
         next_expiry: r.next_expiry.map(crate::web::fmt_day).unwrap_or_default(),
-        account_id: r.account_id,
         revenue: crate::domain::Money::new(r.paid_12m_minor, currency).to_string(),
     }
 }
